@@ -1,0 +1,79 @@
+"""The ``plaid-balance`` command. Subcommands are imported only when run, to keep start-up fast."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from plaid_balance import __version__, exit_codes
+
+# name -> "module:attribute"; each module holds one click command or group.
+COMMANDS = {
+    "get": "plaid_balance.cli.get:get",
+    "run": "plaid_balance.cli.run:run",
+    "demo": "plaid_balance.cli.demo:demo",
+    "sandbox-token": "plaid_balance.cli.sandbox_token:sandbox_token",
+    "batch": "plaid_balance.cli.batch:batch",
+    "check": "plaid_balance.cli.check:check",
+    "history": "plaid_balance.cli.history:history",
+    "emulator": "plaid_balance.cli.emulator:emulator",
+}
+HELP = {
+    "get": "Fetch one Item's balances (real-time, or cached with --cached).",
+    "run": "Run a TOML job file (the seed's run job).",
+    "demo": "Run the balance job against the built-in emulator: no keys, no network.",
+    "sandbox-token": "Create a sandbox access token (Plaid sandbox or the emulator).",
+    "batch": "Fetch balances for many Items under Plaid's rate limits.",
+    "check": "Check that an account can cover an amount (sufficient funds).",
+    "history": "Show stored balance history as a table, CSV, JSON or chart.",
+    "emulator": "Run the offline Plaid sandbox emulator.",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Listing help must not import every subcommand (and its heavy dependencies).
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, HELP[name]) for name in sorted(COMMANDS)])
+
+
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
+@click.version_option(__version__, prog_name="plaid-balance")
+def cli() -> None:
+    """Real-time account balances from Plaid.
+
+    Credentials come from PLAID_CLIENT_ID and PLAID_SECRET; access tokens from a file, stdin or
+    PLAID_ACCESS_TOKEN, never from the command line. Exit codes: 0 ok, 2 usage/config, 3 Plaid error,
+    4 network error, 5 batch partly failed, 6 insufficient funds, 130 interrupted.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: click's parsing, our exit codes (130 on Ctrl-C, 2 on usage errors)."""
+    try:
+        cli.main(args=argv, prog_name="plaid-balance", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exit_codes.USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("interrupted", err=True)
+        sys.exit(exit_codes.INTERRUPTED)
+    sys.exit(exit_codes.OK)

@@ -1,0 +1,203 @@
+"""What the subcommands share: the options, reading the access token, building the client, printing."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from plaid_balance import exit_codes
+from plaid_balance.client import PlaidClient
+from plaid_balance.config import DEFAULT_TIMEOUT, Environment
+from plaid_balance.errors import ConfigurationError
+from plaid_balance.render import failure_line, to_json
+from plaid_balance.report import BalanceReport, FailureReport, Report
+
+F = TypeVar("F", bound=Callable[..., Any])
+TOKEN_ENV = "PLAID_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def fail(message: str, code: int = exit_codes.USAGE) -> NoReturn:
+    """One clear line on stderr and a documented exit code; never a traceback."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def parse_duration(value: str) -> timedelta:
+    match = _DURATION.match(value)
+    if not match:
+        raise click.BadParameter(f"{value!r} is not a duration like 90s, 15m, 12h, 2d or 1w")
+    amount, unit = match.groups()
+    return timedelta(**{_UNITS[unit]: float(amount)})
+
+
+def parse_when(value: str) -> datetime:
+    """An ISO 8601 date-time (UTC if no zone) or a duration back from now (``2d`` = two days ago)."""
+    if _DURATION.match(value):
+        return datetime.now(UTC) - parse_duration(value)
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is neither an ISO 8601 date-time (2026-01-31T00:00:00Z) nor a duration (2d)"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class DurationType(click.ParamType):  # type: ignore[type-arg]
+    name = "DURATION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        try:
+            return parse_duration(str(value))
+        except click.BadParameter as exc:
+            self.fail(exc.message, param, ctx)
+
+
+class WhenType(click.ParamType):  # type: ignore[type-arg]
+    name = "DATETIME|DURATION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_when(str(value))
+        except click.BadParameter as exc:
+            self.fail(exc.message, param, ctx)
+
+
+def connection_options(func: F) -> F:
+    """--environment, --base-url, --timeout: where and how patiently to talk to Plaid."""
+    options = [
+        click.option(
+            "--environment",
+            "-e",
+            type=click.Choice([e.value for e in Environment], case_sensitive=False),
+            envvar=["PLAID_ENVIRONMENT", "plaid_environment"],
+            default=Environment.SANDBOX.value,
+            show_default=True,
+            help="Plaid environment [env: PLAID_ENVIRONMENT].",
+        ),
+        click.option(
+            "--base-url",
+            envvar="PLAID_BASE_URL",
+            metavar="URL",
+            help="Override the API URL (an emulator or proxy; plain http only on loopback) [env: PLAID_BASE_URL].",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=1),
+            envvar="PLAID_TIMEOUT",
+            default=DEFAULT_TIMEOUT,
+            show_default=True,
+            help="Read timeout in seconds; live balance calls can take 30 s or more.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def token_options(func: F) -> F:
+    """Where the access token comes from; never from argv unless the user insists (and is warned)."""
+    options = [
+        click.option(
+            "--access-token-file",
+            type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
+            metavar="PATH",
+            help=f"File holding the access token ('-' for stdin). Default: ${TOKEN_ENV}.",
+        ),
+        click.option(
+            "--access-token",
+            "access_token_arg",
+            metavar="TOKEN",
+            help="Access token on the command line (discouraged: it leaks into ps and shell history).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def read_access_token(access_token_file: str | None, access_token_arg: str | None) -> str:
+    if access_token_arg is not None:
+        click.echo(
+            "warning: --access-token exposes the token to other users (ps) and your shell history; "
+            f"prefer --access-token-file or ${TOKEN_ENV}",
+            err=True,
+        )
+        token = access_token_arg
+    elif access_token_file is not None:
+        token = _read_token_file(access_token_file)
+    else:
+        token = os.environ.get(TOKEN_ENV, "")
+        if not token.strip():
+            fail(
+                f"no access token: use --access-token-file PATH, --access-token-file - (stdin) or ${TOKEN_ENV}"
+            )
+    token = token.strip()
+    if not token or any(c.isspace() for c in token):
+        fail("the access token is empty or malformed (it must be one word, like access-sandbox-…)")
+    return token
+
+
+def _read_token_file(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read access token file {path}: {getattr(exc, 'strerror', None) or exc}")
+
+
+def make_client(environment: str, base_url: str | None, timeout: float) -> PlaidClient:
+    try:
+        return PlaidClient(environment=environment, base_url=base_url, timeout=timeout)
+    except ConfigurationError as exc:
+        fail(str(exc))
+
+
+def emit_report(report: Report, output_format: str) -> int:
+    """Print a report in the chosen format; return the exit code it deserves."""
+    if isinstance(report, FailureReport):
+        # The JSON goes to stdout for programs; the one-line summary to stderr for people.
+        click.echo(to_json(report))
+        click.echo(failure_line(report), err=True)
+        return report.exit_code
+    if output_format == "json":
+        click.echo(to_json(report))
+    elif output_format == "csv":
+        from plaid_balance.render import to_csv
+
+        click.echo(to_csv(report), nl=False)
+    else:
+        print_table(report)
+    return exit_codes.OK
+
+
+def print_table(report: BalanceReport) -> None:
+    from rich.console import Console
+
+    from plaid_balance.render import balance_table
+
+    Console().print(balance_table(report))
+
+
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "table", "csv"]),
+    default="json",
+    show_default=True,
+    help="json is the contract; table is for people; csv has one row per account.",
+)

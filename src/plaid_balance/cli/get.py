@@ -1,0 +1,63 @@
+"""``plaid-balance get``: one Item's balances."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+import click
+
+from plaid_balance.cli.common import (
+    WhenType,
+    connection_options,
+    emit_report,
+    format_option,
+    make_client,
+    read_access_token,
+    token_options,
+)
+from plaid_balance.job import fetch_report
+
+
+@click.command()
+@token_options
+@connection_options
+@click.option(
+    "--account-id", "account_ids", multiple=True, metavar="ID", help="Only this account (repeatable)."
+)
+@click.option(
+    "--min-last-updated",
+    type=WhenType(),
+    metavar="WHEN",
+    help="Oldest acceptable balance: ISO 8601 or a duration back from now (2d). Required by Capital One.",
+)
+@click.option(
+    "--cached",
+    is_flag=True,
+    help="Read Plaid's free cached balances (/accounts/get) instead of the billed real-time call.",
+)
+@format_option
+def get(
+    access_token_file: str | None,
+    access_token_arg: str | None,
+    environment: str,
+    base_url: str | None,
+    timeout: float,
+    account_ids: tuple[str, ...],
+    min_last_updated: datetime | None,
+    cached: bool,
+    output_format: str,
+) -> None:
+    """Fetch one Item's balances and print the report (JSON by default)."""
+    if cached and min_last_updated is not None:
+        raise click.UsageError("--min-last-updated applies to real-time balances, not --cached")
+    token = read_access_token(access_token_file, access_token_arg)
+    with make_client(environment, base_url, timeout) as client:
+        report = fetch_report(
+            client,
+            token,
+            account_ids=account_ids or None,
+            min_last_updated_datetime=min_last_updated,
+            cached=cached,
+        )
+    sys.exit(emit_report(report, output_format))

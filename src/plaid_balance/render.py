@@ -1,0 +1,140 @@
+"""Reports as text: JSON (the contract), CSV (one row per account) and a rich table.
+
+JSON numbers keep their exact decimal value: money is written from ``Decimal`` (via simplejson's
+``use_decimal``), never through a float.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import simplejson
+from pydantic import BaseModel
+
+from plaid_balance.report import BalanceReport, FailureReport
+
+CSV_COLUMNS = (
+    "item_id",
+    "institution_id",
+    "account_id",
+    "name",
+    "official_name",
+    "type",
+    "subtype",
+    "mask",
+    "current_balance",
+    "available_balance",
+    "limit",
+    "currency",
+    "last_updated_datetime",
+    "retrieved_at",
+    "source",
+)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def to_jsonable(model: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    return model.model_dump(mode="python") if isinstance(model, BaseModel) else model
+
+
+def to_json(model: BaseModel | dict[str, Any], *, indent: int | None = 2) -> str:
+    return str(simplejson.dumps(to_jsonable(model), use_decimal=True, default=_default, indent=indent))
+
+
+def dumps_line(model: BaseModel | dict[str, Any]) -> str:
+    """One compact JSON document on one line (NDJSON)."""
+    return to_json(model, indent=None)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return _iso(value)
+    return str(value)
+
+
+def csv_rows(report: BalanceReport) -> list[list[str]]:
+    rows = []
+    for account in report.accounts:
+        values = {
+            **account.model_dump(),
+            "item_id": report.item_id,
+            "institution_id": report.institution_id,
+            "retrieved_at": report.retrieved_at,
+            "source": report.source,
+        }
+        rows.append([_cell(values[c]) for c in CSV_COLUMNS])
+    return rows
+
+
+def to_csv(report: BalanceReport, *, header: bool = True) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if header:
+        writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_rows(report))
+    return buffer.getvalue()
+
+
+def money(value: Decimal | None, currency: str | None = None) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:,.2f}" if value == value.quantize(Decimal("0.01")) else f"{value:,}"
+    return f"{text} {currency}" if currency else text
+
+
+def balance_table(report: BalanceReport) -> Any:
+    """A rich ``Table`` of the accounts with per-currency totals as the footer."""
+    from rich.table import Table
+
+    title = f"{report.institution_name or report.institution_id or 'Item'} · {report.item_id}"
+    caption = f"{report.source} balances · {report.environment} · retrieved {_iso(report.retrieved_at)}"
+    if report.age_seconds is not None:
+        caption += f" · {report.age_seconds:.0f}s old"
+    table = Table(title=title, caption=caption, show_footer=False)
+    table.add_column("Account")
+    table.add_column("Type")
+    table.add_column("Mask")
+    table.add_column("Current", justify="right")
+    table.add_column("Available", justify="right")
+    table.add_column("Limit", justify="right")
+    table.add_column("Cur.")
+    for a in report.accounts:
+        owed = " (owed)" if a.is_liability and a.current_balance is not None else ""
+        table.add_row(
+            a.name,
+            f"{a.type}/{a.subtype or '—'}",
+            a.mask or "—",
+            money(a.current_balance) + owed,
+            money(a.available_balance),
+            money(a.limit),
+            a.currency or "—",
+        )
+    for code, totals in report.totals.items():
+        table.add_section()
+        table.add_row(f"[bold]Assets {code}[/bold]", "", "", money(totals.assets), "", "", code)
+        table.add_row(f"[bold]Liabilities {code}[/bold]", "", "", money(totals.liabilities), "", "", code)
+        table.add_row(f"[bold]Net {code}[/bold]", "", "", f"[bold]{money(totals.net)}[/bold]", "", "", code)
+    return table
+
+
+def failure_line(report: FailureReport) -> str:
+    """The one-line human summary of a failure, for stderr."""
+    e = report.error
+    retry = " (temporary: try again later)" if e.get("retryable") else ""
+    message = e.get("display_message") or e.get("error_message") or ""
+    return f"error: {e.get('error_type')}/{e.get('error_code')}: {message}{retry}"
