@@ -1,0 +1,169 @@
+"""The emulator's shared core: state, rate limits, faults and stats, used by the HTTP app and test helpers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from plaid_balance.emulator.config import BALANCE_PATH, EmulatorConfig, FaultConfig, validate_fault_name
+from plaid_balance.emulator.errors import PlaidAPIError
+from plaid_balance.emulator.faults import FaultDecision, FaultInjector
+from plaid_balance.emulator.ratelimit import SlidingWindowLog
+from plaid_balance.emulator.sandbox_data import DEFAULT_INSTITUTION_ID, accounts_for_credentials
+from plaid_balance.emulator.state import EmulatorState, Item
+from plaid_balance.emulator.stats import Stats
+
+
+class EmulatorCore:
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config if config is not None else EmulatorConfig()
+        self.state = EmulatorState(self.config.client_id, self.config.public_token_ttl_seconds)
+        self.lock = self.state.lock
+        self.faults = FaultInjector(self.config.faults)
+        self.stats = Stats(self.config.rate_window_seconds)
+        self._limits = SlidingWindowLog(self.config.rate_window_seconds)
+        # Set when the server is stopping so hanging requests give up instead of holding up shutdown.
+        self.stopping = threading.Event()
+
+    # -- Items ----------------------------------------------------------------------------------------------
+
+    def create_item(
+        self,
+        institution_id: str = DEFAULT_INSTITUTION_ID,
+        username: str = "user_good",
+        password: str | dict[str, Any] = "pass_good",
+        *,
+        products: Sequence[str] = ("transactions",),
+        webhook: str | None = None,
+    ) -> tuple[str, str]:
+        """Create an Item directly in the store; returns (access_token, item_id)."""
+        item = self.state.build_item(
+            institution_id=institution_id,
+            username=username,
+            password=password,
+            products=list(products),
+            webhook=webhook,
+        )
+        self.state.register(item)
+        return item.access_token, item.item_id
+
+    def create_items(
+        self,
+        n: int,
+        institution_id: str = DEFAULT_INSTITUTION_ID,
+        username: str = "user_good",
+        password: str | dict[str, Any] = "pass_good",
+        *,
+        products: Sequence[str] = ("transactions",),
+    ) -> list[tuple[str, str]]:
+        """Bulk creation for benchmarks. The credentials are resolved once and the accounts shared (read-only),
+        so a `user_custom` config without a seed gives every Item the same random balances."""
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        specs = accounts_for_credentials(username, password)
+        items = [
+            self.state.build_item(institution_id=institution_id, products=list(products), specs=specs)
+            for _ in range(n)
+        ]
+        self.state.register_many(items)
+        return [(item.access_token, item.item_id) for item in items]
+
+    def set_item_faults(
+        self,
+        item_ref: str,
+        *,
+        fail_next: Sequence[str] | None = None,
+        clear: bool = False,
+        **overrides: Any,
+    ) -> dict[str, Any]:
+        """Change one Item's faults at run time.
+
+        `fail_next` entries are appended to the Item's queue; other keyword arguments override FaultConfig
+        fields for this Item only; `clear=True` first drops earlier per-Item settings.
+        """
+        item = self.state.find_item(item_ref)
+        queued = [validate_fault_name(f) for f in fail_next or ()]
+        with self.lock:
+            faults = item.faults
+            if clear:
+                faults.config = None
+                faults.fail_next.clear()
+            if overrides:
+                base = faults.config if faults.config is not None else self.config.faults
+                merged = base.model_dump(exclude={"fail_next"}) | overrides
+                faults.config = FaultConfig.model_validate(merged)
+            faults.fail_next.extend(queued)
+            return {"item_id": item.item_id, **faults.to_json()}
+
+    def reset_login(self, item_ref: str) -> None:
+        self.state.set_error(self.state.find_item(item_ref), "ITEM_LOGIN_REQUIRED")
+
+    # -- stats ----------------------------------------------------------------------------------------------
+
+    def stats_snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            snapshot = self.stats.snapshot()
+            snapshot["items"] = len(self.state.items)
+            return snapshot
+
+    def reset_stats(self) -> None:
+        """Zero the counters and forget rate-limit windows, so each test starts from a clean slate."""
+        with self.lock:
+            self.stats.reset()
+            self._limits.clear()
+
+    # -- per-request bookkeeping (called by the HTTP app) ---------------------------------------------------
+
+    def record_request(self, path: str) -> None:
+        with self.lock:
+            self.stats.requests_by_endpoint[path] += 1
+
+    def record_response(self, status: int, error_code: str | None) -> None:
+        with self.lock:
+            self.stats.responses_by_status[status] += 1
+            if error_code is not None:
+                self.stats.responses_by_error_code[error_code] += 1
+
+    def record_fault(self, fault: str) -> None:
+        with self.lock:
+            self.stats.faults_injected[fault] += 1
+
+    def admit(self, path: str, client_id: str, item: Item | None) -> None:
+        """Count the attempt and enforce the endpoint's rate limits (raises a 429 PlaidAPIError).
+
+        A rejected request does not use up the window, so a client that backs off recovers once the window
+        has slid past its earlier requests.
+        """
+        now = time.monotonic()
+        rule = self.config.rate_limits.get(path)
+        client_key = f"{path}|client|{client_id}"
+        item_key = f"{path}|item|{item.item_id}" if item is not None else None
+        with self.lock:
+            if path == BALANCE_PATH:
+                self.stats.balance_peak_per_client.add(client_id, now)
+                if item is not None:
+                    self.stats.balance_attempts_by_item[item.item_id] += 1
+                    self.stats.balance_peak_per_item.add(item.item_id, now)
+            if not self.config.rate_limits_enabled or rule is None:
+                return
+            if item_key is not None and rule.per_item is not None:
+                if self._limits.count(item_key, now) >= rule.per_item:
+                    self.stats.rate_limited[rule.item_error_code] += 1
+                    raise PlaidAPIError(rule.item_error_code)
+            if rule.per_client is not None and self._limits.count(client_key, now) >= rule.per_client:
+                self.stats.rate_limited[rule.client_error_code] += 1
+                raise PlaidAPIError(rule.client_error_code)
+            if item_key is not None:
+                self._limits.add(item_key, now)
+            self._limits.add(client_key, now)
+
+    def decide_fault(self, path: str, item: Item | None) -> FaultDecision | None:
+        if path not in self.config.fault_endpoints:
+            return None
+        with self.lock:
+            decision = self.faults.decide(item)
+        if decision.fault is not None:
+            self.record_fault(decision.fault)
+        return decision

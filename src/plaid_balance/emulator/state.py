@@ -1,0 +1,303 @@
+"""In-memory Items store.
+
+All mutation happens under one lock: handlers run on uvicorn's event loop while test helpers call in from
+another thread. Critical sections never await, so the lock is a plain threading.Lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from plaid_balance.emulator.config import FaultConfig
+from plaid_balance.emulator.errors import PlaidAPIError
+from plaid_balance.emulator.sandbox_data import (
+    DEFAULT_INSTITUTION_ID,
+    INSTITUTIONS,
+    LAST_UPDATED_INSTITUTIONS,
+    PERSISTENT_ID_INSTITUTIONS,
+    AccountSpec,
+    accounts_for_credentials,
+)
+
+_ALNUM = string.ascii_letters + string.digits
+_ID_LENGTH = 37  # Plaid item and account ids are 37 alphanumerics
+# Balances at institutions that report last_updated_datetime are this stale unless the config says otherwise,
+# so that a floor of "now" fails (as Plaid's own SDK tests expect) while a floor of "a day ago" passes.
+DEFAULT_BALANCE_AGE = timedelta(hours=2)
+ENVIRONMENTS_REFUSED = ("production", "development")
+
+
+def _base62(data: bytes, length: int) -> str:
+    n = int.from_bytes(data, "big")
+    chars = []
+    for _ in range(length):
+        n, r = divmod(n, 62)
+        chars.append(_ALNUM[r])
+    return "".join(chars)
+
+
+def new_item_id() -> str:
+    return _base62(secrets.token_bytes(28), _ID_LENGTH)
+
+
+def account_id_for(item_id: str, index: int) -> str:
+    # Derived from the Item so ids are stable for the Item's lifetime without storing a mapping.
+    return _base62(hashlib.blake2b(f"{item_id}:{index}".encode(), digest_size=28).digest(), _ID_LENGTH)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def format_datetime(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(slots=True)
+class Account:
+    account_id: str
+    spec: AccountSpec
+    persistent_account_id: str | None = None
+
+    def to_json(self, *, last_updated: datetime | None) -> dict[str, Any]:
+        s = self.spec
+        balances: dict[str, Any] = {
+            "available": s.available,
+            "current": s.current,
+            "iso_currency_code": s.iso_currency_code,
+            "limit": s.limit,
+            "unofficial_currency_code": s.unofficial_currency_code,
+        }
+        if last_updated is not None:
+            balances["last_updated_datetime"] = format_datetime(last_updated)
+        body: dict[str, Any] = {
+            "account_id": self.account_id,
+            "balances": balances,
+            "mask": s.mask,
+            "name": s.name,
+            "official_name": s.official_name,
+            "subtype": s.subtype,
+            "type": s.type,
+        }
+        if s.holder_category is not None:
+            body["holder_category"] = s.holder_category
+        if self.persistent_account_id is not None:
+            body["persistent_account_id"] = self.persistent_account_id
+        return body
+
+
+@dataclass(slots=True)
+class ItemFaults:
+    # None: the Item follows the start-up FaultConfig.
+    config: FaultConfig | None = None
+    fail_next: deque[str] = field(default_factory=deque)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "config": None if self.config is None else self.config.model_dump(exclude={"fail_next"}),
+            "fail_next": list(self.fail_next),
+        }
+
+
+@dataclass(slots=True)
+class Item:
+    item_id: str
+    access_token: str
+    client_id: str
+    institution_id: str
+    products: list[str]
+    webhook: str | None
+    created_at: datetime
+    accounts: list[Account]
+    # Stored balance timestamps, only for institutions that report them; index-aligned with accounts.
+    last_updated: list[datetime | None]
+    error_code: str | None = None
+    faults: ItemFaults = field(default_factory=ItemFaults)
+
+    @property
+    def institution_name(self) -> str:
+        return INSTITUTIONS[self.institution_id].name
+
+    def to_json(self, request_id: str, *, with_error: bool) -> dict[str, Any]:
+        institution = INSTITUTIONS[self.institution_id]
+        billed = sorted(set(self.products))
+        available = sorted(set(institution.products) - set(billed))
+        error = None
+        if with_error and self.error_code is not None:
+            error = PlaidAPIError(self.error_code).body(request_id)
+        return {
+            "auth_method": None,
+            "available_products": available,
+            "billed_products": billed,
+            "consent_expiration_time": None,
+            "error": error,
+            "institution_id": self.institution_id,
+            "institution_name": institution.name,
+            "item_id": self.item_id,
+            "products": billed,
+            "update_type": "background",
+            "webhook": self.webhook,
+        }
+
+
+@dataclass(slots=True)
+class _PendingPublicToken:
+    item: Item
+    expires_at: float
+
+
+def token_environment(token: str) -> str | None:
+    parts = token.split("-", 2)
+    return parts[1] if len(parts) == 3 else None
+
+
+class EmulatorState:
+    def __init__(self, client_id: str, public_token_ttl_seconds: float) -> None:
+        self.lock = threading.Lock()
+        self.client_id = client_id
+        self.public_token_ttl_seconds = public_token_ttl_seconds
+        self.items: dict[str, Item] = {}
+        self.by_access_token: dict[str, Item] = {}
+        self.public_tokens: dict[str, _PendingPublicToken] = {}
+
+    # -- creation -----------------------------------------------------------------------------------------
+
+    def build_item(
+        self,
+        *,
+        institution_id: str = DEFAULT_INSTITUTION_ID,
+        username: str = "user_good",
+        password: str | dict[str, Any] = "pass_good",
+        products: list[str] | None = None,
+        webhook: str | None = None,
+        specs: list[AccountSpec] | None = None,
+    ) -> Item:
+        """Make an Item without registering it; raises PlaidAPIError like Link would."""
+        if institution_id not in INSTITUTIONS:
+            raise PlaidAPIError("INVALID_INSTITUTION")
+        if specs is None:
+            specs = accounts_for_credentials(username, password)
+        item_id = new_item_id()
+        created = utc_now()
+        reports_timestamp = institution_id in LAST_UPDATED_INSTITUTIONS
+        accounts = []
+        stamps: list[datetime | None] = []
+        for index, spec in enumerate(specs):
+            aid = account_id_for(item_id, index)
+            persistent = (
+                account_id_for(item_id, 1000 + index) if institution_id in PERSISTENT_ID_INSTITUTIONS else None
+            )
+            accounts.append(Account(aid, spec, persistent))
+            stamp = spec.last_updated_datetime
+            if stamp is None and reports_timestamp:
+                stamp = created - DEFAULT_BALANCE_AGE
+            stamps.append(stamp)
+        return Item(
+            item_id=item_id,
+            access_token=f"access-sandbox-{uuid.uuid4()}",
+            client_id=self.client_id,
+            institution_id=institution_id,
+            products=list(products or ["transactions"]),
+            webhook=webhook,
+            created_at=created,
+            accounts=accounts,
+            last_updated=stamps,
+        )
+
+    def register(self, item: Item) -> None:
+        with self.lock:
+            self.items[item.item_id] = item
+            self.by_access_token[item.access_token] = item
+
+    def register_many(self, items: list[Item]) -> None:
+        with self.lock:
+            for item in items:
+                self.items[item.item_id] = item
+                self.by_access_token[item.access_token] = item
+
+    def create_public_token(self, item: Item) -> str:
+        token = f"public-sandbox-{uuid.uuid4()}"
+        with self.lock:
+            now = time.monotonic()
+            # Drop expired tokens here so an idle emulator does not grow without bound.
+            for key in [k for k, v in self.public_tokens.items() if v.expires_at <= now]:
+                del self.public_tokens[key]
+            self.public_tokens[token] = _PendingPublicToken(item, now + self.public_token_ttl_seconds)
+        return token
+
+    def exchange_public_token(self, public_token: str) -> Item:
+        env = token_environment(public_token)
+        if env in ENVIRONMENTS_REFUSED:
+            raise PlaidAPIError(
+                "INVALID_PUBLIC_TOKEN",
+                f"could not find matching public token: this emulator is sandbox-only and never accepts "
+                f"{env} tokens",
+            )
+        with self.lock:
+            # Single use: a public token is gone once exchanged, whatever the outcome.
+            pending = self.public_tokens.pop(public_token, None)
+            if pending is None:
+                raise PlaidAPIError("INVALID_PUBLIC_TOKEN")
+            if pending.expires_at <= time.monotonic():
+                raise PlaidAPIError("INVALID_PUBLIC_TOKEN", "provided public token is expired")
+            self.items[pending.item.item_id] = pending.item
+            self.by_access_token[pending.item.access_token] = pending.item
+            return pending.item
+
+    # -- lookup -------------------------------------------------------------------------------------------
+
+    def item_for_token(self, access_token: str) -> Item:
+        env = token_environment(access_token)
+        if env in ENVIRONMENTS_REFUSED:
+            raise PlaidAPIError(
+                "INVALID_ACCESS_TOKEN",
+                f"could not find matching access token: this emulator is sandbox-only and never accepts "
+                f"{env} access tokens",
+            )
+        with self.lock:
+            item = self.by_access_token.get(access_token)
+        if item is None:
+            raise PlaidAPIError("INVALID_ACCESS_TOKEN")
+        return item
+
+    def find_item(self, ref: str) -> Item:
+        """An Item by item_id or access_token (for test helpers and the admin API)."""
+        with self.lock:
+            item = self.items.get(ref) or self.by_access_token.get(ref)
+        if item is None:
+            raise KeyError(f"no Item with id or access token {ref!r}")
+        return item
+
+    def remove(self, item: Item) -> None:
+        with self.lock:
+            self.items.pop(item.item_id, None)
+            self.by_access_token.pop(item.access_token, None)
+
+    def set_error(self, item: Item, error_code: str | None) -> None:
+        with self.lock:
+            item.error_code = error_code
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.by_access_token.clear()
+            self.public_tokens.clear()
+
+
+def money_to_json(value: Decimal | None) -> int | float | None:
+    """Plaid sends amounts as JSON numbers; integral amounts without a fraction (110, not 110.0)."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
