@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import click
 
@@ -55,13 +56,25 @@ class LazyGroup(click.Group):
     cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
 )
 @click.version_option(__version__, prog_name="plaid-balance")
-def cli() -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Say on stderr when a call is retried, and why.")
+def cli(verbose: bool) -> None:
     """Real-time account balances from Plaid.
 
     Credentials come from PLAID_CLIENT_ID and PLAID_SECRET; access tokens from a file, stdin or
     PLAID_ACCESS_TOKEN, never from the command line. Exit codes: 0 ok, 2 usage/config, 3 Plaid error,
     4 network error, 5 batch partly failed, 6 insufficient funds, 130 interrupted.
     """
+    import stamina.instrumentation
+
+    # stamina's default hook logs an unexplained "stamina.retry_scheduled" warning; say it plainly, or not at all.
+    stamina.instrumentation.set_on_retry_hooks([_say_retry] if verbose else [])
+
+
+def _say_retry(details: Any) -> None:
+    click.echo(
+        f"retry {details.retry_num} in {details.wait_for:.1f}s after: {details.caused_by}",
+        err=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -76,36 +76,34 @@ class WhenType(click.ParamType):  # type: ignore[type-arg]
             self.fail(exc.message, param, ctx)
 
 
+environment_option = click.option(
+    "--environment",
+    "-e",
+    type=click.Choice([e.value for e in Environment], case_sensitive=False),
+    envvar=["PLAID_ENVIRONMENT", "plaid_environment"],
+    default=Environment.SANDBOX.value,
+    show_default=True,
+    help="Plaid environment [env: PLAID_ENVIRONMENT].",
+)
+base_url_option = click.option(
+    "--base-url",
+    envvar="PLAID_BASE_URL",
+    metavar="URL",
+    help="Override the API URL (an emulator or proxy; plain http only on loopback) [env: PLAID_BASE_URL].",
+)
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    envvar="PLAID_TIMEOUT",
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Read timeout in seconds; live balance calls can take 30 s or more.",
+)
+
+
 def connection_options(func: F) -> F:
     """--environment, --base-url, --timeout: where and how patiently to talk to Plaid."""
-    options = [
-        click.option(
-            "--environment",
-            "-e",
-            type=click.Choice([e.value for e in Environment], case_sensitive=False),
-            envvar=["PLAID_ENVIRONMENT", "plaid_environment"],
-            default=Environment.SANDBOX.value,
-            show_default=True,
-            help="Plaid environment [env: PLAID_ENVIRONMENT].",
-        ),
-        click.option(
-            "--base-url",
-            envvar="PLAID_BASE_URL",
-            metavar="URL",
-            help="Override the API URL (an emulator or proxy; plain http only on loopback) [env: PLAID_BASE_URL].",
-        ),
-        click.option(
-            "--timeout",
-            type=click.FloatRange(min=1),
-            envvar="PLAID_TIMEOUT",
-            default=DEFAULT_TIMEOUT,
-            show_default=True,
-            help="Read timeout in seconds; live balance calls can take 30 s or more.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return environment_option(base_url_option(timeout_option(func)))
 
 
 def token_options(func: F) -> F:

@@ -1,0 +1,174 @@
+"""TOML job files: the seed's ``run.xs`` job (name, main function, its input, an env allowlist).
+
+Example (``run.toml`` at the repository root)::
+
+    [job]
+    name = "Plaid balance"
+    env = ["PLAID_CLIENT_ID", "PLAID_SECRET", "PLAID_ACCESS_TOKEN"]
+
+    [job.main]
+    name = "plaid_get_balance"
+
+    [job.main.input]
+    access_token = "${PLAID_ACCESS_TOKEN}"
+    plaid_environment = "sandbox"
+
+``${VAR}`` is read from the environment, and only for variables in ``env``, so real tokens never sit in
+the file. The job reads its credentials through the same allowlist. Anything unknown is an error.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from plaid_balance.config import Environment, parse_environment
+from plaid_balance.errors import ConfigurationError
+
+FUNCTIONS = ("plaid_get_balance",)
+_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_CREDENTIAL_NAMES = {"client_id": "PLAID_CLIENT_ID", "secret": "PLAID_SECRET"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BalanceInput(_Strict):
+    access_token: str = Field(min_length=1)
+    plaid_environment: str = Environment.SANDBOX.value
+    account_ids: list[str] | None = None
+    min_last_updated_datetime: str | None = None
+    cached: bool = False
+
+
+class MainFunction(_Strict):
+    name: Literal["plaid_get_balance"]
+    input: BalanceInput
+
+
+class JobDefinition(_Strict):
+    name: str = Field(min_length=1)
+    main: MainFunction
+    env: list[str] = Field(default_factory=list)
+
+    @field_validator("env")
+    @classmethod
+    def _names(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise ValueError(f"{name!r} is not an environment variable name")
+        return names
+
+
+class JobFile(_Strict):
+    job: JobDefinition
+
+
+class ResolvedJob(BaseModel):
+    """A job with its ``${VAR}`` references filled in and its credentials read through the allowlist."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    access_token: str = Field(repr=False)
+    environment: Environment
+    account_ids: list[str] | None
+    min_last_updated_datetime: datetime | None
+    cached: bool
+    client_id: str = Field(repr=False)
+    secret: str = Field(repr=False)
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    if first["type"] == "extra_forbidden":
+        return f"unknown key {where!r}"
+    if first["type"] == "literal_error" and where == "job.main.name":
+        return f"unknown function {first['input']!r} (known: {', '.join(FUNCTIONS)})"
+    if first["type"] == "missing":
+        return f"missing key {where!r}"
+    return f"{where}: {first['msg']}"
+
+
+def load_job(path: str | Path) -> JobFile:
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read job file {path}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"job file {path} is not valid TOML: {exc}") from None
+    try:
+        return JobFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigurationError(f"job file {path}: {_describe(exc)}") from None
+
+
+class AllowedEnvironment:
+    """The slice of the environment a job may read: only names on its allowlist (case-insensitive)."""
+
+    def __init__(self, allow: list[str], environ: Mapping[str, str]) -> None:
+        self._allowed = {name.upper() for name in allow}
+        self._values = {k.upper(): v for k, v in environ.items() if k.upper() in self._allowed}
+
+    def get(self, name: str) -> str | None:
+        if name.upper() not in self._allowed:
+            raise ConfigurationError(f"the job reads ${{{name}}}, which is not in its env allowlist")
+        return self._values.get(name.upper())
+
+    def optional(self, name: str) -> str | None:
+        return self._values.get(name.upper()) if name.upper() in self._allowed else None
+
+
+def _substitute(value: str, env: AllowedEnvironment, key: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        found = env.get(match.group(1))
+        if found is None or not found.strip():
+            raise ConfigurationError(f"{key} refers to ${{{match.group(1)}}}, which is not set")
+        return found.strip()
+
+    return _REFERENCE.sub(replace, value)
+
+
+def _parse_datetime(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigurationError(f"min_last_updated_datetime {value!r} is not an ISO 8601 date-time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def resolve_job(job_file: JobFile, environ: Mapping[str, str]) -> ResolvedJob:
+    job = job_file.job
+    env = AllowedEnvironment(job.env, environ)
+    given = job.main.input
+    token = _substitute(given.access_token, env, "access_token")
+    if not token or any(c.isspace() for c in token):
+        raise ConfigurationError("access_token is empty or malformed after substitution")
+    min_updated = given.min_last_updated_datetime
+    # Credentials too come through the allowlist: a job cannot read what it did not declare.
+    credentials = {key: env.optional(name) for key, name in _CREDENTIAL_NAMES.items()}
+    missing = [_CREDENTIAL_NAMES[key] for key, value in credentials.items() if not (value or "").strip()]
+    if missing:
+        raise ConfigurationError(
+            f"missing Plaid credentials: {' and '.join(missing)} must be set and on the job's env allowlist"
+        )
+    return ResolvedJob(
+        name=job.name,
+        access_token=token,
+        environment=parse_environment(_substitute(given.plaid_environment, env, "plaid_environment")),
+        account_ids=[_substitute(a, env, "account_ids") for a in given.account_ids] if given.account_ids else None,
+        min_last_updated_datetime=_parse_datetime(_substitute(min_updated, env, "min_last_updated_datetime"))
+        if min_updated
+        else None,
+        cached=given.cached,
+        client_id=credentials["client_id"],
+        secret=credentials["secret"],
+    )
