@@ -31,7 +31,25 @@ _EXPORTS = {
     "Report": "report",
     "RetryPolicy": "retry",
 }
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "AccountReport",
+    "AsyncPlaidClient",
+    "BalanceReport",
+    "ConfigurationError",
+    "CurrencyTotals",
+    "Environment",
+    "FailureReport",
+    "PlaidAPIError",
+    "PlaidBalanceError",
+    "PlaidClient",
+    "PlaidNetworkError",
+    "Report",
+    "RetryPolicy",
+    "__version__",
+    "fetch_report",
+    "fetch_report_async",
+    "get_balances",
+]
 
 if TYPE_CHECKING:
     from plaid_balance.client import AsyncPlaidClient, PlaidClient

@@ -87,7 +87,8 @@ class ResolvedJob(BaseModel):
 
 
 def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
+    # An unknown key explains the rest (a typo'd table also leaves a "missing" key): report it first.
+    first = min(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
     where = ".".join(str(p) for p in first["loc"])
     if first["type"] == "extra_forbidden":
         return f"unknown key {where!r}"
@@ -141,7 +142,9 @@ def _parse_datetime(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigurationError(f"min_last_updated_datetime {value!r} is not an ISO 8601 date-time") from None
+        raise ConfigurationError(
+            f"min_last_updated_datetime {value!r} is not an ISO 8601 date-time"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -164,7 +167,9 @@ def resolve_job(job_file: JobFile, environ: Mapping[str, str]) -> ResolvedJob:
         name=job.name,
         access_token=token,
         environment=parse_environment(_substitute(given.plaid_environment, env, "plaid_environment")),
-        account_ids=[_substitute(a, env, "account_ids") for a in given.account_ids] if given.account_ids else None,
+        account_ids=[_substitute(a, env, "account_ids") for a in given.account_ids]
+        if given.account_ids
+        else None,
         min_last_updated_datetime=_parse_datetime(_substitute(min_updated, env, "min_last_updated_datetime"))
         if min_updated
         else None,

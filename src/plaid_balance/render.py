@@ -101,34 +101,53 @@ def balance_table(report: BalanceReport) -> Any:
     """A rich ``Table`` of the accounts with per-currency totals as the footer."""
     from rich.table import Table
 
+    currencies = sorted({a.currency or "—" for a in report.accounts})
+    single = currencies[0] if len(currencies) == 1 else None
     title = f"{report.institution_name or report.institution_id or 'Item'} · {report.item_id}"
     caption = f"{report.source} balances · {report.environment} · retrieved {_iso(report.retrieved_at)}"
     if report.age_seconds is not None:
         caption += f" · {report.age_seconds:.0f}s old"
-    table = Table(title=title, caption=caption, show_footer=False)
-    table.add_column("Account")
-    table.add_column("Type")
+    if single:
+        caption += f" · all amounts in {single}"
+    caption += " · credit and loan balances are amounts owed"
+    table = Table(title=title, caption=caption)
+    table.add_column("Account", overflow="fold")
+    table.add_column("Type", overflow="fold")
     table.add_column("Mask")
-    table.add_column("Current", justify="right")
-    table.add_column("Available", justify="right")
-    table.add_column("Limit", justify="right")
-    table.add_column("Cur.")
+    for heading in ("Current", "Available", "Limit"):
+        table.add_column(heading, justify="right", no_wrap=True)
+    if not single:
+        table.add_column("Cur.")
+
+    def row(*cells: str, currency: str | None = None) -> None:
+        table.add_row(*cells, *([] if single else [currency or "—"]))
+
     for a in report.accounts:
-        owed = " (owed)" if a.is_liability and a.current_balance is not None else ""
-        table.add_row(
+        current = money(a.current_balance)
+        if a.is_liability and a.current_balance is not None:
+            current = f"[red]{current}[/red]"
+        row(
             a.name,
-            f"{a.type}/{a.subtype or '—'}",
+            a.subtype or a.type,
             a.mask or "—",
-            money(a.current_balance) + owed,
+            current,
             money(a.available_balance),
             money(a.limit),
-            a.currency or "—",
+            currency=a.currency,
         )
     for code, totals in report.totals.items():
         table.add_section()
-        table.add_row(f"[bold]Assets {code}[/bold]", "", "", money(totals.assets), "", "", code)
-        table.add_row(f"[bold]Liabilities {code}[/bold]", "", "", money(totals.liabilities), "", "", code)
-        table.add_row(f"[bold]Net {code}[/bold]", "", "", f"[bold]{money(totals.net)}[/bold]", "", "", code)
+        row("[bold]Assets[/bold]", code, "", money(totals.assets), "", "", currency=code)
+        row(
+            "[bold]Liabilities[/bold]",
+            code,
+            "",
+            f"[red]{money(totals.liabilities)}[/red]",
+            "",
+            "",
+            currency=code,
+        )
+        row("[bold]Net[/bold]", code, "", f"[bold]{money(totals.net)}[/bold]", "", "", currency=code)
     return table
 
 

@@ -92,7 +92,9 @@ class FakePlaid:
         status, body = step
         if isinstance(body, str):
             return httpx.Response(status, content=body.encode())
-        return httpx.Response(status, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+        return httpx.Response(
+            status, content=json.dumps(body).encode(), headers={"content-type": "application/json"}
+        )
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self)

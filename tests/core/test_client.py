@@ -158,7 +158,9 @@ def test_transient_errors_give_up_after_the_attempt_budget(status: int, error_ty
 
 
 @pytest.mark.parametrize(("status", "error_type", "code", "retryable"), NOT_RETRIED)
-def test_permanent_errors_are_reported_at_once(status: int, error_type: str, code: str, retryable: bool) -> None:
+def test_permanent_errors_are_reported_at_once(
+    status: int, error_type: str, code: str, retryable: bool
+) -> None:
     body = plaid_error(error_type, code, "plaid's own words")
     body["documentation_url"] = "https://plaid.com/docs/errors/"
     fake = FakePlaid((status, body))
@@ -241,7 +243,9 @@ def test_cached_mode_reads_accounts_get() -> None:
 
 
 def test_async_client_shares_the_behaviour() -> None:
-    fake = FakePlaid((500, plaid_error("API_ERROR", "INTERNAL_SERVER_ERROR")), (200, balance_body(account("a1"))))
+    fake = FakePlaid(
+        (500, plaid_error("API_ERROR", "INTERNAL_SERVER_ERROR")), (200, balance_body(account("a1")))
+    )
 
     async def go() -> BalanceReport | FailureReport:
         transport = httpx.MockTransport(fake)

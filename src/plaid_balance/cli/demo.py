@@ -1,0 +1,51 @@
+"""``plaid-balance demo``: the whole balance job against the built-in emulator, offline, no keys."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from plaid_balance.cli.common import emit_report
+from plaid_balance.sandbox import DEFAULT_INSTITUTION, DEFAULT_USERNAME
+
+
+@click.command()
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["auto", "json", "table", "csv"]),
+    default="auto",
+    show_default=True,
+    help="auto: a table on a terminal, JSON otherwise.",
+)
+@click.option("--institution", default=DEFAULT_INSTITUTION, show_default=True, help="Sandbox institution id.")
+@click.option(
+    "--username", default=DEFAULT_USERNAME, show_default=True, help="Sandbox user (user_good, ...)."
+)
+def demo(output_format: str, institution: str, username: str) -> None:
+    """Start the emulator in-process, link a sandbox Item and fetch its balances the normal way.
+
+    Nothing leaves this machine: the emulator listens on 127.0.0.1 on a free port and stops on exit.
+    """
+    from plaid_balance.client import PlaidClient
+    from plaid_balance.emulator import run_emulator
+    from plaid_balance.errors import PlaidAPIError
+    from plaid_balance.job import fetch_report
+    from plaid_balance.sandbox import create_sandbox_item
+
+    if output_format == "auto":
+        output_format = "table" if sys.stdout.isatty() else "json"
+    with run_emulator() as emulator:
+        click.echo(f"emulator: Plaid sandbox emulator at {emulator.base_url} (offline)", err=True)
+        with PlaidClient(
+            emulator.client_id, emulator.secret, "sandbox", base_url=emulator.base_url
+        ) as client:
+            try:
+                item = create_sandbox_item(client, institution, username)
+            except PlaidAPIError as exc:
+                click.echo(f"error: cannot create the sandbox Item: {exc}", err=True)
+                sys.exit(exc.exit_code)
+            click.echo(f"emulator: linked {username} at {institution} as Item {item.item_id}", err=True)
+            report = fetch_report(client, item.access_token)
+    sys.exit(emit_report(report, output_format))

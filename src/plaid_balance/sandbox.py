@@ -1,0 +1,36 @@
+"""Creating sandbox Items without Link: ``/sandbox/public_token/create`` then ``/item/public_token/exchange``.
+
+Works against Plaid's real Sandbox and against the built-in emulator alike.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from plaid_balance.client import PlaidClient
+from plaid_balance.config import Environment
+from plaid_balance.errors import ConfigurationError
+from plaid_balance.models import PublicTokenExchangeResponse
+
+DEFAULT_INSTITUTION = "ins_109508"  # First Platypus Bank, Plaid's default non-OAuth test bank
+DEFAULT_USERNAME = "user_good"
+DEFAULT_PASSWORD = "pass_good"  # noqa: S105 - Plaid's published Sandbox test password
+
+
+def create_sandbox_item(
+    client: PlaidClient,
+    institution_id: str = DEFAULT_INSTITUTION,
+    username: str = DEFAULT_USERNAME,
+    password: str | Mapping[str, Any] = DEFAULT_PASSWORD,
+    initial_products: tuple[str, ...] = ("transactions",),
+) -> PublicTokenExchangeResponse:
+    """A new sandbox Item; ``password`` may be a ``user_custom`` configuration (a mapping or JSON text)."""
+    if client.environment is not Environment.SANDBOX:
+        raise ConfigurationError("sandbox Items can only be created in the sandbox environment")
+    secret_word = password if isinstance(password, str) else json.dumps(password)
+    public = client.sandbox_public_token_create(
+        institution_id, initial_products, override_username=username, override_password=secret_word
+    )
+    return client.item_public_token_exchange(public.public_token)
