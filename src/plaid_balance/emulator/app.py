@@ -32,15 +32,70 @@ from plaid_balance.emulator.state import Item, format_datetime, money_to_json, u
 ADMIN_PREFIX = "/__emulator"
 _CREDENTIAL_FIELDS = ("client_id", "secret")
 _PRODUCTS = frozenset(
-    """assets auth balance balance_plus beacon identity identity_match investments investments_auth liabilities
-    payment_initiation identity_verification transactions credit_details income income_verification
-    standing_orders transfer employment recurring_transactions transactions_refresh signal statements
-    processor_payments processor_identity profile cra_base_report cra_income_insights cra_partner_insights
-    cra_network_insights cra_cashflow_insights cra_monitoring cra_lend_score cra_plaid_credit_score layer
-    pay_by_bank protect_linked_bank protect_transactions""".split()
+    [
+        "assets",
+        "auth",
+        "balance",
+        "balance_plus",
+        "beacon",
+        "identity",
+        "identity_match",
+        "investments",
+        "investments_auth",
+        "liabilities",
+        "payment_initiation",
+        "identity_verification",
+        "transactions",
+        "credit_details",
+        "income",
+        "income_verification",
+        "standing_orders",
+        "transfer",
+        "employment",
+        "recurring_transactions",
+        "transactions_refresh",
+        "signal",
+        "statements",
+        "processor_payments",
+        "processor_identity",
+        "profile",
+        "cra_base_report",
+        "cra_income_insights",
+        "cra_partner_insights",
+        "cra_network_insights",
+        "cra_cashflow_insights",
+        "cra_monitoring",
+        "cra_lend_score",
+        "cra_plaid_credit_score",
+        "layer",
+        "pay_by_bank",
+        "protect_linked_bank",
+        "protect_transactions",
+    ]
 )
 _COUNTRY_CODES = frozenset(
-    "US GB ES NL FR IE CA DE IT PL DK NO SE EE LT LV PT BE AT FI".split()
+    [
+        "US",
+        "GB",
+        "ES",
+        "NL",
+        "FR",
+        "IE",
+        "CA",
+        "DE",
+        "IT",
+        "PL",
+        "DK",
+        "NO",
+        "SE",
+        "EE",
+        "LT",
+        "LV",
+        "PT",
+        "BE",
+        "AT",
+        "FI",
+    ]
 )
 _MALFORMED_BODY = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 
@@ -314,7 +369,9 @@ class PlaidApp:
         indexes = _select_accounts(item, _account_ids_option(options))
         floor_raw = options.get("min_last_updated_datetime")
         floor = (
-            None if floor_raw is None else _parse_datetime_field(floor_raw, "options.min_last_updated_datetime")
+            None
+            if floor_raw is None
+            else _parse_datetime_field(floor_raw, "options.min_last_updated_datetime")
         )
         now = utc_now()
         stamps: dict[int, datetime | None] = {}
@@ -352,7 +409,10 @@ class PlaidApp:
         body["created_at"] = format_datetime(item.created_at)
         body["consented_products"] = body["billed_products"]
         status = {
-            "transactions": {"last_successful_update": format_datetime(item.created_at), "last_failed_update": None},
+            "transactions": {
+                "last_successful_update": format_datetime(item.created_at),
+                "last_failed_update": None,
+            },
             "last_webhook": None,
         }
         return {"item": body, "status": status}
@@ -450,9 +510,8 @@ class PlaidApp:
             body = await self._admin_body(request)
             fail_next = body.pop("fail_next", None)
             clear = bool(body.pop("clear", False))
-            if "reset_login" in body:
-                if body.pop("reset_login"):
-                    self.core.reset_login(item_id)
+            if body.pop("reset_login", False):
+                self.core.reset_login(item_id)
             result = self.core.set_item_faults(item_id, fail_next=fail_next, clear=clear, **body)
         except KeyError:
             return json_response({"error": f"no Item {item_id}"}, 404)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from plaid_balance.emulator.errors import is_known_error_code
 
@@ -59,6 +59,12 @@ class FaultConfig(BaseModel):
     def _check_fail_next(cls, value: list[str]) -> list[str]:
         return [validate_fault_name(v) for v in value]
 
+    @model_validator(mode="after")
+    def _check_total(self) -> FaultConfig:
+        if self.total_fault_rate() > 1.0 + 1e-9:
+            raise ValueError("the fault rates add up to more than 1")
+        return self
+
     def total_fault_rate(self) -> float:
         return (
             self.error_rate
@@ -102,11 +108,11 @@ class EmulatorConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     client_id: str = "emulator-client-id"
-    secret: str = "emulator-secret"
+    secret: str = "emulator-secret"  # noqa: S105 - the emulator's own fixed test value
     rate_limits: dict[str, RateLimitRule] = Field(default_factory=default_rate_limits)
     rate_window_seconds: float = Field(default=60.0, gt=0.0)
     rate_limits_enabled: bool = True
     faults: FaultConfig = Field(default_factory=FaultConfig)
-    # Random faults and latency hit only these endpoints; fail_next always targets the balance call.
+    # Faults (random draws, latency and fail_next queues) hit only these endpoints.
     fault_endpoints: list[str] = Field(default_factory=lambda: [BALANCE_PATH])
     public_token_ttl_seconds: float = Field(default=30 * 60, gt=0.0)

@@ -33,7 +33,7 @@ class EmulatorCore:
         self,
         institution_id: str = DEFAULT_INSTITUTION_ID,
         username: str = "user_good",
-        password: str | dict[str, Any] = "pass_good",
+        password: str | dict[str, Any] = "pass_good",  # noqa: S107 - Sandbox test credential
         *,
         products: Sequence[str] = ("transactions",),
         webhook: str | None = None,
@@ -54,7 +54,7 @@ class EmulatorCore:
         n: int,
         institution_id: str = DEFAULT_INSTITUTION_ID,
         username: str = "user_good",
-        password: str | dict[str, Any] = "pass_good",
+        password: str | dict[str, Any] = "pass_good",  # noqa: S107 - Sandbox test credential
         *,
         products: Sequence[str] = ("transactions",),
     ) -> list[tuple[str, str]]:
@@ -148,10 +148,14 @@ class EmulatorCore:
                     self.stats.balance_peak_per_item.add(item.item_id, now)
             if not self.config.rate_limits_enabled or rule is None:
                 return
-            if item_key is not None and rule.per_item is not None:
-                if self._limits.count(item_key, now) >= rule.per_item:
-                    self.stats.rate_limited[rule.item_error_code] += 1
-                    raise PlaidAPIError(rule.item_error_code)
+            item_full = (
+                item_key is not None
+                and rule.per_item is not None
+                and self._limits.count(item_key, now) >= rule.per_item
+            )
+            if item_full:
+                self.stats.rate_limited[rule.item_error_code] += 1
+                raise PlaidAPIError(rule.item_error_code)
             if rule.per_client is not None and self._limits.count(client_key, now) >= rule.per_client:
                 self.stats.rate_limited[rule.client_error_code] += 1
                 raise PlaidAPIError(rule.client_error_code)

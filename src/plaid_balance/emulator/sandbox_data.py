@@ -14,6 +14,7 @@ from plaid_balance.emulator.errors import FORCE_ERROR_ALIASES, PlaidAPIError
 DEFAULT_INSTITUTION_ID = "ins_109508"
 CAPITAL_ONE_ID = "ins_128026"
 BALANCE_BANK_ID = "ins_130016"
+UNSUPPORTED_ID = "ins_133402"
 # Institutions whose balances carry `last_updated_datetime` (spec: only Capital One; the Balance test bank
 # is how Plaid's own SDK tests exercise min_last_updated_datetime).
 LAST_UPDATED_INSTITUTIONS = frozenset({CAPITAL_ONE_ID, BALANCE_BANK_ID})
@@ -54,6 +55,10 @@ class Institution:
 
     def to_json(self, *, include_optional_metadata: bool, include_status: bool) -> dict[str, Any]:
         body: dict[str, Any] = {
+            # Not in the 1.697.4 spec, but required by plaid-python 46 (OAS 1.778.0), so newer Plaid sends it.
+            "connection_availability": "NOT_SUPPORTED"
+            if self.institution_id == UNSUPPORTED_ID
+            else "SUPPORTED",
             "country_codes": list(self.country_codes),
             "dtc_numbers": list(self.dtc_numbers),
             "institution_id": self.institution_id,
@@ -538,7 +543,7 @@ def parse_user_custom(password: str | dict[str, Any]) -> list[AccountSpec]:
     if force_error is not None:
         if force_error not in FORCE_ERRORS:
             raise _bad_config(f"force_error {force_error!r} is not supported")
-        raise PlaidAPIError(FORCE_ERROR_ALIASES.get(force_error, force_error))
+        raise PlaidAPIError(FORCE_ERROR_ALIASES.get(str(force_error), str(force_error)))
     rng = random.Random(str(config.get("seed", "")) or None)
     raw_accounts = config.get("override_accounts")
     if raw_accounts is None:
@@ -572,7 +577,7 @@ def accounts_for_credentials(username: str, password: str | dict[str, Any]) -> l
             raise PlaidAPIError(code)
         except KeyError:
             raise PlaidAPIError("INVALID_CREDENTIALS") from None
-    if username == "user_good" and password != "pass_good":
+    if username == "user_good" and password != "pass_good":  # noqa: S105 - Sandbox test credential
         raise PlaidAPIError("INVALID_CREDENTIALS")
     if username.startswith("user_") and password:
         # user_good and the persona users all see the default roster here: the emulator only models balances.

@@ -103,7 +103,7 @@ class RunningEmulator:
         self,
         institution_id: str = DEFAULT_INSTITUTION_ID,
         username: str = "user_good",
-        password: str | dict[str, Any] = "pass_good",
+        password: str | dict[str, Any] = "pass_good",  # noqa: S107 - Sandbox test credential
         *,
         products: Sequence[str] = ("transactions",),
         webhook: str | None = None,
@@ -116,7 +116,7 @@ class RunningEmulator:
         n: int,
         institution_id: str = DEFAULT_INSTITUTION_ID,
         username: str = "user_good",
-        password: str | dict[str, Any] = "pass_good",
+        password: str | dict[str, Any] = "pass_good",  # noqa: S107 - Sandbox test credential
         *,
         products: Sequence[str] = ("transactions",),
     ) -> list[tuple[str, str]]:

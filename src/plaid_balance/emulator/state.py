@@ -177,7 +177,7 @@ class EmulatorState:
         *,
         institution_id: str = DEFAULT_INSTITUTION_ID,
         username: str = "user_good",
-        password: str | dict[str, Any] = "pass_good",
+        password: str | dict[str, Any] = "pass_good",  # noqa: S107 - Sandbox test credential
         products: list[str] | None = None,
         webhook: str | None = None,
         specs: list[AccountSpec] | None = None,
@@ -195,7 +195,9 @@ class EmulatorState:
         for index, spec in enumerate(specs):
             aid = account_id_for(item_id, index)
             persistent = (
-                account_id_for(item_id, 1000 + index) if institution_id in PERSISTENT_ID_INSTITUTIONS else None
+                account_id_for(item_id, 1000 + index)
+                if institution_id in PERSISTENT_ID_INSTITUTIONS
+                else None
             )
             accounts.append(Account(aid, spec, persistent))
             stamp = spec.last_updated_datetime
