@@ -1,0 +1,187 @@
+"""``plaid-balance check``: can one account cover an amount? Exit 0 pass, 6 fail (see docs/funds-check.md)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from plaid_balance import exit_codes
+from plaid_balance.cli.common import (
+    DurationType,
+    WhenType,
+    connection_options,
+    emit_report,
+    fail,
+    make_client,
+    read_access_token,
+    token_options,
+)
+from plaid_balance.errors import ConfigurationError
+from plaid_balance.funds import FundsCheckError, FundsDecision, decide_report, fetch_for_check, parse_amount
+from plaid_balance.render import to_json
+from plaid_balance.report import BalanceReport, FailureReport
+
+
+def _amount(ctx: click.Context, param: click.Parameter, value: str) -> Decimal:
+    try:
+        return parse_amount(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def _currency(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = value.strip().upper()
+    if not code.isalnum() or not 3 <= len(code) <= 10:
+        raise click.BadParameter(f"{value!r} is not a currency code like USD", ctx=ctx, param=param)
+    return code
+
+
+def _print_table(decision: FundsDecision) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from plaid_balance.history.freshness import describe_age
+    from plaid_balance.render import money
+
+    a = decision.account
+    verdict = "[bold green]PASS[/]" if decision.passed else "[bold red]FAIL[/]"
+    table = Table(title=f"Sufficient funds: {verdict}", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    mask = f" ••{a.mask}" if a.mask else ""
+    table.add_row("Account", f"{a.name}{mask} ({a.type}/{a.subtype or '—'}) {a.account_id}")
+    table.add_row("Amount", money(decision.amount, decision.currency))
+    table.add_row("Balance used", f"{decision.balance_used}: {money(decision.figure, decision.currency)}")
+    if decision.shortfall:
+        table.add_row("Short by", money(decision.shortfall, decision.currency))
+    table.add_row("Reason", decision.reason)
+    age = describe_age(decision.age_seconds or 0)
+    origin = (
+        "stored snapshot (no Plaid call)" if decision.source == "stored" else f"{decision.source} from Plaid"
+    )
+    table.add_row("Source", f"{origin}, {age} old")
+    if decision.stale:
+        table.add_row("Stale", "[bold red]yes[/]")
+    Console().print(table)
+
+
+def _emit_error(exc: FundsCheckError, output_format: str) -> None:
+    if output_format == "json":
+        click.echo(to_json({"success": False, "error": exc.to_error_dict()}))
+    click.echo(f"error: {exc.code}: {exc.message} (the check cannot decide; this is not a pass)", err=True)
+
+
+@click.command()
+@token_options
+@connection_options
+@click.option("--account-id", required=True, metavar="ID", help="The account that would pay.")
+@click.option(
+    "--amount",
+    required=True,
+    callback=_amount,
+    metavar="AMOUNT",
+    help="Positive plain decimal (125 or 125.00); no exponents, signs or thousands separators.",
+)
+@click.option(
+    "--currency",
+    callback=_currency,
+    metavar="CODE",
+    help="Currency of the amount; must match the account's (no conversion). Default: the account's.",
+)
+@click.option(
+    "--min-last-updated",
+    type=WhenType(),
+    metavar="WHEN",
+    help="Oldest acceptable balance (passed to Plaid; also marks older balances stale). Capital One needs it.",
+)
+@click.option(
+    "--max-age",
+    type=DurationType(),
+    metavar="DURATION",
+    help="Answer from a stored snapshot this recent (no Plaid call) if there is one; older balances are stale.",
+)
+@click.option("--save", is_flag=True, help="Store the fetched balance in the history database.")
+@click.option(
+    "--db",
+    metavar="URL",
+    envvar="PLAID_BALANCE_DB",
+    help="History database for --save/--max-age [env: PLAID_BALANCE_DB; default: SQLite in the user data dir].",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "table"]),
+    default="json",
+    show_default=True,
+    help="json is the contract; table is for people.",
+)
+def check(
+    access_token_file: str | None,
+    access_token_arg: str | None,
+    environment: str,
+    base_url: str | None,
+    timeout: float,
+    account_id: str,
+    amount: Decimal,
+    currency: str | None,
+    min_last_updated: datetime | None,
+    max_age: timedelta | None,
+    save: bool,
+    db: str | None,
+    output_format: str,
+) -> None:
+    """Check that ACCOUNT can cover AMOUNT from a fresh balance: exit 0 pass, 6 fail.
+
+    Uses the available balance; current only for depository accounts without one; for credit, the
+    available credit or limit − current. Cannot-decide cases (no balance, other currency) exit 2.
+    For ACH debits Plaid recommends /signal/evaluate instead (see docs/funds-check.md).
+    """
+    token = read_access_token(access_token_file, access_token_arg)
+    store: Any = None
+    if save or max_age is not None:
+        from plaid_balance.history.store import open_store
+
+        try:
+            store = open_store(db)
+        except ConfigurationError as exc:
+            fail(str(exc))
+    try:
+        report: BalanceReport | FailureReport | None = None
+        if store is not None and max_age is not None:
+            report = store.fresh_report(access_token=token, max_age=max_age, account_ids=[account_id])
+        if report is None:
+            # Credentials are needed only now: a stored answer works without them.
+            with make_client(environment, base_url, timeout) as client:
+                report = fetch_for_check(
+                    client,
+                    token,
+                    account_id,
+                    min_last_updated_datetime=min_last_updated,
+                    store=store,
+                    save=save,
+                )
+    except ConfigurationError as exc:
+        fail(str(exc))
+    finally:
+        if store is not None:
+            store.close()
+    if isinstance(report, FailureReport):
+        sys.exit(emit_report(report, "json"))
+    try:
+        decision = decide_report(
+            report, account_id, amount, currency, max_age=max_age, floor=min_last_updated
+        )
+    except FundsCheckError as exc:
+        _emit_error(exc, output_format)
+        sys.exit(exit_codes.USAGE)
+    if output_format == "json":
+        click.echo(to_json(decision))
+    else:
+        _print_table(decision)
+    sys.exit(decision.exit_code)
