@@ -43,7 +43,7 @@ def test_institution_not_responding(plaid_http: PlaidHTTP, emu: RunningEmulator)
 
 
 def test_transport_faults(plaid_http: PlaidHTTP, emu: RunningEmulator) -> None:
-    token, item_id = emu.create_item()
+    token, _ = emu.create_item()
     emu.set_item_faults(token, fail_next=["drop", "malformed", "truncated"])
     with pytest.raises(httpx.RemoteProtocolError):
         plaid_http.balance(token)
