@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from plaid_balance import calls
 from plaid_balance.client import AsyncPlaidClient, PlaidClient
 from plaid_balance.config import Environment
 from plaid_balance.errors import PlaidAPIError, PlaidNetworkError
 from plaid_balance.models import AccountsGetResponse
 from plaid_balance.report import BalanceReport, FailureReport, Report
-
-CAPITAL_ONE = "ins_128026"
 
 
 def _explain(exc: PlaidAPIError) -> PlaidAPIError:
@@ -32,11 +31,29 @@ def _explain(exc: PlaidAPIError) -> PlaidAPIError:
     return exc
 
 
-def _report(
-    response: AccountsGetResponse, client: PlaidClient | AsyncPlaidClient, cached: bool
-) -> BalanceReport:
+def _balance_call(
+    access_token: str,
+    account_ids: Sequence[str] | None,
+    min_last_updated_datetime: datetime | None,
+    cached: bool,
+) -> calls.PlaidCall[AccountsGetResponse]:
+    if cached:
+        return calls.accounts_get(access_token, account_ids)
+    return calls.accounts_balance_get(access_token, account_ids, min_last_updated_datetime)
+
+
+def _outcome(
+    response: AccountsGetResponse | PlaidAPIError | PlaidNetworkError,
+    client: PlaidClient | AsyncPlaidClient,
+    cached: bool,
+) -> Report:
+    environment = client.environment.value
+    if isinstance(response, PlaidAPIError):
+        return FailureReport.from_exception(_explain(response), environment)
+    if isinstance(response, PlaidNetworkError):
+        return FailureReport.from_exception(response, environment)
     return BalanceReport.from_plaid(
-        response, environment=client.environment.value, source="cached" if cached else "realtime"
+        response, environment=environment, source="cached" if cached else "realtime"
     )
 
 
@@ -49,18 +66,11 @@ def fetch_report(
     cached: bool = False,
 ) -> Report:
     """One Item's report through an existing client (``cached`` reads ``/accounts/get`` instead)."""
+    call = _balance_call(access_token, account_ids, min_last_updated_datetime, cached)
     try:
-        if cached:
-            response = client.accounts_get(access_token, account_ids=account_ids)
-        else:
-            response = client.accounts_balance_get(
-                access_token, account_ids=account_ids, min_last_updated_datetime=min_last_updated_datetime
-            )
-    except PlaidAPIError as exc:
-        return FailureReport.from_exception(_explain(exc), client.environment.value)
-    except PlaidNetworkError as exc:
-        return FailureReport.from_exception(exc, client.environment.value)
-    return _report(response, client, cached)
+        return _outcome(client.call(call), client, cached)
+    except (PlaidAPIError, PlaidNetworkError) as exc:
+        return _outcome(exc, client, cached)
 
 
 async def fetch_report_async(
@@ -71,18 +81,12 @@ async def fetch_report_async(
     min_last_updated_datetime: datetime | None = None,
     cached: bool = False,
 ) -> Report:
+    """The async twin of ``fetch_report``."""
+    call = _balance_call(access_token, account_ids, min_last_updated_datetime, cached)
     try:
-        if cached:
-            response = await client.accounts_get(access_token, account_ids=account_ids)
-        else:
-            response = await client.accounts_balance_get(
-                access_token, account_ids=account_ids, min_last_updated_datetime=min_last_updated_datetime
-            )
-    except PlaidAPIError as exc:
-        return FailureReport.from_exception(_explain(exc), client.environment.value)
-    except PlaidNetworkError as exc:
-        return FailureReport.from_exception(exc, client.environment.value)
-    return _report(response, client, cached)
+        return _outcome(await client.call(call), client, cached)
+    except (PlaidAPIError, PlaidNetworkError) as exc:
+        return _outcome(exc, client, cached)
 
 
 def get_balances(
