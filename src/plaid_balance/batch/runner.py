@@ -102,6 +102,12 @@ class ItemResult:
         return None
 
     @property
+    def error_message(self) -> str | None:
+        if isinstance(self.report, FailureReport):
+            return str(self.report.error.get("error_message"))
+        return None
+
+    @property
     def is_input_error(self) -> bool:
         return isinstance(self.report, FailureReport) and self.report.error.get("error_type") == INPUT_ERROR_TYPE
 
@@ -315,8 +321,8 @@ async def run_batch(
     async def feed() -> None:
         try:
             async for entry in _as_async(items):
+                counters.read += 1  # before the put: an entry waiting for room is read, not done
                 await work.put(entry)
-                counters.read += 1
         except Exception as exc:
             feed_error.append(exc)
         # Not reached on cancellation: then the workers are being cancelled too.
