@@ -335,3 +335,39 @@ def test_verbose_says_why_it_retries_without_leaking(emulator: RunningEmulator, 
     assert result.code == 0
     assert "retry 1" in result.err and "INTERNAL_SERVER_ERROR" in result.err
     assert_no_secrets(result, token, emulator.secret)
+
+
+def test_rate_limits_are_retried_then_reported(cli: Any) -> None:
+    from plaid_balance.emulator import EmulatorConfig, RateLimitRule, run_emulator
+
+    limits = {"/accounts/balance/get": RateLimitRule(per_item=1, per_client=100, item_error_code="BALANCE_LIMIT",
+                                                     client_error_code="ACCOUNTS_BALANCE_GET_LIMIT")}  # fmt: skip
+    with run_emulator(EmulatorConfig(rate_limits=limits, rate_window_seconds=60)) as emu:
+        token, item_id = emu.create_item()
+        assert cli("get", env=creds(emu, token)).code == 0
+        limited = cli("get", env=creds(emu, token))
+        assert limited.code == 3
+        error = parse(limited)["error"]
+        assert (error["error_type"], error["error_code"], error["http_status"]) == (
+            "RATE_LIMIT_EXCEEDED", "BALANCE_LIMIT", 429,
+        )  # fmt: skip
+        assert error["retryable"] is True
+        assert emu.stats()["balance_attempts_by_item"][item_id] == 1 + 3
+
+
+def test_a_rate_limited_call_waits_and_recovers() -> None:
+    from plaid_balance import PlaidClient, RetryPolicy
+    from plaid_balance.emulator import EmulatorConfig, RateLimitRule, run_emulator
+
+    limits = {"/accounts/balance/get": RateLimitRule(per_item=1, item_error_code="BALANCE_LIMIT")}
+    policy = RetryPolicy(attempts=3, wait_initial=0, wait_jitter=0, rate_limit_wait=0.6)
+    with (
+        stamina.set_testing(False),
+        run_emulator(EmulatorConfig(rate_limits=limits, rate_window_seconds=0.5)) as emu,
+    ):
+        token, item_id = emu.create_item()
+        with PlaidClient(emu.client_id, emu.secret, base_url=emu.base_url, retry=policy) as plaid:
+            plaid.accounts_balance_get(token)
+            plaid.accounts_balance_get(token)  # 429 first, then allowed once the window has slid
+        assert emu.stats()["balance_attempts_by_item"][item_id] == 3
+        assert emu.stats()["responses_by_error_code"]["BALANCE_LIMIT"] == 1
