@@ -1,0 +1,243 @@
+"""The history store on SQLite and PostgreSQL: exactness, idempotency, atomicity, concurrency, secrets."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from plaid_balance.errors import ConfigurationError
+from plaid_balance.history import HistoryError, open_store, token_fingerprint
+from plaid_balance.history.store import VERSION_TABLE, schema_revision
+from plaid_balance.report import FailureReport
+
+from .samples import BASE_TIME, TOKEN, account, report
+
+WORKER = Path(__file__).with_name("store_worker.py")
+
+
+def _worker(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def test_snapshot_round_trips_exact_decimals(db_url: str) -> None:
+    original = report(0)
+    with open_store(db_url) as store:
+        snapshot_id = store.save(original, access_token=TOKEN)
+        assert isinstance(snapshot_id, int)
+        [stored] = store.snapshots()
+    back = stored.report
+    assert stored.id == snapshot_id
+    for before, after in zip(original.accounts, back.accounts, strict=True):
+        assert after == before
+        for field in ("current_balance", "available_balance", "limit"):
+            value = getattr(after, field)
+            assert value is None or isinstance(value, Decimal)
+            # Same digits, not merely equal value: 0.10 must not come back as 0.1 or 0.1000000000.
+            assert str(value) == str(getattr(before, field))
+    by_id = {a.account_id: a for a in back.accounts}
+    assert str(by_id["acc-401k"].current_balance) == "23631.9805"
+    assert str(by_id["acc-checking"].available_balance) == "0.10"
+    assert str(by_id["acc-eur"].current_balance) == "1234567890123.123456789"
+    assert back.totals == original.totals
+    assert (back.item_id, back.institution_id, back.institution_name) == (
+        "item-1",
+        "ins_109508",
+        "First Platypus Bank",
+    )
+    assert (back.request_id, back.environment, back.retrieved_at) == ("req-item-1-0", "sandbox", BASE_TIME)
+
+
+def test_save_is_idempotent(db_url: str) -> None:
+    with open_store(db_url) as store:
+        first = store.save(report(0), access_token=TOKEN)
+        assert store.save(report(0), access_token=TOKEN) == first
+        no_request_id = report(1, request_id=None)
+        again = store.save(no_request_id, access_token=TOKEN)
+        assert store.save(no_request_id, access_token=TOKEN) == again != first
+        assert store.count() == (2, 8)
+        assert store.snapshots()[1].report.request_id is None
+
+
+def test_failed_fetch_saves_nothing(db_url: str) -> None:
+    failure = FailureReport(error={"error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED"})
+    with open_store(db_url) as store:
+        assert store.save(failure, access_token=TOKEN) is None
+        assert store.count() == (0, 0)
+
+
+def test_fresh_report_respects_max_age_and_account_coverage(db_url: str) -> None:
+    now = BASE_TIME + timedelta(minutes=10)
+    with open_store(db_url) as store:
+        store.save(report(0, retrieved_at=BASE_TIME), access_token=TOKEN)
+        partial = report(1, accounts=[account("acc-checking", current="999")], retrieved_at=BASE_TIME + timedelta(minutes=5))
+        store.save(partial, access_token=TOKEN, requested_account_ids=["acc-checking"])
+
+        got = store.fresh_report(access_token=TOKEN, max_age=timedelta(minutes=15), now=now)
+        assert got is not None and got.source == "stored"
+        # The newer snapshot holds one account only, so it cannot answer for all of them.
+        assert got.request_id == "req-item-1-0" and got.account_count == 4
+        assert got.age_seconds == pytest.approx(600)
+
+        one = store.fresh_report(access_token=TOKEN, max_age=timedelta(minutes=15), account_ids=["acc-checking"], now=now)
+        assert one is not None and one.request_id == "req-item-1-1"
+        assert [a.current_balance for a in one.accounts] == [Decimal("999")]
+        assert one.age_seconds == pytest.approx(300)
+
+        two = store.fresh_report(
+            access_token=TOKEN, max_age=timedelta(minutes=15), account_ids=["acc-eur", "acc-401k"], now=now
+        )
+        assert two is not None and [a.account_id for a in two.accounts] == ["acc-eur", "acc-401k"]
+        assert set(two.totals) == {"EUR", "USD"}
+
+        assert store.fresh_report(access_token=TOKEN, max_age=timedelta(minutes=9), now=now) is None
+        assert store.fresh_report(access_token=TOKEN, max_age=timedelta(minutes=15), account_ids=["nope"], now=now) is None
+        assert store.fresh_report(access_token="access-sandbox-other", max_age=timedelta(days=9), now=now) is None
+
+
+def test_token_and_secret_never_stored(db_url: str, tmp_path: Path) -> None:
+    secret = "sandbox-secret-0123456789abcdef"
+    with open_store(db_url) as store:
+        for i in range(3):
+            store.save(report(i), access_token=TOKEN)
+        engine = store.engine
+        with engine.connect() as conn:
+            rows = [
+                *conn.execute(text("SELECT * FROM snapshots")).all(),
+                *conn.execute(text("SELECT * FROM snapshot_accounts")).all(),
+            ]
+    dump = repr(rows)
+    assert TOKEN not in dump and secret not in dump
+    assert token_fingerprint(TOKEN) in dump  # what is stored instead: its SHA-256
+    if db_url.startswith("sqlite"):
+        database = Path(db_url.removeprefix("sqlite:///"))
+        for file in database.parent.iterdir():
+            raw = file.read_bytes()
+            assert TOKEN.encode() not in raw and secret.encode() not in raw, file
+
+
+def test_migrations_run_once_and_are_idempotent(db_url: str) -> None:
+    for _ in range(3):
+        with open_store(db_url) as store:
+            store.save(report(0), access_token=TOKEN)
+            assert schema_revision(store.engine) == "0001"
+            with store.engine.connect() as conn:
+                assert conn.execute(text(f"SELECT count(*) FROM {VERSION_TABLE}")).scalar() == 1
+    with open_store(db_url) as store:
+        assert store.count() == (1, 4)
+
+
+def test_concurrent_writers_neither_corrupt_nor_duplicate(db_url: str) -> None:
+    # Two processes open the same fresh database at once (racing migrations), then save overlapping
+    # ranges of reports: 0..39 and 20..59 must end as 60 snapshots, each complete.
+    workers = [_worker(db_url, "save", "0", "40"), _worker(db_url, "save", "20", "60")]
+    for w in workers:
+        out, err = w.communicate(timeout=120)
+        assert w.returncode == 0, err
+    with open_store(db_url) as store:
+        assert store.count() == (60, 240)
+        snapshots = store.snapshots()
+        assert sorted(s.report.request_id or "" for s in snapshots) == sorted(f"req-item-1-{i}" for i in range(60))
+        assert all(s.report.account_count == 4 for s in snapshots)
+
+
+def test_concurrent_first_opens_migrate_once(db_url: str) -> None:
+    workers = [_worker(db_url, "save", "0", "1") for _ in range(4)]
+    for w in workers:
+        _, err = w.communicate(timeout=120)
+        assert w.returncode == 0, err
+    with open_store(db_url) as store:
+        assert store.count() == (1, 4)
+        with store.engine.connect() as conn:
+            assert conn.execute(text(f"SELECT count(*) FROM {VERSION_TABLE}")).scalar() == 1
+
+
+def test_process_killed_mid_save_leaves_store_consistent(db_url: str) -> None:
+    with open_store(db_url) as store:
+        store.save(report(0), access_token=TOKEN)
+    crashing = _worker(db_url, "crash", "1")
+    out, err = crashing.communicate(timeout=120)
+    assert crashing.returncode == -9, err
+    assert "dying" in out
+    with open_store(db_url) as store:
+        # The half-written snapshot is gone; the earlier one is intact; writing works again.
+        assert store.count() == (1, 4)
+        assert store.save(report(1), access_token=TOKEN) is not None
+        assert store.count() == (2, 8)
+        if db_url.startswith("sqlite"):
+            with store.engine.connect() as conn:
+                assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        with store.engine.connect() as conn:
+            orphans = conn.execute(
+                text("SELECT count(*) FROM snapshot_accounts a LEFT JOIN snapshots s ON s.id = a.snapshot_id WHERE s.id IS NULL")
+            ).scalar()
+            assert orphans == 0
+
+
+def test_sqlite_uses_wal(sqlite_url: str) -> None:
+    with open_store(sqlite_url) as store, store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("not a url", "malformed history database URL"),
+        ("mysql+nodriver://x@127.0.0.1/db", "unsupported history database"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2", "cannot open history database"),
+        ("sqlite:////proc/plaid-balance/forbidden/history.db", "cannot"),
+    ],
+)
+def test_bad_url_or_unreachable_database_is_a_configuration_error(url: str, expected: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        open_store(url)
+    assert isinstance(info.value, HistoryError)
+    message = str(info.value)
+    assert expected in message and "\n" not in message
+
+
+def test_password_is_hidden_in_errors() -> None:
+    with pytest.raises(HistoryError) as info:
+        open_store("postgresql://user:hunter2@127.0.0.1:1/db?connect_timeout=2")
+    assert "hunter2" not in str(info.value)
+
+
+def test_default_url_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLAID_BALANCE_DB", f"sqlite:///{tmp_path / 'env.db'}")
+    with open_store() as store:
+        store.save(report(0), access_token=TOKEN)
+    assert (tmp_path / "env.db").is_file()
+    monkeypatch.delenv("PLAID_BALANCE_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    from plaid_balance.history import default_db_url
+
+    assert default_db_url() == f"sqlite:///{tmp_path / 'xdg' / 'plaid-balance' / 'history.db'}"
+    with open_store() as store:
+        assert store.count() == (0, 0)
+    assert (tmp_path / "xdg" / "plaid-balance" / "history.db").is_file()
+
+
+def test_postgres_money_columns_are_numeric(pg_url: str) -> None:
+    with open_store(pg_url) as store:
+        store.save(report(0), access_token=TOKEN)
+    engine = create_engine(pg_url)
+    with engine.connect() as conn:
+        kinds = dict(
+            conn.execute(
+                text(
+                    "SELECT column_name, data_type FROM information_schema.columns "
+                    "WHERE table_name = 'snapshot_accounts' AND column_name LIKE '%balance'"
+                )
+            ).all()
+        )
+        raw = conn.execute(text("SELECT available_balance::text FROM snapshot_accounts WHERE account_id = 'acc-checking'")).scalar()
+    engine.dispose()
+    assert kinds == {"current_balance": "numeric", "available_balance": "numeric"}
+    assert raw == "0.10"
