@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import click
 
@@ -16,7 +16,9 @@ from plaid_balance.cli.common import (
     read_access_token,
     token_options,
 )
+from plaid_balance.cli.recall import fetch_or_recall, history_options, history_store
 from plaid_balance.job import fetch_report
+from plaid_balance.report import Report
 
 
 @click.command()
@@ -36,6 +38,7 @@ from plaid_balance.job import fetch_report
     is_flag=True,
     help="Read Plaid's free cached balances (/accounts/get) instead of the billed real-time call.",
 )
+@history_options
 @format_option
 def get(
     access_token_file: str | None,
@@ -46,18 +49,28 @@ def get(
     account_ids: tuple[str, ...],
     min_last_updated: datetime | None,
     cached: bool,
+    save: bool,
+    max_age: timedelta | None,
+    db: str | None,
     output_format: str,
 ) -> None:
     """Fetch one Item's balances and print the report (JSON by default)."""
     if cached and min_last_updated is not None:
         raise click.UsageError("--min-last-updated applies to real-time balances, not --cached")
     token = read_access_token(access_token_file, access_token_arg)
-    with make_client(environment, base_url, timeout) as client:
-        report = fetch_report(
-            client,
-            token,
-            account_ids=account_ids or None,
-            min_last_updated_datetime=min_last_updated,
-            cached=cached,
+
+    def fetch() -> Report:
+        with make_client(environment, base_url, timeout) as client:
+            return fetch_report(
+                client,
+                token,
+                account_ids=account_ids or None,
+                min_last_updated_datetime=min_last_updated,
+                cached=cached,
+            )
+
+    with history_store(save, max_age, db) as store:
+        report = fetch_or_recall(
+            store, token, fetch, save=save, max_age=max_age, account_ids=account_ids or None
         )
     sys.exit(emit_report(report, output_format))

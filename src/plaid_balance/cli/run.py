@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 
 import click
 
 from plaid_balance.cli.common import base_url_option, emit_report, fail, format_option, timeout_option
+from plaid_balance.cli.recall import fetch_or_recall, history_options, history_store
 from plaid_balance.client import PlaidClient
 from plaid_balance.errors import ConfigurationError
 from plaid_balance.job import fetch_report
 from plaid_balance.jobfile import load_job, resolve_job
+from plaid_balance.report import Report
 
 
 @click.command()
 @click.argument("jobfile", type=click.Path(dir_okay=False, path_type=str))
 @base_url_option
 @timeout_option
+@history_options
 @format_option
-def run(jobfile: str, base_url: str | None, timeout: float, output_format: str) -> None:
+def run(
+    jobfile: str,
+    base_url: str | None,
+    timeout: float,
+    save: bool,
+    max_age: timedelta | None,
+    db: str | None,
+    output_format: str,
+) -> None:
     """Run the job in JOBFILE (TOML; see run.toml) and print its report.
 
     The job's environment, token and options come from the file; ${VAR} references and the Plaid
@@ -30,12 +42,19 @@ def run(jobfile: str, base_url: str | None, timeout: float, output_format: str) 
         client = PlaidClient(job.client_id, job.secret, job.environment, base_url=base_url, timeout=timeout)
     except ConfigurationError as exc:
         fail(str(exc))
-    with client:
-        report = fetch_report(
-            client,
-            job.access_token,
-            account_ids=job.account_ids,
-            min_last_updated_datetime=job.min_last_updated_datetime,
-            cached=job.cached,
+
+    def fetch() -> Report:
+        with client:
+            return fetch_report(
+                client,
+                job.access_token,
+                account_ids=job.account_ids,
+                min_last_updated_datetime=job.min_last_updated_datetime,
+                cached=job.cached,
+            )
+
+    with history_store(save, max_age, db) as store:
+        report = fetch_or_recall(
+            store, job.access_token, fetch, save=save, max_age=max_age, account_ids=job.account_ids
         )
     sys.exit(emit_report(report, output_format))
