@@ -1,0 +1,97 @@
+"""Fixtures for the funds tests: a scripted fake Plaid and the environment the CLI reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from plaid_balance.client import PlaidClient
+
+TOKEN = "access-sandbox-5b2d7f3e-funds-check-token"
+SECRET = "funds-test-secret-9f8e7d6c"
+
+
+def plaid_account(
+    account_id: str = "acc-1",
+    *,
+    available: Any = 100,
+    current: Any = 110,
+    limit: Any = None,
+    type_: str = "depository",
+    subtype: str = "checking",
+    currency: str | None = "USD",
+) -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "balances": {
+            "available": available,
+            "current": current,
+            "limit": limit,
+            "iso_currency_code": currency,
+            "unofficial_currency_code": None,
+        },
+        "mask": "0000",
+        "name": "Plaid Checking",
+        "official_name": None,
+        "type": type_,
+        "subtype": subtype,
+    }
+
+
+def balance_body(*accounts: dict[str, Any], request_id: str = "req-1") -> dict[str, Any]:
+    return {
+        "accounts": list(accounts),
+        "item": {"item_id": "item-1", "institution_id": "ins_109508", "available_products": [], "billed_products": []},
+        "request_id": request_id,
+    }
+
+
+class FakePlaid:
+    """Answers /accounts/balance/get with ``body`` (status ``status``); records the request bodies."""
+
+    def __init__(self, body: dict[str, Any], status: int = 200) -> None:
+        self.body = body
+        self.status = status
+        self.requests: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        import json
+
+        self.requests.append(json.loads(request.content))
+        return httpx.Response(self.status, json=self.body)
+
+
+@pytest.fixture
+def fake_plaid(monkeypatch: pytest.MonkeyPatch) -> Callable[..., FakePlaid]:
+    """Make every PlaidClient the CLI builds talk to a FakePlaid; returns a factory for it."""
+
+    current: list[FakePlaid] = []
+    original = PlaidClient.__init__
+
+    def patched(self: PlaidClient, *args: Any, **kwargs: Any) -> None:
+        kwargs["transport"] = httpx.MockTransport(current[-1])
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PlaidClient, "__init__", patched)
+
+    def install(body: dict[str, Any], status: int = 200) -> FakePlaid:
+        current.append(FakePlaid(body, status))
+        return current[-1]
+
+    return install
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Credentials, token and a private history database for the CLI; yields the database path."""
+    db = tmp_path / "history.db"
+    monkeypatch.setenv("PLAID_CLIENT_ID", "client-funds")
+    monkeypatch.setenv("PLAID_SECRET", SECRET)
+    monkeypatch.setenv("PLAID_ACCESS_TOKEN", TOKEN)
+    monkeypatch.setenv("PLAID_BALANCE_DB", f"sqlite:///{db}")
+    monkeypatch.delenv("PLAID_BASE_URL", raising=False)
+    yield db
