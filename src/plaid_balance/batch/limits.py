@@ -89,14 +89,6 @@ class SlidingWindow:
     def pause(self, seconds: float) -> None:
         self._pause_until = max(self._pause_until, self._clock() + seconds)
 
-    def idle(self) -> bool:
-        now = self._clock()
-        return (
-            self._pending == 0
-            and not self._lock.locked()
-            and (not self._expiries or self._expiries[-1] <= now)
-        )
-
     async def acquire(self) -> None:
         async with self._lock:
             while True:
@@ -150,6 +142,23 @@ class ClientWindow(SlidingWindow):
         self._released.set()  # wake the lock holder so it sees the pause
 
 
+class _ItemWindow:
+    """One Item's window, kept small (a 10,000-Item run remembers every Item seen in the last window).
+
+    No lock: an Item's attempts come one after another from a single worker; only a token listed twice
+    can make two tasks wait here at once, and then a short poll is good enough.
+    """
+
+    __slots__ = ("expiries", "pending")
+
+    def __init__(self) -> None:
+        self.expiries: list[float] = []
+        self.pending = 0
+
+    def idle(self, now: float) -> bool:
+        return self.pending == 0 and all(e <= now for e in self.expiries)
+
+
 class BatchLimiter:
     """The client window plus one window per Item (by key), for one endpoint."""
 
@@ -158,28 +167,44 @@ class BatchLimiter:
     def __init__(
         self, per_client: int, per_item: int, window: float = 60.0, clock: Clock = time.monotonic
     ) -> None:
+        if per_item < 1:
+            raise ValueError("a rate limit needs limit >= 1")
         self.client = ClientWindow(per_client, window, clock)
         self.per_item = per_item
         self.window = window
         self._clock = clock
-        self._items: dict[str, SlidingWindow] = {}
+        self._items: dict[str, _ItemWindow] = {}
         self._created = 0
         self.requests = 0
         self.rate_limited = 0
 
-    def _item_window(self, key: str) -> SlidingWindow:
+    def _item_window(self, key: str) -> _ItemWindow:
         window = self._items.get(key)
         if window is None:
             self._created += 1
             if self._created % self._SWEEP_EVERY == 0:
-                # Forget Items whose window is empty, so a 10,000-Item run keeps only recent ones.
-                for old in [k for k, w in self._items.items() if w.idle()]:
+                # Forget Items whose window is empty, so memory follows the rate, not the file's length.
+                now = self._clock()
+                for old in [k for k, w in self._items.items() if w.idle(now)]:
                     del self._items[old]
-            window = self._items[key] = SlidingWindow(self.per_item, self.window, self._clock)
+            window = self._items[key] = _ItemWindow()
         return window
 
     def tracked_items(self) -> int:
         return len(self._items)
+
+    async def _acquire_item(self, item: _ItemWindow) -> None:
+        while True:
+            now = self._clock()
+            item.expiries = [e for e in item.expiries if e > now]
+            if item.pending + len(item.expiries) < self.per_item:
+                item.pending += 1
+                return
+            await asyncio.sleep(min(item.expiries) - now if item.expiries else 0.05)
+
+    def _release_item(self, item: _ItemWindow) -> None:
+        item.pending -= 1
+        item.expiries.append(self._clock() + self.window)
 
     @contextlib.asynccontextmanager
     async def slot(self, key: str | None) -> AsyncIterator[None]:
@@ -187,7 +212,7 @@ class BatchLimiter:
         item = self._item_window(key) if key is not None else None
         # The Item first: waiting for a slow per-Item window must not hold one of the client's slots.
         if item is not None:
-            await item.acquire()
+            await self._acquire_item(item)
         try:
             await self.client.acquire()
             try:
@@ -197,7 +222,7 @@ class BatchLimiter:
                 self.client.release()
         finally:
             if item is not None:
-                item.release()
+                self._release_item(item)
 
     def on_rate_limited(self) -> None:
         self.rate_limited += 1
