@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,12 @@ def plaid_account(
 def balance_body(*accounts: dict[str, Any], request_id: str = "req-1") -> dict[str, Any]:
     return {
         "accounts": list(accounts),
-        "item": {"item_id": "item-1", "institution_id": "ins_109508", "available_products": [], "billed_products": []},
+        "item": {
+            "item_id": "item-1",
+            "institution_id": "ins_109508",
+            "available_products": [],
+            "billed_products": [],
+        },
         "request_id": request_id,
     }
 
@@ -86,7 +91,7 @@ def fake_plaid(monkeypatch: pytest.MonkeyPatch) -> Callable[..., FakePlaid]:
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Credentials, token and a private history database for the CLI; yields the database path."""
     db = tmp_path / "history.db"
     monkeypatch.setenv("PLAID_CLIENT_ID", "client-funds")
@@ -94,4 +99,4 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("PLAID_ACCESS_TOKEN", TOKEN)
     monkeypatch.setenv("PLAID_BALANCE_DB", f"sqlite:///{db}")
     monkeypatch.delenv("PLAID_BASE_URL", raising=False)
-    yield db
+    return db

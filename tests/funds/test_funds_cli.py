@@ -24,7 +24,9 @@ def parsed(output: str) -> dict[str, Any]:
     return json.loads(output, parse_float=Decimal)  # type: ignore[no-any-return]
 
 
-def test_pass_prints_the_json_contract_and_exits_0(cli_env: Path, fake_plaid: Callable[..., FakePlaid]) -> None:
+def test_pass_prints_the_json_contract_and_exits_0(
+    cli_env: Path, fake_plaid: Callable[..., FakePlaid]
+) -> None:
     fake = fake_plaid(balance_body(plaid_account(available="125.00")))
     result = run("--account-id", "acc-1", "--amount", "125.00", "--currency", "usd")
     assert result.exit_code == 0, result.output
@@ -54,7 +56,9 @@ def test_table_format(cli_env: Path, fake_plaid: Callable[..., FakePlaid]) -> No
     assert "PASS" in result.stdout and "current" in result.stdout
 
 
-def test_cannot_decide_and_currency_mismatch_exit_2(cli_env: Path, fake_plaid: Callable[..., FakePlaid]) -> None:
+def test_cannot_decide_and_currency_mismatch_exit_2(
+    cli_env: Path, fake_plaid: Callable[..., FakePlaid]
+) -> None:
     fake_plaid(balance_body(plaid_account(available=None, current=None)))
     result = run("--account-id", "acc-1", "--amount", "5")
     assert result.exit_code == 2

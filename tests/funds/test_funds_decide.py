@@ -38,7 +38,12 @@ def acct(
 
 def test_available_present_decides() -> None:
     ok = decide(acct(), Decimal("99.99"))
-    assert (ok.decision, ok.sufficient, ok.balance_used, ok.figure) == ("pass", True, "available", Decimal(100))
+    assert (ok.decision, ok.sufficient, ok.balance_used, ok.figure) == (
+        "pass",
+        True,
+        "available",
+        Decimal(100),
+    )
     short = decide(acct(), Decimal("125.00"))
     assert (short.decision, short.sufficient, short.shortfall) == ("fail", False, Decimal("25.00"))
     assert "short" in short.reason and short.reason_code == "insufficient"
@@ -67,7 +72,10 @@ def test_credit_uses_available_credit() -> None:
 def test_credit_without_available_uses_limit_minus_current_never_current() -> None:
     d = decide(acct(type_="credit", available=None, current="410", limit="2000"), Decimal("1590"))
     assert (d.decision, d.balance_used, d.figure) == ("pass", "limit_minus_current", Decimal(1590))
-    assert decide(acct(type_="credit", available=None, current="410", limit="2000"), Decimal("1590.01")).decision == "fail"
+    assert (
+        decide(acct(type_="credit", available=None, current="410", limit="2000"), Decimal("1590.01")).decision
+        == "fail"
+    )
     with pytest.raises(FundsCheckError) as info:
         decide(acct(type_="credit", available=None, current="410", limit=None), Decimal("1"))
     assert info.value.code == "BALANCE_UNAVAILABLE"
@@ -112,15 +120,23 @@ def test_parse_amount_accepts_plain_decimals(text: str) -> None:
     assert parse_amount(text) == Decimal(text.strip())
 
 
-@pytest.mark.parametrize("text", ["1e3", "NaN", "Infinity", "-5", "+5", "0", "0.00", "1,000", ".5", "5.", "", "abc", "1.12345678901"])
+@pytest.mark.parametrize(
+    "text",
+    ["1e3", "NaN", "Infinity", "-5", "+5", "0", "0.00", "1,000", ".5", "5.", "", "abc", "1.12345678901"],
+)
 def test_parse_amount_rejects_anything_else(text: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"amount|more than zero"):
         parse_amount(text)
 
 
 def _report(account: AccountReport, retrieved_at: datetime = NOW, source: str = "realtime") -> BalanceReport:
     return BalanceReport.build(
-        [account], item_id="item-1", institution_id="ins_128026", environment="sandbox", retrieved_at=retrieved_at, source=source  # type: ignore[arg-type]
+        [account],
+        item_id="item-1",
+        institution_id="ins_128026",
+        environment="sandbox",
+        retrieved_at=retrieved_at,
+        source=source,  # type: ignore[arg-type]
     )
 
 

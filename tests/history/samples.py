@@ -61,7 +61,14 @@ def standard_accounts(step: int = 0) -> list[AccountReport]:
             name="Plaid Credit Card",
             mask="3333",
         ),
-        account("acc-eur", current="1234567890123.123456789", available="5.5", currency="EUR", name="Euro", mask="9999"),
+        account(
+            "acc-eur",
+            current="1234567890123.123456789",
+            available="5.5",
+            currency="EUR",
+            name="Euro",
+            mask="9999",
+        ),
     ]
 
 

@@ -1,8 +1,10 @@
 """Run as a subprocess by the store tests: save reports, or die by SIGKILL inside a save's transaction.
 
-usage: store_worker.py URL save FIRST LAST      save reports FIRST..LAST-1 (idempotent by request id)
-       store_worker.py URL crash INDEX          start saving report INDEX, SIGKILL after its first
-                                                account insert (the snapshot row is already written)
+Run as ``python -m history.store_worker`` with tests/ on PYTHONPATH:
+
+  URL save FIRST LAST      save reports FIRST..LAST-1 (idempotent by request id)
+  URL crash INDEX          start saving report INDEX, SIGKILL after its first
+                           account insert (the snapshot row is already written)
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import signal
 import sys
 from typing import Any
 
-from samples import TOKEN, report
 from sqlalchemy import event
 
 from plaid_balance.history import open_store
+
+from .samples import TOKEN, report
 
 
 def main(url: str, mode: str, *args: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -18,12 +19,19 @@ from plaid_balance.report import FailureReport
 
 from .samples import BASE_TIME, TOKEN, account, report
 
-WORKER = Path(__file__).with_name("store_worker.py")
+TESTS = Path(__file__).resolve().parents[1]
+COUNT_VERSIONS = text("SELECT count(*) FROM plaid_balance_alembic_version")
+assert VERSION_TABLE == "plaid_balance_alembic_version"
 
 
 def _worker(*args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
     return subprocess.Popen(
-        [sys.executable, str(WORKER), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "history.store_worker", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
@@ -77,7 +85,11 @@ def test_fresh_report_respects_max_age_and_account_coverage(db_url: str) -> None
     now = BASE_TIME + timedelta(minutes=10)
     with open_store(db_url) as store:
         store.save(report(0, retrieved_at=BASE_TIME), access_token=TOKEN)
-        partial = report(1, accounts=[account("acc-checking", current="999")], retrieved_at=BASE_TIME + timedelta(minutes=5))
+        partial = report(
+            1,
+            accounts=[account("acc-checking", current="999")],
+            retrieved_at=BASE_TIME + timedelta(minutes=5),
+        )
         store.save(partial, access_token=TOKEN, requested_account_ids=["acc-checking"])
 
         got = store.fresh_report(access_token=TOKEN, max_age=timedelta(minutes=15), now=now)
@@ -86,7 +98,9 @@ def test_fresh_report_respects_max_age_and_account_coverage(db_url: str) -> None
         assert got.request_id == "req-item-1-0" and got.account_count == 4
         assert got.age_seconds == pytest.approx(600)
 
-        one = store.fresh_report(access_token=TOKEN, max_age=timedelta(minutes=15), account_ids=["acc-checking"], now=now)
+        one = store.fresh_report(
+            access_token=TOKEN, max_age=timedelta(minutes=15), account_ids=["acc-checking"], now=now
+        )
         assert one is not None and one.request_id == "req-item-1-1"
         assert [a.current_balance for a in one.accounts] == [Decimal("999")]
         assert one.age_seconds == pytest.approx(300)
@@ -98,8 +112,16 @@ def test_fresh_report_respects_max_age_and_account_coverage(db_url: str) -> None
         assert set(two.totals) == {"EUR", "USD"}
 
         assert store.fresh_report(access_token=TOKEN, max_age=timedelta(minutes=9), now=now) is None
-        assert store.fresh_report(access_token=TOKEN, max_age=timedelta(minutes=15), account_ids=["nope"], now=now) is None
-        assert store.fresh_report(access_token="access-sandbox-other", max_age=timedelta(days=9), now=now) is None
+        assert (
+            store.fresh_report(
+                access_token=TOKEN, max_age=timedelta(minutes=15), account_ids=["nope"], now=now
+            )
+            is None
+        )
+        assert (
+            store.fresh_report(access_token="access-sandbox-other", max_age=timedelta(days=9), now=now)
+            is None
+        )
 
 
 def test_token_and_secret_never_stored(db_url: str, tmp_path: Path) -> None:
@@ -129,7 +151,7 @@ def test_migrations_run_once_and_are_idempotent(db_url: str) -> None:
             store.save(report(0), access_token=TOKEN)
             assert schema_revision(store.engine) == "0001"
             with store.engine.connect() as conn:
-                assert conn.execute(text(f"SELECT count(*) FROM {VERSION_TABLE}")).scalar() == 1
+                assert conn.execute(COUNT_VERSIONS).scalar() == 1
     with open_store(db_url) as store:
         assert store.count() == (1, 4)
 
@@ -139,12 +161,14 @@ def test_concurrent_writers_neither_corrupt_nor_duplicate(db_url: str) -> None:
     # ranges of reports: 0..39 and 20..59 must end as 60 snapshots, each complete.
     workers = [_worker(db_url, "save", "0", "40"), _worker(db_url, "save", "20", "60")]
     for w in workers:
-        out, err = w.communicate(timeout=120)
+        _, err = w.communicate(timeout=120)
         assert w.returncode == 0, err
     with open_store(db_url) as store:
         assert store.count() == (60, 240)
         snapshots = store.snapshots()
-        assert sorted(s.report.request_id or "" for s in snapshots) == sorted(f"req-item-1-{i}" for i in range(60))
+        assert sorted(s.report.request_id or "" for s in snapshots) == sorted(
+            f"req-item-1-{i}" for i in range(60)
+        )
         assert all(s.report.account_count == 4 for s in snapshots)
 
 
@@ -156,7 +180,7 @@ def test_concurrent_first_opens_migrate_once(db_url: str) -> None:
     with open_store(db_url) as store:
         assert store.count() == (1, 4)
         with store.engine.connect() as conn:
-            assert conn.execute(text(f"SELECT count(*) FROM {VERSION_TABLE}")).scalar() == 1
+            assert conn.execute(COUNT_VERSIONS).scalar() == 1
 
 
 def test_process_killed_mid_save_leaves_store_consistent(db_url: str) -> None:
@@ -176,7 +200,9 @@ def test_process_killed_mid_save_leaves_store_consistent(db_url: str) -> None:
                 assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         with store.engine.connect() as conn:
             orphans = conn.execute(
-                text("SELECT count(*) FROM snapshot_accounts a LEFT JOIN snapshots s ON s.id = a.snapshot_id WHERE s.id IS NULL")
+                text(
+                    "SELECT count(*) FROM snapshot_accounts a LEFT JOIN snapshots s ON s.id = a.snapshot_id WHERE s.id IS NULL"
+                )
             ).scalar()
             assert orphans == 0
 
@@ -229,7 +255,7 @@ def test_postgres_money_columns_are_numeric(pg_url: str) -> None:
         store.save(report(0), access_token=TOKEN)
     engine = create_engine(pg_url)
     with engine.connect() as conn:
-        kinds = dict(
+        kinds: dict[str, str] = dict(
             conn.execute(
                 text(
                     "SELECT column_name, data_type FROM information_schema.columns "
@@ -237,7 +263,9 @@ def test_postgres_money_columns_are_numeric(pg_url: str) -> None:
                 )
             ).all()
         )
-        raw = conn.execute(text("SELECT available_balance::text FROM snapshot_accounts WHERE account_id = 'acc-checking'")).scalar()
+        raw = conn.execute(
+            text("SELECT available_balance::text FROM snapshot_accounts WHERE account_id = 'acc-checking'")
+        ).scalar()
     engine.dispose()
     assert kinds == {"current_balance": "numeric", "available_balance": "numeric"}
     assert raw == "0.10"

@@ -1,0 +1,162 @@
+"""Series, the ``history`` command in every format, and chart files that are real PNG/SVG/HTML."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from plaid_balance.cli import cli
+from plaid_balance.history import open_store
+from plaid_balance.history.series import build_history, load_history
+
+from .samples import BASE_TIME, TOKEN, account, report
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(cli, ["history", *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def filled_db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    with open_store(url) as store:
+        for i in range(5):
+            store.save(report(i), access_token=TOKEN)
+        # A second Item, fetched between the first one's snapshots.
+        savings = [
+            account("acc-savings", current="200.50", available="200.50", name="Plaid Saving", mask="1111")
+        ]
+        store.save(
+            report(0, item_id="item-2", accounts=savings, retrieved_at=BASE_TIME + timedelta(minutes=30)),
+            access_token="access-sandbox-other-item",
+        )
+    return url
+
+
+def test_totals_carry_each_items_last_balance_forward(filled_db: str) -> None:
+    with open_store(filled_db) as store:
+        history = load_history(store)
+    assert history.snapshot_count == 6
+    usd = history.totals["USD"]
+    # At 12:30 item-2's savings join item-1's 12:00 balances.
+    assert [p.at for p in usd[:2]] == [BASE_TIME, BASE_TIME + timedelta(minutes=30)]
+    first, second, last = usd[0], usd[1], usd[-1]
+    assert first.assets == Decimal("110.10") + Decimal("23631.9805")
+    assert first.liabilities == Decimal(410)
+    assert second.assets == first.assets + Decimal("200.50")
+    assert last.net == Decimal("114.10") + Decimal("23631.9805") + Decimal("200.50") - Decimal(450)
+    assert history.totals["EUR"][0].net == Decimal("1234567890123.123456789")
+    checking = next(s for s in history.accounts if s.account_id == "acc-checking")
+    assert [p.account.current_balance for p in checking.points] == [Decimal("110.10") + i for i in range(5)]
+
+
+def test_complete_snapshot_drops_accounts_the_item_no_longer_lists() -> None:
+    from plaid_balance.history import StoredSnapshot
+
+    both = report(0, accounts=[account("a", current="10"), account("b", current="5")])
+    only_a = report(1, accounts=[account("a", current="10")])
+    partial = report(2, accounts=[account("a", current="1")])
+    history = build_history(
+        [StoredSnapshot(1, True, both), StoredSnapshot(2, True, only_a), StoredSnapshot(3, False, partial)]
+    )
+    assert [p.net for p in history.totals["USD"]] == [Decimal(15), Decimal(10), Decimal(1)]
+
+
+def test_history_json(filled_db: str) -> None:
+    result = run("--db", filled_db, "--format", "json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout, parse_float=Decimal)
+    assert body["snapshot_count"] == 6
+    k401 = next(a for a in body["accounts"] if a["account_id"] == "acc-401k")
+    assert {p["current_balance"] for p in k401["points"]} == {Decimal("23631.9805")}
+    assert set(body["totals"]) == {"EUR", "USD"}
+    assert set(body["totals"]["USD"][0]) == {"at", "assets", "liabilities", "net"}
+
+
+def test_history_csv_and_filters(filled_db: str) -> None:
+    result = run("--db", filled_db, "--format", "csv", "--item", "item-1", "--account", "acc-checking")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    accounts = [r for r in rows if r["kind"] == "account"]
+    totals = [r for r in rows if r["kind"] == "total"]
+    assert len(accounts) == 5 and {r["account_id"] for r in accounts} == {"acc-checking"}
+    assert accounts[0]["available_balance"] == "0.10"
+    assert [r["net"] for r in totals] == [str(Decimal("110.10") + i) for i in range(5)]
+    since = run(
+        "--db",
+        filled_db,
+        "--format",
+        "csv",
+        "--since",
+        "2026-03-01T14:00:00Z",
+        "--until",
+        "2026-03-01T15:00:00Z",
+    )
+    assert {r["at"] for r in csv.DictReader(io.StringIO(since.stdout))} == {
+        "2026-03-01T14:00:00Z",
+        "2026-03-01T15:00:00Z",
+    }
+
+
+def test_history_table(filled_db: str) -> None:
+    result = run("--db", filled_db)
+    assert result.exit_code == 0
+    assert "Plaid 401k" in result.stdout and "Totals USD" in result.stdout and "23,631.9805" in result.stdout
+
+
+def test_empty_history_is_a_clear_message(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = run("--db", url)
+    assert result.exit_code == 0
+    assert "no stored balance history" in result.stderr
+    as_json = run("--db", url, "--format", "json")
+    assert json.loads(as_json.stdout)["accounts"] == []
+    chart = run("--db", url, "--chart", str(tmp_path / "c.png"))
+    assert chart.exit_code == 2 and not (tmp_path / "c.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "magic"),
+    [("chart.png", b"\x89PNG\r\n\x1a\n"), ("chart.svg", b"<svg"), ("chart.html", b"<!DOCTYPE html>")],
+)
+def test_chart_files(filled_db: str, tmp_path: Path, name: str, magic: bytes) -> None:
+    out = tmp_path / name
+    result = run("--db", filled_db, "--chart", str(out))
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert magic in data[:400] and len(data) > 5000
+    if name.endswith(".svg"):
+        import xml.etree.ElementTree as ET
+
+        ET.fromstring(data)  # noqa: S314 - our own file
+    if name.endswith(".html"):
+        text = data.decode()
+        assert (
+            "<svg" in text
+            and "<?xml" not in text
+            and "<script" not in text
+            and "http" not in text.split("<svg")[0]
+        )
+        assert "Net (USD)" in text or "net (USD)" in text
+
+
+def test_chart_rejects_unknown_suffix(filled_db: str, tmp_path: Path) -> None:
+    result = run("--db", filled_db, "--chart", str(tmp_path / "chart.bmp"))
+    assert result.exit_code == 2 and "unsupported chart file" in result.stderr
+
+
+def test_history_on_postgres(pg_url: str) -> None:
+    with open_store(pg_url) as store:
+        for i in range(3):
+            store.save(report(i), access_token=TOKEN)
+    result = run("--db", pg_url, "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["snapshot_count"] == 3
