@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from plaid_balance.batch.items import BatchItem, InputError, ItemEntry, ItemsFileError, open_items, parse_items
+from plaid_balance.batch.items import (
+    BatchItem,
+    InputError,
+    ItemEntry,
+    ItemsFileError,
+    open_items,
+    parse_items,
+)
 
 TOKEN = "access-sandbox-0f5c6a1e-secret-value"
 

@@ -74,7 +74,9 @@ def handler(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, content=accounts_body(f"item-{token.upper()}", "100.10", currency))
 
 
-def collect(items: Any, options: BatchOptions, transport: httpx.AsyncBaseTransport, **kw: Any) -> list[ItemResult]:
+def collect(
+    items: Any, options: BatchOptions, transport: httpx.AsyncBaseTransport, **kw: Any
+) -> list[ItemResult]:
     async def main() -> list[ItemResult]:
         async with make_batch_client(options, transport=transport, retry=FAST_RETRY, **CREDS) as client:
             return [r async for r in run_batch(items, client, options, **kw)]
@@ -91,7 +93,14 @@ def test_one_result_per_item_with_label_and_line() -> None:
     assert ok.success and ok.item_id == "item-TOK1"
     line = ok.to_dict()
     assert line["label"] == "one" and line["line"] == 2 and line["success"] is True
-    assert list(line)[:6] == ["success", "item_id", "institution_id", "accounts", "total_balance", "account_count"]
+    assert list(line)[:6] == [
+        "success",
+        "item_id",
+        "institution_id",
+        "accounts",
+        "total_balance",
+        "account_count",
+    ]
     bad = next(r for r in results if r.label == "b")
     assert bad.error_code == "INVALID_ACCESS_TOKEN" and bad.to_dict()["error"]["http_status"] == 400
     malformed = next(r for r in results if r.line == 3)
@@ -128,7 +137,9 @@ def test_retries_pass_through_the_limiters_and_still_one_line() -> None:
     options = BatchOptions(concurrency=2, rate_limit=1000, window_seconds=1.0)
 
     async def main() -> tuple[list[ItemResult], int, int]:
-        async with make_batch_client(options, transport=httpx.MockTransport(flaky), retry=FAST_RETRY, **CREDS) as c:
+        async with make_batch_client(
+            options, transport=httpx.MockTransport(flaky), retry=FAST_RETRY, **CREDS
+        ) as c:
             results = [r async for r in run_batch(["t1", "t2", "t3"], c, options)]
             limiter = limiter_of(c)
             return results, limiter.requests, limiter.rate_limited
@@ -210,9 +221,12 @@ def test_memory_is_bounded_on_a_long_stream() -> None:
 
 def test_cancelling_stops_in_flight_requests() -> None:
     in_flight: list[int] = []
+    all_started = asyncio.Event()
 
     async def slow(request: httpx.Request) -> httpx.Response:
         in_flight.append(1)
+        if len(in_flight) == 4:
+            all_started.set()
         try:
             await asyncio.sleep(30)
         finally:
@@ -220,11 +234,16 @@ def test_cancelling_stops_in_flight_requests() -> None:
         return httpx.Response(200, content=accounts_body("x"))
 
     async def main() -> int:
-        async with make_batch_client(BatchOptions(concurrency=4), transport=httpx.MockTransport(slow), **CREDS) as c:
+        async with make_batch_client(
+            BatchOptions(concurrency=4), transport=httpx.MockTransport(slow), **CREDS
+        ) as c:
             gen = run_batch([f"t{i}" for i in range(20)], c, BatchOptions(concurrency=4))
-            task = asyncio.create_task(anext(gen))
-            while len(in_flight) < 4:
-                await asyncio.sleep(0.01)
+
+            async def first() -> ItemResult:
+                return await anext(gen)
+
+            task = asyncio.create_task(first())
+            await asyncio.wait_for(all_started.wait(), 10)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task

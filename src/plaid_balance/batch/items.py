@@ -301,7 +301,9 @@ async def open_items(path: str | Path, input_format: InputFormat = "auto") -> It
         raise
 
 
-def parse_items(lines: Iterable[str], input_format: InputFormat = "auto", name: str = "-") -> Iterator[ItemEntry]:
+def parse_items(
+    lines: Iterable[str], input_format: InputFormat = "auto", name: str = "-"
+) -> Iterator[ItemEntry]:
     """Parse already-read lines (tests, small in-memory lists); same rules as the file reader."""
     parser: ItemsParser | None = None
     for number, text in enumerate(lines, start=1):

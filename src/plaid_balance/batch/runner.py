@@ -18,7 +18,15 @@ import inspect
 import time
 import weakref
 from collections import Counter
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -109,7 +117,9 @@ class ItemResult:
 
     @property
     def is_input_error(self) -> bool:
-        return isinstance(self.report, FailureReport) and self.report.error.get("error_type") == INPUT_ERROR_TYPE
+        return (
+            isinstance(self.report, FailureReport) and self.report.error.get("error_type") == INPUT_ERROR_TYPE
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.report.model_dump(mode="python"), "label": self.label, "line": self.line}
@@ -273,7 +283,9 @@ def _unexpected_failure(exc: Exception, environment: str) -> FailureReport:
     )
 
 
-async def _as_async(items: Iterable[ItemEntry | str] | AsyncIterable[ItemEntry | str]) -> AsyncIterator[ItemEntry]:
+async def _as_async(
+    items: Iterable[ItemEntry | str] | AsyncIterable[ItemEntry | str],
+) -> AsyncIterator[ItemEntry]:
     position = 0
 
     def entry(value: ItemEntry | str) -> ItemEntry:
@@ -301,7 +313,7 @@ async def run_batch(
     *,
     on_result: OnResult | None = None,
     counters: BatchCounters | None = None,
-) -> AsyncIterator[ItemResult]:
+) -> AsyncGenerator[ItemResult, None]:
     """Yield one ``ItemResult`` per item, in completion order, as soon as each is done.
 
     ``items`` may be ``BatchItem``/``InputError`` entries (from ``open_items``) or bare tokens. A

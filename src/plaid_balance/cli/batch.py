@@ -283,7 +283,9 @@ async def _run(
     show_default=True,
     help="auto: .csv is CSV, .jsonl/.ndjson/.json is JSON lines, otherwise the first line decides.",
 )
-@click.option("--summary", "summary_line", is_flag=True, help="Print the summary as the last stdout line (JSON).")
+@click.option(
+    "--summary", "summary_line", is_flag=True, help="Print the summary as the last stdout line (JSON)."
+)
 @click.option(
     "--progress/--no-progress",
     default=None,
