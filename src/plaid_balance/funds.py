@@ -16,7 +16,6 @@ pass. For ACH debits Plaid now recommends ``/signal/evaluate`` with a Balance-on
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -338,21 +337,21 @@ def fetch_for_check(
     Only the one account is requested (``options.account_ids``), so a stored snapshot of that account
     alone is enough and a fetched one is saved as such.
     """
-    account_ids: Sequence[str] = [account_id]
-    if store is not None and max_age is not None:
-        stored = store.fresh_report(access_token=access_token, max_age=max_age, account_ids=account_ids)
-        if stored is not None:
-            return stored
-    if client is None:
-        raise ValueError("no stored balance is recent enough and no Plaid client was given")
     from plaid_balance.job import fetch_report
 
-    report = fetch_report(
-        client, access_token, account_ids=account_ids, min_last_updated_datetime=min_last_updated_datetime
-    )
-    if save and store is not None:
-        store.save(report, access_token=access_token, requested_account_ids=account_ids)
-    return report
+    def fetch() -> BalanceReport | FailureReport:
+        if client is None:
+            raise ValueError("no stored balance is recent enough and no Plaid client was given")
+        return fetch_report(
+            client,
+            access_token,
+            account_ids=[account_id],
+            min_last_updated_datetime=min_last_updated_datetime,
+        )
+
+    if store is None:
+        return fetch()
+    return store.fetch_or_recall(access_token, fetch, max_age=max_age, save=save, account_ids=[account_id])
 
 
 def check_funds(

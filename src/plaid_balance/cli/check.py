@@ -5,25 +5,23 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import click
 
 from plaid_balance import exit_codes
 from plaid_balance.cli.common import (
-    DurationType,
     WhenType,
     connection_options,
     emit_report,
-    fail,
     make_client,
     read_access_token,
     token_options,
 )
-from plaid_balance.errors import ConfigurationError
-from plaid_balance.funds import FundsCheckError, FundsDecision, decide_report, fetch_for_check, parse_amount
+from plaid_balance.cli.recall import fetch_or_recall, history_options, history_store
+from plaid_balance.funds import FundsCheckError, FundsDecision, decide_report, parse_amount
+from plaid_balance.job import fetch_report
 from plaid_balance.render import to_json
-from plaid_balance.report import BalanceReport, FailureReport
+from plaid_balance.report import FailureReport, Report
 
 
 def _amount(ctx: click.Context, param: click.Parameter, value: str) -> Decimal:
@@ -100,19 +98,7 @@ def _emit_error(exc: FundsCheckError, output_format: str) -> None:
     metavar="WHEN",
     help="Oldest acceptable balance (passed to Plaid; also marks older balances stale). Capital One needs it.",
 )
-@click.option(
-    "--max-age",
-    type=DurationType(),
-    metavar="DURATION",
-    help="Answer from a stored snapshot this recent (no Plaid call) if there is one; older balances are stale.",
-)
-@click.option("--save", is_flag=True, help="Store the fetched balance in the history database.")
-@click.option(
-    "--db",
-    metavar="URL",
-    envvar="PLAID_BALANCE_DB",
-    help="History database for --save/--max-age [env: PLAID_BALANCE_DB; default: SQLite in the user data dir].",
-)
+@history_options
 @click.option(
     "--format",
     "output_format",
@@ -143,34 +129,16 @@ def check(
     For ACH debits Plaid recommends /signal/evaluate instead (see docs/funds-check.md).
     """
     token = read_access_token(access_token_file, access_token_arg)
-    store: Any = None
-    if save or max_age is not None:
-        from plaid_balance.history.store import open_store
 
-        try:
-            store = open_store(db)
-        except ConfigurationError as exc:
-            fail(str(exc))
-    try:
-        report: BalanceReport | FailureReport | None = None
-        if store is not None and max_age is not None:
-            report = store.fresh_report(access_token=token, max_age=max_age, account_ids=[account_id])
-        if report is None:
-            # Credentials are needed only now: a stored answer works without them.
-            with make_client(environment, base_url, timeout) as client:
-                report = fetch_for_check(
-                    client,
-                    token,
-                    account_id,
-                    min_last_updated_datetime=min_last_updated,
-                    store=store,
-                    save=save,
-                )
-    except ConfigurationError as exc:
-        fail(str(exc))
-    finally:
-        if store is not None:
-            store.close()
+    def fetch() -> Report:
+        # Credentials are needed only now: a stored answer works without them.
+        with make_client(environment, base_url, timeout) as client:
+            return fetch_report(
+                client, token, account_ids=[account_id], min_last_updated_datetime=min_last_updated
+            )
+
+    with history_store(save, max_age, db) as store:
+        report = fetch_or_recall(store, token, fetch, save=save, max_age=max_age, account_ids=[account_id])
     if isinstance(report, FailureReport):
         sys.exit(emit_report(report, "json"))
     try:

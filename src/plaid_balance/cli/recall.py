@@ -70,15 +70,10 @@ def fetch_or_recall(
     max_age: timedelta | None,
     account_ids: Sequence[str] | None = None,
 ) -> Report:
-    """A stored report young enough for ``max_age``, else ``fetch()`` (saved when ``save``)."""
+    """``store.fetch_or_recall`` when there is a store, else just ``fetch()``; history errors are one line."""
+    if store is None:
+        return fetch()
     try:
-        if store is not None and max_age is not None:
-            stored = store.fresh_report(access_token=access_token, max_age=max_age, account_ids=account_ids)
-            if stored is not None:
-                return stored
-        report = fetch()
-        if store is not None and save:
-            store.save(report, access_token=access_token, requested_account_ids=account_ids)
+        return store.fetch_or_recall(access_token, fetch, max_age=max_age, save=save, account_ids=account_ids)
     except ConfigurationError as exc:
         fail(str(exc))
-    return report

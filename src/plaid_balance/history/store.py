@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -448,6 +448,28 @@ class HistoryStore:
             session.add(snapshot)
             session.flush()
             return snapshot.id
+
+    def fetch_or_recall(
+        self,
+        access_token: str,
+        fetch: Callable[[], BalanceReport | FailureReport],
+        *,
+        max_age: timedelta | None,
+        save: bool,
+        account_ids: Sequence[str] | None = None,
+    ) -> BalanceReport | FailureReport:
+        """A stored report no older than ``max_age`` if there is one, else ``fetch()`` (saved if ``save``).
+
+        Each real-time balance call is billed by Plaid: this is what lets ``--max-age`` spare one.
+        """
+        if max_age is not None:
+            stored = self.fresh_report(access_token=access_token, max_age=max_age, account_ids=account_ids)
+            if stored is not None:
+                return stored
+        report = fetch()
+        if save:
+            self.save(report, access_token=access_token, requested_account_ids=account_ids)
+        return report
 
     def fresh_report(
         self,
