@@ -30,7 +30,7 @@ from collections.abc import (
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from pydantic import SecretStr
@@ -126,6 +126,17 @@ class ItemResult:
 
 
 OnResult = Callable[[ItemResult], Awaitable[None] | None]
+
+
+class ReportHistory(Protocol):
+    """Where a batch may find a recent enough report instead of calling Plaid, and keeps what it fetched.
+
+    ``plaid_balance.history.Recall`` is the implementation (``--max-age`` / ``--save``).
+    """
+
+    def recall(self, access_token: str) -> Report | None: ...
+
+    def remember(self, access_token: str, report: Report) -> None: ...
 
 
 @dataclass
@@ -313,13 +324,15 @@ async def run_batch(
     *,
     on_result: OnResult | None = None,
     counters: BatchCounters | None = None,
+    history: ReportHistory | None = None,
 ) -> AsyncGenerator[ItemResult, None]:
     """Yield one ``ItemResult`` per item, in completion order, as soon as each is done.
 
     ``items`` may be ``BatchItem``/``InputError`` entries (from ``open_items``) or bare tokens. A
     failed Item is a result like any other: only an error raised by ``on_result`` or by the items
     source stops the run. ``on_result`` (sync or async) runs in the worker for each result before it
-    is yielded: the hook for saving history. Closing or cancelling the iterator cancels in-flight calls.
+    is yielded. ``history`` answers Items from stored reports when fresh enough and stores fetched ones.
+    Closing or cancelling the iterator cancels in-flight calls.
     """
     options = options or BatchOptions()
     limiter_of(client)  # fail before starting if the client does not enforce limits
@@ -345,6 +358,9 @@ async def run_batch(
         if isinstance(entry, InputError):
             return input_failure(entry, environment)
         token = CURRENT_ITEM.set(_item_key(entry.access_token))
+        stored = history.recall(entry.access_token) if history is not None else None
+        if stored is not None:
+            return ItemResult(entry.line, entry.label, stored)
         try:
             report = await fetch_report_async(
                 client,
@@ -357,6 +373,8 @@ async def run_batch(
             report = _unexpected_failure(exc, environment)
         finally:
             CURRENT_ITEM.reset(token)
+        if history is not None:
+            history.remember(entry.access_token, report)
         return ItemResult(entry.line, entry.label, report)
 
     async def worker() -> None:

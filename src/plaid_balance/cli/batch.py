@@ -8,7 +8,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -21,11 +21,13 @@ from plaid_balance.batch.runner import (
     BatchOptions,
     BatchSummary,
     ItemResult,
+    ReportHistory,
     limiter_of,
     make_batch_client,
     run_batch,
 )
 from plaid_balance.cli.common import WhenType, connection_options, fail
+from plaid_balance.cli.recall import history_options, history_store
 from plaid_balance.errors import ConfigurationError
 from plaid_balance.render import dumps_line, money
 from plaid_balance.report import BalanceReport
@@ -143,6 +145,7 @@ async def _run(
     output_format: str,
     summary_line: bool,
     progress: bool,
+    history: ReportHistory | None = None,
 ) -> int:
     task = asyncio.current_task()
     assert task is not None
@@ -184,7 +187,7 @@ async def _run(
     try:
         async with client, reader:
             try:
-                async for result in run_batch(reader, client, options, counters=counters):
+                async for result in run_batch(reader, client, options, counters=counters, history=history):
                     summary.add(result)
                     if result.is_input_error:
                         bar.note(f"error: items file {items_file}: {result.error_message}")
@@ -195,6 +198,8 @@ async def _run(
                     else:
                         rows.append(_row(result))
                     bar.update(summary.done, summary.failed)
+            except ConfigurationError as exc:  # the history database failed mid-run
+                fail(str(exc))
             except asyncio.CancelledError:
                 task.uncancel()
                 summary.interrupted = True
@@ -283,6 +288,7 @@ async def _run(
     show_default=True,
     help="auto: .csv is CSV, .jsonl/.ndjson/.json is JSON lines, otherwise the first line decides.",
 )
+@history_options
 @click.option(
     "--summary", "summary_line", is_flag=True, help="Print the summary as the last stdout line (JSON)."
 )
@@ -304,6 +310,9 @@ def batch(
     min_last_updated: datetime | None,
     output_format: str,
     input_format: InputFormat,
+    save: bool,
+    max_age: timedelta | None,
+    db: str | None,
     summary_line: bool,
     progress: bool | None,
 ) -> None:
@@ -326,7 +335,22 @@ def batch(
     )
     client_kwargs: dict[str, Any] = {"environment": environment, "base_url": base_url, "timeout": timeout}
     show_progress = sys.stderr.isatty() if progress is None else progress
-    code = asyncio.run(
-        _run(items_file, input_format, options, client_kwargs, output_format, summary_line, show_progress)
-    )
+    with history_store(save, max_age, db) as store:
+        history = None
+        if store is not None:
+            from plaid_balance.history import Recall
+
+            history = Recall(store, max_age=max_age, save=save)
+        code = asyncio.run(
+            _run(
+                items_file,
+                input_format,
+                options,
+                client_kwargs,
+                output_format,
+                summary_line,
+                show_progress,
+                history,
+            )
+        )
     sys.exit(code)

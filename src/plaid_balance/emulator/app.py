@@ -153,6 +153,10 @@ class Call:
     # Transport-level fault to apply to whatever response the handler produces.
     transport_fault: str | None = None
     hang_seconds: float = 0.0
+    # Injected latency is the whole time the emulator takes to answer (like a bank's), not added on top
+    # of its own processing: the answer leaves at this loop time, however long building it took.
+    respond_at: float | None = None
+    arrived_at: float = field(default_factory=lambda: asyncio.get_running_loop().time())
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -229,6 +233,8 @@ class PlaidApp:
             status, payload, error_code = 200, dump_json(body), None
         except PlaidAPIError as exc:
             status, payload, error_code = exc.status, dump_json(exc.body(request_id)), exc.error_code
+        if call is not None and call.respond_at is not None:
+            await asyncio.sleep(max(0.0, call.respond_at - asyncio.get_running_loop().time()))
         fault = call.transport_fault if call is not None else None
         if fault == FaultKind.HANG:
             await self._hang(request, call.hang_seconds if call is not None else 0.0)
@@ -299,7 +305,7 @@ class PlaidApp:
         if decision is None:
             return
         if decision.delay_seconds > 0:
-            await asyncio.sleep(decision.delay_seconds)
+            call.respond_at = call.arrived_at + decision.delay_seconds
         fault = decision.fault
         if fault is None:
             return

@@ -360,6 +360,32 @@ def open_store(url: str | None = None) -> HistoryStore:
 # --- the store ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Recall:
+    """Cost-aware fetching: answer from history when fresh enough, and store what had to be fetched.
+
+    Each real-time balance call is billed by Plaid; ``recall`` is what lets ``--max-age`` spare one.
+    ``account_ids`` is the filter the reports are fetched with (None: all the Item's accounts).
+    """
+
+    store: HistoryStore
+    max_age: timedelta | None
+    save: bool
+    account_ids: Sequence[str] | None = None
+
+    def recall(self, access_token: str) -> BalanceReport | None:
+        if self.max_age is None:
+            return None
+        return self.store.fresh_report(
+            access_token=access_token, max_age=self.max_age, account_ids=self.account_ids
+        )
+
+    def remember(self, access_token: str, report: BalanceReport | FailureReport) -> None:
+        # A stored answer is not stored again; a failure stores nothing (``save`` ignores it).
+        if self.save and isinstance(report, BalanceReport) and report.source != "stored":
+            self.store.save(report, access_token=access_token, requested_account_ids=self.account_ids)
+
+
 def _content_key(report: BalanceReport) -> str:
     """A stand-in request id for reports without one, so that saving them stays idempotent."""
     digest = hashlib.sha256(to_json(report, indent=None).encode("utf-8")).hexdigest()
@@ -458,17 +484,10 @@ class HistoryStore:
         save: bool,
         account_ids: Sequence[str] | None = None,
     ) -> BalanceReport | FailureReport:
-        """A stored report no older than ``max_age`` if there is one, else ``fetch()`` (saved if ``save``).
-
-        Each real-time balance call is billed by Plaid: this is what lets ``--max-age`` spare one.
-        """
-        if max_age is not None:
-            stored = self.fresh_report(access_token=access_token, max_age=max_age, account_ids=account_ids)
-            if stored is not None:
-                return stored
-        report = fetch()
-        if save:
-            self.save(report, access_token=access_token, requested_account_ids=account_ids)
+        """A stored report no older than ``max_age`` if there is one, else ``fetch()`` (saved if ``save``)."""
+        recall = Recall(self, max_age=max_age, save=save, account_ids=account_ids)
+        report = recall.recall(access_token) or fetch()
+        recall.remember(access_token, report)
         return report
 
     def fresh_report(
@@ -584,6 +603,7 @@ __all__ = [
     "DB_ENV",
     "HistoryError",
     "HistoryStore",
+    "Recall",
     "StoredSnapshot",
     "default_db_url",
     "open_store",
