@@ -26,7 +26,7 @@ from plaid_balance.batch.runner import (
     make_batch_client,
     run_batch,
 )
-from plaid_balance.cli.common import WhenType, connection_options, fail
+from plaid_balance.cli.common import cached_option, connection_options, fail, min_last_updated_option
 from plaid_balance.cli.recall import history_options, history_store
 from plaid_balance.errors import ConfigurationError
 from plaid_balance.render import dumps_line, money
@@ -262,17 +262,8 @@ async def _run(
     metavar="SECONDS",
     help="The window the two limits count over; change it only for an emulator with a shorter window.",
 )
-@click.option(
-    "--cached",
-    is_flag=True,
-    help="Read Plaid's free cached balances (/accounts/get) instead of the billed real-time call.",
-)
-@click.option(
-    "--min-last-updated",
-    type=WhenType(),
-    metavar="WHEN",
-    help="Oldest acceptable balance: ISO 8601 or a duration back from now (2d). Required by Capital One.",
-)
+@cached_option
+@min_last_updated_option
 @click.option(
     "--format",
     "output_format",

@@ -191,6 +191,18 @@ def print_table(report: BalanceReport) -> None:
     Console().print(balance_table(report))
 
 
+cached_option = click.option(
+    "--cached",
+    is_flag=True,
+    help="Read Plaid's free cached balances (/accounts/get) instead of the billed real-time call.",
+)
+min_last_updated_option = click.option(
+    "--min-last-updated",
+    type=WhenType(),
+    metavar="WHEN",
+    help="Oldest acceptable balance: ISO 8601 or a duration back from now (2d). Required by Capital One.",
+)
+
 format_option = click.option(
     "--format",
     "output_format",

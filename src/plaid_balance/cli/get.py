@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 import click
 
 from plaid_balance.cli.common import (
-    WhenType,
+    cached_option,
     connection_options,
     emit_report,
     format_option,
     make_client,
+    min_last_updated_option,
     read_access_token,
     token_options,
 )
@@ -27,17 +28,8 @@ from plaid_balance.report import Report
 @click.option(
     "--account-id", "account_ids", multiple=True, metavar="ID", help="Only this account (repeatable)."
 )
-@click.option(
-    "--min-last-updated",
-    type=WhenType(),
-    metavar="WHEN",
-    help="Oldest acceptable balance: ISO 8601 or a duration back from now (2d). Required by Capital One.",
-)
-@click.option(
-    "--cached",
-    is_flag=True,
-    help="Read Plaid's free cached balances (/accounts/get) instead of the billed real-time call.",
-)
+@min_last_updated_option
+@cached_option
 @history_options
 @format_option
 def get(
