@@ -50,10 +50,6 @@ class AccountBase(_PlaidModel):
     holder_category: str | None = None
     persistent_account_id: str | None = None
 
-    @property
-    def is_liability(self) -> bool:
-        return self.type in LIABILITY_TYPES
-
 
 class PlaidError(_PlaidModel):
     """Plaid's error object, passed through as Plaid sent it."""

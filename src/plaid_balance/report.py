@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from plaid_balance import exit_codes
 from plaid_balance.errors import PlaidAPIError, PlaidNetworkError
-from plaid_balance.models import AccountBase, AccountsGetResponse
+from plaid_balance.models import LIABILITY_TYPES, AccountBase, AccountsGetResponse
 
 Source = Literal["realtime", "cached", "stored"]
 ZERO = Decimal(0)
@@ -40,7 +40,7 @@ class AccountReport(BaseModel):
 
     @property
     def is_liability(self) -> bool:
-        return self.type in {"credit", "loan"}
+        return self.type in LIABILITY_TYPES
 
     @classmethod
     def from_plaid(cls, account: AccountBase) -> AccountReport:
