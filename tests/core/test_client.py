@@ -16,7 +16,7 @@ from plaid_balance import AsyncPlaidClient, PlaidClient, RetryPolicy
 from plaid_balance.errors import ConfigurationError, PlaidAPIError, PlaidNetworkError
 from plaid_balance.job import fetch_report, fetch_report_async
 from plaid_balance.report import BalanceReport, FailureReport
-from tests.core.plaid_fakes import FakePlaid, account, balance_body, plaid_error
+from tests.plaid_fakes import FakePlaid, account, balance_body, plaid_error
 
 FAST = RetryPolicy(attempts=3, wait_initial=0, wait_max=0, wait_jitter=0, rate_limit_wait=0)
 TOKEN = "access-sandbox-11111111-2222-3333-4444-555555555555"

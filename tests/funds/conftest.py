@@ -10,49 +10,15 @@ import httpx
 import pytest
 
 from plaid_balance.client import PlaidClient
+from tests.plaid_fakes import account
 
 TOKEN = "access-sandbox-5b2d7f3e-funds-check-token"
 SECRET = "funds-test-secret-9f8e7d6c"
 
 
-def plaid_account(
-    account_id: str = "acc-1",
-    *,
-    available: Any = 100,
-    current: Any = 110,
-    limit: Any = None,
-    type_: str = "depository",
-    subtype: str = "checking",
-    currency: str | None = "USD",
-) -> dict[str, Any]:
-    return {
-        "account_id": account_id,
-        "balances": {
-            "available": available,
-            "current": current,
-            "limit": limit,
-            "iso_currency_code": currency,
-            "unofficial_currency_code": None,
-        },
-        "mask": "0000",
-        "name": "Plaid Checking",
-        "official_name": None,
-        "type": type_,
-        "subtype": subtype,
-    }
-
-
-def balance_body(*accounts: dict[str, Any], request_id: str = "req-1") -> dict[str, Any]:
-    return {
-        "accounts": list(accounts),
-        "item": {
-            "item_id": "item-1",
-            "institution_id": "ins_109508",
-            "available_products": [],
-            "billed_products": [],
-        },
-        "request_id": request_id,
-    }
+def plaid_account(account_id: str = "acc-1", **balances: Any) -> dict[str, Any]:
+    """One account as Plaid sends it (see tests.plaid_fakes.account); ``acc-1`` unless told otherwise."""
+    return account(account_id, **balances)
 
 
 class FakePlaid:

@@ -12,8 +12,9 @@ from click.testing import CliRunner
 
 from plaid_balance.cli import cli
 from plaid_balance.history import open_store
+from tests.plaid_fakes import balance_body
 
-from .conftest import SECRET, TOKEN, FakePlaid, balance_body, plaid_account
+from .conftest import SECRET, TOKEN, FakePlaid, plaid_account
 
 
 def run(*args: str) -> Any:

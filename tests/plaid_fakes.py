@@ -41,7 +41,9 @@ def account(
     }
 
 
-def balance_body(*accounts: dict[str, Any], institution_id: str | None = "ins_109508") -> dict[str, Any]:
+def balance_body(
+    *accounts: dict[str, Any], institution_id: str | None = "ins_109508", request_id: str = "req-ok"
+) -> dict[str, Any]:
     return {
         "accounts": list(accounts),
         "item": {
@@ -54,7 +56,7 @@ def balance_body(*accounts: dict[str, Any], institution_id: str | None = "ins_10
             "consent_expiration_time": None,
             "update_type": "background",
         },
-        "request_id": "req-ok",
+        "request_id": request_id,
     }
 
 
