@@ -79,10 +79,6 @@ class SlidingWindow:
         while self._expiries and self._expiries[0] <= now:
             self._expiries.popleft()
 
-    def in_use(self) -> int:
-        self._prune(self._clock())
-        return self._pending + len(self._expiries)
-
     def effective_limit(self, now: float) -> int:
         return self.limit
 

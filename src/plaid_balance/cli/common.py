@@ -16,7 +16,7 @@ from plaid_balance import exit_codes
 from plaid_balance.client import PlaidClient
 from plaid_balance.config import DEFAULT_TIMEOUT, Environment
 from plaid_balance.errors import ConfigurationError
-from plaid_balance.render import failure_line, to_json
+from plaid_balance.render import balance_table, failure_line, to_csv, to_json
 from plaid_balance.report import BalanceReport, FailureReport, Report
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -175,8 +175,6 @@ def emit_report(report: Report, output_format: str) -> int:
     if output_format == "json":
         click.echo(to_json(report))
     elif output_format == "csv":
-        from plaid_balance.render import to_csv
-
         click.echo(to_csv(report), nl=False)
     else:
         print_table(report)
@@ -185,8 +183,6 @@ def emit_report(report: Report, output_format: str) -> int:
 
 def print_table(report: BalanceReport) -> None:
     from rich.console import Console
-
-    from plaid_balance.render import balance_table
 
     Console().print(balance_table(report))
 

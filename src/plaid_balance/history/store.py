@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -561,10 +561,6 @@ class HistoryStore:
                 ]
         except SQLAlchemyError as exc:
             raise self._fail("read", exc) from None
-
-    def iter_reports(self, **filters: Any) -> Iterator[BalanceReport]:
-        for stored in self.snapshots(**filters):
-            yield stored.report
 
     def count(self) -> tuple[int, int]:
         """(snapshots, account rows): a quick consistency figure for tests and ``history``."""
