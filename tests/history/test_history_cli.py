@@ -109,7 +109,8 @@ def test_history_csv_and_filters(filled_db: str) -> None:
 def test_history_table(filled_db: str) -> None:
     result = run("--db", filled_db)
     assert result.exit_code == 0
-    assert "Plaid 401k" in result.stdout and "Totals USD" in result.stdout and "23,631.9805" in result.stdout
+    assert "Plaid 401k" in result.stdout and "Net" in result.stdout and "23,631.9805" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
 
 
 def test_empty_history_is_a_clear_message(tmp_path: Path) -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from plaid_balance.errors import ConfigurationError
+from plaid_balance.errors import ConfigurationError, StorageError
 from plaid_balance.history import HistoryError, open_store, token_fingerprint
-from plaid_balance.history.store import VERSION_TABLE, schema_revision
+from plaid_balance.history._engine import HEAD, VERSION_TABLE
 from plaid_balance.report import FailureReport
 
 from .samples import BASE_TIME, TOKEN, account, report
@@ -22,6 +22,11 @@ from .samples import BASE_TIME, TOKEN, account, report
 TESTS = Path(__file__).resolve().parents[1]
 COUNT_VERSIONS = text("SELECT count(*) FROM plaid_balance_alembic_version")
 assert VERSION_TABLE == "plaid_balance_alembic_version"
+
+
+def schema_revision(store_engine: object) -> str | None:
+    with store_engine.connect() as conn:  # type: ignore[attr-defined]
+        return conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()  # type: ignore[no-any-return]
 
 
 def _worker(*args: str) -> subprocess.Popen[str]:
@@ -134,10 +139,11 @@ def test_token_and_secret_never_stored(db_url: str, tmp_path: Path) -> None:
             rows = [
                 *conn.execute(text("SELECT * FROM snapshots")).all(),
                 *conn.execute(text("SELECT * FROM snapshot_accounts")).all(),
+                *conn.execute(text("SELECT * FROM item_tokens")).all(),
             ]
     dump = repr(rows)
     assert TOKEN not in dump and secret not in dump
-    assert token_fingerprint(TOKEN) in dump  # what is stored instead: its SHA-256
+    assert token_fingerprint(TOKEN) in dump  # what is stored instead, apart: its SHA-256
     if db_url.startswith("sqlite"):
         database = Path(db_url.removeprefix("sqlite:///"))
         for file in database.parent.iterdir():
@@ -149,7 +155,7 @@ def test_migrations_run_once_and_are_idempotent(db_url: str) -> None:
     for _ in range(3):
         with open_store(db_url) as store:
             store.save(report(0), access_token=TOKEN)
-            assert schema_revision(store.engine) == "0001"
+            assert schema_revision(store.engine) == HEAD
             with store.engine.connect() as conn:
                 assert conn.execute(COUNT_VERSIONS).scalar() == 1
     with open_store(db_url) as store:
@@ -215,24 +221,46 @@ def test_sqlite_uses_wal(sqlite_url: str) -> None:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("not a url", "malformed history database URL"),
-        ("mysql+nodriver://x@127.0.0.1/db", "unsupported history database"),
-        ("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2", "cannot open history database"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2", "cannot open database"),
         ("sqlite:////proc/plaid-balance/forbidden/history.db", "cannot"),
     ],
 )
-def test_bad_url_or_unreachable_database_is_a_configuration_error(url: str, expected: str) -> None:
-    with pytest.raises(ConfigurationError) as info:
+def test_unreachable_database_is_a_storage_error(url: str, expected: str) -> None:
+    with pytest.raises(StorageError) as info:
         open_store(url)
     assert isinstance(info.value, HistoryError)
     message = str(info.value)
     assert expected in message and "\n" not in message
 
 
-def test_password_is_hidden_in_errors() -> None:
-    with pytest.raises(HistoryError) as info:
-        open_store("postgresql://user:hunter2@127.0.0.1:1/db?connect_timeout=2")
-    assert "hunter2" not in str(info.value)
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("://no-driver", "malformed database URL"),
+        ("postgresql://u@h:notaport/db", "malformed database URL"),
+        ("mysql+nodriver://x@127.0.0.1/db", "unsupported database"),
+    ],
+)
+def test_bad_database_url_is_a_usage_error(url: str, expected: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        open_store(url)
+    assert not isinstance(info.value, StorageError)
+    message = str(info.value)
+    assert expected in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://user:hunter2@127.0.0.1:1/db?connect_timeout=2",
+        "postgresql://user@127.0.0.1:1/db?connect_timeout=2&password=hunter2",
+        "postgresql://user:hunter2@127.0.0.1:notaport/db",
+    ],
+)
+def test_password_is_hidden_in_errors(url: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        open_store(url)
+    assert "hunter2" not in str(info.value) and "hunter2" not in repr(info.value)
 
 
 def test_default_url_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
