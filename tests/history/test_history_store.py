@@ -26,7 +26,8 @@ assert VERSION_TABLE == "plaid_balance_alembic_version"
 
 def schema_revision(store_engine: object) -> str | None:
     with store_engine.connect() as conn:  # type: ignore[attr-defined]
-        return conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()  # type: ignore[no-any-return]
+        query = text(f"SELECT version_num FROM {VERSION_TABLE}")  # noqa: S608 - our constant
+        return conn.execute(query).scalar()  # type: ignore[no-any-return]
 
 
 def _worker(*args: str) -> subprocess.Popen[str]:
@@ -297,3 +298,76 @@ def test_postgres_money_columns_are_numeric(pg_url: str) -> None:
     engine.dispose()
     assert kinds == {"current_balance": "numeric", "available_balance": "numeric"}
     assert raw == "0.10"
+
+
+def _at_revision_0001(url: str) -> None:
+    """A database as plaid-balance 0.1 left it: schema 0001, snapshots keyed by token fingerprint."""
+    from alembic import command
+
+    from plaid_balance.history._engine import _alembic_config, _engine_for, parse_db_url
+
+    engine = _engine_for(parse_db_url(url), create=True)
+    with engine.begin() as connection:
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        for n, retrieved in enumerate(["2026-03-01 12:00:00", "2026-03-01 13:00:00"]):
+            connection.execute(
+                text(
+                    "INSERT INTO snapshots (item_id, request_id, token_fingerprint, institution_id, "
+                    "institution_name, environment, source, complete, retrieved_at, saved_at) VALUES "
+                    "('item-1', :r, :f, 'ins_1', 'Bank', 'sandbox', 'realtime', :c, :t, :t)"
+                ),
+                {"r": f"req-{n}", "f": token_fingerprint(TOKEN), "c": True, "t": retrieved},
+            )
+        snapshot_id = connection.execute(text("SELECT max(id) FROM snapshots")).scalar()
+        connection.execute(
+            text(
+                "INSERT INTO snapshot_accounts (snapshot_id, position, account_id, name, type, current_balance) "
+                "VALUES (:s, 0, 'acc-1', 'Checking', 'depository', 12.30)"
+            ),
+            {"s": snapshot_id},
+        )
+    engine.dispose()
+
+
+def test_migration_from_token_keyed_history(db_url: str) -> None:
+    _at_revision_0001(db_url)
+    with open_store(db_url) as store:
+        assert schema_revision(store.engine) == HEAD
+        assert store.item_for_token(TOKEN) == "item-1"
+        assert [s.report.request_id for s in store.snapshots()] == ["req-0", "req-1"]
+        fresh = store.fresh_report(access_token=TOKEN, max_age=timedelta(days=1), now=BASE_TIME)
+        assert fresh is not None and fresh.request_id == "req-1"
+        assert str(fresh.accounts[0].current_balance) in {"12.30", "12.3"}  # SQLite kept the literal as REAL
+        with store.engine.connect() as conn:
+            columns = {c["name"] for c in __import__("sqlalchemy").inspect(conn).get_columns("snapshots")}
+        assert "token_fingerprint" not in columns
+
+
+def test_database_from_a_newer_version_is_refused(db_url: str) -> None:
+    with open_store(db_url) as store, store.engine.begin() as conn:
+        conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '9999'"))  # noqa: S608
+    for create in (True, False):
+        with pytest.raises(HistoryError) as info:
+            open_store(db_url, create=create)
+        message = str(info.value)
+        assert "'9999'" in message and "upgrade plaid-balance" in message and "\n" not in message
+
+
+def test_files_are_created_private_and_reads_create_nothing(tmp_path: Path) -> None:
+    import stat
+
+    from plaid_balance.history import DatabaseNotFound
+
+    path = tmp_path / "deep" / "er" / "history.db"
+    with pytest.raises(DatabaseNotFound):
+        open_store(str(path), create=False)
+    assert not (tmp_path / "deep").exists()
+    with open_store(str(path)) as store:  # a plain path is a SQLite file
+        store.save(report(0), access_token=TOKEN)
+    for file in [path, *path.parent.glob("history.db-*")]:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    with open_store(str(path), create=False) as store:
+        assert store.count() == (1, 4)

@@ -144,9 +144,14 @@ def history_table(history: History, *, width: int = 80) -> Any:
 
     fmt = _when_format(history)
     rows: list[tuple[Text, str, str, str, str, str]] = []
+    names: dict[str, set[str]] = {}
+    for s in history.accounts:
+        names.setdefault(literal(s.institution_name or s.institution_id or s.item_id), set()).add(s.item_id)
     group = None
     for s in history.accounts:
         institution = literal(s.institution_name or s.institution_id or s.item_id)
+        if len(names[institution]) > 1:  # two Items at one bank: tell them apart
+            institution = f"{institution} · {literal(s.item_id)}"
         if institution != group:
             group = institution
             rows.append((Text(institution, style="bold"), "", "", "", "", ""))
@@ -181,41 +186,41 @@ def history_table(history: History, *, width: int = 80) -> Any:
                     points[-1].at.strftime(fmt),
                 )
             )
-    latest = aligned([r[2] if r[1] else "" for r in rows])
-    changes = aligned([r[3] if r[1] else "" for r in rows])
-    columns = {
-        "Cur": max(3, *(len(r[1]) for r in rows)),
-        "Latest": max(6, *map(len, latest)),
-        "Change": max(6, *map(len, changes)),
-        "Trend": max(5, *(len(r[4]) for r in rows)),
-        "Seen": max(4, *(len(r[5]) for r in rows)),
+    cells = {
+        "Cur": [r[1] for r in rows],
+        "Latest": aligned([r[2] if r[1] else "" for r in rows]),
+        "Change": aligned([r[3] if r[1] else "" for r in rows]),
+        "Trend": [r[4] for r in rows],
+        "Seen": [r[5] for r in rows],
     }
+    sizes = {h: max(len(h), *map(len, column)) for h, column in cells.items()}
 
-    # The account name takes what the figures leave; the trend, then the time, give way first.
-    def room() -> int:  # each column costs two cells of padding and one of rule, the name column too
-        return width - sum(columns.values()) - 3 * (len(columns) + 1)
+    def room() -> int:  # what the name may use: each column costs its width plus two cells of padding
+        return width - 2 - sum(sizes[h] + 2 for h in sizes)
 
+    # The name takes what the figures leave; the sparkline, then the time, give way first.
     for optional in ("Trend", "Seen"):
         if room() >= MIN_NAME_WIDTH:
             break
-        del columns[optional]
-    name_width = max(MIN_NAME_WIDTH, room())
+        del sizes[optional]
     first_t, last_t = _span(history)
     table = Table(
         title=f"Balance history · {history.snapshot_count} snapshots · {first_t} → {last_t}",
-        caption="Change: over the range shown. Liabilities: credit and loan balances owed. Times UTC.",
+        caption="Change over the range shown · liabilities are amounts owed · times UTC",
         box=box.SIMPLE_HEAD,
+        show_edge=False,
+        expand=True,
+        width=max(width, MIN_NAME_WIDTH + 2 + sum(sizes[h] + 2 for h in sizes)),
     )
-    table.add_column("Account", overflow="ellipsis", no_wrap=True, max_width=name_width)
-    for heading, size in columns.items():
-        # Amount cells are pre-aligned to one length; their headings sit over the units digit.
-        title = heading.rjust(size) if heading in {"Latest", "Change"} else heading
-        table.add_column(title, no_wrap=True, min_width=size)
+    table.add_column("Account", overflow="ellipsis", no_wrap=True, ratio=1)
+    right = {"Latest", "Change"}
+    for heading, size in sizes.items():
+        # Amount cells are pre-aligned on the decimal point; right-justified as whole blocks.
+        table.add_column(heading.rjust(size) if heading in right else heading, no_wrap=True, width=size)
     totals_start = len(rows) - 3 * len(history.totals)
-    for index, (row, amount, change_cell) in enumerate(zip(rows, latest, changes, strict=True)):
-        name, currency, _, _, trend, seen = row
-        cells = {"Cur": currency, "Latest": amount, "Change": change_cell, "Trend": trend, "Seen": seen}
-        table.add_row(name, *(Text(cells[c]) for c in columns), end_section=index == totals_start - 1)
+    for index, row in enumerate(rows):
+        values = [cells[h][index].rjust(sizes[h]) if h in right else cells[h][index] for h in sizes]
+        table.add_row(row[0], *map(Text, values), end_section=index == totals_start - 1)
     return table
 
 

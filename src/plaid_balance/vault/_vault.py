@@ -245,6 +245,12 @@ class Vault:
         if not isinstance(ref, str) or not ref.strip():
             raise UnknownItemError("no Item named: give an alias or an item_id")
         text = unicodedata.normalize("NFC", ref).strip()
+        if text.lower().startswith(_TOKEN_PREFIXES):
+            # Never echo it: the user may have pasted a token where an alias belongs.
+            raise UnknownItemError(
+                "that looks like a Plaid token, not an alias: pass tokens with --access-token-file or "
+                "$PLAID_ACCESS_TOKEN, or store them with plaid-balance items import"
+            )
         by_alias = select(VaultRow).where(VaultRow.alias_key == alias_key(text))
         by_id = select(VaultRow).where(VaultRow.item_id == text)
         if lock:
