@@ -78,7 +78,8 @@ def style(index: int) -> tuple[Any, str]:
     """A colour and marker for the index-th line; no two lines share the pair (20 colours × 8 markers)."""
     import matplotlib
 
-    colours = matplotlib.colormaps["tab20"].colors
+    tab20 = matplotlib.colormaps["tab20"]
+    colours = [tab20(i) for i in range(20)]
     # Even entries of tab20 first (the strong shades), then the light ones.
     order = [*colours[0::2], *colours[1::2]]
     return order[index % len(order)], MARKERS[(index // len(order)) % len(MARKERS)]
