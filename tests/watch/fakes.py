@@ -55,9 +55,18 @@ class FakePlaid:
 
     def _report(self, token: str, source: str) -> ReportLike:
         item_id = token.removeprefix("access-sandbox-")
-        return Report(item_id, self.institution.get(item_id, "ins_109508"), "First Platypus Bank", source, self.clock.now(), self.accounts[token])
+        return Report(
+            item_id,
+            self.institution.get(item_id, "ins_109508"),
+            "First Platypus Bank",
+            source,
+            self.clock.now(),
+            self.accounts[token],
+        )
 
-    async def balance(self, access_token: str, *, item_key: str, min_last_updated: datetime | None) -> Outcome:
+    async def balance(
+        self, access_token: str, *, item_key: str, min_last_updated: datetime | None
+    ) -> Outcome:
         self.calls["/accounts/balance/get"] += 1
         self.min_last_updated.append(min_last_updated)
         if self.balance_errors:

@@ -38,7 +38,13 @@ kind = "needs_repair"
 
 
 class Rig:
-    def __init__(self, text: str = BASE, *items: WatchedItem, store: WatchStore | None = None, clock: ManualClock | None = None) -> None:
+    def __init__(
+        self,
+        text: str = BASE,
+        *items: WatchedItem,
+        store: WatchStore | None = None,
+        clock: ManualClock | None = None,
+    ) -> None:
         self.config: WatchConfig = parse_config(text, Path("watch.toml"))
         self.clock = clock or ManualClock()
         self.vault = FakeItems(*(items or (ITEM,)))
@@ -48,8 +54,13 @@ class Rig:
         for item in self.vault.items():
             self.plaid.set_accounts(item.item_id, checking("500"), card("100"))
         self.watch = Watch(
-            self.config, items=self.vault, plaid=self.plaid, history=self.history, store=store,
-            sender=self.sender, clock=self.clock,
+            self.config,
+            items=self.vault,
+            plaid=self.plaid,
+            history=self.history,
+            store=store,
+            sender=self.sender,
+            clock=self.clock,
         )
 
     async def step(self, **delta: float) -> None:
@@ -129,7 +140,7 @@ async def test_needs_repair_stops_billed_calls_until_repaired() -> None:
     assert "plaid-balance link --update checking" in repair[0].message
     rig.plaid.item_errors[token] = None  # link --update happened elsewhere, no webhook
     await rig.step(hours=1)
-    assert state.health is Health.OK
+    assert rig.watch.state.items["item-1"].health is Health.OK
     assert rig.plaid.calls["/accounts/balance/get"] == 2
     assert [e.kind for _, e in rig.sender.sent if e.rule == "needs_repair #2"] == ["firing", "resolved"]
 
@@ -160,7 +171,11 @@ async def test_low_balance_alert_fires_once_reminds_and_resolves() -> None:
     rig.plaid.set_accounts("item-1", checking("100.00"))
     await rig.step(hours=1)
     await rig.step(hours=1)
-    assert [e.kind for _, e in rig.sender.sent if e.rule == "low_balance #1"] == ["firing", "reminder", "resolved"]
+    assert [e.kind for _, e in rig.sender.sent if e.rule == "low_balance #1"] == [
+        "firing",
+        "reminder",
+        "resolved",
+    ]
 
 
 async def test_notifier_down_is_retried_and_the_watch_goes_on() -> None:

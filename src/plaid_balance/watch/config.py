@@ -39,10 +39,13 @@ DEFAULT_LISTEN: Final = ListenAddress("127.0.0.1", 8787)
 DEFAULT_INTERVAL: Final = timedelta(hours=1)
 DEFAULT_RENOTIFY: Final = timedelta(hours=24)
 DEFAULT_CAPITAL_ONE_FLOOR: Final = timedelta(days=2)
-DEFAULT_TOKEN_ENV: Final = "PLAID_BALANCE_WATCH_TOKEN"
+DEFAULT_TOKEN_ENV: Final = "PLAID_BALANCE_WATCH_TOKEN"  # noqa: S105 (a variable name, not a secret)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 T = TypeVar("T")
+_CACHED: Final[OverBudget] = "cached"
+_REPAIR: Final[AlertKind] = "needs_repair"
+_NO_NAMES: Final[tuple[str, ...]] = ()
 
 
 class WatchConfigError(ConfigurationError):
@@ -270,7 +273,7 @@ def parse_config(text: str, path: Path) -> WatchConfig:
     watch = root.table("watch")
     timezone = watch.get("timezone", _timezone, "UTC")
     schedule = _schedule(watch, Schedule(interval=DEFAULT_INTERVAL, timezone=timezone), timezone)
-    over_budget = watch.get("over_budget", _over_budget, "cached")
+    over_budget: OverBudget = watch.get("over_budget", _over_budget, _CACHED)
     max_age = watch.get("max_age", parse_duration, None)
     if over_budget == "history" and max_age is None:
         raise watch.fail(
@@ -347,10 +350,10 @@ def _alerts(
         reader = _Reader(root.file, root.text, entry, ("alerts", index))
         if not reader.has("kind"):
             raise reader.fail(None, f"needs kind = one of: {', '.join(ALERT_KINDS)}")
-        kind = reader.get("kind", _kind, "needs_repair")
+        kind: AlertKind = reader.get("kind", _kind, _REPAIR)
         item = reader.get("item", _string, None)
         account = reader.get("account", _string, None)
-        notify = reader.get("notify", _names, ())
+        notify: tuple[str, ...] = reader.get("notify", _names, _NO_NAMES)
         for name in notify:
             if name not in notifiers:
                 raise reader.fail("notify", f"no notifier named {name!r} in [notify]")
@@ -359,7 +362,7 @@ def _alerts(
             kind=kind,
             item=item,
             account=account,
-            renotify=reader.get("renotify", _renotify, renotify_default),
+            renotify=reader.get("renotify", _renotify, _optional(renotify_default)),
             notify=notify,
             index=index,
         )
@@ -377,6 +380,10 @@ def _kind(value: Any) -> AlertKind:
         if value == kind:
             return kind
     raise ValueError(f"{value!r} is not one of: {', '.join(ALERT_KINDS)}")
+
+
+def _optional(value: timedelta) -> timedelta | None:
+    return value
 
 
 def _renotify(value: Any) -> timedelta | None:
@@ -487,10 +494,13 @@ def check_against_items(config: WatchConfig, items: Sequence[KnownItem]) -> None
                         f"is in {currency} but account {account.name!r} "
                         f"({account.mask or account.account_id}) is in {account.currency}",
                     )
-        elif accounts and all(a.currency is not None for a in accounts):
-            if not any(a.currency == currency for a in accounts):
-                found = ", ".join(sorted({a.currency for a in accounts if a.currency}))
-                raise config.error((*path, key), f"is in {currency} but the accounts are in {found}")
+        elif (
+            accounts
+            and all(a.currency is not None for a in accounts)
+            and not any(a.currency == currency for a in accounts)
+        ):
+            found = ", ".join(sorted({a.currency for a in accounts if a.currency}))
+            raise config.error((*path, key), f"is in {currency} but the accounts are in {found}")
 
 
 def _money_key(rule: AlertRule) -> str:

@@ -145,9 +145,9 @@ class _StateCollector:
                     [item.alias, institution, state.value], 1.0 if item.health is state else 0.0
                 )
             left = self._budget_left(item.item.item_id, now)
-            for period, value in (("day", left.day), ("month", left.month)):
-                if value is not None:
-                    budget.add_metric([item.alias, period], float(value))
+            for period, calls in (("day", left.day), ("month", left.month)):
+                if calls is not None:
+                    budget.add_metric([item.alias, period], float(calls))
             if item.last_refresh is not None:
                 last.add_metric([item.alias], item.last_refresh.timestamp())
             report = item.report

@@ -21,7 +21,7 @@ from typing import Any, Final
 from plaid_balance.watch.alerts import AlertBook, AlertEvent, AlertState, evaluate_accounts, evaluate_health
 from plaid_balance.watch.budget import BudgetLedger, BudgetLeft
 from plaid_balance.watch.clock import Clock
-from plaid_balance.watch.config import WatchConfig
+from plaid_balance.watch.config import ItemSettings, WatchConfig
 from plaid_balance.watch.health import Health, HealthChange, from_webhook
 from plaid_balance.watch.metrics import WatchMetrics
 from plaid_balance.watch.notify import Outbox, Sender
@@ -275,7 +275,9 @@ class Watch:
             if result.failure is not None and result.health is None:
                 # Plaid or the bank is having a bad moment: try again sooner than the next step.
                 counters.failures += 1
-                retry_in = min(RETRY_AFTER_FAILURE, _interval(self.config.settings_for(item.alias), result.started))
+                retry_in = min(
+                    RETRY_AFTER_FAILURE, _interval(self.config.settings_for(item.alias), result.started)
+                )
                 self._retry_at[item.item_id] = result.started + retry_in
             else:
                 # A deliberate "no call", or an Item that needs its user: wait for the next step.
@@ -495,8 +497,8 @@ class Watch:
         return list(reversed(self.state.recent_events))[:limit]
 
 
-def _interval(settings: Any, now: datetime) -> timedelta:
-    step = settings.schedule.next_after(now, now) - now
+def _interval(settings: ItemSettings, now: datetime) -> timedelta:
+    step: timedelta = settings.schedule.next_after(now, now) - now
     return max(step, timedelta(seconds=1))
 
 
