@@ -37,14 +37,24 @@ async def test_webhooks_are_verified_and_forgeries_refused_and_counted() -> None
     await rig.step()
     async with client_for(rig) as http:
         body = item_webhook("ERROR", "item-1", error={"error_code": "ITEM_LOGIN_REQUIRED"})
-        forged = await http.post("/plaid/webhook", content=body, headers={"Plaid-Verification": Signer().sign(body, rig.clock.now())})
+        forged = await http.post(
+            "/plaid/webhook",
+            content=body,
+            headers={"Plaid-Verification": Signer().sign(body, rig.clock.now())},
+        )
         assert forged.status_code == 401 and forged.json() == {"error": "bad_signature"}
         assert rig.watch.state.items["item-1"].health is Health.OK
-        genuine = await http.post("/plaid/webhook", content=body, headers={"Plaid-Verification": signer.sign(body, rig.clock.now())})
+        genuine = await http.post(
+            "/plaid/webhook", content=body, headers={"Plaid-Verification": signer.sign(body, rig.clock.now())}
+        )
         assert genuine.status_code == 200
         assert rig.watch.state.items["item-1"].health is Health.NEEDS_REPAIR
         repaired = item_webhook("LOGIN_REPAIRED", "item-1")
-        answer = await http.post("/plaid/webhook", content=repaired, headers={"Plaid-Verification": signer.sign(repaired, rig.clock.now())})
+        answer = await http.post(
+            "/plaid/webhook",
+            content=repaired,
+            headers={"Plaid-Verification": signer.sign(repaired, rig.clock.now())},
+        )
         assert answer.status_code == 200
         assert rig.watch.state.items["item-1"].health is Health.OK
         assert (await http.post("/plaid/webhook", content=b"x" * 70_000)).status_code == 413
@@ -64,14 +74,24 @@ async def test_metrics_have_the_expected_series() -> None:
         response = await http.get("/metrics")
     assert response.headers["content-type"].startswith("text/plain")
     metrics = samples(response.text)
-    [(labels, value)] = [s for s in metrics["plaid_balance_account_current"] if s[0]["account_id"] == "acc-checking"]
+    [(labels, value)] = [
+        s for s in metrics["plaid_balance_account_current"] if s[0]["account_id"] == "acc-checking"
+    ]
     assert value == 500.0
     assert labels == {
-        "alias": "checking", "institution": "First Platypus Bank", "account_id": "acc-checking",
-        "name": "Plaid Checking", "mask": "0000", "type": "depository", "subtype": "checking", "currency": "USD",
+        "alias": "checking",
+        "institution": "First Platypus Bank",
+        "account_id": "acc-checking",
+        "name": "Plaid Checking",
+        "mask": "0000",
+        "type": "depository",
+        "subtype": "checking",
+        "currency": "USD",
     }
     assert [s[1] for s in metrics["plaid_balance_account_limit"]] == [2000.0]
-    assert any(s[0]["source"] == "realtime" for s in metrics["plaid_balance_account_last_updated_timestamp_seconds"])
+    assert any(
+        s[0]["source"] == "realtime" for s in metrics["plaid_balance_account_last_updated_timestamp_seconds"]
+    )
     health = {s[0]["state"]: s[1] for s in metrics["plaid_balance_item_health"]}
     assert health["ok"] == 1.0 and health["needs_repair"] == 0.0
     assert metrics["plaid_balance_budget_left"] == [({"alias": "checking", "period": "day"}, 1.0)]

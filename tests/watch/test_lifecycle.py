@@ -61,7 +61,9 @@ async def test_stop_past_the_grace_abandons_the_refresh_without_writing_half() -
     assert rig.watch.state.items["item-1"].last_refresh is None
 
 
-async def test_sighup_with_a_broken_config_keeps_the_running_one(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_sighup_with_a_broken_config_keeps_the_running_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     rig = Rig()
     path = tmp_path / "watch.toml"
     path.write_text(BASE.replace('interval = "1h"', 'interval = "1x"'))
