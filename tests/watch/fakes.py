@@ -49,6 +49,7 @@ class FakePlaid:
         self.calls: Counter[str] = Counter()
         self.min_last_updated: list[datetime | None] = []
         self.keys: dict[str, dict[str, Any]] = {}
+        self.webhooks: dict[str, str] = {}
 
     def set_accounts(self, item_id: str, *accounts: Account) -> None:
         self.accounts[f"access-sandbox-{item_id}"] = accounts
@@ -82,6 +83,14 @@ class FakePlaid:
     async def item_error(self, access_token: str) -> Failure | None:
         self.calls["/item/get"] += 1
         return self.item_errors.get(access_token)
+
+    async def ensure_webhook(self, access_token: str, url: str) -> Failure | bool:
+        self.calls["/item/get"] += 1
+        if self.webhooks.get(access_token) == url:
+            return False
+        self.calls["/item/webhook/update"] += 1
+        self.webhooks[access_token] = url
+        return True
 
     async def verification_key(self, key_id: str) -> dict[str, Any] | None:
         self.calls["/webhook_verification_key/get"] += 1

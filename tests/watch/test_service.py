@@ -249,3 +249,14 @@ async def test_month_budget_rolls_over(when: datetime) -> None:
     await rig.step(minutes=20)
     await rig.step(minutes=40)  # 00:30 on December 1st: a new month
     assert rig.plaid.calls["/accounts/balance/get"] == 2
+
+
+async def test_items_webhook_is_pointed_at_the_watch_once() -> None:
+    text = BASE.replace("[budget]", '[server]\nwebhook_url = "https://watch.example.com/plaid/webhook"\n[budget]')
+    rig = Rig(text)
+    rig.plaid.webhooks["access-sandbox-item-1"] = "https://old.example.com/hook"
+    await rig.watch.load()
+    await rig.step()
+    await rig.step(hours=1)
+    assert rig.plaid.webhooks["access-sandbox-item-1"] == "https://watch.example.com/plaid/webhook"
+    assert rig.plaid.calls["/item/webhook/update"] == 1 and rig.plaid.calls["/item/get"] == 1

@@ -108,6 +108,7 @@ class ServerSettings:
     token_env: str = DEFAULT_TOKEN_ENV
     webhook_path: str = "/plaid/webhook"
     metrics: bool = True
+    webhook_url: str | None = None  # the public https URL Plaid should post to; set on every Item
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +241,17 @@ def _webhook_path(value: Any) -> str:
     return text
 
 
+def _public_url(value: Any) -> str:
+    from urllib.parse import urlsplit
+
+    text = _string(value)
+    parts = urlsplit(text)
+    local = parts.hostname in {"localhost", "127.0.0.1", "::1"}
+    if parts.scheme not in {"https", "http"} or not parts.hostname or (parts.scheme == "http" and not local):
+        raise ValueError(f"{value!r} is not an https URL (plain http only on loopback, for tests)")
+    return text
+
+
 def _schedule(reader: _Reader, default: Schedule, timezone: str) -> Schedule:
     interval = reader.get("interval", parse_duration, None)
     cron = reader.get("cron", _string, None)
@@ -293,6 +305,7 @@ def parse_config(text: str, path: Path) -> WatchConfig:
         token_env=server_reader.get("token_env", _string, DEFAULT_TOKEN_ENV),
         webhook_path=server_reader.get("webhook_path", _webhook_path, "/plaid/webhook"),
         metrics=server_reader.get("metrics", _boolean, True),
+        webhook_url=server_reader.get("webhook_url", _public_url, None),
     )
     server_reader.finish()
 

@@ -27,6 +27,7 @@ from plaid_balance.watch.metrics import WatchMetrics
 from plaid_balance.watch.notify import Outbox, Sender
 from plaid_balance.watch.refresh import Refresher, RefreshResult
 from plaid_balance.watch.state import (
+    Failure,
     HistoryPort,
     ItemSource,
     ItemState,
@@ -87,6 +88,7 @@ class Watch:
         self._rows: dict[str, ItemRow] = {}
         self._last_sync: datetime | None = None
         self._delivering = False
+        self._webhooks_set: dict[str, str] = {}
         self.loop_started = asyncio.Event()
 
     # --- start, sync, loop --------------------------------------------------------------------
@@ -242,11 +244,25 @@ class Watch:
             log.error("cannot read the access token", extra=_fields(alias=item.alias, error=str(exc)))
             self._retry_at[item.item_id] = now + min(RETRY_AFTER_FAILURE, _interval(settings, now))
             return
+        await self._ensure_webhook(state, token)
         started = time.perf_counter()
         result = await self.refresher.refresh(state, settings, self.config, token, now)
         self.metrics.refresh_duration.labels(result.source).observe(time.perf_counter() - started)
         # From here on the refresh is written whole: a stop request waits for it (see stop()).
         await asyncio.shield(self._apply(state, result, token))
+
+    async def _ensure_webhook(self, state: ItemState, token: str) -> None:
+        url = self.config.server.webhook_url
+        if url is None or self._webhooks_set.get(state.item.item_id) == url or not state.health.allows_calls:
+            return
+        outcome = await self.plaid.ensure_webhook(token, url)
+        if isinstance(outcome, Failure):
+            log.warning("cannot set the Item's webhook", extra=_fields(alias=state.alias, error=outcome.error_code))
+            return
+        self._webhooks_set[state.item.item_id] = url
+        if outcome:
+            self.metrics.api_calls.labels("/item/webhook/update", "ok").inc()
+            log.info("webhook set", extra=_fields(alias=state.alias, url=url))
 
     async def _apply(self, state: ItemState, result: RefreshResult, token: str) -> None:
         item = state.item

@@ -81,6 +81,9 @@ class PlaidPort(Protocol):
         ...
 
     async def verification_key(self, key_id: str) -> dict[str, Any] | None: ...
+    async def ensure_webhook(self, access_token: str, url: str) -> Failure | bool:
+        """Point the Item's webhook at ``url`` unless it already is (free calls); True if changed."""
+        ...
 
 
 class HistoryPort(Protocol):

@@ -84,6 +84,24 @@ class LibraryPlaid:
         return dict(response.key)
 
 
+    async def ensure_webhook(self, access_token: str, url: str) -> Failure | bool:
+        try:
+            response = await self.client.item_get(access_token)
+            if response.item.webhook == url:
+                return False
+            await self.client.call(
+                calls.PlaidCall("/item/webhook/update", {"access_token": access_token, "webhook": url}, _ItemResponse)
+            )
+        except (PlaidAPIError, PlaidNetworkError) as exc:
+            return _from_exception(exc)
+        return True
+
+
+class _ItemResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    request_id: str
+
+
 class LibraryHistory:
     """``HistoryPort`` on the history store."""
 
