@@ -260,3 +260,21 @@ async def test_items_webhook_is_pointed_at_the_watch_once() -> None:
     await rig.step(hours=1)
     assert rig.plaid.webhooks["access-sandbox-item-1"] == "https://watch.example.com/plaid/webhook"
     assert rig.plaid.calls["/item/webhook/update"] == 1 and rig.plaid.calls["/item/get"] == 1
+
+
+async def test_an_unexpected_error_costs_one_refresh_not_the_watch() -> None:
+    rig = Rig()
+    await rig.watch.load()
+    calls = 0
+
+    async def broken(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        raise RuntimeError("boom")
+
+    rig.plaid.balance = broken  # type: ignore[method-assign,assignment]
+    await rig.step()
+    await rig.step(minutes=1)
+    assert calls == 1  # not retried in a tight loop
+    await rig.step(minutes=15)
+    assert calls == 2

@@ -231,6 +231,12 @@ class Watch:
                 if self._stopping:
                     return
                 await self._refresh_now(state)
+        except Exception as exc:  # a bug must cost one Item one refresh, not the watch
+            log.error(
+                "refresh failed unexpectedly",
+                extra=_fields(alias=state.alias, error=f"{type(exc).__name__}: {exc}"),
+            )
+            self._retry_at[state.item.item_id] = self.clock.now() + RETRY_AFTER_FAILURE
         finally:
             state.refreshing = False
 
