@@ -24,6 +24,7 @@ class ManualClock:
             self._moved.set()
 
     async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
+        await asyncio.sleep(0)
         if self._moved is None:
             self._moved = asyncio.Event()
         while self._now < when and not wake.is_set():

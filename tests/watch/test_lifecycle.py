@@ -93,3 +93,32 @@ def test_logs_mask_tokens_and_secrets() -> None:
     line = stream.getvalue()
     assert secret not in line and "0f3c2a9e" not in line
     assert "access-sandbox-***" in line and '"alias": "checking"' in line
+
+
+async def test_the_real_loop_refreshes_then_rests() -> None:
+    """With the system clock: the loop starts the due refresh, then sleeps instead of spinning."""
+    from plaid_balance.watch.clock import SystemClock
+
+    rig = Rig()
+    rig.watch.clock = SystemClock()
+    rig.watch.outbox.clock = rig.watch.clock
+    await rig.watch.load()
+    ticks = 0
+    inner = rig.watch.tick
+
+    async def counting_tick():  # type: ignore[no-untyped-def]
+        nonlocal ticks
+        ticks += 1
+        return await inner()
+
+    rig.watch.tick = counting_tick  # type: ignore[method-assign]
+    loop = asyncio.create_task(rig.watch.run())
+    for _ in range(200):
+        if rig.plaid.calls["/accounts/balance/get"]:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)
+    await rig.watch.stop()
+    loop.cancel()
+    assert rig.plaid.calls["/accounts/balance/get"] == 1
+    assert ticks <= 4  # one pass to start the refresh, one when it ends; then asleep

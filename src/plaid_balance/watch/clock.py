@@ -31,6 +31,7 @@ class SystemClock:
         return datetime.now(UTC)
 
     async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
+        await asyncio.sleep(0)  # always yield: a loop whose next step is due now must not starve others
         while not wake.is_set():
             left = (when - self.now()).total_seconds()
             if left <= 0:

@@ -144,14 +144,14 @@ class Watch:
         for gone in set(self.state.items) - seen:
             del self.state.items[gone]
 
-    def next_due(self, state: ItemState) -> datetime | None:
+    def next_due(self, state: ItemState, now: datetime | None = None) -> datetime | None:
         settings = self.config.settings_for(state.alias)
         if not settings.enabled or not state.health.allows_calls:
             return None
         retry = self._retry_at.get(state.item.item_id)
         if retry is not None:
             return retry
-        return settings.schedule.next_after(state.last_refresh, self.clock.now())
+        return settings.schedule.next_after(state.last_refresh, now or self.clock.now())
 
     async def run(self) -> None:
         """Refresh, deliver and sleep until ``stop()``."""
@@ -175,7 +175,7 @@ class Watch:
                 self._last_sync = now
         wake_at = now + SYNC_EVERY
         for state in list(self.state.items.values()):
-            due = self.next_due(state)
+            due = self.next_due(state, now)
             if due is None or state.refreshing:
                 continue
             if due <= now:
