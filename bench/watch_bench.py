@@ -66,7 +66,7 @@ class FileItems:
         return list(self._items)
 
     def access_token(self, alias: str) -> str:
-        return self._tokens[alias]
+        return str(self._tokens[alias])
 
     def set_health(self, item_id: str, health: Any, reason: str) -> None:
         pass

@@ -107,8 +107,7 @@ class FakeHistory:
             raise self.fail_with
         self.saved.append(report)
 
-    def fresh(self, access_token: str, max_age_seconds: float, now: datetime) -> ReportLike | None:
-        item_id = access_token.removeprefix("access-sandbox-")
+    def fresh(self, item_id: str, max_age_seconds: float, now: datetime) -> ReportLike | None:
         for report in reversed(self.saved):
             if report.item_id == item_id and (now - report.retrieved_at).total_seconds() <= max_age_seconds:
                 return dataclasses.replace(report, source="stored")  # type: ignore[type-var]
@@ -116,6 +115,9 @@ class FakeHistory:
 
     def latest(self, item_id: str) -> ReportLike | None:
         return next((r for r in reversed(self.saved) if r.item_id == item_id), None)
+
+    def latest_all(self) -> dict[str, ReportLike]:
+        return {r.item_id: r for r in self.saved}
 
 
 class FakeSender:

@@ -21,6 +21,10 @@ def client_for(rig: Rig, token: str | None = None, mounts=()) -> httpx.AsyncClie
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
 
 
+def health_of(rig: Rig) -> Health:
+    return rig.watch.state.items["item-1"].health
+
+
 def samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
     out: dict[str, list[tuple[dict[str, str], float]]] = {}
     for family in text_string_to_metric_families(text):
@@ -43,12 +47,12 @@ async def test_webhooks_are_verified_and_forgeries_refused_and_counted() -> None
             headers={"Plaid-Verification": Signer().sign(body, rig.clock.now())},
         )
         assert forged.status_code == 401 and forged.json() == {"error": "bad_signature"}
-        assert rig.watch.state.items["item-1"].health is Health.OK
+        assert rig.vault.health_calls == []
         genuine = await http.post(
             "/plaid/webhook", content=body, headers={"Plaid-Verification": signer.sign(body, rig.clock.now())}
         )
         assert genuine.status_code == 200
-        assert rig.watch.state.items["item-1"].health is Health.NEEDS_REPAIR
+        assert health_of(rig) is Health.NEEDS_REPAIR
         repaired = item_webhook("LOGIN_REPAIRED", "item-1")
         answer = await http.post(
             "/plaid/webhook",
@@ -56,7 +60,7 @@ async def test_webhooks_are_verified_and_forgeries_refused_and_counted() -> None
             headers={"Plaid-Verification": signer.sign(repaired, rig.clock.now())},
         )
         assert answer.status_code == 200
-        assert rig.watch.state.items["item-1"].health is Health.OK
+        assert health_of(rig) is Health.OK
         assert (await http.post("/plaid/webhook", content=b"x" * 70_000)).status_code == 413
         metrics = samples((await http.get("/metrics")).text)
     refused = {s[0]["reason"]: s[1] for s in metrics["plaid_balance_webhooks_refused_total"]}

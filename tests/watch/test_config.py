@@ -122,7 +122,10 @@ def test_shipped_example_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
             'watch.toml:2: watch.over_budget: over_budget = "history" needs max_age',
         ),
         ('[server]\nlisten = "nowhere"\n', "watch.toml:2: server.listen: 'nowhere' is not an address"),
-        ('[server]\nwebhook_url = "http://example.com/x"\n', "watch.toml:2: server.webhook_url: 'http://example.com/x' is not an https URL"),
+        (
+            '[server]\nwebhook_url = "http://example.com/x"\n',
+            "watch.toml:2: server.webhook_url: 'http://example.com/x' is not an https URL",
+        ),
         ('[watch]\ninterval = "1h"\n[watch]\n', "watch.toml:3: not valid TOML"),
         (
             '[notify.x]\nurl = "https://${NOPE_NOT_SET_123}/x"\n',

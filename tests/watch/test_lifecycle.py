@@ -23,7 +23,7 @@ class SlowBalance:
         self.release = asyncio.Event()
         self.entered = asyncio.Event()
         self.inner = rig.plaid.balance
-        rig.plaid.balance = self  # type: ignore[method-assign,assignment]
+        rig.plaid.balance = self  # type: ignore[method-assign]
 
     async def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.entered.set()

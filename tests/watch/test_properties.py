@@ -21,8 +21,12 @@ amounts = st.decimals(min_value=Decimal("-1000000"), max_value=Decimal("1000000"
 
 
 @settings(max_examples=200, deadline=None)
-@given(balances=st.lists(amounts, min_size=1, max_size=40), threshold=amounts, renotify_hours=st.integers(1, 12))
-def test_low_balance_events_follow_the_balance(balances: list[Decimal], threshold: Decimal, renotify_hours: int) -> None:
+@given(
+    balances=st.lists(amounts, min_size=1, max_size=40), threshold=amounts, renotify_hours=st.integers(1, 12)
+)
+def test_low_balance_events_follow_the_balance(
+    balances: list[Decimal], threshold: Decimal, renotify_hours: int
+) -> None:
     text = f'[[alerts]]\nkind = "low_balance"\nbelow = "{threshold}"\nrenotify = "{renotify_hours}h"\n'
     rule = parse_config(text, Path("w.toml")).alerts[0]
     book = AlertBook()

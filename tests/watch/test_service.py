@@ -252,7 +252,9 @@ async def test_month_budget_rolls_over(when: datetime) -> None:
 
 
 async def test_items_webhook_is_pointed_at_the_watch_once() -> None:
-    text = BASE.replace("[budget]", '[server]\nwebhook_url = "https://watch.example.com/plaid/webhook"\n[budget]')
+    text = BASE.replace(
+        "[budget]", '[server]\nwebhook_url = "https://watch.example.com/plaid/webhook"\n[budget]'
+    )
     rig = Rig(text)
     rig.plaid.webhooks["access-sandbox-item-1"] = "https://old.example.com/hook"
     await rig.watch.load()

@@ -75,7 +75,7 @@ def watch(
     Runs in the foreground; SIGHUP reloads the config, SIGTERM or Ctrl-C stops it cleanly.
     """
     _require_extra()
-    from plaid_balance.errors import ConfigurationError
+    from plaid_balance.errors import PlaidBalanceError
     from plaid_balance.watch.main import Options, main
 
     options = Options(
@@ -92,7 +92,7 @@ def watch(
     )
     try:
         code = main(options)
-    except ConfigurationError as exc:
+    except PlaidBalanceError as exc:  # config (2), storage (7): one line
         fail(str(exc), exc.exit_code)
     if code != exit_codes.OK:
         raise SystemExit(code)

@@ -123,7 +123,9 @@ class Refresher:
 
         spent = _describe_budget(settings, left.day, left.month)
         if config.over_budget == "history" and config.max_age is not None and self.history is not None:
-            stored = await asyncio.to_thread(self.history.fresh, token, config.max_age.total_seconds(), now)
+            stored = await asyncio.to_thread(
+                self.history.fresh, item.item_id, config.max_age.total_seconds(), now
+            )
             if stored is not None:
                 return result("stored", stored, 0, 1, f"over budget ({spent}): stored balances from history")
         cached = await self._cached(token, item.item_id, calls)

@@ -32,6 +32,7 @@ from plaid_balance.watch.state import (
     ItemSource,
     ItemState,
     PlaidPort,
+    ReportLike,
     WatchState,
 )
 from plaid_balance.watch.store import ItemRow, StateError, WatchStore
@@ -89,6 +90,8 @@ class Watch:
         self._last_sync: datetime | None = None
         self._delivering = False
         self._webhooks_set: dict[str, str] = {}
+        self._latest: dict[str, ReportLike] = {}
+        self._last_sync_done = False
         self.loop_started = asyncio.Event()
 
     # --- start, sync, loop --------------------------------------------------------------------
@@ -106,7 +109,13 @@ class Watch:
             for item_id, period, billed, saved in loaded.budget:
                 self.ledger.load(item_id, period, billed, saved)
             self.book = AlertBook(loaded.alerts)
+        if self.history is not None:
+            try:
+                self._latest = await asyncio.to_thread(self.history.latest_all)
+            except Exception as exc:
+                log.error("cannot read the last balances from history: %s", exc)
         await self.sync_items()
+        self._latest = {}
 
     async def sync_items(self) -> None:
         """Follow the vault: new Items join, removed ones leave; the vault's health is the truth
@@ -124,7 +133,9 @@ class Watch:
                     state.last_refresh = row.last_refresh_at
                     state.last_source = row.last_source
                     state.last_outcome = row.last_outcome
-                if self.history is not None:
+                if item.item_id in self._latest:
+                    state.report = self._latest[item.item_id]
+                elif self.history is not None and self._last_sync_done:
                     with contextlib.suppress(Exception):
                         state.report = await asyncio.to_thread(self.history.latest, item.item_id)
                 self.state.items[item.item_id] = state
@@ -143,6 +154,7 @@ class Watch:
                     self._health_alerts(state)
         for gone in set(self.state.items) - seen:
             del self.state.items[gone]
+        self._last_sync_done = True
 
     def next_due(self, state: ItemState, now: datetime | None = None) -> datetime | None:
         settings = self.config.settings_for(state.alias)
@@ -263,7 +275,9 @@ class Watch:
             return
         outcome = await self.plaid.ensure_webhook(token, url)
         if isinstance(outcome, Failure):
-            log.warning("cannot set the Item's webhook", extra=_fields(alias=state.alias, error=outcome.error_code))
+            log.warning(
+                "cannot set the Item's webhook", extra=_fields(alias=state.alias, error=outcome.error_code)
+            )
             return
         self._webhooks_set[state.item.item_id] = url
         if outcome:

@@ -58,10 +58,10 @@ class Sources:
 
     def known_items(self) -> list[KnownItem]:
         """The vault's Items with their accounts' currencies, as the last stored balances give them."""
-        history = LibraryHistory(self.history)
+        latest_by_item = LibraryHistory(self.history).latest_all()
         known = []
         for item in self.items.items():
-            latest = history.latest(item.item_id)
+            latest = latest_by_item.get(item.item_id)
             currencies = {a.account_id: a.currency for a in latest.accounts} if latest is not None else {}
             accounts = tuple(
                 dataclasses.replace(a, currency=currencies.get(a.account_id)) for a in item.accounts

@@ -1,4 +1,4 @@
-"""The watch's persistent state, in the history database (tables created by migration ``watch_0001``).
+"""The watch's persistent state, in the history database (tables created by migration ``0004``).
 
 Kept so that a restart carries on where the watch stopped: per Item the last refresh (so nothing is
 refreshed early and no budget is spent twice) and its health; per Item and period the billed and saved
@@ -29,8 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from plaid_balance.errors import PlaidBalanceError
-from plaid_balance.history.store import UTCDateTime
+from plaid_balance.errors import StorageError
+from plaid_balance.history._schema import UTCDateTime
 from plaid_balance.watch.alerts import AlertEvent, AlertState
 from plaid_balance.watch.health import Health
 
@@ -80,7 +80,7 @@ events_table = Table(
 )
 
 
-class StateError(PlaidBalanceError):
+class StateError(StorageError):
     """The watch's state could not be read or written (one line)."""
 
 

@@ -83,14 +83,15 @@ class LibraryPlaid:
             raise
         return dict(response.key)
 
-
     async def ensure_webhook(self, access_token: str, url: str) -> Failure | bool:
         try:
             response = await self.client.item_get(access_token)
             if response.item.webhook == url:
                 return False
             await self.client.call(
-                calls.PlaidCall("/item/webhook/update", {"access_token": access_token, "webhook": url}, _ItemResponse)
+                calls.PlaidCall(
+                    "/item/webhook/update", {"access_token": access_token, "webhook": url}, _ItemResponse
+                )
             )
         except (PlaidAPIError, PlaidNetworkError) as exc:
             return _from_exception(exc)
@@ -112,14 +113,12 @@ class LibraryHistory:
         assert isinstance(report, BalanceReport)
         self.store.save(report, access_token=access_token)
 
-    def fresh(self, access_token: str, max_age_seconds: float, now: datetime) -> ReportLike | None:
-        return self.store.fresh_report(
-            access_token=access_token, max_age=timedelta(seconds=max_age_seconds), now=now
-        )
+    def fresh(self, item_id: str, max_age_seconds: float, now: datetime) -> ReportLike | None:
+        return self.store.fresh_report(item_id=item_id, max_age=timedelta(seconds=max_age_seconds), now=now)
 
     def latest(self, item_id: str) -> ReportLike | None:
-        from plaid_balance.report import utc_now
+        snapshot = self.store.latest([item_id]).get(item_id)
+        return snapshot.report if snapshot is not None else None
 
-        recent = self.store.snapshots(item_id=item_id, since=utc_now() - timedelta(days=31))
-        complete = [s for s in recent if s.complete]
-        return complete[-1].report if complete else None
+    def latest_all(self) -> dict[str, ReportLike]:
+        return {item_id: s.report for item_id, s in self.store.latest().items()}

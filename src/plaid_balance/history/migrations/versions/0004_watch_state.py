@@ -1,7 +1,7 @@
 """The watch's state: Items' last refresh and health, budget counters, alert states and alert events.
 
-Revision ID: watch_0001
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-25
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "watch_0001"
-down_revision = "0001"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
