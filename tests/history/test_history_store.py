@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from plaid_balance.errors import ConfigurationError
+from plaid_balance import ErrorBody, FailureReport
 from plaid_balance.history import HistoryError, open_store, token_fingerprint
 from plaid_balance.history.store import VERSION_TABLE, schema_revision
-from plaid_balance.report import FailureReport
 
 from .samples import BASE_TIME, TOKEN, account, report
 
@@ -75,7 +74,7 @@ def test_save_is_idempotent(db_url: str) -> None:
 
 
 def test_failed_fetch_saves_nothing(db_url: str) -> None:
-    failure = FailureReport(error={"error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED"})
+    failure = FailureReport(error=ErrorBody(error_type="ITEM_ERROR", error_code="ITEM_LOGIN_REQUIRED"))
     with open_store(db_url) as store:
         assert store.save(failure, access_token=TOKEN) is None
         assert store.count() == (0, 0)
@@ -221,8 +220,8 @@ def test_sqlite_uses_wal(sqlite_url: str) -> None:
         ("sqlite:////proc/plaid-balance/forbidden/history.db", "cannot"),
     ],
 )
-def test_bad_url_or_unreachable_database_is_a_configuration_error(url: str, expected: str) -> None:
-    with pytest.raises(ConfigurationError) as info:
+def test_bad_url_or_unreachable_database_is_one_clear_error(url: str, expected: str) -> None:
+    with pytest.raises(HistoryError) as info:
         open_store(url)
     assert isinstance(info.value, HistoryError)
     message = str(info.value)

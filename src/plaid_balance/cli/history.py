@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from plaid_balance import exit_codes
+from plaid_balance._errors import PlaidBalanceError
 from plaid_balance.cli.common import WhenType, fail
-from plaid_balance.errors import ConfigurationError
+from plaid_balance.cli.exit_codes import ExitCode
 
 
 @click.command()
@@ -67,8 +67,8 @@ def history(
         with open_store(db) as store:
             result = load_history(store, item_id=item_id, account_id=account_id, since=since, until=until)
             where = store.url
-    except ConfigurationError as exc:
-        fail(str(exc))
+    except PlaidBalanceError as exc:
+        fail(exc)
     if result.empty:
         filters = " matching the filters" if any((item_id, account_id, since, until)) else ""
         click.echo(
@@ -77,27 +77,27 @@ def history(
             err=True,
         )
         if output_format == "json" and chart is None:
+            from plaid_balance.cli.render import to_json
             from plaid_balance.history.series import history_to_jsonable
-            from plaid_balance.render import to_json
 
             click.echo(to_json(history_to_jsonable(result)))
         # Nothing to show is an answer, not an error, except when a chart file was asked for.
-        sys.exit(exit_codes.USAGE if chart is not None else exit_codes.OK)
+        sys.exit(ExitCode.USAGE if chart is not None else ExitCode.OK)
     if chart is not None:
         from plaid_balance.history.chart import write_chart
 
         try:
             fmt = write_chart(result, chart, title=title)
-        except ConfigurationError as exc:
-            fail(str(exc))
+        except PlaidBalanceError as exc:
+            fail(exc)
         click.echo(
             f"wrote {fmt} chart of {len(result.accounts)} accounts, {result.snapshot_count} snapshots to {chart}",
             err=True,
         )
         return
     if output_format == "json":
+        from plaid_balance.cli.render import to_json
         from plaid_balance.history.series import history_to_jsonable
-        from plaid_balance.render import to_json
 
         click.echo(to_json(history_to_jsonable(result)))
     elif output_format == "csv":

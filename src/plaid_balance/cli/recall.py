@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from plaid_balance._errors import PlaidBalanceError
+from plaid_balance._report import Report
 from plaid_balance.cli.common import DurationType, fail
-from plaid_balance.errors import ConfigurationError
-from plaid_balance.report import Report
 
 if TYPE_CHECKING:
     from plaid_balance.history import HistoryStore
@@ -55,8 +55,8 @@ def history_store(save: bool, max_age: timedelta | None, db: str | None) -> Iter
 
     try:
         store = open_store(db)
-    except ConfigurationError as exc:
-        fail(str(exc))
+    except PlaidBalanceError as exc:
+        fail(exc)
     with store:
         yield store
 
@@ -75,5 +75,5 @@ def fetch_or_recall(
         return fetch()
     try:
         return store.fetch_or_recall(access_token, fetch, max_age=max_age, save=save, account_ids=account_ids)
-    except ConfigurationError as exc:
-        fail(str(exc))
+    except PlaidBalanceError as exc:
+        fail(exc)

@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from plaid_balance.report import AccountReport, currency_totals
+from plaid_balance._report import AccountReport, currency_totals
 
 from .store import HistoryStore, StoredSnapshot
 
@@ -222,7 +222,7 @@ def history_tables(history: History) -> list[Any]:
     """Rich tables: one per account (its balances over time) and one per currency (totals)."""
     from rich.table import Table
 
-    from plaid_balance.render import money
+    from plaid_balance.cli.render import money
 
     tables: list[Any] = []
     for s in history.accounts:

@@ -47,9 +47,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from plaid_balance.errors import ConfigurationError
-from plaid_balance.render import to_json
-from plaid_balance.report import AccountReport, BalanceReport, FailureReport, utc_now
+from plaid_balance._errors import ConfigurationError, StorageError
+from plaid_balance._json import encode
+from plaid_balance._report import AccountReport, BalanceReport, FailureReport, utc_now
 
 DB_ENV: Final = "PLAID_BALANCE_DB"
 APP_NAME: Final = "plaid-balance"
@@ -61,8 +61,12 @@ _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 LOCAL_REQUEST_PREFIX: Final = "local:"
 
 
-class HistoryError(ConfigurationError):
+class HistoryError(StorageError):
     """The history database cannot be opened, migrated, read or written (one line, no secrets)."""
+
+
+class HistoryURLError(HistoryError, ConfigurationError):
+    """The history database URL itself is wrong (a usage mistake, not a storage failure)."""
 
 
 def token_fingerprint(access_token: str) -> str:
@@ -288,12 +292,12 @@ def _engine_for(url: URL) -> Engine:
             return _sqlite_engine(url)
         return create_engine(url, pool_pre_ping=True, connect_args=_connect_args(url))
     except (NoSuchModuleError, ModuleNotFoundError):
-        raise HistoryError(
+        raise HistoryURLError(
             f"unsupported history database {url.drivername!r}: use sqlite:///PATH or "
             "postgresql+psycopg://user@host/db (pip install 'plaid-balance[postgres]')"
         ) from None
     except ArgumentError as exc:
-        raise HistoryError(f"invalid history database URL: {exc}") from None
+        raise HistoryURLError(f"invalid history database URL: {exc}") from None
 
 
 def _connect_args(url: URL) -> dict[str, Any]:
@@ -388,7 +392,7 @@ class Recall:
 
 def _content_key(report: BalanceReport) -> str:
     """A stand-in request id for reports without one, so that saving them stays idempotent."""
-    digest = hashlib.sha256(to_json(report, indent=None).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(encode(report)).hexdigest()
     return f"{LOCAL_REQUEST_PREFIX}{digest[:40]}"
 
 
