@@ -320,10 +320,9 @@ def test_institutions(plaid_http: PlaidHTTP) -> None:
     assert error_code(uk) == "INVALID_INSTITUTION"
 
 
-def test_bulk_items_are_fast(emu: RunningEmulator) -> None:
-    start = time.perf_counter()
+def test_bulk_items_are_created(emu: RunningEmulator) -> None:
+    # No wall-clock bound here (tests never assert times): the batch benchmark measures the speed.
     pairs = emu.create_items(10_000)
-    assert time.perf_counter() - start < 5
     assert len({token for token, _ in pairs}) == 10_000
     assert emu.stats()["items"] == 10_000
 
