@@ -12,7 +12,7 @@ Names are imported on first use, so ``import plaid_balance`` costs almost nothin
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -119,7 +119,7 @@ if TYPE_CHECKING:
     __version__: str
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name == "__version__":
         from plaid_balance._version import version
 
