@@ -22,7 +22,8 @@ from plaid_balance import (
 from plaid_balance.cli import cli
 from plaid_balance.cli.exit_codes import EXIT_CODES, ExitCode, exit_code_for, exit_codes_markdown
 from plaid_balance.funds import FundsCheckError, decide
-from plaid_balance.history.store import HistoryError, HistoryURLError
+from plaid_balance.history import HistoryError
+from plaid_balance.history._engine import DatabaseURLError
 from tests.plaid_fakes import report_of
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -39,7 +40,7 @@ def _plaid(error_type: str, code: str, status: int = 400) -> ErrorBody:
         (ConfigurationError("bad flag"), ExitCode.USAGE),
         (StorageError("disk full"), ExitCode.STORAGE),
         (HistoryError("cannot write"), ExitCode.STORAGE),
-        (HistoryURLError("not a URL"), ExitCode.USAGE),
+        (DatabaseURLError("not a URL"), ExitCode.USAGE),
         (PlaidAPIError(_plaid("ITEM_ERROR", "ITEM_LOGIN_REQUIRED")), ExitCode.PLAID_ERROR),
         (PlaidNetworkError("TIMEOUT", "slow"), ExitCode.NETWORK_ERROR),
         (FailureReport(error=_plaid("ITEM_ERROR", "ITEM_LOGIN_REQUIRED")), ExitCode.PLAID_ERROR),

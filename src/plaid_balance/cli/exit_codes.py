@@ -79,10 +79,10 @@ def exit_code_for(outcome: object) -> ExitCode:
         return ExitCode.CLOSED_PIPE
     if isinstance(outcome, KeyboardInterrupt):
         return ExitCode.INTERRUPTED
+    if isinstance(outcome, StorageError):  # before usage: a storage error may also be a ConfigurationError
+        return ExitCode.STORAGE
     if isinstance(outcome, ConfigurationError):
         return ExitCode.USAGE
-    if isinstance(outcome, StorageError):
-        return ExitCode.STORAGE
     if isinstance(outcome, PlaidAPIError):
         return ExitCode.PLAID_ERROR
     if isinstance(outcome, PlaidNetworkError):
