@@ -9,14 +9,11 @@ traceback.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final
-from urllib.parse import urlsplit
+from typing import Final, NamedTuple
 
 from plaid_balance._errors import ConfigurationError
 from plaid_balance._secret import SecretStr
@@ -52,6 +49,8 @@ def parse_environment(value: str | Environment) -> Environment:
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -60,6 +59,8 @@ def _is_loopback(host: str) -> bool:
 
 def validate_base_url(url: str) -> str:
     """Accept https anywhere, plain http only on loopback (a local emulator or proxy)."""
+    from urllib.parse import urlsplit  # here, not at the top: every command's --help imports this module
+
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -107,13 +108,12 @@ def parse_timeout(value: str | float, name: str = "PLAID_TIMEOUT") -> float:
     return seconds
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     """What the environment says: ``PLAID_CLIENT_ID``, ``PLAID_SECRET``, ``PLAID_ENVIRONMENT``,
     ``PLAID_BASE_URL``, ``PLAID_TIMEOUT`` (never read from files holding secrets)."""
 
     client_id: str | None = None
-    secret: SecretStr | None = field(default=None, repr=False)
+    secret: SecretStr | None = None  # SecretStr: masked in every repr
     environment: Environment = Environment.SANDBOX
     base_url: str | None = None
     timeout: float = DEFAULT_TIMEOUT

@@ -5,10 +5,10 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Any
 
 import click
 
+from plaid_balance.cli.common import VERBOSE
 from plaid_balance.cli.exit_codes import EXIT_CODES, ExitCode, exit_code_for
 
 # name -> "module:attribute"; each module holds one click command or group.
@@ -72,23 +72,16 @@ class LazyGroup(click.Group):
 )
 @click.version_option(package_name="plaid-balance", prog_name="plaid-balance")
 @click.option("-v", "--verbose", is_flag=True, help="Say on stderr when a call is retried, and why.")
-def cli(verbose: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
     """Real-time account balances from Plaid.
 
     Credentials come from PLAID_CLIENT_ID and PLAID_SECRET; access tokens from a file, stdin or
     PLAID_ACCESS_TOKEN, never from the command line.
     """
-    import stamina.instrumentation
-
-    # stamina's default hook logs an unexplained "stamina.retry_scheduled" warning; say it plainly, or not at all.
-    stamina.instrumentation.set_on_retry_hooks([_say_retry] if verbose else [])
-
-
-def _say_retry(details: Any) -> None:
-    click.echo(
-        f"retry {details.retry_num} in {details.wait_for:.1f}s after: {details.caused_by}",
-        err=True,
-    )
+    # Read when a command builds its client (cli.common.announce_retries), not here: `COMMAND --help`
+    # runs this callback too and must not pay for importing the retry machinery.
+    ctx.meta[VERBOSE] = verbose
 
 
 def _quiet_closed_pipe() -> None:

@@ -27,7 +27,13 @@ from plaid_balance.batch.runner import (
     make_batch_client,
     run_batch,
 )
-from plaid_balance.cli.common import cached_option, connection_options, fail, min_last_updated_option
+from plaid_balance.cli.common import (
+    announce_retries,
+    cached_option,
+    connection_options,
+    fail,
+    min_last_updated_option,
+)
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
 from plaid_balance.cli.recall import history_options, history_store
 from plaid_balance.cli.render import dumps_line, money
@@ -170,6 +176,7 @@ async def _run(
     except ItemsFileError as exc:
         fail(str(exc))
     try:
+        announce_retries()
         client = make_batch_client(options, **client_kwargs)
     except PlaidBalanceError as exc:
         await reader.aclose()

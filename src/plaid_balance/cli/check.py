@@ -18,7 +18,7 @@ from plaid_balance.cli.common import (
     token_options,
 )
 from plaid_balance.cli.exit_codes import exit_code_for
-from plaid_balance.cli.recall import fetch_or_recall, history_options, history_store
+from plaid_balance.cli.recall import history_options, history_store
 
 if TYPE_CHECKING:
     from plaid_balance._report import Report
@@ -139,6 +139,7 @@ def check(
     from plaid_balance._report import FailureReport
     from plaid_balance.cli.render import to_json
     from plaid_balance.funds import FundsCheckError, decide_report
+    from plaid_balance.history.recall import fetch_or_recall
 
     def fetch() -> Report:
         # Credentials are needed only now: a stored answer works without them.

@@ -7,7 +7,6 @@ import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
     from plaid_balance._report import BalanceReport, Report
 
 F = TypeVar("F", bound=Callable[..., Any])
+VERBOSE = "plaid_balance.verbose"  # key in the root context's meta: was -v given?
 TOKEN_ENV = "PLAID_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -158,15 +158,34 @@ def read_access_token(access_token_file: str | None, access_token_arg: str | Non
 def _read_token_file(path: str) -> str:
     if path == "-":
         return sys.stdin.read()
+    from pathlib import Path
+
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read access token file {path}: {getattr(exc, 'strerror', None) or exc}")
 
 
+def announce_retries() -> None:
+    """Say each retry on stderr with ``-v``, and nothing otherwise (call before making Plaid calls).
+
+    stamina's default hook logs a bare "stamina.retry_scheduled" warning; say it plainly, or not at all.
+    """
+    import stamina.instrumentation
+
+    context = click.get_current_context(silent=True)
+    verbose = bool(context and context.find_root().meta.get(VERBOSE))
+    stamina.instrumentation.set_on_retry_hooks([_say_retry] if verbose else [])
+
+
+def _say_retry(details: Any) -> None:
+    click.echo(f"retry {details.retry_num} in {details.wait_for:.1f}s after: {details.caused_by}", err=True)
+
+
 def make_client(environment: str, base_url: str | None, timeout: float) -> PlaidClient:
     from plaid_balance._client import PlaidClient
 
+    announce_retries()
     try:
         return PlaidClient(environment=environment, base_url=base_url, timeout=timeout)
     except ConfigurationError as exc:

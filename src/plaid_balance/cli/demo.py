@@ -7,7 +7,7 @@ import sys
 import click
 
 from plaid_balance._sandbox import DEFAULT_INSTITUTION, DEFAULT_USERNAME
-from plaid_balance.cli.common import emit_report
+from plaid_balance.cli.common import announce_retries, emit_report
 from plaid_balance.cli.exit_codes import exit_code_for
 
 
@@ -39,6 +39,7 @@ def demo(output_format: str, institution: str, username: str) -> None:
         output_format = "table" if sys.stdout.isatty() else "json"
     with run_emulator() as emulator:
         click.echo(f"emulator: Plaid sandbox emulator at {emulator.base_url} (offline)", err=True)
+        announce_retries()
         with PlaidClient(
             emulator.client_id, emulator.secret, "sandbox", base_url=emulator.base_url
         ) as client:

@@ -18,7 +18,7 @@ from plaid_balance.cli.common import (
     read_access_token,
     token_options,
 )
-from plaid_balance.cli.recall import fetch_or_recall, history_options, history_store
+from plaid_balance.cli.recall import history_options, history_store
 
 if TYPE_CHECKING:
     from plaid_balance._report import Report
@@ -53,6 +53,7 @@ def get(
         raise click.UsageError("--min-last-updated applies to real-time balances, not --cached")
     token = read_access_token(access_token_file, access_token_arg)
     from plaid_balance._fetch import fetch_report
+    from plaid_balance.history.recall import fetch_or_recall
 
     def fetch() -> Report:
         with make_client(environment, base_url, timeout) as client:

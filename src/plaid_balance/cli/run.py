@@ -10,8 +10,15 @@ from typing import TYPE_CHECKING
 import click
 
 from plaid_balance._errors import PlaidBalanceError
-from plaid_balance.cli.common import base_url_option, emit_report, fail, format_option, timeout_option
-from plaid_balance.cli.recall import fetch_or_recall, history_options, history_store
+from plaid_balance.cli.common import (
+    announce_retries,
+    base_url_option,
+    emit_report,
+    fail,
+    format_option,
+    timeout_option,
+)
+from plaid_balance.cli.recall import history_options, history_store
 
 if TYPE_CHECKING:
     from plaid_balance._report import Report
@@ -40,9 +47,11 @@ def run(
     from plaid_balance._client import PlaidClient
     from plaid_balance._fetch import fetch_report
     from plaid_balance.cli.jobfile import load_job, resolve_job
+    from plaid_balance.history.recall import fetch_or_recall
 
     try:
         job = resolve_job(load_job(jobfile), os.environ)
+        announce_retries()
         client = PlaidClient(job.client_id, job.secret, job.environment, base_url=base_url, timeout=timeout)
     except PlaidBalanceError as exc:
         fail(exc)
