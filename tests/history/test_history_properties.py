@@ -93,7 +93,7 @@ def test_amounts_come_back_digit_for_digit(
         a.account_id: "" if a.current_balance is None else str(a.current_balance) for a in accounts
     }
 
-    from plaid_balance.render import to_json
+    from plaid_balance.cli.render import to_json
 
     document = json.loads(to_json(history_to_jsonable(history)), parse_float=Decimal, parse_int=Decimal)
     for entry in document["accounts"]:

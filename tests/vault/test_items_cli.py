@@ -17,7 +17,7 @@ from plaid_balance.vault import Vault
 from tests.core.conftest import cli, emulator
 from tests.core.test_cli_e2e import creds
 
-from ..history.samples import report
+from ..history.samples import account, report
 
 __all__ = ["cli", "emulator"]  # fixtures
 
@@ -45,18 +45,27 @@ def two_items(emulator: RunningEmulator, cli: Any, tmp_path: Path) -> tuple[Path
     return db, pairs
 
 
-def test_import_list_show_export(emulator: RunningEmulator, cli: Any, two_items: tuple[Path, list[tuple[str, str]]]) -> None:
+def test_import_list_show_export(
+    emulator: RunningEmulator, cli: Any, two_items: tuple[Path, list[tuple[str, str]]]
+) -> None:
     db, pairs = two_items
     env = _env(emulator, db)
     with open_store(str(db)) as store:
-        store.save(report(0, item_id=pairs[0][1]))
+        store.save(
+            report(
+                0,
+                item_id=pairs[0][1],
+                accounts=[account("a", current="1234.50"), account("b", current="0.10")],
+            )
+        )
     listing = cli("items", "list", env=env)
     assert listing.code == 0, listing.err
     assert "Bank 0" in listing.out and "Bank 1" in listing.out and "OK" in listing.out
     assert max(len(line) for line in listing.out.splitlines()) <= 80
     as_json = json.loads(cli("items", "list", "--format", "json", env=env).out)
     assert [i["alias"] for i in as_json] == ["Bank 0", "Bank 1"]
-    assert as_json[0]["last_balance"]["totals"]["USD"]["net"] is not None
+    assert as_json[0]["last_balance"]["totals"]["USD"]["net"] == 1234.60
+    assert "1,234.60 USD" in listing.out
     shown = cli("items", "show", "bank 0", env=env)
     assert shown.code == 0 and pairs[0][1] in shown.out
     assert "access-sandbox-…" + pairs[0][0][-4:] in shown.out
@@ -72,7 +81,9 @@ def test_import_list_show_export(emulator: RunningEmulator, cli: Any, two_items:
     assert again.code == 0 and "skipped 2 already in the vault" in again.err
 
 
-def test_rename_and_unknown_alias(emulator: RunningEmulator, cli: Any, two_items: tuple[Path, list[tuple[str, str]]]) -> None:
+def test_rename_and_unknown_alias(
+    emulator: RunningEmulator, cli: Any, two_items: tuple[Path, list[tuple[str, str]]]
+) -> None:
     db, _ = two_items
     env = _env(emulator, db)
     assert cli("items", "rename", "Bank 0", "checking", env=env).code == 0
@@ -127,7 +138,9 @@ def test_remove_calls_plaid_then_marks_removed(
     history = cli("history", "Bank 1", "--format", "json", env=env)
     assert history.code == 0 and json.loads(history.out)["snapshot_count"] == 1  # its history stays
     assert cli("items", "remove", "Bank 1", "--yes", "--local-only", env=env).code == 0
-    assert [i["alias"] for i in json.loads(cli("items", "list", "--format", "json", env=env).out)] == ["Bank 0"]
+    assert [i["alias"] for i in json.loads(cli("items", "list", "--format", "json", env=env).out)] == [
+        "Bank 0"
+    ]
 
 
 def test_a_failed_remove_changes_nothing(

@@ -20,6 +20,7 @@ COMMANDS = {
     "batch": "plaid_balance.cli.batch:batch",
     "check": "plaid_balance.cli.check:check",
     "history": "plaid_balance.cli.history:history",
+    "items": "plaid_balance.cli.items:items",
     "emulator": "plaid_balance.cli.emulator:emulator",
     "watch": "plaid_balance.cli.watch:watch",
 }
@@ -36,6 +37,7 @@ HELP = {
     "batch": "Fetch balances for many Items under Plaid's rate limits.",
     "check": "Check that an account can cover an amount (sufficient funds).",
     "history": "Show stored balance history as a table, CSV, JSON or chart.",
+    "items": "The Items in the vault: list, show, rename, remove, rotate, import, export-public.",
     "emulator": "Run the offline Plaid sandbox emulator.",
     "watch": "Keep every vault Item fresh within a budget: alerts, webhooks, /metrics.",
 }

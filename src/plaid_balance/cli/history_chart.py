@@ -54,7 +54,9 @@ def _pyplot() -> Any:
 @contextmanager
 def _quiet() -> Iterator[None]:
     """No matplotlib chatter on stderr: a missing glyph (an emoji in a bank's name) is drawn as a box."""
-    loggers = [logging.getLogger(name) for name in ("matplotlib", "matplotlib.font_manager", "matplotlib.mathtext")]
+    loggers = [
+        logging.getLogger(name) for name in ("matplotlib", "matplotlib.font_manager", "matplotlib.mathtext")
+    ]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.ERROR)

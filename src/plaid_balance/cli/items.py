@@ -22,7 +22,7 @@ from plaid_balance.cli.recall import db_option, storage_errors
 
 if TYPE_CHECKING:
     from plaid_balance._client import PlaidClient
-    from plaid_balance.history import HistoryStore, StoredSnapshot
+    from plaid_balance.history import StoredSnapshot
     from plaid_balance.vault import Vault, VaultItem
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -184,22 +184,42 @@ def _items_table(found: list[VaultItem], latest: dict[str, StoredSnapshot], widt
 
     from plaid_balance.cli.history_output import literal
 
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=False)
-    table.add_column("Alias", overflow="ellipsis", no_wrap=True, max_width=max(10, width // 5))
-    table.add_column("Institution", overflow="ellipsis", no_wrap=True, max_width=max(10, width // 5))
-    table.add_column("Accts", justify="right", no_wrap=True)
-    table.add_column("Last balance", justify="right", no_wrap=True)
-    table.add_column("Age", justify="right", no_wrap=True)
-    table.add_column("Health", no_wrap=True)
+    rows = []
     for item in found:
         balance, age = _last_balance(latest.get(item.item_id))
+        rows.append(
+            (
+                literal(item.alias),
+                literal(item.institution_name or item.institution_id or "—"),
+                str(len(item.accounts)),
+                balance,
+                age,
+                HEALTH_WORDS[item.health],
+                HEALTH_STYLES.get(item.health, "yellow"),
+            )
+        )
+    fixed = {
+        "Accts": max(5, *(len(r[2]) for r in rows)),
+        "Last balance": max(12, *(len(r[3]) for r in rows)),
+        "Age": max(3, *(len(r[4]) for r in rows)),
+        "Health": max(6, *(len(r[5]) for r in rows)),
+    }
+    # Alias and institution share what the figures leave (each column costs two cells of padding).
+    room = max(20, width - sum(fixed.values()) - 2 * (len(fixed) + 2))
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        expand=True,
+        width=room + sum(fixed.values()) + 2 * (len(fixed) + 2),
+    )
+    table.add_column("Alias", overflow="ellipsis", no_wrap=True, ratio=1, min_width=min(10, room // 2))
+    table.add_column("Institution", overflow="ellipsis", no_wrap=True, ratio=1, min_width=min(10, room // 2))
+    for heading, size in fixed.items():
+        justify = "left" if heading == "Health" else "right"
+        table.add_column(heading, justify=justify, no_wrap=True, width=size)  # type: ignore[arg-type]
+    for alias, institution, count, balance, age, health, style in rows:
         table.add_row(
-            Text(literal(item.alias)),
-            Text(literal(item.institution_name or item.institution_id or "—")),
-            Text(str(len(item.accounts))),
-            Text(balance),
-            Text(age),
-            Text(HEALTH_WORDS[item.health], style=HEALTH_STYLES.get(item.health, "yellow")),
+            Text(alias), Text(institution), Text(count), Text(balance), Text(age), Text(health, style=style)
         )
     return table
 
@@ -212,12 +232,16 @@ def _items_table(found: list[VaultItem], latest: dict[str, StoredSnapshot], widt
 )
 def show(alias: str, db: str | None, output_format: str) -> None:
     """One Item in full: its ids, institution, accounts, health, last balance and its token, masked."""
-    from plaid_balance.vault import VaultKeyError
+    from plaid_balance.vault import VaultKeyError, mask_token
 
     with _vault(db, create=False) as vault, storage_errors():
         item = vault.get(alias)
         try:
-            hint = vault.access_token(item.item_id).masked() if not item.removed else "— (removed)"
+            hint = (
+                mask_token(vault.access_token(item.item_id).get_secret_value())
+                if not item.removed
+                else "— (removed)"
+            )
         except VaultKeyError as exc:
             hint = f"— (cannot decrypt: {exc})"
         snapshot = _latest(db, [item.item_id]).get(item.item_id)
@@ -381,7 +405,9 @@ def rotate(alias: str, db: str | None, environment: str | None, base_url: str | 
             try:
                 rotated = vault.rotate(item.item_id, invalidate)
             except (PlaidAPIError, PlaidNetworkError) as exc:
-                _plaid_failure(exc, f"Plaid did not rotate the token of {item.alias!r} (the old one still works)")
+                _plaid_failure(
+                    exc, f"Plaid did not rotate the token of {item.alias!r} (the old one still works)"
+                )
     click.echo(f"rotated the access token of {rotated.alias!r}: now {rotated.token_hint}", err=True)
 
 
@@ -441,7 +467,9 @@ def import_items(
                 client.close()
         if vault.key_created:
             click.echo(f"created a new vault key in {vault.key_created}: back it up", err=True)
-    click.echo(f"imported {imported}, skipped {skipped} already in the vault, {len(failures)} failed", err=True)
+    click.echo(
+        f"imported {imported}, skipped {skipped} already in the vault, {len(failures)} failed", err=True
+    )
     if failures:
         sys.exit(ExitCode.PARTIAL_FAILURE if imported or skipped else failures[0])
 

@@ -64,7 +64,6 @@ _HOMES = {
 }
 __all__ = [
     "HEALTH_STATES",
-    "ImportSourceError",
     "KEYRING_ENV",
     "KEY_ENV",
     "KEY_FILE_ENV",
@@ -72,6 +71,7 @@ __all__ = [
     "AmbiguousItemError",
     "DatabaseNotFound",
     "Health",
+    "ImportSourceError",
     "ItemExistsError",
     "ItemRemovedError",
     "SecretStr",

@@ -70,7 +70,7 @@ def read_import(path: Path, fmt: ImportFormat = "auto") -> list[ImportLine]:
     text = _read_text(path)
     if chosen == "env":
         return _dotenv(path, text)
-    return _items_file(path, text, chosen)
+    return _items_file(path, text, "jsonl" if chosen == "jsonl" else "csv")
 
 
 def _read_text(path: Path) -> str:
