@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import math
 import time
 from collections import deque
@@ -24,13 +25,18 @@ from dataclasses import dataclass
 
 import httpx
 
-from plaid_balance.config import Environment
+from plaid_balance._config import Environment
 
 BALANCE_PATH = "/accounts/balance/get"
 CACHED_PATH = "/accounts/get"
 
 # The key of the Item the current task is fetching (a digest, never the token itself).
 CURRENT_ITEM: ContextVar[str | None] = ContextVar("plaid_balance_batch_item", default=None)
+
+
+def item_key(access_token: str) -> str:
+    """The per-Item limiter's key: a digest, so that no token sits in long-lived structures or reprs."""
+    return hashlib.blake2b(access_token.encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,20 +232,27 @@ class BatchLimiter:
 
 
 class LimitedTransport(httpx.AsyncBaseTransport):
-    """Sends requests to the limited endpoint only through ``BatchLimiter`` slots; others pass through."""
+    """Sends requests to ``path`` only through ``limiter`` slots; requests to other endpoints pass through.
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, limiter: BatchLimiter, path: str) -> None:
+    ``limiter`` may be given after construction (``BatchClient`` learns the environment, and so Plaid's
+    documented limits, from the client this transport is built into).
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, path: str, limiter: BatchLimiter | None = None) -> None:
         self._inner = inner
-        self.limiter = limiter
         self.path = path
+        self.limiter = limiter
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if not request.url.path.endswith(self.path):
             return await self._inner.handle_async_request(request)
-        async with self.limiter.slot(CURRENT_ITEM.get()):
+        limiter = self.limiter
+        if limiter is None:
+            raise RuntimeError("a limited request was sent before the limiter was set")
+        async with limiter.slot(CURRENT_ITEM.get()):
             response = await self._inner.handle_async_request(request)
         if response.status_code == 429:
-            self.limiter.on_rate_limited()
+            limiter.on_rate_limited()
         return response
 
     async def aclose(self) -> None:
