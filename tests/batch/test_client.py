@@ -32,7 +32,7 @@ CREDS: dict[str, Any] = {"client_id": "cid", "secret": "sec", "base_url": "http:
 
 
 def answer_for(token: str, amount: str = "100.10", currency: str = "USD") -> httpx.Response:
-    body = balance_body(account(f"{token}-a", current=amount, available=None, currency=currency))
+    body = balance_body(account("acc-1", current=amount, available=None, currency=currency))
     body["item"]["item_id"] = f"item-{token.upper()}"
     # Encoded with msgspec so that Decimal amounts travel as JSON numbers, digit for digit.
     return httpx.Response(200, content=encode(body), headers={"content-type": "application/json"})
