@@ -7,8 +7,8 @@ import signal
 import subprocess
 import sys
 import time
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
@@ -119,8 +119,17 @@ def test_ctrl_c_with_a_slow_reader_leaves_whole_lines_then_the_summary(tmp_path:
         path = write_csv(tmp_path / "items.csv", [(t, f"{i}-{label}") for i, (t, _) in enumerate(created)])
         for _ in range(2):
             proc = subprocess.Popen(
-                [*CLI, str(path), "--summary", "--concurrency", "8", "--rate-limit", "100000",
-                 "--item-rate-limit", "1000"],
+                [
+                    *CLI,
+                    str(path),
+                    "--summary",
+                    "--concurrency",
+                    "8",
+                    "--rate-limit",
+                    "100000",
+                    "--item-rate-limit",
+                    "1000",
+                ],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=cli_env(emu),
@@ -147,7 +156,10 @@ def test_a_reader_that_closes_the_pipe_gets_a_quiet_exit_141(emu: RunningEmulato
     created = emu.create_items(40)
     path = write_csv(tmp_path / "items.csv", [(t, "x" * 3000) for t, _ in created])
     proc = subprocess.Popen(
-        [*CLI, str(path), "--concurrency", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(emu)
+        [*CLI, str(path), "--concurrency", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_env(emu),
     )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.readline()  # like `| head -1`
@@ -161,7 +173,12 @@ def test_labels_are_shown_literally_in_the_table(emu: RunningEmulator, tmp_path:
     created = emu.create_items(2)
     labels = ["[red]not markup[/red]", "bell\x07 [bold]"]
     path = tmp_path / "items.jsonl"
-    path.write_text("".join(json.dumps({"access_token": t, "label": lb}) + "\n" for (t, _), lb in zip(created, labels, strict=True)))
+    path.write_text(
+        "".join(
+            json.dumps({"access_token": t, "label": lb}) + "\n"
+            for (t, _), lb in zip(created, labels, strict=True)
+        )
+    )
     env = {**cli_env(emu), "COLUMNS": "200"}
     result = CliRunner().invoke(batch, [str(path), "--format", "table"], env=env)
     assert result.exit_code == 0, result.output

@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-
 from plaid_balance._json import encode
 from plaid_balance._report import Report
+
 from plaid_balance.batch import (
     BatchClient,
     BatchItem,
@@ -47,9 +47,9 @@ def handler(request: httpx.Request) -> httpx.Response:
 
 def collect(items: Any, options: BatchOptions, transport: httpx.AsyncBaseTransport) -> list[ItemResult]:
     async def main() -> list[ItemResult]:
-        async with BatchClient(options, transport=transport, retry=FAST_RETRY, **CREDS) as client:
-            async with client.run(items) as run:
-                return [r async for r in run]
+        client = BatchClient(options, transport=transport, retry=FAST_RETRY, **CREDS)
+        async with client, client.run(items) as run:
+            return [r async for r in run]
 
     return asyncio.run(main())
 
@@ -64,10 +64,19 @@ def test_one_result_per_item_with_label_and_line() -> None:
     line = json.loads(ok.to_json())
     assert line == json.loads(encode(ok.to_dict()))
     assert line["label"] == "one" and line["line"] == 2 and line["success"] is True
-    assert list(line)[:6] == ["success", "item_id", "institution_id", "accounts", "total_balance", "account_count"]
+    assert list(line)[:6] == [
+        "success",
+        "item_id",
+        "institution_id",
+        "accounts",
+        "total_balance",
+        "account_count",
+    ]
     assert list(line)[-2:] == ["label", "line"]
     bad = next(r for r in results if r.label == "b")
-    assert bad.error_code == "INVALID_ACCESS_TOKEN" and json.loads(bad.to_json())["error"]["http_status"] == 400
+    assert (
+        bad.error_code == "INVALID_ACCESS_TOKEN" and json.loads(bad.to_json())["error"]["http_status"] == 400
+    )
     malformed = next(r for r in results if r.line == 3)
     assert malformed.is_input_error and malformed.error_code == "MALFORMED_LINE"
     assert all(b"tok1" not in r.to_json() for r in results)
@@ -221,7 +230,9 @@ def test_leaving_a_run_early_cancels_calls_and_counts_what_was_not_done() -> Non
         return answer_for(token)
 
     async def main() -> Any:
-        async with BatchClient(BatchOptions(concurrency=4), transport=httpx.MockTransport(slow), **CREDS) as c:
+        async with BatchClient(
+            BatchOptions(concurrency=4), transport=httpx.MockTransport(slow), **CREDS
+        ) as c:
             async with c.run([f"t{i}" for i in range(20)]) as run:
                 first = await anext(run)
                 await asyncio.wait_for(all_started.wait(), 10)
@@ -261,7 +272,9 @@ def test_history_runs_on_a_thread_of_its_own_one_call_at_a_time() -> None:
 
     async def main() -> list[ItemResult]:
         loop_thread.append(threading.current_thread())
-        async with BatchClient(BatchOptions(concurrency=5), transport=httpx.MockTransport(handler), **CREDS) as c:
+        async with BatchClient(
+            BatchOptions(concurrency=5), transport=httpx.MockTransport(handler), **CREDS
+        ) as c:
             first = await c.run_batch([f"t{i}" for i in range(10)], history=History())
             assert first.ok == 10 and first.requests == 10
             async with c.run(["t1", "t2"], history=History()) as run:
@@ -316,13 +329,10 @@ def test_async_iterable_items() -> None:
     assert sorted(r.line for r in results) == [1, 2]
 
 
-def test_a_floor_in_the_future_is_refused_before_any_call() -> None:
-    calls: list[httpx.Request] = []
+def test_a_floor_in_the_future_is_refused_when_the_client_is_built() -> None:
     future = datetime.now(UTC) + timedelta(days=1)
     with pytest.raises(BatchOptionsError, match="in the future"):
-        BatchClient(
-            BatchOptions(min_last_updated_datetime=future),
-            transport=httpx.MockTransport(lambda r: calls.append(r) or handler(r)),
-            **CREDS,
-        )
-    assert calls == []
+        BatchClient(BatchOptions(min_last_updated_datetime=future), **CREDS)
+    naive = datetime(2026, 1, 1)
+    with pytest.raises(BatchOptionsError, match="timezone"):
+        BatchOptions(min_last_updated_datetime=naive)

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from plaid_balance._json import encode
+
 from plaid_balance.batch import BatchOptions, BatchOptionsError, run_batch_sync
 from plaid_balance.cli import cli
 from plaid_balance.emulator import RunningEmulator
@@ -25,7 +25,9 @@ from tests.plaid_fakes import account, balance_body
 CREDS: dict[str, Any] = {"client_id": "cid", "secret": "sec", "base_url": "http://127.0.0.1:9"}
 
 # Any amount Plaid can send: a JSON number, negative or not, far beyond 28 significant digits, any scale.
-amounts = st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**20), max_value=10**20, places=None)
+amounts = st.decimals(
+    allow_nan=False, allow_infinity=False, min_value=-(10**20), max_value=10**20, places=None
+)
 exact_amounts = amounts.filter(lambda d: abs(int(d.as_tuple().exponent)) <= 30)
 
 
@@ -78,9 +80,13 @@ def bad_batch_settings(draw: st.DrawFn) -> list[str]:
     """Command-line settings that would make every Item fail, or the run never end."""
     option, value = draw(
         st.one_of(
-            st.tuples(st.just("--rate-window"), st.sampled_from(["nan", "inf", "-inf", "0", "-5", "1e300", "3601"])),
+            st.tuples(
+                st.just("--rate-window"), st.sampled_from(["nan", "inf", "-inf", "0", "-5", "1e300", "3601"])
+            ),
             st.tuples(st.just("--concurrency"), st.sampled_from(["0", "-1", "501", "1e3", "nan", "٣"])),
-            st.tuples(st.sampled_from(["--rate-limit", "--item-rate-limit"]), st.sampled_from(["0", "-3", "x"])),
+            st.tuples(
+                st.sampled_from(["--rate-limit", "--item-rate-limit"]), st.sampled_from(["0", "-3", "x"])
+            ),
             st.tuples(
                 st.just("--min-last-updated"),
                 st.sampled_from(["2999-01-01T00:00:00Z", "9999-12-31", "2100-06-01T12:00:00+02:00"]),
@@ -99,6 +105,8 @@ def test_bad_settings_exit_2_before_any_call(args: list[str], emu: RunningEmulat
     result = CliRunner().invoke(cli, ["batch", str(path), *args], env=cli_env(emu))
     assert result.exit_code == 2, (args, result.output)
     assert "Traceback" not in result.output
-    assert len([ln for ln in result.stderr.splitlines() if ln.strip()]) <= 3  # one line; click's usage output is three
+    assert (
+        len([ln for ln in result.stderr.splitlines() if ln.strip()]) <= 3
+    )  # one line; click's usage output is three
     assert result.stdout == ""
     assert emu.stats()["requests_total"] == 0

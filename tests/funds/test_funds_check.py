@@ -9,16 +9,20 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from plaid_balance._client import PlaidClient
 from plaid_balance._json import encode
 from plaid_balance._report import FailureReport
+
 from plaid_balance.funds import FundsCheckError, FundsDecision, check_funds
 from plaid_balance.history import open_store
 from tests.plaid_fakes import FakePlaid, account, balance_body, plaid_error
 
 TOKEN = "access-sandbox-5b2d7f3e-funds-check-token"
-CREDS = {"client_id": "client-funds", "secret": "funds-test-secret-9f8e7d6c", "base_url": "http://127.0.0.1:9"}
+CREDS = {
+    "client_id": "client-funds",
+    "secret": "funds-test-secret-9f8e7d6c",
+    "base_url": "http://127.0.0.1:9",
+}
 
 
 def client_for(fake: FakePlaid) -> PlaidClient:

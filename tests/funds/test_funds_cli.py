@@ -59,7 +59,17 @@ def test_table_shows_bank_data_literally(cli_env: Path, custom_item: Callable[..
     account_id = next(iter(item.ids.values()))
     result = CliRunner().invoke(
         cli,
-        ["check", "--access-token-file", "-", "--account-id", account_id, "--amount", "5", "--format", "table"],
+        [
+            "check",
+            "--access-token-file",
+            "-",
+            "--account-id",
+            account_id,
+            "--amount",
+            "5",
+            "--format",
+            "table",
+        ],
         input=item.token,
         env={"COLUMNS": "200"},
     )
@@ -85,7 +95,9 @@ def test_cannot_decide_and_currency_mismatch_exit_2(
 
 
 not_amounts = st.one_of(
-    st.sampled_from(["1e3", "NaN", "Infinity", "-5", "0", "0.00", "1,000", "+5", "", " ", "٣", "１２", "5.", ".5"]),
+    st.sampled_from(
+        ["1e3", "NaN", "Infinity", "-5", "0", "0.00", "1,000", "+5", "", " ", "٣", "１２", "5.", ".5"]
+    ),
     st.text(min_size=1, max_size=12).filter(lambda t: not t.strip().replace(".", "", 1).isascii()),
     st.decimals(allow_nan=False, allow_infinity=False, max_value=0).map(str),
 )
@@ -99,7 +111,9 @@ def test_an_amount_that_is_not_one_is_refused_before_any_call(
     item = custom_item(custom_account("Checking", 100))
     result = run(item, "--account-id", item.ids["Checking"], "--amount", amount)
     assert result.exit_code == 2, (amount, result.output)
-    assert "Traceback" not in result.output and len([ln for ln in result.stderr.splitlines() if ln.strip()]) <= 3
+    assert (
+        "Traceback" not in result.output and len([ln for ln in result.stderr.splitlines() if ln.strip()]) <= 3
+    )
     assert balance_calls(emu) == 0
 
 

@@ -124,7 +124,9 @@ class BatchRun:
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plaid-balance-history")
         concurrency = self._client.options.concurrency
         self._tasks.append(asyncio.create_task(self._feed(), name="batch-reader"))
-        self._tasks += [asyncio.create_task(self._worker(), name=f"batch-worker-{i}") for i in range(concurrency)]
+        self._tasks += [
+            asyncio.create_task(self._worker(), name=f"batch-worker-{i}") for i in range(concurrency)
+        ]
         self._running = concurrency
 
     async def aclose(self) -> None:

@@ -238,7 +238,9 @@ class LimitedTransport(httpx.AsyncBaseTransport):
     documented limits, from the client this transport is built into).
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, path: str, limiter: BatchLimiter | None = None) -> None:
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, path: str, limiter: BatchLimiter | None = None
+    ) -> None:
         self._inner = inner
         self.path = path
         self.limiter = limiter

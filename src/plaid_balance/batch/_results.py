@@ -60,7 +60,7 @@ class ItemResult:
         Built by appending to the report's encoding rather than re-encoding a merged dict: this runs once
         per Item on the event loop.
         """
-        return b"%s,\"label\":%s,\"line\":%d}" % (encode(self.report)[:-1], encode(self.label), self.line)
+        return b'%s,"label":%s,"line":%d}' % (encode(self.report)[:-1], encode(self.label), self.line)
 
 
 def input_failure(error: InputError, environment: str | None) -> ItemResult:

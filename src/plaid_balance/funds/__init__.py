@@ -25,7 +25,14 @@ from plaid_balance.funds._amount import (
     parse_currency,
 )
 from plaid_balance.funds._check import check_funds
-from plaid_balance.funds._decide import BalanceUsed, Decision, FundsDecision, ReasonCode, decide, decide_report
+from plaid_balance.funds._decide import (
+    BalanceUsed,
+    Decision,
+    FundsDecision,
+    ReasonCode,
+    decide,
+    decide_report,
+)
 
 __all__ = [
     "BalanceUsed",
