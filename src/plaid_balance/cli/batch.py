@@ -222,8 +222,6 @@ async def _run(
             except asyncio.CancelledError:
                 if not consuming.cancelled():
                     raise  # we were cancelled ourselves, not by on_signal
-            except ConfigurationError as exc:  # the history database failed mid-run
-                fail(exc)
             finally:
                 bar.stop()
             summary = run.summary

@@ -17,7 +17,6 @@ from plaid_balance.cli.common import (
     WhenType,
     connection_options,
     emit_report,
-    fail,
     make_client,
     read_access_token,
     token_options,
@@ -151,7 +150,6 @@ def check(
     with more decimals than its currency has) exit 2, before any billed call whenever they can be
     known before. For ACH debits Plaid recommends /signal/evaluate instead (see docs/funds-check.md).
     """
-    from plaid_balance._errors import StorageError
     from plaid_balance._report import FailureReport
     from plaid_balance.cli.render import to_json
     from plaid_balance.funds import FundsCheckError, check_funds
@@ -174,8 +172,6 @@ def check(
         except FundsCheckError as exc:
             _emit_error(exc, output_format)
             sys.exit(exit_code_for(exc))
-        except StorageError as exc:
-            fail(exc)
     if isinstance(outcome, FailureReport):
         sys.exit(emit_report(outcome, "json"))
     if output_format == "json":

@@ -68,7 +68,9 @@ def check_funds(
     if store is None:
         report = fetch()
     else:
-        report = store.fetch_or_recall(raw, fetch, max_age=max_age, save=save, account_ids=[account_id])
+        from plaid_balance.history.recall import fetch_or_recall
+
+        report = fetch_or_recall(store, raw, fetch, max_age=max_age, save=save, account_ids=[account_id])
     if isinstance(report, FailureReport):
         return report
     assert isinstance(report, BalanceReport)
