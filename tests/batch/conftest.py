@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from plaid_balance._retry import RetryPolicy
 
+from plaid_balance._retry import RetryPolicy
 from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator
 
 # Retries as the client makes them, only with waits short enough for a test.

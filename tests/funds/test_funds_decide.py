@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from plaid_balance._report import AccountReport, BalanceReport
 
+from plaid_balance._report import AccountReport, BalanceReport
 from plaid_balance.funds import FundsCheckError, decide, decide_report, parse_amount
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

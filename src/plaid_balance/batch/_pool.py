@@ -5,8 +5,8 @@ again when its response is closed (an expiry check that asks the socket whether 
 O(pool size) per request, and at 25 connections it was about a third of the CPU a batch spends per Item
 (see docs/decisions.md). A batch never needs the pool's sharing: each worker sends one request at a time.
 So this pool is a set of *lanes*, each an ordinary httpx transport limited to one connection; a request
-takes an idle lane (the most recently used first, so connections stay warm), and gives it back when its
-response is closed. Every lane check is O(1), and everything else (HTTP/1.1, TLS, timeouts, keep-alive
+takes an idle lane (the most recently used first, so connections stay warm), and gives it back once its
+answer has been read. Every lane check is O(1), and everything else (HTTP/1.1, TLS, timeouts, keep-alive
 expiry, reconnecting a dropped connection) is still httpx's.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Callable
 
 import httpx
 
@@ -25,26 +24,6 @@ def _ssl_context_for(url: httpx.URL) -> ssl.SSLContext:
         return httpx.create_ssl_context()
     # Plain http (the emulator on loopback): no handshake ever happens, so the CA bundle is not loaded.
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-
-
-class _ReturnLane(httpx.AsyncByteStream):
-    """A response body that hands its lane back when httpx closes it (once, whatever happens)."""
-
-    def __init__(self, inner: httpx.AsyncByteStream, release: Callable[[], None]) -> None:
-        self._inner = inner
-        self._release: Callable[[], None] | None = release
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
-            yield chunk
-
-    async def aclose(self) -> None:
-        try:
-            await self._inner.aclose()
-        finally:
-            release, self._release = self._release, None
-            if release is not None:
-                release()
 
 
 class LanePool(httpx.AsyncBaseTransport):
@@ -76,19 +55,23 @@ class LanePool(httpx.AsyncBaseTransport):
         await self._free.acquire()
         # Fewer busy requests than `size` are possible only with an idle or a not yet opened lane.
         lane = self._idle.pop() if self._idle else self._open_lane(request.url)
-
-        def release() -> None:
-            self._idle.append(lane)
-            self._free.release()
-
         try:
             response = await lane.handle_async_request(request)
-        except BaseException:
-            release()
-            raise
-        assert isinstance(response.stream, httpx.AsyncByteStream)
-        response.stream = _ReturnLane(response.stream, release)
-        return response
+            stream = response.stream
+            assert isinstance(stream, httpx.AsyncByteStream)
+            try:
+                # Plaid's answers are small JSON documents, read whole anyway: reading the body here
+                # hands the lane back as soon as the answer is in, with no stream wrapper per chunk.
+                body = b"".join([chunk async for chunk in stream])
+            finally:
+                await stream.aclose()
+        finally:
+            self._idle.append(lane)
+            self._free.release()
+        # The raw bytes (still content-encoded, if they were): httpx decodes them once, as usual.
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=body, extensions=response.extensions
+        )
 
     async def aclose(self) -> None:
         await asyncio.gather(*(lane.aclose() for lane in self._lanes), return_exceptions=True)

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from plaid_balance.cli.common import cached_option, connection_options, fail, min_last_updated_option
+from plaid_balance.cli.common import (
+    announce_retries,
+    cached_option,
+    connection_options,
+    fail,
+    min_last_updated_option,
+)
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
 from plaid_balance.cli.recall import history_options, history_store
 
@@ -164,7 +170,7 @@ async def _run(
     progress: bool,
     history: ReportHistory | None,
 ) -> BatchSummary:
-    from plaid_balance._errors import ConfigurationError
+    from plaid_balance._errors import PlaidBalanceError
     from plaid_balance.batch import BatchClient, ItemsFileError, open_items
     from plaid_balance.cli._line_writer import LineWriter
 
@@ -187,9 +193,10 @@ async def _run(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, on_signal)
     try:
+        announce_retries()
         try:
             client = BatchClient(options, **client_kwargs)
-        except ConfigurationError as exc:
+        except PlaidBalanceError as exc:
             fail(exc)
         try:
             reader = await open_items(items_file, input_format)
