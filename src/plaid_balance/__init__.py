@@ -113,7 +113,14 @@ if TYPE_CHECKING:
     from plaid_balance._retry import RetryPolicy
     from plaid_balance._sandbox import create_sandbox_item
     from plaid_balance._secret import SecretStr
-    from plaid_balance.batch import BatchClient, BatchItem, BatchOptions, BatchSummary, ItemResult, run_batch_sync
+    from plaid_balance.batch import (
+        BatchClient,
+        BatchItem,
+        BatchOptions,
+        BatchSummary,
+        ItemResult,
+        run_batch_sync,
+    )
     from plaid_balance.funds import FundsCheckError, FundsDecision, check_funds
     from plaid_balance.history import HistoryStore, open_store
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+
 from plaid_balance._json import encode
 from plaid_balance._report import Report
-
 from plaid_balance.batch import (
     BatchClient,
     BatchItem,

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from plaid_balance._json import encode
 
+from plaid_balance._json import encode
 from plaid_balance.batch import BatchOptions, BatchOptionsError, run_batch_sync
 from plaid_balance.cli import cli
 from plaid_balance.emulator import RunningEmulator
@@ -83,7 +83,7 @@ def bad_batch_settings(draw: st.DrawFn) -> list[str]:
             st.tuples(
                 st.just("--rate-window"), st.sampled_from(["nan", "inf", "-inf", "0", "-5", "1e300", "3601"])
             ),
-            st.tuples(st.just("--concurrency"), st.sampled_from(["0", "-1", "501", "1e3", "nan", "٣"])),
+            st.tuples(st.just("--concurrency"), st.sampled_from(["0", "-1", "501", "1e3", "nan"])),
             st.tuples(
                 st.sampled_from(["--rate-limit", "--item-rate-limit"]), st.sampled_from(["0", "-3", "x"])
             ),

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from plaid_balance._report import AccountReport, BalanceReport
 
 from plaid_balance._report import AccountReport, BalanceReport
 from plaid_balance.funds import FundsCheckError, decide, decide_report, parse_amount
