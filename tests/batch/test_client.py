@@ -124,8 +124,7 @@ def test_every_attempt_passes_the_limiter_retries_included() -> None:
 
 
 @pytest.mark.parametrize(("cached", "path"), [(False, "/accounts/balance/get"), (True, "/accounts/get")])
-def test_the_options_pick_the_endpoint_and_the_limiter_guards_that_one(cached: bool, path: str) -> None:
-    """One object decides both: there is no way to call an endpoint the limiter does not watch."""
+def test_the_options_pick_the_endpoint_and_their_limits_apply_to_it(cached: bool, path: str) -> None:
     seen: list[str] = []
 
     def record(request: httpx.Request) -> httpx.Response:
@@ -148,6 +147,21 @@ def test_the_options_pick_the_endpoint_and_the_limiter_guards_that_one(cached: b
             return False
 
     assert asyncio.run(third_waits())
+
+
+def test_no_balance_call_of_the_client_bypasses_a_limiter() -> None:
+    """A fetch that picks the other endpoint, or a call made on the client underneath, is limited too."""
+    options = BatchOptions(cached=False)
+
+    async def main() -> dict[str, int]:
+        async with BatchClient(options, transport=httpx.MockTransport(handler), **CREDS) as client:
+            await client.fetch("a")
+            await client.fetch("b", cached=True)
+            await client.plaid.accounts_get("c")
+            await client.plaid.accounts_balance_get("d")
+            return {path: limiter.requests for path, limiter in client.limiters.items()}
+
+    assert asyncio.run(main()) == {"/accounts/balance/get": 2, "/accounts/get": 2}
 
 
 def test_on_result_hook_sync_and_async_and_its_error_stops_the_run() -> None:

@@ -29,6 +29,7 @@ TOP_LEVEL = {
     "_secret": CORE,
     "_json": CORE,
     "_money": CORE,
+    "_safe_text": CORE,
     "_config": CORE,
     "_version": CORE,
     "models": CORE,

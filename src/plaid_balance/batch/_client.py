@@ -36,7 +36,7 @@ from plaid_balance.batch._limits import (
     Clock,
     LimitedTransport,
     documented_limits,
-    item_key,
+    token_key,
 )
 from plaid_balance.batch._pool import LanePool
 
@@ -116,17 +116,22 @@ class BatchOptions:
 
     @property
     def path(self) -> str:
-        """The endpoint every Item is fetched from (and the one the limiter guards)."""
+        """The endpoint every Item of a run is fetched from."""
         return CACHED_PATH if self.cached else BALANCE_PATH
 
-    def limiter(self, environment: Environment, clock: Clock = time.monotonic) -> BatchLimiter:
-        documented = documented_limits(environment, self.cached)
-        return BatchLimiter(
-            self.rate_limit or documented.per_client,
-            self.item_rate_limit or documented.per_item,
-            self.window_seconds,
-            clock,
-        )
+    def limiters(self, environment: Environment, clock: Clock = time.monotonic) -> dict[str, BatchLimiter]:
+        """One limiter per balance endpoint: Plaid's documented limits, these options' for ``path``."""
+        limiters = {}
+        for cached, path in ((False, BALANCE_PATH), (True, CACHED_PATH)):
+            documented = documented_limits(environment, cached)
+            ours = path == self.path
+            limiters[path] = BatchLimiter(
+                (ours and self.rate_limit) or documented.per_client,
+                (ours and self.item_rate_limit) or documented.per_item,
+                self.window_seconds,
+                clock,
+            )
+        return limiters
 
 
 class BatchClient:
@@ -163,7 +168,7 @@ class BatchClient:
             # Plaid can never have a balance newer than now: every Item would fail, each call billed.
             raise BatchOptionsError(f"min_last_updated_datetime {floor.isoformat()} is in the future")
         pool = transport if transport is not None else LanePool(options.concurrency)
-        limited = LimitedTransport(pool, options.path)
+        limited = LimitedTransport(pool)
         self._plaid = AsyncPlaidClient(
             client_id,
             secret,
@@ -174,8 +179,8 @@ class BatchClient:
             transport=limited,
         )
         # The environment (and so Plaid's documented limits) is known once the client read its settings.
-        self._limiter = options.limiter(self._plaid.environment, clock)
-        limited.limiter = self._limiter
+        self._limiters = options.limiters(self._plaid.environment, clock)
+        limited.limiters = self._limiters
         self._clock = clock
 
     @property
@@ -188,27 +193,53 @@ class BatchClient:
 
     @property
     def limiter(self) -> BatchLimiter:
-        """The limiter every request to ``options.path`` passes (its counters feed the summary)."""
-        return self._limiter
+        """The limiter every request to ``options.path`` passes (its counters feed a run's summary)."""
+        return self._limiters[self._options.path]
+
+    @property
+    def limiters(self) -> dict[str, BatchLimiter]:
+        """Every balance endpoint's limiter, by path: no balance call of this client bypasses one."""
+        return dict(self._limiters)
+
+    @property
+    def plaid(self) -> AsyncPlaidClient:
+        """The ``AsyncPlaidClient`` underneath, for other calls (``item_get``, ...); it shares the pool,
+        and its balance calls pass the same limiters."""
+        return self._plaid
 
     def __repr__(self) -> str:
         return f"BatchClient({self._options!r}, {self._plaid!r})"
 
-    async def fetch(self, access_token: str | SecretStr) -> Report:
-        """One Item's report, within the limits (what ``get`` reports; a failure is a report too)."""
-        raw = access_token.get_secret_value() if isinstance(access_token, SecretStr) else access_token
+    async def fetch(
+        self,
+        access_token: str | SecretStr,
+        *,
+        cached: bool | None = None,
+        min_last_updated_datetime: datetime | None = None,
+        item_key: str | None = None,
+    ) -> Report:
+        """One Item's report, within the limits (what ``get`` reports; a failure is a report too).
+
+        ``cached`` and ``min_last_updated_datetime`` default to the options'; either endpoint is
+        limited. ``item_key`` names the Item's rate window (default: a digest of the token).
+        """
         options = self._options
-        token = CURRENT_ITEM.set(item_key(raw))
+        cached = options.cached if cached is None else cached
+        floor = None if cached else (min_last_updated_datetime or options.min_last_updated_datetime)
+        if item_key is None:
+            raw = access_token.get_secret_value() if isinstance(access_token, SecretStr) else access_token
+            item_key = token_key(raw)
+        marker = CURRENT_ITEM.set(item_key)
         try:
             return await fetch_report_async(
                 self._plaid,
                 access_token,
                 account_ids=options.account_ids,
-                min_last_updated_datetime=options.min_last_updated_datetime,
-                cached=options.cached,
+                min_last_updated_datetime=floor,
+                cached=cached,
             )
         finally:
-            CURRENT_ITEM.reset(token)
+            CURRENT_ITEM.reset(marker)
 
     def run(self, items: Items, *, history: ReportHistory | None = None) -> BatchRun:
         """Start a batch over ``items``; use the result as ``async with`` and ``async for``.

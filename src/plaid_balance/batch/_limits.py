@@ -29,12 +29,13 @@ from plaid_balance._config import Environment
 
 BALANCE_PATH = "/accounts/balance/get"
 CACHED_PATH = "/accounts/get"
+LIMITED_PATHS = (BALANCE_PATH, CACHED_PATH)
 
 # The key of the Item the current task is fetching (a digest, never the token itself).
 CURRENT_ITEM: ContextVar[str | None] = ContextVar("plaid_balance_batch_item", default=None)
 
 
-def item_key(access_token: str) -> str:
+def token_key(access_token: str) -> str:
     """The per-Item limiter's key: a digest, so that no token sits in long-lived structures or reprs."""
     return hashlib.blake2b(access_token.encode(), digest_size=16).hexdigest()
 
@@ -232,25 +233,27 @@ class BatchLimiter:
 
 
 class LimitedTransport(httpx.AsyncBaseTransport):
-    """Sends requests to ``path`` only through ``limiter`` slots; requests to other endpoints pass through.
+    """Sends requests to each limited endpoint only through its ``BatchLimiter``; others pass through.
 
-    ``limiter`` may be given after construction (``BatchClient`` learns the environment, and so Plaid's
-    documented limits, from the client this transport is built into).
+    ``limiters`` maps an endpoint path to its limiter. It may be given after construction
+    (``BatchClient`` learns the environment, and so Plaid's documented limits, from the client this
+    transport is built into); until then a request to a balance endpoint is refused, never let through.
     """
 
     def __init__(
-        self, inner: httpx.AsyncBaseTransport, path: str, limiter: BatchLimiter | None = None
+        self, inner: httpx.AsyncBaseTransport, limiters: dict[str, BatchLimiter] | None = None
     ) -> None:
         self._inner = inner
-        self.path = path
-        self.limiter = limiter
+        self.limiters: dict[str, BatchLimiter] = dict(limiters or {})
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if not request.url.path.endswith(self.path):
+        path = request.url.path
+        endpoint = next((p for p in LIMITED_PATHS if path.endswith(p)), None)
+        if endpoint is None:
             return await self._inner.handle_async_request(request)
-        limiter = self.limiter
+        limiter = self.limiters.get(endpoint)
         if limiter is None:
-            raise RuntimeError("a limited request was sent before the limiter was set")
+            raise RuntimeError(f"no rate limiter for {endpoint}")
         async with limiter.slot(CURRENT_ITEM.get()):
             response = await self._inner.handle_async_request(request)
         if response.status_code == 429:
