@@ -21,6 +21,7 @@ COMMANDS = {
     "check": "plaid_balance.cli.check:check",
     "history": "plaid_balance.cli.history:history",
     "emulator": "plaid_balance.cli.emulator:emulator",
+    "watch": "plaid_balance.cli.watch:watch",
 }
 # Commands that need an optional extra: name -> (extra, modules it must be able to import).
 EXTRAS = {
@@ -36,6 +37,7 @@ HELP = {
     "check": "Check that an account can cover an amount (sufficient funds).",
     "history": "Show stored balance history as a table, CSV, JSON or chart.",
     "emulator": "Run the offline Plaid sandbox emulator.",
+    "watch": "Keep every vault Item fresh within a budget: alerts, webhooks, /metrics.",
 }
 
 
