@@ -78,3 +78,31 @@ def test_an_empty_vault_is_one_line(emulator: RunningEmulator, cli: Any, tmp_pat
     result = cli("get", "--all", env=env)
     assert result.code == 2 and result.err.count("\n") == 1 and "vault" in result.err
     assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_check_by_alias(emulator: RunningEmulator, cli: Any, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    items = _vault_with(emulator, db, ["chase"])
+    env = {**creds(emulator), "PLAID_BALANCE_DB": str(db)}
+    report = json.loads(cli("get", "chase", env=env).out)
+    account_id = next(a["account_id"] for a in report["accounts"] if a["subtype"] == "checking")
+    result = cli("check", "chase", "--account-id", account_id, "--amount", "1.00", env=env)
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["item_id"] == items["chase"][1]
+    too_much = cli("check", "chase", "--account-id", account_id, "--amount", "999999999", env=env)
+    assert too_much.code == 6
+
+
+def test_batch_all_runs_the_vault(emulator: RunningEmulator, cli: Any, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    items = _vault_with(emulator, db, ["one", "two"])
+    env = {**creds(emulator), "PLAID_BALANCE_DB": str(db)}
+    result = cli("batch", "--all", "--save", "--no-progress", env=env)
+    assert result.code == 0, result.err
+    lines = [json.loads(line) for line in result.out.splitlines()]
+    assert {(r["label"], r["item_id"]) for r in lines} == {(a, i) for a, (_, i) in items.items()}
+    assert not any(token in result.everything() for token, _ in items.values())
+    history = json.loads(cli("history", "two", "--format", "json", env=env).out)
+    assert history["snapshot_count"] == 1
+    neither = cli("batch", env=env)
+    assert neither.code == 2

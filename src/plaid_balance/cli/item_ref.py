@@ -8,7 +8,7 @@ answer (an Item that needs repair, or works again) is recorded in its health.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -61,22 +61,67 @@ def resolve_item(
     return ItemRef(token, item.item_id, item.alias, item.environment)
 
 
-def vault_items(db: str | None) -> list[ItemRef]:
-    """Every Item in the vault that has not been removed, for ``--all``."""
+def vault_items(db: str | None, environment: str | None = None) -> list[ItemRef]:
+    """Every Item in the vault that has not been removed, for ``--all`` (of one environment if given)."""
     from plaid_balance.vault import DatabaseNotFound, Vault
 
     with storage_errors():
         try:
             with Vault.open(db, create=False) as vault:
-                items = vault.list(include_removed=False)
+                items = [i for i in vault.list(include_removed=False) if environment in (None, i.environment)]
                 refs = [
                     ItemRef(vault.access_token(i.item_id), i.item_id, i.alias, i.environment) for i in items
                 ]
         except DatabaseNotFound:
             refs = []
     if not refs:
-        fail("the vault holds no Items: add them with plaid-balance link or plaid-balance items import")
+        which = f" {environment}" if environment else ""
+        fail(
+            f"the vault holds no{which} Items: add them with plaid-balance link or plaid-balance items import"
+        )
     return refs
+
+
+def batch_environment(db: str | None, chosen: str) -> str:
+    """The environment of a batch over the vault: the chosen one, else the one its Items share."""
+    context = click.get_current_context(silent=True)
+    source = context.get_parameter_source("environment") if context is not None else None
+    if source not in (None, click.core.ParameterSource.DEFAULT):
+        return chosen
+    environments = {ref.environment for ref in vault_items(db)}
+    if len(environments) > 1:
+        fail("the vault holds sandbox and production Items: choose one with --environment")
+    return environments.pop() or chosen
+
+
+class VaultItems:
+    """The vault's Items as a batch items source (labels are the aliases), like an opened items file."""
+
+    format = "vault"
+
+    def __init__(self, refs: list[ItemRef]) -> None:
+        from plaid_balance.batch import BatchItem
+
+        self._entries = [
+            BatchItem(access_token=ref.access_token.get_secret_value(), label=ref.alias, line=n)
+            for n, ref in enumerate(refs, start=1)
+        ]
+
+    def __repr__(self) -> str:
+        return f"VaultItems({len(self._entries)} Items)"
+
+    async def __aenter__(self) -> VaultItems:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        for entry in self._entries:
+            yield entry
+
+    def count_unread(self) -> int:
+        return len(self._entries)
 
 
 def environment_for(ref: ItemRef, chosen: str) -> str:

@@ -85,7 +85,7 @@ def _read_text(path: Path) -> str:
 
 
 def _items_file(path: Path, text: str, fmt: Literal["csv", "jsonl"]) -> list[ImportLine]:
-    from plaid_balance.batch.items import BatchItem, ItemsFileError, parse_items
+    from plaid_balance.batch import BatchItem, ItemsFileError, parse_items
 
     lines: list[ImportLine] = []
     try:
