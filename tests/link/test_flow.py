@@ -18,8 +18,6 @@ from plaid_balance.link.flow import (
     link_new_item,
     poll_hosted,
     repair_item,
-    slug,
-    unique_alias,
 )
 from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult, LinkSuccess
 from plaid_balance.link.page import LinkScript
@@ -60,6 +58,7 @@ class FakeVault:
     held: list[HeldItem] = field(default_factory=list)
     added: list[tuple[str, ExchangedItem, ItemFacts]] = field(default_factory=list)
     repaired_ids: list[str] = field(default_factory=list)
+    repaired_accounts: tuple[LinkedAccount, ...] | None = None
 
     def items(self) -> list[HeldItem]:
         return self.held
@@ -70,11 +69,17 @@ class FakeVault:
     def find(self, alias: str) -> HeldItem:
         return next(item for item in self.held if alias in {item.alias, item.item_id})
 
+    def alias_for(self, institution_name: str | None) -> str:
+        wanted = (institution_name or "bank").lower().replace(" ", "-")
+        taken = {item.alias for item in self.held}
+        return wanted if wanted not in taken else f"{wanted}-2"
+
     def add(self, alias: str, exchanged: ExchangedItem, facts: ItemFacts) -> None:
         self.added.append((alias, exchanged, facts))
 
-    def repaired(self, item_id: str) -> None:
+    def repaired(self, item_id: str, accounts: tuple[LinkedAccount, ...] | None) -> None:
         self.repaired_ids.append(item_id)
+        self.repaired_accounts = accounts
 
 
 class FakeTime:
@@ -100,14 +105,6 @@ def environment(backend: FakeBackend, vault: FakeVault, time: FakeTime, **kwargs
     return LinkEnvironment(
         backend=backend, vault=vault, clock=time.clock, sleep=time.sleep, wait=time.wait, **kwargs
     )
-
-
-def test_aliases_come_from_the_institution_name_and_are_made_unique() -> None:
-    assert slug("First Platypus Bank") == "first-platypus-bank"
-    assert slug("Crédit Agricole (FR)") == "credit-agricole-fr"
-    assert slug("!!!") == "bank"
-    assert unique_alias("chase", set()) == "chase"
-    assert unique_alias("chase", {"chase", "chase-2"}) == "chase-3"
 
 
 def test_hosted_link_polls_with_backoff_then_stores_the_item() -> None:
@@ -194,4 +191,5 @@ def test_update_mode_keeps_the_item_and_its_token_and_marks_it_repaired() -> Non
     assert backend.exchanged == []  # update mode: the access token does not change
     assert vault.added == []
     assert vault.repaired_ids == ["item-old"]
+    assert vault.repaired_accounts == (LinkedAccount("a1"), LinkedAccount("a2"))  # re-read after Account Select
     assert (linked.alias, linked.item_id, linked.updated) == ("platypus", "item-old", True)

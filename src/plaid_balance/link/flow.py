@@ -7,16 +7,14 @@ journey is tested with fakes as well as end to end; ``plaid_balance.link.adapter
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from plaid_balance.link.errors import LinkCancelled, LinkTimedOut
-from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult, LinkSuccess
+from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult
 from plaid_balance.link.page import LinkScript
 from plaid_balance.link.request import LinkSettings, new_item_request, update_request
 from plaid_balance.link.server import LinkSession, LocalLinkServer
@@ -56,6 +54,10 @@ class LinkBackend(Protocol):
 
     def describe(self, access_token: Any) -> ItemFacts: ...
 
+    def remove(self, access_token: Any) -> None:
+        """``/item/remove``: used only when a new Item cannot be stored, so Plaid stops billing it."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class HeldItem:
@@ -72,9 +74,15 @@ class LinkVault(Protocol):
 
     def find(self, alias: str) -> HeldItem: ...
 
+    def alias_for(self, institution_name: str | None) -> str:
+        """A free alias made from the institution's name (``first-platypus-bank``, then ``-2``, …)."""
+        ...
+
     def add(self, alias: str, exchanged: ExchangedItem, facts: ItemFacts) -> None: ...
 
-    def repaired(self, item_id: str) -> None: ...
+    def repaired(self, item_id: str, accounts: tuple[LinkedAccount, ...] | None) -> None:
+        """Mark the Item healthy again; ``accounts`` (when given) replace the ones it had."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,21 +108,6 @@ class LinkEnvironment:
     clock: Callable[[], float] = time.monotonic
     wait: Callable[[threading.Event, float], bool] = lambda event, seconds: event.wait(seconds)
     sleep: Callable[[float], None] = time.sleep
-
-
-def slug(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-") or "bank"
-
-
-def unique_alias(wanted: str, taken: set[str]) -> str:
-    """``wanted`` if free, else ``wanted-2``, ``wanted-3``, …"""
-    if wanted not in taken:
-        return wanted
-    number = 2
-    while f"{wanted}-{number}" in taken:
-        number += 1
-    return f"{wanted}-{number}"
 
 
 def wait_for_result(session: LinkSession, timeout: float, env: LinkEnvironment) -> LinkResult:
@@ -241,10 +234,23 @@ def link_new_item(
     exchanged = env.backend.exchange(result.public_token)
     facts = env.backend.describe(exchanged.access_token)
     institution_name = facts.institution_name or result.institution_name
-    taken = {item.alias for item in held}
-    chosen = alias or unique_alias(slug(institution_name or facts.institution_id or "bank"), taken)
-    env.vault.add(chosen, exchanged, facts)
+    chosen = alias or env.vault.alias_for(institution_name or facts.institution_id)
+    try:
+        env.vault.add(chosen, exchanged, facts)
+    except BaseException:
+        # An Item we cannot keep must not stay billed at Plaid with nobody holding its token.
+        _remove_quietly(env, exchanged)
+        raise
     return Linked(chosen, exchanged.item_id, institution_name, len(facts.accounts), updated=False)
+
+
+def _remove_quietly(env: LinkEnvironment, exchanged: ExchangedItem) -> None:
+    try:
+        env.backend.remove(exchanged.access_token)
+    except Exception:  # noqa: BLE001 - the first failure is the one to report
+        env.say(f"warning: could not remove Item {exchanged.item_id} at Plaid; remove it in the Plaid Dashboard")
+    else:
+        env.say(f"Removed the new Item {exchanged.item_id} at Plaid, since it could not be stored.")
 
 
 def repair_item(
@@ -265,6 +271,9 @@ def repair_item(
     result = obtain_result(body, env, script, timeout=timeout, hosted=hosted, update=True)
     if isinstance(result, LinkExit):
         raise _cancelled(result)
-    env.vault.repaired(held.item_id)
-    accounts = len(result.accounts) if isinstance(result, LinkSuccess) else 0
-    return Linked(held.alias, held.item_id, held.institution_name, accounts, updated=True)
+    accounts: tuple[LinkedAccount, ...] | None = None
+    if select_accounts:
+        accounts = env.backend.describe(env.vault.access_token(held.alias)).accounts
+    env.vault.repaired(held.item_id, accounts)
+    count = len(accounts) if accounts is not None else len(result.accounts)
+    return Linked(held.alias, held.item_id, held.institution_name, count, updated=True)
