@@ -71,7 +71,11 @@ class FakePlaid:
             body = await request.json()
             self.created.append(body)
             token = f"link-sandbox-{uuid.uuid4()}"
-            answer: dict[str, Any] = {"link_token": token, "expiration": "2030-01-01T00:00:00Z", "request_id": "r"}
+            answer: dict[str, Any] = {
+                "link_token": token,
+                "expiration": "2030-01-01T00:00:00Z",
+                "request_id": "r",
+            }
             if "hosted_link" in body:
                 answer["hosted_link_url"] = f"{request.base_url}link/hosted?token={token}"
                 self.hosted_sessions[token] = []

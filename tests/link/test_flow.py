@@ -191,5 +191,8 @@ def test_update_mode_keeps_the_item_and_its_token_and_marks_it_repaired() -> Non
     assert backend.exchanged == []  # update mode: the access token does not change
     assert vault.added == []
     assert vault.repaired_ids == ["item-old"]
-    assert vault.repaired_accounts == (LinkedAccount("a1"), LinkedAccount("a2"))  # re-read after Account Select
+    assert vault.repaired_accounts == (
+        LinkedAccount("a1"),
+        LinkedAccount("a2"),
+    )  # re-read after Account Select
     assert (linked.alias, linked.item_id, linked.updated) == ("platypus", "item-old", True)

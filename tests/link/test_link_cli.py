@@ -75,7 +75,11 @@ def test_link_stores_the_item_and_stops_its_server(env: dict[str, str], fake: Fa
     assert fake.created[0]["products"] == ["transactions"]
     assert len(fake.exchanged) == 1
     (item,) = vault_items(env)
-    assert (item.alias, item.item_id, item.institution_name) == ("first-platypus-bank", answer["item_id"], "First Platypus Bank")
+    assert (item.alias, item.item_id, item.institution_name) == (
+        "first-platypus-bank",
+        answer["item_id"],
+        "First Platypus Bank",
+    )
     assert [a.account_id for a in item.accounts] == ["acc-1", "acc-2"]
     assert "access-sandbox" not in stdout + stderr
     assert "secret-canary" not in stdout + stderr
@@ -105,7 +109,9 @@ def test_a_timeout_exits_8_and_the_server_is_gone(env: dict[str, str]) -> None:
     finally:
         link.kill()
     assert code == 8
-    assert stderr.splitlines()[-1] == "error: no answer from the Link page within 1 seconds; nothing was linked"
+    assert (
+        stderr.splitlines()[-1] == "error: no answer from the Link page within 1 seconds; nothing was linked"
+    )
     with pytest.raises(httpx.ConnectError):
         httpx.get(url, timeout=2)
 
@@ -188,7 +194,9 @@ def test_usage_errors_are_one_line_and_exit_2(env: dict[str, str], args: list[st
     assert message in result.stderr
 
 
-def test_two_concurrent_links_never_mix_their_results(env: dict[str, str], fake: FakePlaid, browser: Any) -> None:
+def test_two_concurrent_links_never_mix_their_results(
+    env: dict[str, str], fake: FakePlaid, browser: Any
+) -> None:
     first, second = LinkProcess(["--no-browser", "--yes"], env), LinkProcess(["--no-browser", "--yes"], env)
     try:
         pages = []

@@ -88,4 +88,7 @@ def test_when_link_cannot_load_the_page_says_so(page: Any) -> None:
         page.wait_for_selector("body[data-state=error]")
         assert "could not be loaded" in page.inner_text("#status")
     assert events == ["LOAD_FAILED"]
-    assert session.result is None
+    # The command stops waiting at once, and says why.
+    assert isinstance(session.result, LinkExit)
+    assert session.result.error_code == "LINK_LOAD_FAILED"
+    assert "http://127.0.0.1:9/link/v2/stable/link-initialize.js" in str(session.result.error_message)

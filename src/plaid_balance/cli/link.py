@@ -30,7 +30,9 @@ Exit codes: 0 linked or repaired, 2 usage or configuration, 3 Plaid error, 4 net
 
 
 @click.command("link", epilog=EPILOG)
-@click.option("--alias", metavar="NAME", help="Name for the new Item in the vault [default: from the bank's name].")
+@click.option(
+    "--alias", metavar="NAME", help="Name for the new Item in the vault [default: from the bank's name]."
+)
 @click.option(
     "--update",
     "update_alias",
@@ -38,7 +40,9 @@ Exit codes: 0 linked or repaired, 2 usage or configuration, 3 Plaid error, 4 net
     help="Repair this Item in place (Link update mode): same Item, same access token, nothing re-billed.",
 )
 @click.option("--select-accounts", is_flag=True, help="With --update: choose the Item's accounts again.")
-@click.option("--hosted", is_flag=True, help="Use Plaid's Hosted Link (a URL to open anywhere): no local server.")
+@click.option(
+    "--hosted", is_flag=True, help="Use Plaid's Hosted Link (a URL to open anywhere): no local server."
+)
 @click.option(
     "--account-type",
     "account_types",
@@ -52,7 +56,9 @@ Exit codes: 0 linked or repaired, 2 usage or configuration, 3 Plaid error, 4 net
     metavar="LIST",
     help="Plaid products, comma-separated [default: auth for depository only, else transactions].",
 )
-@click.option("--country", "countries", multiple=True, metavar="CC", help="Country codes (repeatable) [default: US].")
+@click.option(
+    "--country", "countries", multiple=True, metavar="CC", help="Country codes (repeatable) [default: US]."
+)
 @click.option("--language", default="en", show_default=True, help="Language Link speaks.")
 @click.option(
     "--timeout",
@@ -124,14 +130,20 @@ def link(
             vault=VaultStore(vault, client.environment.value),
             say=say,
             confirm=lambda question: _confirm(question, yes),
-            open_browser=None if no_browser else _open_browser,
+            open_browser=None if no_browser or not _can_open_browser() else _open_browser,
         )
         script = LinkScript.for_base_url(client.base_url)
         timeout = wait_for.total_seconds()
         try:
             if update_alias is not None:
                 linked = repair_item(
-                    update_alias, settings, env, script, select_accounts=select_accounts, timeout=timeout, hosted=hosted
+                    update_alias,
+                    settings,
+                    env,
+                    script,
+                    select_accounts=select_accounts,
+                    timeout=timeout,
+                    hosted=hosted,
                 )
             else:
                 linked = link_new_item(settings, env, script, alias=alias, timeout=timeout, hosted=hosted)
@@ -139,9 +151,13 @@ def link(
             fail(str(exc), ExitCode.LINK_NOT_COMPLETED)
     name = linked.institution_name or linked.item_id
     if linked.updated:
-        say(f"Repaired {linked.alias} ({name}): same Item, same access token. Try: plaid-balance get {linked.alias}")
+        say(
+            f"Repaired {linked.alias} ({name}): same Item, same access token. Try: plaid-balance get {linked.alias}"
+        )
     else:
-        say(f"Linked {name} as {linked.alias} ({linked.account_count} accounts). Try: plaid-balance get {linked.alias}")
+        say(
+            f"Linked {name} as {linked.alias} ({linked.account_count} accounts). Try: plaid-balance get {linked.alias}"
+        )
     click.echo(
         json.dumps(
             {
@@ -174,6 +190,15 @@ def _confirm(question: str, yes: bool) -> bool:
 
         raise ConfigurationError(question.split(". ")[0] + "; pass --yes to link it again anyway")
     return click.confirm(question, default=False, err=True)
+
+
+def _can_open_browser() -> bool:
+    """On Linux without a display, ``webbrowser`` would start a text browser inside this terminal."""
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("BROWSER"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _open_browser(url: str) -> None:

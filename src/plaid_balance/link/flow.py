@@ -248,7 +248,9 @@ def _remove_quietly(env: LinkEnvironment, exchanged: ExchangedItem) -> None:
     try:
         env.backend.remove(exchanged.access_token)
     except Exception:  # noqa: BLE001 - the first failure is the one to report
-        env.say(f"warning: could not remove Item {exchanged.item_id} at Plaid; remove it in the Plaid Dashboard")
+        env.say(
+            f"warning: could not remove Item {exchanged.item_id} at Plaid; remove it in the Plaid Dashboard"
+        )
     else:
         env.say(f"Removed the new Item {exchanged.item_id} at Plaid, since it could not be stored.")
 

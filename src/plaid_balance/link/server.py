@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from plaid_balance.link.outcome import LinkResult, parse_result
+from plaid_balance.link.outcome import LinkExit, LinkResult, parse_result
 from plaid_balance.link.page import LinkScript, asset, content_security_policy, render_page
 
 if TYPE_CHECKING:
@@ -200,6 +200,15 @@ def build_app(session: LinkSession, script: LinkScript, port_holder: list[int]) 
         ):
             session.on_event(
                 name, institution if isinstance(institution, str) and len(institution) <= 200 else None
+            )
+        if name == "LOAD_FAILED":
+            # Nothing will ever come from this page: end the wait now instead of at the timeout.
+            session.deliver(
+                LinkExit(
+                    status="load_failed",
+                    error_code="LINK_LOAD_FAILED",
+                    error_message=f"the browser could not load Plaid Link from {script.url}",
+                )
             )
         return JSONResponse({"ok": True}, headers=headers)
 
