@@ -74,5 +74,5 @@ def test_sdk_sandbox_flow(emu: RunningEmulator) -> None:
             client.accounts_balance_get(AccountsBalanceGetRequest(access_token=access_token))
         assert excinfo.value.status == 400
         body = json.loads(excinfo.value.body)
-        assert body["error_type"] == "INVALID_INPUT"
-        assert body["error_code"] == "INVALID_ACCESS_TOKEN"
+        assert body["error_type"] == "ITEM_ERROR"
+        assert body["error_code"] == "ITEM_NOT_FOUND"
