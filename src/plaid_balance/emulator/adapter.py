@@ -105,7 +105,7 @@ class PlaidAdapter:
     async def dispatch(self, endpoint: Endpoint, request: Request) -> Response:
         loop = asyncio.get_running_loop()
         arrived = loop.time()
-        call = CallContext(endpoint.path, new_request_id(), "")
+        call = CallContext(endpoint.path, new_request_id(), "", base_url=str(request.base_url).rstrip("/"))
         self.core.record_request(endpoint.path)
         try:
             raw = await read_body(request, self.config.max_body_bytes)

@@ -12,6 +12,7 @@ from plaid_balance.emulator.adapter import Endpoint, PlaidAdapter, install_log_f
 from plaid_balance.emulator.admin import ADMIN_PREFIX, AdminAPI
 from plaid_balance.emulator.config import EmulatorConfig
 from plaid_balance.emulator.core import EmulatorCore
+from plaid_balance.emulator.link_pages import LinkPages
 from plaid_balance.emulator.rules import PlaidRules
 
 __all__ = ["ADMIN_PREFIX", "create_app", "endpoints", "install_log_filter"]
@@ -30,6 +31,8 @@ def endpoints(rules: PlaidRules) -> tuple[Endpoint, ...]:
         Endpoint("/sandbox/item/reset_login", rq.AccessTokenRequest, rules.sandbox_item_reset_login),
         Endpoint("/institutions/get_by_id", rq.InstitutionGetByIdRequest, rules.institutions_get_by_id),
         Endpoint("/institutions/search", rq.InstitutionsSearchRequest, rules.institutions_search),
+        Endpoint("/link/token/create", rq.LinkTokenCreateRequest, rules.link_token_create),
+        Endpoint("/link/token/get", rq.LinkTokenGetRequest, rules.link_token_get),
     )  # fmt: skip
 
 
@@ -46,6 +49,7 @@ def create_app(config: EmulatorConfig | EmulatorCore | None = None) -> Starlette
         return Route(endpoint.path, handle, methods=["POST"])
 
     routes = [route_for(e) for e in endpoints(PlaidRules(core))]
+    routes += LinkPages(core).routes()
     routes += [
         Route(f"{ADMIN_PREFIX}/stats", admin.stats, methods=["GET"]),
         Route(f"{ADMIN_PREFIX}/health", admin.health, methods=["GET"]),

@@ -12,6 +12,7 @@ from plaid_balance.emulator.config import BALANCE_PATH, EmulatorConfig, FaultKin
 from plaid_balance.emulator.credentials import accounts_for_credentials
 from plaid_balance.emulator.errors import PlaidAPIError, is_known_error_code
 from plaid_balance.emulator.faults import FaultDecision, FaultInjector
+from plaid_balance.emulator.link import LinkTokens
 from plaid_balance.emulator.ratelimit import SlidingWindowLog
 from plaid_balance.emulator.sandbox_data import DEFAULT_INSTITUTION_ID
 from plaid_balance.emulator.state import EmulatorState, Item
@@ -25,6 +26,8 @@ class CallContext:
     path: str
     request_id: str
     client_id: str
+    # Where the caller reached the emulator (e.g. http://127.0.0.1:8787), for URLs in answers.
+    base_url: str = ""
     delay_seconds: float = 0.0
     transport_fault: str | None = None
     hang_seconds: float = 0.0
@@ -36,6 +39,7 @@ class EmulatorCore:
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.state = EmulatorState(self.config.client_id, self.config.public_token_ttl_seconds, self.clock)
         self.lock = self.state.lock
+        self.link = LinkTokens(self.clock)
         self.faults = FaultInjector(self.config.faults)
         self.stats = Stats(self.config.rate_window_seconds)
         self._limits = SlidingWindowLog(self.config.rate_window_seconds)
@@ -113,6 +117,12 @@ class EmulatorCore:
 
     def reset_login(self, item_ref: str) -> None:
         self.state.set_error(self.state.find_item(item_ref), "ITEM_LOGIN_REQUIRED")
+
+    def repair_login(self, item: Item) -> None:
+        """Update mode succeeded: the Item's login works again (same Item, same access token)."""
+        with self.lock:
+            item.error_code = None
+            item.consent_expiration_time = None
 
     def set_webhook(self, item: Item, url: str | None) -> None:
         with self.lock:

@@ -6,11 +6,13 @@ response body (without request_id) or raise PlaidAPIError. They know nothing abo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from plaid_balance.emulator.core import CallContext, EmulatorCore
 from plaid_balance.emulator.errors import PlaidAPIError
+from plaid_balance.emulator.link import FILTER_TYPES, LANGUAGES, LinkToken, new_link_token, session_json
 from plaid_balance.emulator.requests import (
     AccessTokenRequest,
     AccountsGetRequest,
@@ -19,10 +21,13 @@ from plaid_balance.emulator.requests import (
     InstitutionsSearchRequest,
     ItemRemoveRequest,
     ItemWebhookUpdateRequest,
+    LinkTokenCreateRequest,
+    LinkTokenGetRequest,
     PublicTokenExchangeRequest,
     SandboxPublicTokenCreateRequest,
 )
 from plaid_balance.emulator.sandbox_data import (
+    ACCOUNT_SUBTYPES,
     BALANCE_BANK_ID,
     CAPITAL_ONE_ID,
     COUNTRY_CODES,
@@ -237,3 +242,112 @@ class PlaidRules:
                 ins.to_json(include_optional_metadata=metadata, include_status=False) for ins in found
             ]
         }
+
+    # -- Link tokens ----------------------------------------------------------------------------------------
+
+    def link_token_create(self, call: CallContext, request: LinkTokenCreateRequest) -> dict[str, Any]:
+        if request.user is None and not request.user_token and not request.user_id:
+            raise PlaidAPIError("MISSING_FIELDS", fields="user")
+        if request.language not in LANGUAGES:
+            raise invalid_field(f"language must be one of {', '.join(sorted(LANGUAGES))}")
+        if not request.country_codes:
+            raise invalid_field("country_codes must list at least one country")
+        check_country_codes(request.country_codes)
+        self.core.admit(call.path, call.client_id, None)
+        products = request.products or []
+        update_item_id = None
+        if request.access_token is not None:
+            # Update mode: Plaid wants no products; the Item keeps its own.
+            if products:
+                raise invalid_field("products must be omitted when access_token is given (update mode)")
+            item = self.state.item_for_token(request.access_token)
+            update_item_id = item.item_id
+            products = list(item.products)
+        elif not products:
+            raise PlaidAPIError("MISSING_FIELDS", fields="products")
+        else:
+            check_products(products, "products")
+        for extra in (request.required_if_supported_products, request.optional_products,
+                      request.additional_consented_products):  # fmt: skip
+            if extra:
+                check_products(extra, "the additional product lists")
+        overlap = set(request.required_if_supported_products or ()) & set(products)
+        if overlap and update_item_id is None:
+            raise invalid_field("required_if_supported_products must not repeat a product from products")
+        filters = self._account_filters(request)
+        if request.redirect_uri is not None and not _https_or_loopback(request.redirect_uri):
+            raise invalid_field("redirect_uri must be an https URI (or http on loopback for local testing)")
+        if request.webhook is not None and not _http_url(request.webhook):
+            raise invalid_field("webhook must be an http or https URL")
+        now = self.core.clock.now()
+        ttl = (
+            self.core.config.update_link_token_ttl_seconds
+            if update_item_id is not None
+            else self.core.config.link_token_ttl_seconds
+        )
+        hosted = request.hosted_link
+        token = LinkToken(
+            link_token=new_link_token(),
+            created_at=now,
+            expiration=now + timedelta(seconds=ttl),
+            client_name=request.client_name,
+            language=request.language,
+            country_codes=list(request.country_codes),
+            products=products,
+            webhook=request.webhook,
+            account_filters=filters,
+            redirect_uri=request.redirect_uri,
+            hosted=hosted is not None,
+            completion_redirect_uri=hosted.completion_redirect_uri if hosted is not None else None,
+            update_item_id=update_item_id,
+            account_selection_enabled=bool(request.update and request.update.account_selection_enabled),
+        )
+        with self.core.lock:
+            self.core.link.add(token)
+        body: dict[str, Any] = {
+            "link_token": token.link_token,
+            "expiration": format_datetime(token.expiration),
+        }
+        if token.hosted:
+            body["hosted_link_url"] = f"{call.base_url}/link/hosted?{urlencode({'token': token.link_token})}"
+        return body
+
+    @staticmethod
+    def _account_filters(request: LinkTokenCreateRequest) -> dict[str, list[str]] | None:
+        filters = request.account_filters
+        if filters is None:
+            return None
+        result: dict[str, list[str]] = {}
+        for kind in FILTER_TYPES:
+            entry = getattr(filters, kind)
+            if entry is None:
+                continue
+            bad = [s for s in entry.account_subtypes if s != "all" and s not in ACCOUNT_SUBTYPES]
+            if bad or not entry.account_subtypes:
+                raise invalid_field(f"account_filters.{kind}.account_subtypes holds invalid subtypes: {bad}")
+            result[kind] = list(entry.account_subtypes)
+        return result
+
+    def link_token_get(self, call: CallContext, request: LinkTokenGetRequest) -> dict[str, Any]:
+        with self.core.lock:
+            token = self.core.link.get(request.link_token)
+            sessions = [session_json(s) for s in token.sessions.values()]
+        return {
+            "link_token": token.link_token,
+            "created_at": format_datetime(token.created_at),
+            "expiration": format_datetime(token.expiration),
+            "metadata": token.metadata(),
+            "link_sessions": sessions,
+        }
+
+
+def _http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _https_or_loopback(value: str) -> bool:
+    parts = urlsplit(value)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    return parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")
