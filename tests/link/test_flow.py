@@ -33,6 +33,7 @@ class FakeBackend:
     hosted_answers: list[LinkResult | None] = field(default_factory=list)
     bodies: list[dict[str, Any]] = field(default_factory=list)
     exchanged: list[str] = field(default_factory=list)
+    removed: list[Any] = field(default_factory=list)
 
     def create_link_token(self, body: dict[str, Any]) -> CreatedLinkToken:
         self.bodies.append(body)
@@ -46,6 +47,9 @@ class FakeBackend:
     def exchange(self, public_token: str) -> ExchangedItem:
         self.exchanged.append(public_token)
         return ExchangedItem("access-sandbox-new", "item-new")
+
+    def remove(self, access_token: Any) -> None:
+        self.removed.append(access_token)
 
     def describe(self, access_token: Any) -> ItemFacts:
         return ItemFacts(

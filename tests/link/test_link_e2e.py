@@ -18,10 +18,10 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.link.cli_support import LinkProcess, cli_env
 
 from plaid_balance.emulator import RunningEmulator, run_emulator
 from plaid_balance.vault import Vault, new_key_text
+from tests.link.cli_support import LinkProcess, cli_env
 
 SCREENSHOTS = os.environ.get("PLAID_BALANCE_SCREENSHOTS")
 WAITING = re.compile(r"(Waiting for you)")
@@ -55,16 +55,21 @@ def vault_token(env: dict[str, str], alias: str) -> str:
         return vault.access_token(alias).get_secret_value()
 
 
-def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "plaid_balance", *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=90,
-        stdin=subprocess.DEVNULL,
+        input=stdin,
         check=False,
     )
+
+
+def get(env: dict[str, str], alias: str) -> subprocess.CompletedProcess[str]:
+    """``plaid-balance get`` for the Item the vault holds under ``alias``."""
+    return run(env, "get", "--access-token-file", "-", "--format", "json", stdin=vault_token(env, alias))
 
 
 def link_frame(page: Any) -> Any:
@@ -128,7 +133,7 @@ def test_link_then_get_prints_the_balances(env: dict[str, str], emu: RunningEmul
     with pytest.raises(httpx.ConnectError):
         httpx.get(url, timeout=2)
 
-    balances = run(env, "get", "first-platypus-bank", "--format", "json")
+    balances = get(env, "first-platypus-bank")
     assert balances.returncode == 0, balances.stderr
     report = json.loads(balances.stdout)
     assert report["success"] is True
@@ -162,7 +167,9 @@ def test_a_timeout_exits_8_and_stops_the_server(env: dict[str, str], page: Any) 
     page.goto(url)  # the user opens Link, then walks away
     code, _, stderr = finish(link)
     assert code == 8
-    assert stderr.splitlines()[-1] == "error: no answer from the Link page within 2 seconds; nothing was linked"
+    assert (
+        stderr.splitlines()[-1] == "error: no answer from the Link page within 2 seconds; nothing was linked"
+    )
     with pytest.raises(httpx.ConnectError):
         httpx.get(url, timeout=2)
     assert vault_items(env) == []
@@ -173,7 +180,7 @@ def test_ctrl_c_exits_130_and_stops_the_server(env: dict[str, str]) -> None:
     url = link.local_url()
     link.wait_for(WAITING)
     link.interrupt()
-    code, stdout, stderr = finish(link)
+    code, _stdout, stderr = finish(link)
     assert code == 130
     assert "Traceback" not in stderr
     with pytest.raises(httpx.ConnectError):
@@ -190,10 +197,10 @@ def test_update_mode_repairs_the_item_in_place(env: dict[str, str], emu: Running
     token_before = vault_token(env, "platypus")
 
     emu.reset_login(item_id)
-    broken = run(env, "get", "platypus")
+    broken = get(env, "platypus")
     assert broken.returncode == 3
     assert "ITEM_LOGIN_REQUIRED" in broken.stderr
-    assert "plaid-balance link --update platypus" in broken.stderr
+    assert "repair it in place with: plaid-balance link --update" in broken.stderr
 
     repair = LinkProcess(["--no-browser", "--update", "platypus"], env)
     page.goto(repair.local_url())
@@ -213,17 +220,17 @@ def test_update_mode_repairs_the_item_in_place(env: dict[str, str], emu: Running
     (item,) = vault_items(env)
     assert item.health == "ok"
     assert emu.stats()["items"] == 1  # repaired in place: no second Item
-    assert run(env, "get", "platypus").returncode == 0
+    assert get(env, "platypus").returncode == 0
 
 
 def test_a_forged_or_replayed_post_is_refused(
-    env: dict[str, str], emu: RunningEmulator, page: Any, browser: Any
+    env: dict[str, str], emu: RunningEmulator, page: Any, browser: Any, fake_plaid_url: str
 ) -> None:
     link = LinkProcess(["--no-browser"], env)
     try:
         url = link.local_url()
         evil = browser.new_page()
-        evil.goto(emu.base_url + "/link/v2/stable/link-initialize.js")  # a page of another origin
+        evil.goto(fake_plaid_url + "/link/v2/stable/link-initialize.js")  # a page of another origin
         forged = evil.evaluate(
             """async (url) => {
                 const body = JSON.stringify({state: "guess", outcome: "success", public_token: "public-evil"});
@@ -238,7 +245,9 @@ def test_a_forged_or_replayed_post_is_refused(
             }""",
             url,
         )
-        assert forged == ["opaque", "blocked"]  # sent blind and refused, or stopped by the browser
+        # A blind no-cors post reaches the server and is refused (Origin); its answer is then withheld by
+        # Cross-Origin-Resource-Policy. A CORS post never leaves: its preflight is refused.
+        assert forged == ["blocked", "blocked"]
         page.goto(url)
         click_through(page)
         page.wait_for_selector("body[data-state=done]")
@@ -253,7 +262,7 @@ def test_a_forged_or_replayed_post_is_refused(
             }""",
             [url, json.loads(page.text_content("#link-config"))["state"]],
         )
-        code, stdout, stderr = link.finish()
+        code, _stdout, stderr = link.finish()
     finally:
         link.kill()
     assert code == 0, stderr

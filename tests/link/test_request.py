@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from plaid_balance import ConfigurationError
+from plaid_balance._errors import ConfigurationError
 from plaid_balance.link.products import ACCOUNT_TYPES, account_filters, choose_products
 from plaid_balance.link.request import LinkSettings, new_item_request, update_request
 
@@ -106,3 +106,11 @@ def test_every_new_item_body_fits_plaids_schema_and_never_asks_for_balance(
     filters = body.get("account_filters")
     if filters is not None:
         assert set(filters) == set(types)
+
+
+def test_failures_only_a_login_can_fix_name_the_repair_command() -> None:
+    from plaid_balance.cli.render import repair_hint
+
+    assert repair_hint("ITEM_LOGIN_REQUIRED", "chase").endswith("plaid-balance link --update chase")
+    assert "link --update ALIAS" in repair_hint("PENDING_EXPIRATION")
+    assert repair_hint("INSTITUTION_DOWN", "chase") == ""

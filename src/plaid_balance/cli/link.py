@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from datetime import timedelta
@@ -11,7 +10,7 @@ from typing import Any
 import click
 
 from plaid_balance.cli.common import DurationType, base_url_option, environment_option, fail
-from plaid_balance.cli.exit_codes import ExitCode
+from plaid_balance.cli.extras import require_extra
 from plaid_balance.cli.recall import db_option, storage_errors
 
 ACCOUNT_TYPES = ("depository", "credit", "loan", "investment")
@@ -100,11 +99,10 @@ def link(
     if select_accounts and update_alias is None:
         fail("--select-accounts works with --update ALIAS")
     if not hosted:
-        missing = [name for name in WEB_MODULES if importlib.util.find_spec(name) is None]
-        if missing:
-            fail("this needs plaid-balance[web]: pip install 'plaid-balance[web]' (or use --hosted)")
+        # Hosted Link needs no local page, hence no web server: only the local page asks for the extra.
+        require_extra("web", *WEB_MODULES)
 
-    from plaid_balance import ConfigurationError
+    from plaid_balance._errors import ConfigurationError
     from plaid_balance.link.adapters import ClientBackend, VaultStore
     from plaid_balance.link.errors import LinkAborted
     from plaid_balance.link.flow import LinkEnvironment, link_new_item, repair_item
@@ -148,7 +146,7 @@ def link(
             else:
                 linked = link_new_item(settings, env, script, alias=alias, timeout=timeout, hosted=hosted)
         except LinkAborted as exc:
-            fail(str(exc), ExitCode.LINK_NOT_COMPLETED)
+            fail(exc)  # exit 8
     name = linked.institution_name or linked.item_id
     if linked.updated:
         say(
@@ -172,8 +170,8 @@ def link(
 
 
 def _client(environment: str, base_url: str | None) -> Any:
+    from plaid_balance._config import DEFAULT_TIMEOUT
     from plaid_balance.cli.common import make_client
-    from plaid_balance.config import DEFAULT_TIMEOUT
 
     return make_client(environment, base_url, DEFAULT_TIMEOUT)
 
@@ -186,7 +184,7 @@ def _confirm(question: str, yes: bool) -> bool:
     if yes:
         return True
     if not sys.stdin.isatty():
-        from plaid_balance import ConfigurationError
+        from plaid_balance._errors import ConfigurationError
 
         raise ConfigurationError(question.split(". ")[0] + "; pass --yes to link it again anyway")
     return click.confirm(question, default=False, err=True)

@@ -9,7 +9,7 @@ from plaid_balance.link.flow import CreatedLinkToken, ExchangedItem, HeldItem, I
 from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult, LinkSuccess
 
 if TYPE_CHECKING:
-    from plaid_balance import PlaidClient
+    from plaid_balance._client import PlaidClient
     from plaid_balance.models import LinkTokenGetResponse
     from plaid_balance.vault import Vault
 
@@ -121,9 +121,10 @@ class VaultStore:
         return self._vault.free_alias(suggest_alias(institution_name))
 
     def add(self, alias: str, exchanged: ExchangedItem, facts: ItemFacts) -> None:
+        token = exchanged.access_token
         self._vault.add(
             alias,
-            exchanged.access_token,
+            token.get_secret_value() if hasattr(token, "get_secret_value") else token,
             item_id=exchanged.item_id,
             institution_id=facts.institution_id,
             institution_name=facts.institution_name,

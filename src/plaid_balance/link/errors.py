@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plaid_balance import PlaidBalanceError
+from plaid_balance._errors import PlaidBalanceError
 
 
 class LinkAborted(PlaidBalanceError):

@@ -247,7 +247,7 @@ def link_new_item(
 def _remove_quietly(env: LinkEnvironment, exchanged: ExchangedItem) -> None:
     try:
         env.backend.remove(exchanged.access_token)
-    except Exception:  # noqa: BLE001 - the first failure is the one to report
+    except Exception:
         env.say(
             f"warning: could not remove Item {exchanged.item_id} at Plaid; remove it in the Plaid Dashboard"
         )

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from plaid_balance import ConfigurationError
+from plaid_balance._errors import ConfigurationError
 
 ACCOUNT_TYPES: Final = ("depository", "credit", "loan", "investment")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from plaid_balance import ConfigurationError
+from plaid_balance._errors import ConfigurationError
 from plaid_balance.link.products import (
     account_filters,
     choose_products,
