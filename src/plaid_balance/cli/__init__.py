@@ -23,6 +23,7 @@ COMMANDS = {
     "items": "plaid_balance.cli.items:items",
     "emulator": "plaid_balance.cli.emulator:emulator",
     "watch": "plaid_balance.cli.watch:watch",
+    "link": "plaid_balance.cli.link:link",
 }
 # Commands that need an optional extra: name -> (extra, modules it must be able to import).
 EXTRAS = {
@@ -40,6 +41,7 @@ HELP = {
     "items": "The Items in the vault: list, show, rename, remove, rotate, import, export-public.",
     "emulator": "Run the offline Plaid sandbox emulator.",
     "watch": "Keep every vault Item fresh within a budget: alerts, webhooks, /metrics.",
+    "link": "Connect a bank with Plaid Link (or repair one with --update) and keep it in the vault.",
 }
 
 
