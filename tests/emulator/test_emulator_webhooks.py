@@ -235,7 +235,9 @@ def test_tampering_and_forgery_are_caught(
         claims, ec.generate_private_key(ec.SECP256R1()), algorithm="ES256", headers={"kid": kid}
     )
     assert not verifier.verify(Received({"plaid-verification": forged}, good.raw))
-    hs256 = jwt.encode(claims, "a-guessed-shared-secret-of-32-bytes!", algorithm="HS256", headers={"kid": kid})
+    hs256 = jwt.encode(
+        claims, "a-guessed-shared-secret-of-32-bytes!", algorithm="HS256", headers={"kid": kid}
+    )
     assert not verifier.verify(Received({"plaid-verification": hs256}, good.raw))
     # After a key rotation the old key reports expired_at, so what it signed is refused.
     emu.rotate_webhook_key()
