@@ -18,16 +18,16 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-import jwt
 import msgspec
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from plaid_balance.emulator import jsonio
 from plaid_balance.emulator.clock import Clock
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 log = logging.getLogger("plaid_balance.emulator.webhooks")
 _DELIVERY_LOG = 1000
@@ -112,7 +112,6 @@ class WebhookSender:
         self._pending = 0
         self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None
-        self.rotate_key()
 
     # -- keys -----------------------------------------------------------------------------------------------
 
@@ -121,19 +120,26 @@ class WebhookSender:
 
     @property
     def current_key(self) -> SigningKey:
-        return self.keys[-1]
+        # Made on first use: an emulator that never signs never imports cryptography.
+        with self._lock:
+            return self.keys[-1] if self.keys else self._add_key()
+
+    def _add_key(self) -> SigningKey:
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        now = self._timestamp()
+        if self.keys:
+            self.keys[-1].expired_at = now
+        key = SigningKey(
+            kid=str(uuid.uuid4()), private_key=ec.generate_private_key(ec.SECP256R1()), created_at=now
+        )
+        self.keys.append(key)
+        return key
 
     def rotate_key(self) -> SigningKey:
         """A new current key; the previous one gets its expired_at (verifiers must then refuse it)."""
         with self._lock:
-            now = self._timestamp()
-            if self.keys:
-                self.keys[-1].expired_at = now
-            key = SigningKey(
-                kid=str(uuid.uuid4()), private_key=ec.generate_private_key(ec.SECP256R1()), created_at=now
-            )
-            self.keys.append(key)
-            return key
+            return self._add_key()
 
     def key(self, kid: str) -> SigningKey | None:
         with self._lock:
@@ -141,6 +147,8 @@ class WebhookSender:
 
     def sign(self, payload: bytes, *, iat: datetime | None = None) -> str:
         """The Plaid-Verification header value for a body."""
+        import jwt
+
         key = self.current_key
         claims = {
             "iat": int((iat or self.clock.now()).timestamp()),
@@ -170,6 +178,8 @@ class WebhookSender:
         return delivery
 
     def _run(self) -> None:
+        import httpx
+
         with httpx.Client(timeout=self.timeout, follow_redirects=False, trust_env=False) as client:
             while True:
                 job = self._queue.get()
