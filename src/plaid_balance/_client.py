@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 import msgspec
@@ -31,22 +31,24 @@ from plaid_balance._errors import PlaidAPIError, PlaidFailure, PlaidNetworkError
 from plaid_balance._json import decode, encode
 from plaid_balance._retry import RetryPolicy
 from plaid_balance._secret import SecretStr
-from plaid_balance.models import (
-    AccountsGetResponse,
-    InstitutionsGetByIdResponse,
-    InstitutionsSearchResponse,
-    ItemAccessTokenInvalidateResponse,
-    ItemGetResponse,
-    ItemRemoveResponse,
-    ItemWebhookUpdateResponse,
-    LinkTokenCreateResponse,
-    LinkTokenGetResponse,
-    PublicTokenCreateResponse,
-    PublicTokenExchangeResponse,
-    SandboxItemFireWebhookResponse,
-    SandboxItemResetLoginResponse,
-    WebhookVerificationKeyGetResponse,
-)
+
+if TYPE_CHECKING:
+    from plaid_balance.models import (
+        AccountsGetResponse,
+        InstitutionsGetByIdResponse,
+        InstitutionsSearchResponse,
+        ItemAccessTokenInvalidateResponse,
+        ItemGetResponse,
+        ItemRemoveResponse,
+        ItemWebhookUpdateResponse,
+        LinkTokenCreateResponse,
+        LinkTokenGetResponse,
+        PublicTokenCreateResponse,
+        PublicTokenExchangeResponse,
+        SandboxItemFireWebhookResponse,
+        SandboxItemResetLoginResponse,
+        WebhookVerificationKeyGetResponse,
+    )
 
 T = TypeVar("T")
 Token = calls.Token

@@ -144,4 +144,6 @@ def balance_table(report: BalanceReport) -> Any:
 def failure_line(report: FailureReport) -> str:
     """The one-line human summary of a failure, for stderr."""
     retry = " (temporary: try again later)" if report.error.retryable else ""
-    return f"error: {report.error.summary()}{retry}"
+    # Plaid's messages are data: whitespace (newlines included) collapses, control characters go.
+    text = " ".join("".join(c for c in report.error.summary() if c.isprintable() or c.isspace()).split())
+    return f"error: {text}{retry}"
