@@ -10,8 +10,10 @@ import pytest
 
 from plaid_balance.emulator import RunningEmulator, run_emulator
 from tests.databases import db_url, pg_server, pg_url, sqlite_url
+from tests.emulators import emu, emu_config
 
-__all__ = ["db_url", "pg_server", "pg_url", "sqlite_url"]  # fixtures for every test package
+# fixtures for every test package
+__all__ = ["db_url", "emu", "emu_config", "pg_server", "pg_url", "sqlite_url"]
 
 REPO = Path(__file__).resolve().parent.parent
 
