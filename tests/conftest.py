@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from plaid_balance.emulator import RunningEmulator, run_emulator
 from tests.databases import db_url, pg_server, pg_url, sqlite_url
 from tests.emulators import emu, emu_config
 
@@ -33,13 +31,3 @@ def openapi_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    """The offline Plaid emulator on 127.0.0.1 (default configuration), shared by a test module.
-
-    Tests that need their own configuration or a fresh state start one with ``run_emulator(...)``.
-    """
-    with run_emulator() as running:
-        yield running

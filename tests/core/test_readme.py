@@ -1,4 +1,4 @@
-"""Every Python snippet in the README's Library section runs as written, against the emulator."""
+"""Every Python snippet in the README's Library section runs as written, against the emu."""
 
 from __future__ import annotations
 
@@ -35,16 +35,16 @@ def test_the_section_has_snippets_for_every_capability() -> None:
 @pytest.mark.parametrize("snippet", library_snippets(), ids=lambda s: s.splitlines()[-1][:40])
 def test_snippet_runs(
     snippet: str,
-    emulator: RunningEmulator,
+    emu: RunningEmulator,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    token, _ = emulator.create_item()
+    token, _ = emu.create_item()
     for name, value in {
-        "PLAID_CLIENT_ID": emulator.client_id,
-        "PLAID_SECRET": emulator.secret,
-        "PLAID_BASE_URL": emulator.base_url,
+        "PLAID_CLIENT_ID": emu.client_id,
+        "PLAID_SECRET": emu.secret,
+        "PLAID_BASE_URL": emu.base_url,
         "PLAID_ACCESS_TOKEN": token,
         "PLAID_BALANCE_DB": f"sqlite:///{tmp_path / 'history.db'}",
     }.items():
