@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from plaid_balance._secret import SecretStr, mask_token
     from plaid_balance.history._engine import DatabaseNotFound
     from plaid_balance.vault._errors import (
         AliasError,
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     )
     from plaid_balance.vault._import import ImportSourceError, read_import
     from plaid_balance.vault._keys import KEY_ENV, KEY_FILE_ENV, KEYRING_ENV, new_key_text
-    from plaid_balance.vault._secret import SecretStr, mask_token
     from plaid_balance.vault._vault import (
         HEALTH_STATES,
         Health,
@@ -56,7 +56,7 @@ _HOMES = {
     ),
     **dict.fromkeys(["ImportSourceError", "read_import"], "plaid_balance.vault._import"),
     **dict.fromkeys(["KEY_ENV", "KEY_FILE_ENV", "KEYRING_ENV", "new_key_text"], "plaid_balance.vault._keys"),
-    **dict.fromkeys(["SecretStr", "mask_token"], "plaid_balance.vault._secret"),
+    **dict.fromkeys(["SecretStr", "mask_token"], "plaid_balance._secret"),
     **dict.fromkeys(
         ["HEALTH_STATES", "Health", "Vault", "VaultAccount", "VaultItem", "normalise_alias", "suggest_alias"],
         "plaid_balance.vault._vault",

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from ._errors import VaultLookupError
-from ._secret import SecretStr
+from plaid_balance._secret import SecretStr
 
 ImportFormat = Literal["auto", "csv", "jsonl", "env", "plaid-cli"]
 IMPORT_FORMATS: tuple[ImportFormat, ...] = ("auto", "csv", "jsonl", "env", "plaid-cli")

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from plaid_balance._report import utc_now
+from plaid_balance._secret import SecretStr, mask_token
 from plaid_balance.history._engine import first_line, open_engine
 from plaid_balance.history.store import record_token, token_fingerprint
 
@@ -35,7 +36,6 @@ from ._errors import (
 )
 from ._keys import KeyStore
 from ._schema import VaultMeta, VaultRow
-from ._secret import SecretStr, mask_token
 
 Health = Literal[
     "ok", "needs_repair", "pending_expiration", "pending_disconnect", "permission_revoked", "removed"
