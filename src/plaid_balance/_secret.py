@@ -46,9 +46,6 @@ class SecretStr:
     def __bool__(self) -> bool:
         return bool(self._value)
 
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
-
     def __reduce__(self) -> NoReturn:
         raise TypeError("a SecretStr cannot be pickled (it would write the secret out)")
 

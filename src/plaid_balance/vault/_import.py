@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ._errors import VaultLookupError
 from plaid_balance._secret import SecretStr
+
+from ._errors import VaultLookupError
 
 ImportFormat = Literal["auto", "csv", "jsonl", "env", "plaid-cli"]
 IMPORT_FORMATS: tuple[ImportFormat, ...] = ("auto", "csv", "jsonl", "env", "plaid-cli")
