@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NoReturn
 
 MASK: Final = "**********"
 
@@ -35,3 +35,9 @@ class SecretStr:
 
     def __bool__(self) -> bool:
         return bool(self._value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a SecretStr cannot be pickled (it would write the secret out)")

@@ -210,3 +210,49 @@ def test_one_table_with_many_accounts_fits_80_columns(tmp_path: Path) -> None:
     assert sum("of bank" in line for line in lines) == 72
     assert "[b]" in result.stdout  # bank data is text, not markup
     assert "11,005.11" in result.stdout
+
+
+def test_chart_of_many_accounts_keeps_legend_styles_and_literal_text(tmp_path: Path) -> None:
+    import warnings
+
+    from plaid_balance.cli.history_chart import build_figure
+
+    url = str(tmp_path / "many.db")
+    names = [f"Card $x^{n}$ 💳 [{n}]" for n in range(30)]
+    with open_store(url) as store:
+        for step in range(3):
+            accounts = [
+                account(
+                    f"acc-{n}",
+                    current=f"{100 * n + step}.25",
+                    name=name,
+                    type_="credit" if n % 4 == 0 else "depository",
+                )
+                for n, name in enumerate(names)
+            ]
+            # A short span: three snapshots five minutes apart.
+            store.save(report(step, accounts=accounts, retrieved_at=BASE_TIME + timedelta(minutes=5 * step)))
+        history = load_history(store)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figure = build_figure(history, title="Budget $5 for $y$")
+    left = figure.axes[0]
+    legend = left.get_legend()
+    assert legend is not None and len(legend.get_texts()) == 30
+    assert len({(line.get_color(), line.get_marker()) for line in left.get_lines()}) == 30
+    for text_ in [*legend.get_texts(), figure._suptitle]:
+        shown, is_math = text_._preprocess_math(text_.get_text())
+        assert not is_math and "$" in shown
+    assert [t.get_text() for t in left.get_xticklabels() if t.get_text()][:1] == ["12:00"]
+    out = tmp_path / "many.png"
+    result = run("--db", url, "--chart", str(out), "--title", "Budget $5 for $y$")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("wrote png chart of 30 accounts") and result.stderr.count("\n") == 1
+
+
+def test_chart_of_a_single_snapshot(tmp_path: Path) -> None:
+    url = str(tmp_path / "one.db")
+    with open_store(url) as store:
+        store.save(report(0))
+    result = run("--db", url, "--chart", str(tmp_path / "one.svg"))
+    assert result.exit_code == 0 and result.stderr.count("\n") == 1, result.stderr

@@ -24,6 +24,7 @@ from plaid_balance.cli.common import (
     min_last_updated_option,
 )
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
+from plaid_balance.cli.item_ref import VaultItems, batch_environment, vault_items
 from plaid_balance.cli.recall import history_options, history_store
 
 if TYPE_CHECKING:
@@ -161,7 +162,7 @@ def _count_items(path: str) -> int | None:
 
 
 async def _run(
-    items_file: str,
+    items_file: str | VaultItems,
     input_format: InputFormat,
     options: BatchOptions,
     client_kwargs: dict[str, Any],
@@ -199,10 +200,18 @@ async def _run(
         except PlaidBalanceError as exc:
             fail(exc)
         try:
-            reader = await open_items(items_file, input_format)
+            reader = (
+                items_file
+                if isinstance(items_file, VaultItems)
+                else await open_items(items_file, input_format)
+            )
         except ItemsFileError as exc:
             fail(exc)
-        total = _count_items(items_file) if progress else None
+        total = (
+            (items_file.count_unread() if isinstance(items_file, VaultItems) else _count_items(items_file))
+            if progress
+            else None
+        )
         if total is not None and reader.format == "csv":
             total -= 1
         bar = _Progress(progress, total)
@@ -253,7 +262,13 @@ async def _run(
 
 
 @click.command()
-@click.argument("items_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
+@click.argument("items_file", required=False, type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
+@click.option(
+    "--all",
+    "all_items",
+    is_flag=True,
+    help="Every Item in the vault instead of ITEMS_FILE (labels: aliases).",
+)
 @connection_options
 @click.option(
     "--concurrency",
@@ -311,7 +326,8 @@ async def _run(
     help="Progress bar on stderr [default: only when stderr is a terminal].",
 )
 def batch(
-    items_file: str,
+    items_file: str | None,
+    all_items: bool,
     environment: str,
     base_url: str | None,
     timeout: float,
@@ -329,7 +345,7 @@ def batch(
     summary_line: bool,
     progress: bool | None,
 ) -> None:
-    """Fetch balances for every Item in ITEMS_FILE ('-' for stdin).
+    """Fetch balances for every Item in ITEMS_FILE ('-' for stdin), or with --all every Item in the vault.
 
     ITEMS_FILE is CSV with an 'access_token,label' header, or JSON lines like
     {"access_token": "...", "label": "..."}. Each Item gives one result line (the 'get' report plus
@@ -351,6 +367,14 @@ def batch(
         )
     except BatchOptionsError as exc:
         fail(exc)
+    source: str | VaultItems
+    if all_items == (items_file is not None):
+        raise click.UsageError("give ITEMS_FILE or --all (every Item in the vault), not both or neither")
+    if items_file is None:
+        environment = batch_environment(db, environment)
+        source = VaultItems(vault_items(db, environment))
+    else:
+        source = items_file
     client_kwargs: dict[str, Any] = {"environment": environment, "base_url": base_url, "timeout": timeout}
     show_progress = sys.stderr.isatty() if progress is None else progress
     with history_store(save, max_age, db) as store:
@@ -361,7 +385,7 @@ def batch(
             history = Recall(store, max_age=max_age, save=save)
         summary = asyncio.run(
             _run(
-                items_file,
+                source,
                 input_format,
                 options,
                 client_kwargs,

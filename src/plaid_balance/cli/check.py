@@ -18,10 +18,10 @@ from plaid_balance.cli.common import (
     connection_options,
     emit_report,
     make_client,
-    read_access_token,
     token_options,
 )
 from plaid_balance.cli.exit_codes import exit_code_for
+from plaid_balance.cli.item_ref import alias_argument, environment_for, resolve_item
 from plaid_balance.cli.recall import history_options, history_store
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ def _emit_error(exc: FundsCheckError, output_format: str) -> None:
 
 
 @click.command()
+@alias_argument
 @token_options
 @connection_options
 @click.option("--account-id", required=True, metavar="ID", help="The account that would pay.")
@@ -129,6 +130,7 @@ def _emit_error(exc: FundsCheckError, output_format: str) -> None:
     help="json is the contract; table is for people.",
 )
 def check(
+    alias: str | None,
     access_token_file: str | None,
     access_token_arg: str | None,
     environment: str,
@@ -145,6 +147,9 @@ def check(
 ) -> None:
     """Check that ACCOUNT can cover AMOUNT from a fresh balance: exit 0 pass, 6 fail.
 
+    ALIAS names an Item in the vault; without it the token comes from --access-token-file or
+    $PLAID_ACCESS_TOKEN.
+
     Uses the available balance; current only for depository accounts without one; for credit, the
     available credit or limit − current. Cannot-decide cases (no balance, other currency, an amount
     with more decimals than its currency has) exit 2, before any billed call whenever they can be
@@ -154,7 +159,9 @@ def check(
     from plaid_balance.cli.render import to_json
     from plaid_balance.funds import FundsCheckError, check_funds
 
-    token = read_access_token(access_token_file, access_token_arg)
+    ref = resolve_item(alias, access_token_file, access_token_arg, db)
+    environment = environment_for(ref, environment)
+    token = ref.access_token
     with history_store(save, max_age, db) as store:
         try:
             outcome = check_funds(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 import click
@@ -15,8 +16,15 @@ from plaid_balance.cli.common import (
     format_option,
     make_client,
     min_last_updated_option,
-    read_access_token,
     token_options,
+)
+from plaid_balance.cli.item_ref import (
+    ItemRef,
+    alias_argument,
+    environment_for,
+    record_health,
+    resolve_item,
+    vault_items,
 )
 from plaid_balance.cli.recall import history_options, history_store
 
@@ -25,6 +33,10 @@ if TYPE_CHECKING:
 
 
 @click.command()
+@alias_argument
+@click.option(
+    "--all", "all_items", is_flag=True, help="Every Item in the vault: one JSON line (or table) each."
+)
 @token_options
 @connection_options
 @click.option(
@@ -35,6 +47,8 @@ if TYPE_CHECKING:
 @history_options
 @format_option
 def get(
+    alias: str | None,
+    all_items: bool,
     access_token_file: str | None,
     access_token_arg: str | None,
     environment: str,
@@ -48,25 +62,71 @@ def get(
     db: str | None,
     output_format: str,
 ) -> None:
-    """Fetch one Item's balances and print the report (JSON by default)."""
+    """Fetch one Item's balances and print the report (JSON by default).
+
+    ALIAS names an Item in the vault (plaid-balance items list); without it the access token comes from
+    --access-token-file or $PLAID_ACCESS_TOKEN. --all fetches every Item in the vault in turn.
+    """
     if cached and min_last_updated is not None:
         raise click.UsageError("--min-last-updated applies to real-time balances, not --cached")
-    token = read_access_token(access_token_file, access_token_arg)
+    if all_items and (alias is not None or access_token_file is not None or access_token_arg is not None):
+        raise click.UsageError("--all takes every Item in the vault: give no ALIAS or token with it")
+    refs = vault_items(db) if all_items else [resolve_item(alias, access_token_file, access_token_arg, db)]
     from plaid_balance._fetch import fetch_report
     from plaid_balance.history.recall import fetch_or_recall
 
-    def fetch() -> Report:
-        with make_client(environment, base_url, timeout) as client:
+    def fetch_for(ref: ItemRef) -> Report:
+        with make_client(environment_for(ref, environment), base_url, timeout) as client:
             return fetch_report(
                 client,
-                token,
+                ref.access_token,
                 account_ids=account_ids or None,
                 min_last_updated_datetime=min_last_updated,
                 cached=cached,
             )
 
+    codes = []
     with history_store(save, max_age, db) as store:
-        report = fetch_or_recall(
-            store, token, fetch, save=save, max_age=max_age, account_ids=account_ids or None
-        )
-    sys.exit(emit_report(report, output_format))
+        for ref in refs:
+            report = fetch_or_recall(
+                store,
+                ref.access_token,
+                partial(fetch_for, ref),
+                save=save,
+                max_age=max_age,
+                account_ids=account_ids or None,
+                item_id=ref.item_id,
+            )
+            record_health(ref, report, db)
+            codes.append(
+                emit_each(report, output_format, ref) if all_items else emit_report(report, output_format)
+            )
+    sys.exit(combined_exit_code(codes))
+
+
+def emit_each(report: Report, output_format: str, ref: ItemRef) -> int:
+    """One of several reports: a JSON line carrying the Item's alias, or its table."""
+    if output_format != "json":
+        return emit_report(report, output_format)
+    import msgspec
+
+    from plaid_balance._report import FailureReport
+    from plaid_balance.cli.exit_codes import exit_code_for
+    from plaid_balance.cli.render import dumps_line, failure_line
+
+    click.echo(dumps_line({"alias": ref.alias, **msgspec.structs.asdict(report)}))
+    if isinstance(report, FailureReport):
+        click.echo(f"{ref.alias}: {failure_line(report)}", err=True)
+    return int(exit_code_for(report))
+
+
+def combined_exit_code(codes: list[int]) -> int:
+    """One report: its code. Several: 0 if all succeeded, 5 if some did, else the first failure's code."""
+    from plaid_balance.cli.exit_codes import ExitCode
+
+    failed = [c for c in codes if c != ExitCode.OK]
+    if not failed:
+        return int(ExitCode.OK)
+    if len(codes) > 1 and len(failed) < len(codes):
+        return int(ExitCode.PARTIAL_FAILURE)
+    return failed[0]

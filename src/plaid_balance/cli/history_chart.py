@@ -4,13 +4,22 @@ One row per currency (amounts in different currencies never share an axis): on t
 current balance (credit and loan dashed, as amounts owed), on the right the totals. Written as PNG, SVG,
 or a self-contained HTML page with the SVG inline. matplotlib is imported here only (``[chart]`` extra);
 amounts are converted to float for drawing only.
+
+Readable at any size: every account keeps its own colour-and-marker pair and its legend entry (the legend
+sits beside the plot, in as many columns as it needs, and the figure grows to hold it); short spans get
+hour:minute labels; text from banks and users is drawn literally (``$`` is not mathtext).
 """
 
 from __future__ import annotations
 
 import html
 import io
-from datetime import datetime
+import logging
+import math
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +27,8 @@ from plaid_balance._errors import ConfigurationError
 from plaid_balance.history.series import History
 
 FORMATS = {".png": "png", ".svg": "svg", ".html": "html", ".htm": "html"}
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LEGEND_ROWS = 22  # entries per legend column before another column starts
 
 
 def chart_format(path: Path) -> str:
@@ -31,28 +42,78 @@ def _pyplot() -> Any:
     try:
         import matplotlib
     except ModuleNotFoundError:
-        raise ConfigurationError("charts need matplotlib: pip install 'plaid-balance[chart]'") from None
+        raise ConfigurationError(
+            "charts need plaid-balance[chart]: pip install 'plaid-balance[chart]'"
+        ) from None
     matplotlib.use("Agg")  # never a GUI: this runs in terminals, cron jobs and CI
     import matplotlib.pyplot as plt
 
     return plt
 
 
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """No matplotlib chatter on stderr: a missing glyph (an emoji in a bank's name) is drawn as a box."""
+    loggers = [
+        logging.getLogger(name) for name in ("matplotlib", "matplotlib.font_manager", "matplotlib.mathtext")
+    ]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module="matplotlib")
+            warnings.filterwarnings("ignore", message="Glyph .* missing")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def literal(text: str) -> str:
+    """Text drawn as written: ``$`` would start mathtext, control characters are shown escaped."""
+    shown = text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return shown.replace("\\", "\\\\").replace("$", r"\$")
+
+
+def style(index: int) -> tuple[Any, str]:
+    """A colour and marker for the index-th line; no two lines share the pair (20 colours × 8 markers)."""
+    import matplotlib
+
+    tab20 = matplotlib.colormaps["tab20"]
+    colours = [tab20(i) for i in range(20)]
+    # Even entries of tab20 first (the strong shades), then the light ones.
+    order = [*colours[0::2], *colours[1::2]]
+    return order[index % len(order)], MARKERS[(index // len(order)) % len(MARKERS)]
+
+
 def _money_axis(ax: Any, currency: str) -> None:
     from matplotlib.ticker import FuncFormatter
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
-    ax.set_ylabel(f"Amount ({currency})")
+    ax.set_ylabel(f"Amount ({literal(currency)})")
     ax.grid(True, alpha=0.3)
 
 
-def _date_axis(ax: Any) -> None:
+def _date_axis(ax: Any, first: datetime, last: datetime) -> None:
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
-    ax.set_xlabel("Retrieved (UTC)")
+    span = last - first
+    if span < timedelta(minutes=1):
+        # One instant: give it an hour of room instead of a zero-width axis (and matplotlib's warning).
+        ax.set_xlim(first - timedelta(minutes=30), last + timedelta(minutes=30))
+        span = timedelta(hours=1)
+    if span <= timedelta(hours=36):
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))  # type: ignore[no-untyped-call]
+        days = sorted({first.date(), last.date()})
+        ax.set_xlabel(f"Retrieved (UTC, {' – '.join(d.isoformat() for d in days)})")
+    else:
+        locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+        ax.set_xlabel("Retrieved (UTC)")
 
 
 def _naive(values: list[datetime]) -> list[datetime]:
@@ -63,28 +124,40 @@ def _naive(values: list[datetime]) -> list[datetime]:
 def build_figure(history: History, *, title: str | None = None) -> Any:
     plt = _pyplot()
     currencies = list(history.totals) or sorted({s.latest.currency or "?" for s in history.accounts})
+    per_currency = {c: [s for s in history.accounts if (s.latest.currency or "?") == c] for c in currencies}
+    most = max((len(v) for v in per_currency.values()), default=1)
+    legend_columns = max(1, math.ceil(most / LEGEND_ROWS))
     rows = max(1, len(currencies))
-    fig, axes = plt.subplots(rows, 2, figsize=(15, 5.2 * rows), squeeze=False, constrained_layout=True)
-    first, last = _span(history)
-    fig.suptitle(
-        title or f"Balance history · {history.snapshot_count} snapshots · {first} → {last}", fontsize=14
+    height = max(5.2, 0.2 * min(most, LEGEND_ROWS) + 1.5)
+    fig, axes = plt.subplots(
+        rows,
+        2,
+        figsize=(15 + 3.2 * legend_columns, height * rows),
+        squeeze=False,
+        layout="constrained",
+        width_ratios=[2 + 0.35 * legend_columns, 1.4],
     )
+    first, last = _span(history)
+    heading = literal(title) if title else f"Balance history · {history.snapshot_count} snapshots"
+    fig.suptitle(f"{heading}\n{_span_text(first, last)}", fontsize=14)
     for row, currency in enumerate(currencies):
         left, right = axes[row][0], axes[row][1]
-        for series in (s for s in history.accounts if (s.latest.currency or "?") == currency):
+        for index, series in enumerate(per_currency[currency]):
             points = [p for p in series.points if p.account.current_balance is not None]
             if not points:
                 continue
             owed = series.latest.is_liability
+            colour, marker = style(index)
             left.plot(
                 _naive([p.at for p in points]),
                 [float(p.account.current_balance or 0) for p in points],
-                marker="o",
+                marker=marker,
                 markersize=4,
+                color=colour,
                 linestyle="--" if owed else "-",
-                label=f"{series.label} ({series.latest.type}{', owed' if owed else ''})",
+                label=literal(f"{series.label} ({series.latest.type}{', owed' if owed else ''})"),
             )
-        left.set_title(f"Current balance per account ({currency})")
+        left.set_title(f"Current balance per account ({literal(currency)})")
         totals = history.totals.get(currency, [])
         if totals:
             times = _naive([t.at for t in totals])
@@ -92,36 +165,52 @@ def build_figure(history: History, *, title: str | None = None) -> Any:
             right.plot(
                 times,
                 [float(t.liabilities) for t in totals],
-                marker="o",
+                marker="s",
                 markersize=4,
+                linestyle="--",
                 label="Liabilities (owed)",
             )
             right.plot(
                 times, [float(t.net) for t in totals], marker="o", linewidth=2.5, label="Net", color="black"
             )
             right.axhline(0, color="grey", linewidth=0.8)
-        right.set_title(f"Assets, liabilities and net ({currency})")
+        right.set_title(f"Assets, liabilities and net ({literal(currency)})")
         for ax in (left, right):
             _money_axis(ax, currency)
-            _date_axis(ax)
-            if ax.get_legend_handles_labels()[0]:
-                ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
+            if first is not None and last is not None:
+                _date_axis(ax, first.replace(tzinfo=None), last.replace(tzinfo=None))
+        if left.get_legend_handles_labels()[0]:
+            left.legend(
+                loc="upper left",
+                bbox_to_anchor=(1.01, 1.0),
+                ncols=legend_columns,
+                fontsize=8,
+                frameon=False,
+                borderaxespad=0,
+            )
+        if right.get_legend_handles_labels()[0]:
+            right.legend(loc="best", fontsize=8)
     return fig
 
 
-def _span(history: History) -> tuple[str, str]:
+def _span(history: History) -> tuple[datetime | None, datetime | None]:
     times = [p.at for s in history.accounts for p in s.points]
-    if not times:
-        return "—", "—"
-    return min(times).strftime("%Y-%m-%d %H:%M UTC"), max(times).strftime("%Y-%m-%d %H:%M UTC")
+    return (min(times), max(times)) if times else (None, None)
+
+
+def _span_text(first: datetime | None, last: datetime | None) -> str:
+    if first is None or last is None:
+        return "—"
+    return f"{first.strftime('%Y-%m-%d %H:%M')} → {last.strftime('%Y-%m-%d %H:%M')} UTC"
 
 
 def render_svg(history: History, *, title: str | None = None) -> str:
     plt = _pyplot()
-    fig = build_figure(history, title=title)
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg")
-    plt.close(fig)
+    with _quiet():
+        fig = build_figure(history, title=title)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg")
+        plt.close(fig)
     return buffer.getvalue()
 
 
@@ -129,16 +218,16 @@ def _html_page(svg: str, history: History, title: str) -> str:
     # Inline SVG must not carry its own XML prolog or DOCTYPE inside an HTML body.
     start = svg.find("<svg")
     inline = svg[start:] if start >= 0 else svg
-    first, last = _span(history)
+    span = _span_text(*_span(history))
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n"
         "<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}"
         "svg{max-width:100%;height:auto}</style>\n</head>\n<body>\n"
         f"<h1>{html.escape(title)}</h1>\n"
-        f"<p>{history.snapshot_count} snapshots, {len(history.accounts)} accounts, "
-        f"{html.escape(first)} to {html.escape(last)}. Amounts are never summed across currencies; "
-        "liabilities are amounts owed on credit and loan accounts.</p>\n"
+        f"<p>{history.snapshot_count} snapshots, {len(history.accounts)} accounts, {html.escape(span)}. "
+        "Amounts are never summed across currencies; liabilities are amounts owed on credit and loan "
+        "accounts.</p>\n"
         f"{inline}\n</body>\n</html>\n"
     )
 
@@ -148,17 +237,16 @@ def write_chart(history: History, path: Path, *, title: str | None = None) -> st
     fmt = chart_format(path)
     if history.empty:
         raise ConfigurationError("no stored history to chart (save snapshots with --save first)")
-    heading = title or "Balance history"
     try:
         if fmt == "html":
-            path.write_text(
-                _html_page(render_svg(history, title=heading), history, heading), encoding="utf-8"
-            )
+            heading = title or "Balance history"
+            path.write_text(_html_page(render_svg(history, title=title), history, heading), encoding="utf-8")
         else:
             plt = _pyplot()
-            fig = build_figure(history, title=title)
-            fig.savefig(path, format=fmt, dpi=110)
-            plt.close(fig)
+            with _quiet():
+                fig = build_figure(history, title=title)
+                fig.savefig(path, format=fmt, dpi=110)
+                plt.close(fig)
     except OSError as exc:
         raise ConfigurationError(f"cannot write chart {path}: {exc.strerror or exc}") from None
     return fmt

@@ -153,7 +153,7 @@ class HistoryStore:
     ) -> int:
         with self._session() as session, session.begin():
             if fingerprint is not None:
-                _link_token(session, fingerprint, report.item_id, report.retrieved_at)
+                record_token(session, fingerprint, report.item_id, report.retrieved_at)
             existing = session.scalar(
                 select(Snapshot.id).where(
                     Snapshot.item_id == report.item_id, Snapshot.request_id == request_key
@@ -183,7 +183,7 @@ class HistoryStore:
         for attempt in range(3):
             try:
                 with self._session() as session, session.begin():
-                    _link_token(session, fingerprint, item_id, utc_now())
+                    record_token(session, fingerprint, item_id, utc_now())
                 return
             except IntegrityError as exc:
                 # A concurrent writer linked the same token first: the second pass updates its row.
@@ -308,7 +308,8 @@ class HistoryStore:
         return snapshots, accounts
 
 
-def _link_token(session: Session, fingerprint: str, item_id: str, seen: datetime) -> None:
+def record_token(session: Session, fingerprint: str, item_id: str, seen: datetime) -> None:
+    """In ``session``: the token with this fingerprint belongs to ``item_id`` (the vault uses it too)."""
     row = session.get(ItemToken, fingerprint)
     if row is None:
         session.add(

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         VaultLookupError,
         VaultStorageError,
     )
+    from plaid_balance.vault._import import ImportSourceError, read_import
     from plaid_balance.vault._keys import KEY_ENV, KEY_FILE_ENV, KEYRING_ENV, new_key_text
     from plaid_balance.vault._secret import SecretStr, mask_token
     from plaid_balance.vault._vault import (
@@ -53,6 +54,7 @@ _HOMES = {
         ],
         "plaid_balance.vault._errors",
     ),
+    **dict.fromkeys(["ImportSourceError", "read_import"], "plaid_balance.vault._import"),
     **dict.fromkeys(["KEY_ENV", "KEY_FILE_ENV", "KEYRING_ENV", "new_key_text"], "plaid_balance.vault._keys"),
     **dict.fromkeys(["SecretStr", "mask_token"], "plaid_balance.vault._secret"),
     **dict.fromkeys(
@@ -69,6 +71,7 @@ __all__ = [
     "AmbiguousItemError",
     "DatabaseNotFound",
     "Health",
+    "ImportSourceError",
     "ItemExistsError",
     "ItemRemovedError",
     "SecretStr",
@@ -84,6 +87,7 @@ __all__ = [
     "mask_token",
     "new_key_text",
     "normalise_alias",
+    "read_import",
     "suggest_alias",
 ]
 

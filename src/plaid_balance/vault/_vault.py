@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session
 
 from plaid_balance._report import utc_now
 from plaid_balance.history._engine import first_line, open_engine
-from plaid_balance.history._schema import ItemToken
-from plaid_balance.history.store import token_fingerprint
+from plaid_balance.history.store import record_token, token_fingerprint
 
 from ._cipher import Cipher, Undecryptable
 from ._errors import (
@@ -327,15 +326,7 @@ class Vault:
             ) from None
 
     def _link(self, session: Session, token: str, item_id: str) -> None:
-        fingerprint = token_fingerprint(token)
-        now = utc_now()
-        link = session.get(ItemToken, fingerprint)
-        if link is None:
-            session.add(
-                ItemToken(token_fingerprint=fingerprint, item_id=item_id, first_seen=now, last_seen=now)
-            )
-        else:
-            link.item_id, link.last_seen = item_id, now
+        record_token(session, token_fingerprint(token), item_id, utc_now())
 
     # --- reading ---------------------------------------------------------------------------------
 

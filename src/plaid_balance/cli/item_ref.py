@@ -1,0 +1,157 @@
+"""Which Item a command acts on: an alias from the vault, or a token from a file or $PLAID_ACCESS_TOKEN.
+
+One helper for every command that fetches (``get``, ``check``, ``batch``, ``history``): ``ALIAS`` (or an
+item_id the vault knows) gives the token, the Item's id and its environment; without one the token comes
+from ``--access-token-file`` / ``$PLAID_ACCESS_TOKEN`` as before. Whatever the vault learns from the
+answer (an Item that needs repair, or works again) is recorded in its health.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from plaid_balance._secret import SecretStr
+from plaid_balance.cli.common import fail, read_access_token
+from plaid_balance.cli.recall import storage_errors
+
+if TYPE_CHECKING:
+    from plaid_balance._report import Report
+
+F = TypeVar("F", bound=Callable[..., Any])
+# Plaid error codes after which the Item needs its user to log in again (Link in update mode).
+NEEDS_REPAIR_CODES = frozenset({"ITEM_LOGIN_REQUIRED", "PENDING_EXPIRATION", "PENDING_DISCONNECT"})
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRef:
+    """The token to call Plaid with and, when it came from the vault, the Item it belongs to."""
+
+    access_token: SecretStr = field(repr=False)
+    item_id: str | None = None
+    alias: str | None = None
+    environment: str | None = None
+
+
+def alias_argument(func: F) -> F:
+    """An optional ALIAS argument: an Item in the vault (its alias or item_id)."""
+    return click.argument("alias", required=False, metavar="[ALIAS]")(func)
+
+
+def resolve_item(
+    alias: str | None, access_token_file: str | None, access_token_arg: str | None, db: str | None
+) -> ItemRef:
+    """ALIAS from the vault, else the token from the file / flag / environment (one clear line if none)."""
+    if alias is None:
+        return ItemRef(SecretStr(read_access_token(access_token_file, access_token_arg)))
+    if access_token_file is not None or access_token_arg is not None:
+        raise click.UsageError("give an ALIAS or an access token, not both")
+    from plaid_balance.vault import DatabaseNotFound, Vault
+
+    with storage_errors():
+        try:
+            with Vault.open(db, create=False) as vault:
+                item = vault.get(alias)
+                token = vault.access_token(item.item_id)
+        except DatabaseNotFound:
+            fail(f"no Item {alias!r}: the vault is empty (plaid-balance link or plaid-balance items import)")
+    return ItemRef(token, item.item_id, item.alias, item.environment)
+
+
+def vault_items(db: str | None, environment: str | None = None) -> list[ItemRef]:
+    """Every Item in the vault that has not been removed, for ``--all`` (of one environment if given)."""
+    from plaid_balance.vault import DatabaseNotFound, Vault
+
+    with storage_errors():
+        try:
+            with Vault.open(db, create=False) as vault:
+                items = [i for i in vault.list(include_removed=False) if environment in (None, i.environment)]
+                refs = [
+                    ItemRef(vault.access_token(i.item_id), i.item_id, i.alias, i.environment) for i in items
+                ]
+        except DatabaseNotFound:
+            refs = []
+    if not refs:
+        which = f" {environment}" if environment else ""
+        fail(
+            f"the vault holds no{which} Items: add them with plaid-balance link or plaid-balance items import"
+        )
+    return refs
+
+
+def batch_environment(db: str | None, chosen: str) -> str:
+    """The environment of a batch over the vault: the chosen one, else the one its Items share."""
+    context = click.get_current_context(silent=True)
+    source = context.get_parameter_source("environment") if context is not None else None
+    if source not in (None, click.core.ParameterSource.DEFAULT):
+        return chosen
+    environments = {ref.environment for ref in vault_items(db)}
+    if len(environments) > 1:
+        fail("the vault holds sandbox and production Items: choose one with --environment")
+    return environments.pop() or chosen
+
+
+class VaultItems:
+    """The vault's Items as a batch items source (labels are the aliases), like an opened items file."""
+
+    format = "vault"
+
+    def __init__(self, refs: list[ItemRef]) -> None:
+        from plaid_balance.batch import BatchItem
+
+        self._entries = [
+            BatchItem(access_token=ref.access_token.get_secret_value(), label=ref.alias, line=n)
+            for n, ref in enumerate(refs, start=1)
+        ]
+
+    def __repr__(self) -> str:
+        return f"VaultItems({len(self._entries)} Items)"
+
+    async def __aenter__(self) -> VaultItems:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        for entry in self._entries:
+            yield entry
+
+    def count_unread(self) -> int:
+        return len(self._entries)
+
+
+def environment_for(ref: ItemRef, chosen: str) -> str:
+    """The Item's own environment unless --environment / $PLAID_ENVIRONMENT chose one."""
+    context = click.get_current_context(silent=True)
+    source = context.get_parameter_source("environment") if context is not None else None
+    if ref.environment is None or source not in (None, click.core.ParameterSource.DEFAULT):
+        if ref.environment is not None and chosen.lower() != ref.environment:
+            fail(
+                f"Item {ref.alias!r} is a {ref.environment} Item, but the environment chosen is {chosen.lower()}"
+            )
+        return chosen
+    return ref.environment
+
+
+def record_health(ref: ItemRef, report: Report, db: str | None) -> None:
+    """Tell the vault what this answer says about the Item: needs repair, or fine again."""
+    if ref.item_id is None:
+        return
+    from plaid_balance._errors import StorageError
+    from plaid_balance._report import BalanceReport
+    from plaid_balance.vault import Vault, VaultError
+
+    code = None if isinstance(report, BalanceReport) else report.error.error_code
+    try:
+        with Vault.open(db, create=False) as vault:
+            current = vault.get(ref.item_id)
+            if code in NEEDS_REPAIR_CODES:
+                vault.set_health(ref.item_id, "needs_repair", code)
+            elif isinstance(report, BalanceReport) and current.health != "ok":
+                vault.set_health(ref.item_id, "ok")
+    except (VaultError, StorageError):
+        pass  # health is a note for `items list`: failing to write it must not fail the fetch

@@ -1,0 +1,163 @@
+"""Reading access tokens that other tools (or older plaid-balance set-ups) keep, for ``items import``.
+
+Three sources: the batch items file (CSV ``access_token,label`` or JSON lines; the label becomes the
+alias), plaid-cli's data folder (``data/tokens.json`` maps item_id → token, ``data/aliases.json`` alias →
+item_id), and a ``.env`` file (every variable whose value is an ``access-…`` token; the alias comes from
+the variable's name). Nothing here prints a token: a bad entry is reported by where it is, not by what
+it holds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ._errors import VaultLookupError
+from ._secret import SecretStr
+
+ImportFormat = Literal["auto", "csv", "jsonl", "env", "plaid-cli"]
+IMPORT_FORMATS: tuple[ImportFormat, ...] = ("auto", "csv", "jsonl", "env", "plaid-cli")
+MAX_FILE_BYTES = 64 << 20
+_TOKEN = re.compile(r"^[\x21-\x7e]+$")  # one word of printable ASCII, as every Plaid token is
+
+
+class ImportSourceError(VaultLookupError):
+    """The source as a whole cannot be read (missing, unreadable, not one of the known formats)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportEntry:
+    """One token to import; ``where`` says where it came from (never what it is)."""
+
+    where: str
+    access_token: SecretStr = field(repr=False)
+    alias: str | None = None
+    item_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProblem:
+    where: str
+    message: str
+
+
+ImportLine = ImportEntry | ImportProblem
+
+
+def _token(value: object, where: str) -> SecretStr | ImportProblem:
+    if not isinstance(value, str) or not _TOKEN.match(value.strip()):
+        return ImportProblem(where, "not an access token (expected one word like access-sandbox-…)")
+    return SecretStr(value.strip())
+
+
+def detect_format(path: Path) -> ImportFormat:
+    if path.is_dir():
+        return "plaid-cli"
+    name = path.name.lower()
+    if name == ".env" or name.endswith(".env") or name.startswith(".env."):
+        return "env"
+    return "jsonl" if name.endswith((".jsonl", ".ndjson", ".json")) else "csv"
+
+
+def read_import(path: Path, fmt: ImportFormat = "auto") -> list[ImportLine]:
+    """Every token in ``path`` (or a problem for each entry that holds none)."""
+    chosen = detect_format(path) if fmt == "auto" else fmt
+    if chosen == "plaid-cli":
+        return _plaid_cli(path)
+    text = _read_text(path)
+    if chosen == "env":
+        return _dotenv(path, text)
+    return _items_file(path, text, "jsonl" if chosen == "jsonl" else "csv")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ImportSourceError(f"{path} is larger than {MAX_FILE_BYTES >> 20} MiB: not a token file")
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ImportSourceError(f"{path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ImportSourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _items_file(path: Path, text: str, fmt: Literal["csv", "jsonl"]) -> list[ImportLine]:
+    from plaid_balance.batch import BatchItem, ItemsFileError, parse_items
+
+    lines: list[ImportLine] = []
+    try:
+        for entry in parse_items(text.splitlines(), fmt, str(path)):
+            where = f"{path.name} line {entry.line}"
+            if isinstance(entry, BatchItem):
+                token = _token(entry.access_token, where)
+                lines.append(
+                    token if isinstance(token, ImportProblem) else ImportEntry(where, token, entry.label)
+                )
+            else:
+                lines.append(ImportProblem(where, entry.message))
+    except ItemsFileError as exc:
+        raise ImportSourceError(str(exc)) from None
+    return lines
+
+
+def alias_from_variable(name: str) -> str | None:
+    """``PLAID_ACCESS_TOKEN_CHASE`` → ``chase``; ``AMEX_TOKEN`` → ``amex``; ``PLAID_ACCESS_TOKEN`` → None."""
+    words = [w for w in name.lower().split("_") if w]
+    noise = {"plaid", "access", "token", "tokens", "item"}
+    kept = [w for w in words if w not in noise]
+    return "-".join(kept) or None
+
+
+def _dotenv(path: Path, text: str) -> list[ImportLine]:
+    import io
+
+    from dotenv import dotenv_values
+
+    values = dotenv_values(stream=io.StringIO(text))
+    lines: list[ImportLine] = []
+    for name, value in values.items():
+        if value is None or not value.strip().lower().startswith("access-"):
+            continue  # not a token: credentials and settings are left alone
+        where = f"{path.name} ${name}"
+        token = _token(value, where)
+        lines.append(
+            token
+            if isinstance(token, ImportProblem)
+            else ImportEntry(where, token, alias_from_variable(name))
+        )
+    if not lines:
+        raise ImportSourceError(f"{path} holds no access tokens (variables whose value starts with access-)")
+    return lines
+
+
+def _json_object(path: Path) -> dict[str, object]:
+    try:
+        value = json.loads(_read_text(path) or "{}")
+    except json.JSONDecodeError:
+        raise ImportSourceError(f"{path} is not JSON") from None
+    if not isinstance(value, dict):
+        raise ImportSourceError(f"{path} is not a JSON object")
+    return value
+
+
+def _plaid_cli(folder: Path) -> list[ImportLine]:
+    data = folder / "data" if (folder / "data").is_dir() else folder
+    tokens_file = data / "tokens.json"
+    if not tokens_file.is_file():
+        raise ImportSourceError(f"{folder} is not a plaid-cli data folder (no data/tokens.json)")
+    tokens = _json_object(tokens_file)
+    aliases_file = data / "aliases.json"
+    aliases = _json_object(aliases_file) if aliases_file.is_file() else {}
+    alias_of = {str(item): str(alias) for alias, item in aliases.items()}
+    lines: list[ImportLine] = []
+    for item_id, value in tokens.items():
+        where = f"plaid-cli Item {item_id}"
+        token = _token(value, where)
+        if isinstance(token, ImportProblem):
+            lines.append(token)
+        else:
+            lines.append(ImportEntry(where, token, alias_of.get(item_id), item_id))
+    return lines
