@@ -68,8 +68,7 @@ def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess
 
 
 def get(env: dict[str, str], alias: str) -> subprocess.CompletedProcess[str]:
-    """``plaid-balance get`` for the Item the vault holds under ``alias``."""
-    return run(env, "get", "--access-token-file", "-", "--format", "json", stdin=vault_token(env, alias))
+    return run(env, "get", alias, "--format", "json")
 
 
 def link_frame(page: Any) -> Any:
@@ -133,6 +132,10 @@ def test_link_then_get_prints_the_balances(env: dict[str, str], emu: RunningEmul
     with pytest.raises(httpx.ConnectError):
         httpx.get(url, timeout=2)
 
+    every = run({**env, "COLUMNS": "160"}, "get", "--all", "--format", "table")
+    assert every.returncode == 0, every.stderr
+    assert "First Platypus Bank" in every.stdout
+    assert "Plaid Checking" in every.stdout
     balances = get(env, "first-platypus-bank")
     assert balances.returncode == 0, balances.stderr
     report = json.loads(balances.stdout)
@@ -140,7 +143,7 @@ def test_link_then_get_prints_the_balances(env: dict[str, str], emu: RunningEmul
     assert report["item_id"] == answer["item_id"]
     assert {a["account_id"] for a in report["accounts"]} == {a.account_id for a in item.accounts}
     token = vault_token(env, "first-platypus-bank")
-    assert token not in stdout + stderr + balances.stdout + balances.stderr
+    assert token not in stdout + stderr + balances.stdout + balances.stderr + every.stdout + every.stderr
 
 
 def test_closing_link_exits_8_and_links_nothing(env: dict[str, str], emu: RunningEmulator, page: Any) -> None:
@@ -200,7 +203,14 @@ def test_update_mode_repairs_the_item_in_place(env: dict[str, str], emu: Running
     broken = get(env, "platypus")
     assert broken.returncode == 3
     assert "ITEM_LOGIN_REQUIRED" in broken.stderr
-    assert "repair it in place with: plaid-balance link --update" in broken.stderr
+    assert broken.stderr.strip().endswith("repair it in place with: plaid-balance link --update platypus")
+    (needs_repair,) = vault_items(env)
+    assert needs_repair.health == "needs_repair"
+    batch = run(env, "batch", "--all")
+    assert batch.returncode == 5
+    assert "platypus: ITEM_LOGIN_REQUIRED — repair it in place with: plaid-balance link --update platypus" in (
+        batch.stderr
+    )
 
     repair = LinkProcess(["--no-browser", "--update", "platypus"], env)
     page.goto(repair.local_url())

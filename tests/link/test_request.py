@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
@@ -89,6 +89,7 @@ def test_update_mode_body_has_the_token_and_no_products(plaid_spec: dict[str, An
     assert "update" not in update_request(settings, "access-sandbox-123")
 
 
+@settings(deadline=None, max_examples=60)  # schema validation of a 3 MB spec is slow on a loaded machine
 @given(
     types=st.lists(st.sampled_from(ACCOUNT_TYPES), unique=True),
     products=st.lists(

@@ -216,6 +216,11 @@ async def _run(
             total -= 1
         bar = _Progress(progress, total)
         rows: list[tuple[Any, ...]] = []
+        from plaid_balance.cli.render import REPAIR_CODES
+
+        # (who, error code, alias when the Item is the vault's) of Items only a new login can fix
+        to_repair: list[tuple[str, str, str | None]] = []
+        from_vault = isinstance(items_file, VaultItems)
         async with client, reader, LineWriter(sys.stdout) as out:
             run = client.run(reader, history=history)
 
@@ -224,6 +229,9 @@ async def _run(
                     async for result in run:
                         if result.is_input_error:
                             bar.note(f"error: items file {items_file}: {result.error_message}")
+                        elif result.error_code in REPAIR_CODES:
+                            who = result.label or f"line {result.line}"
+                            to_repair.append((who, result.error_code, result.label if from_vault else None))
                         if output_format == "ndjson":
                             await out.write(result.to_json().decode() + "\n")
                             if out.closed:
@@ -258,6 +266,10 @@ async def _run(
     if not summary_line:
         for line in summary_text(summary):
             click.echo(line, err=True)
+    from plaid_balance.cli.render import repair_hint
+
+    for who, code, alias in to_repair:
+        click.echo(f"{who}: {code}{repair_hint(code, alias)}", err=True)
     return summary
 
 

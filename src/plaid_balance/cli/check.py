@@ -180,7 +180,7 @@ def check(
             _emit_error(exc, output_format)
             sys.exit(exit_code_for(exc))
     if isinstance(outcome, FailureReport):
-        sys.exit(emit_report(outcome, "json"))
+        sys.exit(emit_report(outcome, "json", ref.alias))
     if output_format == "json":
         click.echo(to_json(outcome))
     else:

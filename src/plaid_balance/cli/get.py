@@ -99,7 +99,9 @@ def get(
             )
             record_health(ref, report, db)
             codes.append(
-                emit_each(report, output_format, ref) if all_items else emit_report(report, output_format)
+                emit_each(report, output_format, ref)
+                if all_items
+                else emit_report(report, output_format, ref.alias)
             )
     sys.exit(combined_exit_code(codes))
 
@@ -107,7 +109,7 @@ def get(
 def emit_each(report: Report, output_format: str, ref: ItemRef) -> int:
     """One of several reports: a JSON line carrying the Item's alias, or its table."""
     if output_format != "json":
-        return emit_report(report, output_format)
+        return emit_report(report, output_format, ref.alias)
     import msgspec
 
     from plaid_balance._report import FailureReport
@@ -116,7 +118,7 @@ def emit_each(report: Report, output_format: str, ref: ItemRef) -> int:
 
     click.echo(dumps_line({"alias": ref.alias, **msgspec.structs.asdict(report)}))
     if isinstance(report, FailureReport):
-        click.echo(f"{ref.alias}: {failure_line(report)}", err=True)
+        click.echo(f"{ref.alias}: {failure_line(report, ref.alias)}", err=True)
     return int(exit_code_for(report))
 
 

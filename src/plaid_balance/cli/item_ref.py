@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from plaid_balance._report import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
-# Plaid error codes after which the Item needs its user to log in again (Link in update mode).
-NEEDS_REPAIR_CODES = frozenset({"ITEM_LOGIN_REQUIRED", "PENDING_EXPIRATION", "PENDING_DISCONNECT"})
+# Vault health set from Plaid's ITEM webhooks: the Item still works, but will stop unless its user logs in.
+PENDING_HEALTH = {"pending_expiration": "PENDING_EXPIRATION", "pending_disconnect": "PENDING_DISCONNECT"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +58,13 @@ def resolve_item(
                 token = vault.access_token(item.item_id)
         except DatabaseNotFound:
             fail(f"no Item {alias!r}: the vault is empty (plaid-balance link or plaid-balance items import)")
+    if item.health in PENDING_HEALTH:
+        from plaid_balance.cli.render import repair_hint
+
+        reason = PENDING_HEALTH[item.health]
+        click.echo(
+            f"warning: {item.alias}: Plaid reported {reason}{repair_hint(reason, item.alias)}", err=True
+        )
     return ItemRef(token, item.item_id, item.alias, item.environment)
 
 
@@ -143,13 +150,14 @@ def record_health(ref: ItemRef, report: Report, db: str | None) -> None:
         return
     from plaid_balance._errors import StorageError
     from plaid_balance._report import BalanceReport
+    from plaid_balance.cli.render import REPAIR_CODES
     from plaid_balance.vault import Vault, VaultError
 
     code = None if isinstance(report, BalanceReport) else report.error.error_code
     try:
         with Vault.open(db, create=False) as vault:
             current = vault.get(ref.item_id)
-            if code in NEEDS_REPAIR_CODES:
+            if code in REPAIR_CODES:
                 vault.set_health(ref.item_id, "needs_repair", code)
             elif isinstance(report, BalanceReport) and current.health != "ok":
                 vault.set_health(ref.item_id, "ok")

@@ -116,6 +116,11 @@ def link(
         )
     except ConfigurationError as exc:
         fail(exc)
+    if update_alias is not None:
+        from plaid_balance.cli.item_ref import environment_for, resolve_item
+
+        # Repair the Item where it lives (a production Item in production) unless told otherwise.
+        environment = environment_for(resolve_item(update_alias, None, None, db), environment)
     client = _client(environment, base_url)
     say = _say
     with storage_errors(), client, Vault.open(db) as vault:
