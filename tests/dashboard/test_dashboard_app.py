@@ -40,7 +40,9 @@ def latest_rows(engine: Engine) -> list[Any]:
             if item_id not in newest or at > newest[item_id][0]:
                 newest[item_id] = (at, sid)
         ids = [sid for _, sid in newest.values()]
-        return list(conn.execute(select(SnapshotAccount).where(SnapshotAccount.snapshot_id.in_(ids))).mappings())
+        return list(
+            conn.execute(select(SnapshotAccount).where(SnapshotAccount.snapshot_id.in_(ids))).mappings()
+        )
 
 
 def test_every_page_needs_the_login_token(data: DashboardData) -> None:
@@ -48,7 +50,15 @@ def test_every_page_needs_the_login_token(data: DashboardData) -> None:
 
     app = create_app(data, token=TOKEN, hosts=["testserver"])
     anonymous = TestClient(app, follow_redirects=False)
-    for path in ("/", "/accounts", "/history", "/history.csv", "/history.json", "/alerts", "/static/dashboard.js"):
+    for path in (
+        "/",
+        "/accounts",
+        "/history",
+        "/history.csv",
+        "/history.json",
+        "/alerts",
+        "/static/dashboard.js",
+    ):
         assert anonymous.get(path).status_code == 401, path
     assert anonymous.get("/?token=wrong-token").status_code == 403
     assert anonymous.get("/accounts", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
@@ -109,11 +119,11 @@ def test_accounts_sort_by_any_column_both_ways(data: DashboardData, column: str)
         page = c.get(f"/accounts?sort={column}&dir={direction}").text
         accounts = data.accounts()
         present = [a for a in accounts if getattr(a, column) is not None]
-        present.sort(key=lambda a: (str.casefold(v) if isinstance(v := getattr(a, column), str) else v))
+        present.sort(key=lambda a: str.casefold(v) if isinstance(v := getattr(a, column), str) else v)
         if direction == "desc":
             present.reverse()
         order = re.findall(r'<tr data-account="([^"]+)"', page)
-        assert [values for values in (getattr(a, column) for a in present)] == [
+        assert [getattr(a, column) for a in present] == [
             getattr(next(a for a in accounts if a.account_id == i), column) for i in order[: len(present)]
         ]
         assert f'aria-sort="{"descending" if direction == "desc" else "ascending"}"' in page
@@ -174,7 +184,9 @@ def test_alerts_page_reads_the_watch_history(data: DashboardData) -> None:
     assert 'href="/alerts"' not in client(data).get("/").text  # no Alerts page before a watch ran
 
 
-def test_items_show_health_and_the_repair_command(data: DashboardData, engine: Engine, sample: list[SampleItem]) -> None:
+def test_items_show_health_and_the_repair_command(
+    data: DashboardData, engine: Engine, sample: list[SampleItem]
+) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO watch_items (item_id, alias, health, health_reason) VALUES (?, ?, ?, ?)"
@@ -200,7 +212,9 @@ def test_buckets_are_bounded_and_cover_the_window() -> None:
         assert len(got) <= 242 and got[-1] >= end - timedelta(seconds=1) and got == sorted(got)
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(lambda d: abs(d.adjusted()) < 40))
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(lambda d: abs(d.adjusted()) < 40)
+)
 def test_money_parts_keep_every_digit(value: Decimal) -> None:
     whole, frac = money_parts(value)
     assert Decimal((whole + frac).replace(",", "")) == value
@@ -211,14 +225,25 @@ amounts = st.decimals(min_value=Decimal("-1e20"), max_value=Decimal("1e20"), pla
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(amounts, min_size=1, max_size=4))
-def test_any_exact_amounts_come_back_digit_for_digit(engine: Engine, sample: list[SampleItem], values: list[Decimal]) -> None:
+def test_any_exact_amounts_come_back_digit_for_digit(
+    engine: Engine, sample: list[SampleItem], values: list[Decimal]
+) -> None:
     with engine.begin() as conn:
         newest = conn.execute(
-            select(Snapshot.id).where(Snapshot.item_id == sample[0].item_id).order_by(Snapshot.retrieved_at.desc()).limit(1)
+            select(Snapshot.id)
+            .where(Snapshot.item_id == sample[0].item_id)
+            .order_by(Snapshot.retrieved_at.desc())
+            .limit(1)
         ).scalar_one()
-        ids = conn.execute(select(SnapshotAccount.id).where(SnapshotAccount.snapshot_id == newest)).scalars().all()
+        ids = (
+            conn.execute(select(SnapshotAccount.id).where(SnapshotAccount.snapshot_id == newest))
+            .scalars()
+            .all()
+        )
         for row_id, value in zip(ids, values, strict=False):
-            conn.execute(update(SnapshotAccount).where(SnapshotAccount.id == row_id).values(current_balance=value))
+            conn.execute(
+                update(SnapshotAccount).where(SnapshotAccount.id == row_id).values(current_balance=value)
+            )
     data = DashboardData(engine, clock=lambda: NOW)
     page = client(data).get("/accounts").text
     for value in values:

@@ -132,3 +132,43 @@ def test_keyboard_labels_and_contrast(page: Any) -> None:
         assert unlabelled == 0
         worst, where = page.evaluate(CONTRAST)
         assert worst >= 4.5, where
+
+
+@pytest.mark.timeout(120)
+def test_demo_dashboard_is_populated_on_a_machine_with_no_keys(browser: Any, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLAID")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plaid_balance", "demo", "--dashboard", "--no-browser"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**env, "HOME": str(tmp_path)},
+    )
+    try:
+        assert proc.stderr is not None
+        url = ""
+        for line in proc.stderr:
+            if line.startswith("dashboard: http"):
+                url = line.split(" ", 1)[1].strip()
+                break
+        assert url
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(url)
+        assert page.locator("#items tbody tr").count() == 3
+        page.locator('.plot[data-ready="true"]').wait_for()
+        shoot(page, "demo-overview")
+        page.goto(url.split("/?")[0] + "/history?view=accounts&range=90d")
+        page.locator('.plot[data-ready="true"]').wait_for()
+        assert page.locator(".legend button").count() == 36
+        shoot(page, "demo-history-accounts")
+        context.close()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()

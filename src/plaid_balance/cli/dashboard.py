@@ -12,12 +12,14 @@ from plaid_balance.cli.common import fail
 from plaid_balance.cli.exit_codes import ExitCode
 from plaid_balance.cli.recall import db_option, storage_errors
 
-TOKEN_ENV = "PLAID_BALANCE_DASHBOARD_TOKEN"
+TOKEN_ENV = "PLAID_BALANCE_DASHBOARD_TOKEN"  # noqa: S105 (a variable's name)
 
 
 @click.command()
 @db_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default)."
+)
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="Port; 0 picks a free one."
 )

@@ -25,9 +25,14 @@ from plaid_balance.cli.exit_codes import exit_code_for
     "--username", default=DEFAULT_USERNAME, show_default=True, help="Sandbox user (user_good, ...)."
 )
 @click.option(
-    "--dashboard", "with_dashboard", is_flag=True, help="Link three Items and open the dashboard on them instead."
+    "--dashboard",
+    "with_dashboard",
+    is_flag=True,
+    help="Link three Items and open the dashboard on them instead.",
 )
-@click.option("--no-browser", is_flag=True, help="With --dashboard: print its URL instead of opening a browser.")
+@click.option(
+    "--no-browser", is_flag=True, help="With --dashboard: print its URL instead of opening a browser."
+)
 def demo(output_format: str, institution: str, username: str, with_dashboard: bool, no_browser: bool) -> None:
     """Start the emulator in-process, link a sandbox Item and fetch its balances the normal way.
 

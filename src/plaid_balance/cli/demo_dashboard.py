@@ -37,7 +37,9 @@ def run_dashboard_demo(no_browser: bool) -> None:
         with run_emulator() as emulator:
             click.echo(f"demo: Plaid sandbox emulator at {emulator.base_url} (offline)", err=True)
             with (
-                PlaidClient(emulator.client_id, emulator.secret, "sandbox", base_url=emulator.base_url) as client,
+                PlaidClient(
+                    emulator.client_id, emulator.secret, "sandbox", base_url=emulator.base_url
+                ) as client,
                 open_store(db_url) as store,
                 Vault.open(db_url, key=key, use_keyring=False) as vault,
             ):
@@ -48,18 +50,27 @@ def run_dashboard_demo(no_browser: bool) -> None:
                         raise click.ClickException(f"the emulator refused a demo fetch: {report.error}")
                     vault.add(
                         alias,
-                        item.access_token,
+                        item.access_token.get_secret_value(),
                         item_id=report.item_id,
                         institution_id=report.institution_id,
                         institution_name=report.institution_name,
                         accounts=[
-                            {"account_id": a.account_id, "name": a.name, "mask": a.mask, "type": a.type, "subtype": a.subtype}
+                            {
+                                "account_id": a.account_id,
+                                "name": a.name,
+                                "mask": a.mask,
+                                "type": a.type,
+                                "subtype": a.subtype,
+                            }
                             for a in report.accounts
                         ],
                     )
                     store.save(report, access_token=item.access_token)
                     reports.append(report)
-                    click.echo(f"demo: linked {alias} ({report.institution_name}), {report.account_count} accounts", err=True)
+                    click.echo(
+                        f"demo: linked {alias} ({report.institution_name}), {report.account_count} accounts",
+                        err=True,
+                    )
                 write_backfill(store.engine, reports, days=180)
         data = open_dashboard_data(db_url)
         data.refresh()

@@ -28,7 +28,6 @@ def create_watch_app(view: Any) -> Any:
     import secrets
 
     from plaid_balance.dashboard._app import create_app
-
     from plaid_balance.dashboard._data import DashboardData
 
     # The watch's history store (``view.history.store``) already holds an engine on its database.

@@ -163,7 +163,6 @@ def create_app(
     """The dashboard as an ASGI app. ``require_token=False`` only where something in front of it (the
     watch's bearer-token middleware) already checks every request."""
     from starlette.applications import Starlette
-    from starlette.requests import Request
     from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
     from starlette.routing import Route
 
@@ -211,11 +210,14 @@ def create_app(
 
     def chart_for(request: Request) -> tuple[Chart, dict[str, str]]:
         q = request.query_params
-        range_key = q.get("range", "90d") if q.get("range") in RANGES else "90d"
-        view = q.get("view") if q.get("view") in CHART_VIEWS else "networth"
+        range_key = q.get("range") or "90d"
+        range_key = range_key if range_key in RANGES else "90d"
+        view = q.get("view") or "networth"
+        view = view if view in CHART_VIEWS else "networth"
         currencies = data.currencies()
-        currency = q.get("currency") if q.get("currency") in currencies else (currencies[0] if currencies else "")
-        item = q.get("item", "")
+        currency = q.get("currency") or ""
+        currency = currency if currency in currencies else (currencies[0] if currencies else "")
+        item = q.get("item") or ""
         field_name = "available" if q.get("field") == "available" else "current"
         if view == "items":
             chart = data.items_chart(range_key, currency or None)

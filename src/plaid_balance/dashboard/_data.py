@@ -15,13 +15,13 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 
 from plaid_balance._money import ZERO, exact_sub, exact_sum
 from plaid_balance.history._schema import Snapshot, SnapshotAccount
@@ -42,7 +42,9 @@ class Totals:
         return exact_sub(self.assets, self.liabilities)
 
     def plus(self, other: Totals) -> Totals:
-        return Totals(exact_sum([self.assets, other.assets]), exact_sum([self.liabilities, other.liabilities]))
+        return Totals(
+            exact_sum([self.assets, other.assets]), exact_sum([self.liabilities, other.liabilities])
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +245,10 @@ class DashboardData:
                     known = meta.get(item_id)
                     if known is None or known.health != "removed":
                         meta[item_id] = _ItemMeta(
-                            known.alias if known else alias, known.institution if known else None, health, reason
+                            known.alias if known else alias,
+                            known.institution if known else None,
+                            health,
+                            reason,
                         )
         return meta
 
@@ -318,9 +323,11 @@ class DashboardData:
             ran = conn.exec_driver_sql("SELECT 1 FROM watch_items LIMIT 1").first() is not None
             if not ran:
                 return None
-            rows = conn.exec_driver_sql(
-                "SELECT at, kind, title, message FROM watch_alert_events ORDER BY at DESC, id DESC LIMIT "
-                + str(int(limit))
+            rows = conn.execute(
+                text(
+                    "SELECT at, kind, title, message FROM watch_alert_events ORDER BY at DESC, id DESC LIMIT :n"
+                ),
+                {"n": int(limit)},
             ).all()
         return [AlertRow(_aware(at), kind, title, message) for at, kind, title, message in rows]
 
@@ -378,7 +385,9 @@ class DashboardData:
         times = buckets(*window)
         meta = self._meta()
         series = []
-        for item_id in sorted(self._index.by_item, key=lambda i: (meta[i].alias if i in meta else i).casefold()):
+        for item_id in sorted(
+            self._index.by_item, key=lambda i: (meta[i].alias if i in meta else i).casefold()
+        ):
             values: list[Decimal | None] = []
             for t in times:
                 snap = self._index.at_or_before(item_id, t)
@@ -393,7 +402,9 @@ class DashboardData:
         self.refresh()
         window = self.window(range_key)
         meta = self._meta()
-        item_ids = [i for i in self._index.by_item if item_ref in (None, "", i) or _alias_of(meta, i) == item_ref]
+        item_ids = [
+            i for i in self._index.by_item if item_ref in (None, "", i) or _alias_of(meta, i) == item_ref
+        ]
         if window is None or not item_ids:
             return Chart("Accounts", None, (), ())
         accounts = sum(self._index.by_item[i][-1].accounts for i in item_ids)
@@ -418,16 +429,18 @@ class DashboardData:
         with self.engine.connect() as conn:
             for start in range(0, len(ids), 5000):
                 part = ids[start : start + 5000]
-                query = select(
-                    SnapshotAccount.snapshot_id,
-                    Snapshot.item_id,
-                    SnapshotAccount.account_id,
-                    SnapshotAccount.name,
-                    SnapshotAccount.mask,
-                    SnapshotAccount.currency,
-                    column,
-                ).join(Snapshot, Snapshot.id == SnapshotAccount.snapshot_id).where(
-                    SnapshotAccount.snapshot_id.in_(part)
+                query = (
+                    select(
+                        SnapshotAccount.snapshot_id,
+                        Snapshot.item_id,
+                        SnapshotAccount.account_id,
+                        SnapshotAccount.name,
+                        SnapshotAccount.mask,
+                        SnapshotAccount.currency,
+                        column,
+                    )
+                    .join(Snapshot, Snapshot.id == SnapshotAccount.snapshot_id)
+                    .where(SnapshotAccount.snapshot_id.in_(part))
                 )
                 for sid, item_id, account_id, name, mask, currency, value in conn.execute(query):
                     key = (item_id, account_id)
@@ -439,7 +452,8 @@ class DashboardData:
                     if currency:
                         currencies.add(currency)
         series = tuple(
-            Series(f"{k[0]}:{k[1]}", labels[k], tuple(v)) for k, v in sorted(values.items(), key=lambda kv: labels[kv[0]].casefold())
+            Series(f"{k[0]}:{k[1]}", labels[k], tuple(v))
+            for k, v in sorted(values.items(), key=lambda kv: labels[kv[0]].casefold())
         )
         currency = next(iter(currencies)) if len(currencies) == 1 else None
         what = "Available" if field_name == "available" else "Current"
@@ -460,6 +474,5 @@ def _alias_of(meta: dict[str, _ItemMeta], item_id: str | None) -> str:
 
 
 def _aware(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    when: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -92,7 +92,11 @@ def write_sample_history(
                     balances[k] = max(Decimal(0), balances[k] + step).quantize(CENT)
                     current = balances[k]
                     limit = Decimal("5000.00") if kind == "credit" else None
-                    available = (limit - current) if limit is not None else (current if kind == "depository" else None)
+                    available = (
+                        (limit - current)
+                        if limit is not None
+                        else (current if kind == "depository" else None)
+                    )
                     rows.append(
                         {
                             "snapshot_id": sid,
@@ -110,14 +114,16 @@ def write_sample_history(
                             "last_updated_datetime": None,
                         }
                     )
-            conn.execute(insert(Snapshot.__table__), snapshots)
+            conn.execute(insert(Snapshot), snapshots)
             for i in range(0, len(rows), 20000):
-                conn.execute(insert(SnapshotAccount.__table__), rows[i : i + 20000])
+                conn.execute(insert(SnapshotAccount), rows[i : i + 20000])
         if conn.dialect.name == "postgresql":  # explicit ids: move the sequences past them
-            for table in ("snapshots", "snapshot_accounts"):
-                conn.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-                )
+            conn.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('snapshots', 'id'), (SELECT max(id) FROM snapshots))"
+            )
+            conn.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('snapshot_accounts', 'id'), (SELECT max(id) FROM snapshot_accounts))"
+            )
     return made
 
 
@@ -153,7 +159,9 @@ def write_backfill(engine: Engine, reports: list[BalanceReport], *, days: int = 
                 for k, account in enumerate(report.accounts):
                     value = balances[k]
                     if value is not None:
-                        value = max(Decimal(0), value + value * Decimal(rng.randint(-250, 240)) / 10000).quantize(CENT)
+                        value = max(
+                            Decimal(0), value + value * Decimal(rng.randint(-250, 240)) / 10000
+                        ).quantize(CENT)
                         balances[k] = value
                     rows.append(
                         {
@@ -172,7 +180,7 @@ def write_backfill(engine: Engine, reports: list[BalanceReport], *, days: int = 
                             "last_updated_datetime": None,
                         }
                     )
-            conn.execute(insert(Snapshot.__table__), snapshots)
-            conn.execute(insert(SnapshotAccount.__table__), rows)
+            conn.execute(insert(Snapshot), snapshots)
+            conn.execute(insert(SnapshotAccount), rows)
             written += len(snapshots)
     return written

@@ -57,7 +57,10 @@ class DashboardServer:
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, name="plaid-balance-dashboard", daemon=True
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name="plaid-balance-dashboard",
+            daemon=True,
         )
         self._thread.start()
 

@@ -28,7 +28,7 @@
     var series = [{}];
     chart.series.forEach(function (s, i) {
       data.push(s.values.map(function (v) { return v === null ? null : Number(v); }));
-      series.push({ label: s.label, stroke: colour(i), width: 1.6, spanGaps: false,
+      series.push({ label: s.label, stroke: colour(i), width: 1.6, spanGaps: false, points: { show: chart.times.length <= 40 },
                     value: function (u, v, si, idx) { return idx == null ? "" : money(s.values[idx], chart.currency); } });
     });
     var width = Math.max(320, plot.clientWidth || 900);
