@@ -49,7 +49,7 @@ def data(engine: Engine, sample: list[SampleItem]) -> DashboardData:
     return DashboardData(engine, clock=lambda: NOW)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # not session-wide: Playwright's loop would break asyncio.run elsewhere
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
