@@ -59,11 +59,13 @@ def run(url: str, items: int, accounts: int, days: int, rounds: int) -> bool:
     from plaid_balance.dashboard._sample import write_sample_history
     from plaid_balance.history._engine import open_engine
 
-    engine, shown = open_engine(url, create=True)
+    engine, _ = open_engine(url, create=True)
     started = time.perf_counter()
     write_sample_history(engine, items=items, accounts_per_item=accounts, days=days, end=datetime.now(UTC))
-    print(f"\n{engine.dialect.name}: {items} Items × {accounts} accounts × {days} days "
-          f"= {items * accounts * days:,} account rows (written in {time.perf_counter() - started:.1f} s)")
+    print(
+        f"\n{engine.dialect.name}: {items} Items × {accounts} accounts × {days} days "
+        f"= {items * accounts * days:,} account rows (written in {time.perf_counter() - started:.1f} s)"
+    )
     data = DashboardData(engine)
     started = time.perf_counter()
     data.refresh()
@@ -83,8 +85,10 @@ def run(url: str, items: int, accounts: int, days: int, rounds: int) -> bool:
         median = statistics.median(values)
         met = median < TARGET_MS
         ok &= met or name.startswith("accounts")
-        print(f"{name:42} {median:10.1f} {min(values):7.1f}–{max(values):<8.1f}  "
-              f"{'< 200 ms ' + ('met' if met else 'NOT met') if not name.startswith('accounts') else '(no target)'}")
+        print(
+            f"{name:42} {median:10.1f} {min(values):7.1f}–{max(values):<8.1f}  "
+            f"{'< 200 ms ' + ('met' if met else 'NOT met') if not name.startswith('accounts') else '(no target)'}"
+        )
     print("query plans:")
     print("\n".join(plans(engine)))
     engine.dispose()
