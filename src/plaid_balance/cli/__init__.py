@@ -24,11 +24,13 @@ COMMANDS = {
     "emulator": "plaid_balance.cli.emulator:emulator",
     "watch": "plaid_balance.cli.watch:watch",
     "link": "plaid_balance.cli.link:link",
+    "dashboard": "plaid_balance.cli.dashboard:dashboard",
 }
 # Commands that need an optional extra: name -> (extra, modules it must be able to import).
 EXTRAS = {
     "demo": ("emulator", ("starlette", "uvicorn")),
     "emulator": ("emulator", ("starlette", "uvicorn")),
+    "dashboard": ("web", ("starlette", "uvicorn", "jinja2")),
 }
 HELP = {
     "get": "Fetch one Item's balances (real-time, or cached with --cached).",
@@ -42,6 +44,7 @@ HELP = {
     "emulator": "Run the offline Plaid sandbox emulator.",
     "watch": "Keep every vault Item fresh within a budget: alerts, webhooks, /metrics.",
     "link": "Connect a bank with Plaid Link (or repair one with --update) and keep it in the vault.",
+    "dashboard": "Serve a local web dashboard: net worth, Items, accounts, history charts, alerts.",
 }
 
 

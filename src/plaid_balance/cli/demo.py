@@ -24,11 +24,29 @@ from plaid_balance.cli.exit_codes import exit_code_for
 @click.option(
     "--username", default=DEFAULT_USERNAME, show_default=True, help="Sandbox user (user_good, ...)."
 )
-def demo(output_format: str, institution: str, username: str) -> None:
+@click.option(
+    "--dashboard",
+    "with_dashboard",
+    is_flag=True,
+    help="Link three Items and open the dashboard on them instead.",
+)
+@click.option(
+    "--no-browser", is_flag=True, help="With --dashboard: print its URL instead of opening a browser."
+)
+def demo(output_format: str, institution: str, username: str, with_dashboard: bool, no_browser: bool) -> None:
     """Start the emulator in-process, link a sandbox Item and fetch its balances the normal way.
 
     Nothing leaves this machine: the emulator listens on 127.0.0.1 on a free port and stops on exit.
+    With --dashboard, three Items are linked and the dashboard (needs plaid-balance[web]) shows them with
+    180 days of sample history, from a temporary database that is removed when the demo stops.
     """
+    if with_dashboard:
+        from plaid_balance.cli.demo_dashboard import run_dashboard_demo
+        from plaid_balance.cli.extras import require_extra
+
+        require_extra("web", "jinja2")
+        run_dashboard_demo(no_browser)
+        return
     from plaid_balance._client import PlaidClient
     from plaid_balance._errors import PlaidFailure
     from plaid_balance._fetch import fetch_report

@@ -1,0 +1,54 @@
+"""A local web dashboard over the history database: net worth, Items and their health, every account,
+history charts, and the watch's alerts. Needs ``plaid-balance[web]``. See docs/dashboard.md."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from plaid_balance.dashboard._app import create_app
+    from plaid_balance.dashboard._data import DashboardData
+
+__all__ = ["DashboardData", "create_app", "create_watch_app", "open_dashboard_data"]
+
+
+def open_dashboard_data(db_url: str | None = None) -> DashboardData:
+    """Read-only access to the history database at ``db_url`` (default: ``PLAID_BALANCE_DB`` or the
+    default SQLite file). Raises ``DatabaseNotFound`` when there is none yet; creates nothing."""
+    from plaid_balance.dashboard._data import DashboardData
+    from plaid_balance.history._engine import open_engine
+
+    engine, _shown = open_engine(db_url, create=False)
+    return DashboardData(engine)
+
+
+def create_watch_app(view: Any) -> Any:
+    """The dashboard mounted on the watch's port (at /dashboard): the watch's bearer token guards it, and
+    its alert page shows the running watch's alert history."""
+    import secrets
+
+    from plaid_balance.dashboard._app import create_app
+    from plaid_balance.dashboard._data import DashboardData
+
+    # The watch's history store (``view.history.store``) already holds an engine on its database.
+    engine = getattr(getattr(getattr(view, "history", None), "store", None), "engine", None)
+    data = DashboardData(engine) if engine is not None else open_dashboard_data(None)
+    return create_app(
+        data,
+        token=secrets.token_urlsafe(32),
+        alerts=lambda: view.alert_history(200),
+        root_path="/dashboard",
+        require_token=False,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from plaid_balance.dashboard._app import create_app
+
+        return create_app
+    if name == "DashboardData":
+        from plaid_balance.dashboard._data import DashboardData
+
+        return DashboardData
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,478 @@
+"""What the dashboard shows, read from the history database (snapshots, vault, watch state); no HTTP here.
+
+Snapshots never change once written, so each one's per-currency totals are computed once and kept in an
+in-process index (``_SnapshotIndex``), brought up to date on every read by asking only for snapshots with
+a higher id. Net-worth and per-Item series are then sweeps over that index; per-account series ask the
+database for the rows of the few snapshots a chart needs (one per Item and bucket), through the
+``(snapshot_id, account_id)`` unique index. Money stays ``Decimal`` and sums are exact (``_money``).
+
+Only complete snapshots (every account of the Item, not an ``--account-id`` subset) count: a partial one
+would make an Item's net worth jump.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Final
+
+from sqlalchemy import Engine, inspect, select, text
+
+from plaid_balance._money import ZERO, exact_sub, exact_sum
+from plaid_balance.history._schema import Snapshot, SnapshotAccount
+
+LIABILITY_TYPES: Final = frozenset({"credit", "loan"})
+MAX_POINTS: Final = 240  # a chart is ~1,000 px wide: more points than this are not seen, only paid for
+MAX_VALUES: Final = 24_000  # points × series in one chart: keeps a page of 600 accounts under ~1 MB
+RANGES: Final = {"30d": 30, "90d": 90, "1y": 365, "2y": 730, "all": None}
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    assets: Decimal = ZERO
+    liabilities: Decimal = ZERO
+
+    @property
+    def net(self) -> Decimal:
+        return exact_sub(self.assets, self.liabilities)
+
+    def plus(self, other: Totals) -> Totals:
+        return Totals(
+            exact_sum([self.assets, other.assets]), exact_sum([self.liabilities, other.liabilities])
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotInfo:
+    id: int
+    item_id: str
+    at: datetime
+    source: str
+    institution_name: str | None
+    totals: dict[str, Totals]
+    accounts: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    item_id: str
+    alias: str
+    institution: str | None
+    health: str
+    health_reason: str | None
+    last_refresh: datetime | None
+    source: str | None
+    accounts: int
+    totals: dict[str, Totals]
+
+    @property
+    def repair_command(self) -> str | None:
+        if self.health in {"needs_repair", "pending_expiration", "pending_disconnect"}:
+            return f"plaid-balance link --update {self.alias}"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    alias: str
+    institution: str | None
+    item_id: str
+    account_id: str
+    name: str
+    mask: str | None
+    type: str
+    subtype: str | None
+    current: Decimal | None
+    available: Decimal | None
+    limit: Decimal | None
+    currency: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One line of a chart: exact values (``None`` is a gap) at the chart's shared timestamps."""
+
+    key: str
+    label: str
+    values: tuple[Decimal | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    title: str
+    currency: str | None
+    times: tuple[datetime, ...]
+    series: tuple[Series, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    at: datetime
+    kind: str
+    title: str
+    message: str
+
+
+def _totals_of(rows: Iterable[tuple[str | None, str, Decimal | None]]) -> dict[str, Totals]:
+    assets: dict[str, list[Decimal]] = defaultdict(list)
+    owed: dict[str, list[Decimal]] = defaultdict(list)
+    for currency, kind, current in rows:
+        if currency is None or current is None:
+            continue
+        (owed if kind in LIABILITY_TYPES else assets)[currency].append(current)
+    return {c: Totals(exact_sum(assets.get(c, ())), exact_sum(owed.get(c, ()))) for c in {*assets, *owed}}
+
+
+def _add(a: dict[str, Totals], b: dict[str, Totals]) -> dict[str, Totals]:
+    out = dict(a)
+    for currency, totals in b.items():
+        out[currency] = out[currency].plus(totals) if currency in out else totals
+    return out
+
+
+@dataclass
+class _SnapshotIndex:
+    """Every complete snapshot's totals, by Item and time; filled incrementally by snapshot id."""
+
+    by_item: dict[str, list[SnapshotInfo]] = field(default_factory=dict)
+    times: dict[str, list[datetime]] = field(default_factory=dict)  # by_item's ``at``s, for bisect
+    currencies: set[str] = field(default_factory=set)
+    watermark: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def refresh(self, engine: Engine) -> None:
+        with self.lock, engine.connect() as conn:
+            snaps = conn.execute(
+                select(
+                    Snapshot.id,
+                    Snapshot.item_id,
+                    Snapshot.retrieved_at,
+                    Snapshot.source,
+                    Snapshot.institution_name,
+                )
+                .where(Snapshot.id > self.watermark, Snapshot.complete.is_(True))
+                .order_by(Snapshot.id)
+            ).all()
+            if not snaps:
+                return
+            rows: dict[int, list[tuple[str | None, str, Decimal | None]]] = defaultdict(list)
+            for snapshot_id, currency, kind, current in conn.execute(
+                select(
+                    SnapshotAccount.snapshot_id,
+                    SnapshotAccount.currency,
+                    SnapshotAccount.type,
+                    SnapshotAccount.current_balance,
+                ).where(SnapshotAccount.snapshot_id > self.watermark)
+            ):
+                rows[snapshot_id].append((currency, kind, current))
+            touched: set[str] = set()
+            for sid, item_id, at, source, institution in snaps:
+                found = rows.get(sid, [])
+                info = SnapshotInfo(sid, item_id, at, source, institution, _totals_of(found), len(found))
+                self.by_item.setdefault(item_id, []).append(info)
+                self.currencies.update(info.totals)
+                touched.add(item_id)
+            for item_id in touched:  # ids grow with insertion, not always with retrieved_at
+                self.by_item[item_id].sort(key=lambda s: (s.at, s.id))
+                self.times[item_id] = [s.at for s in self.by_item[item_id]]
+            self.watermark = max(self.watermark, snaps[-1][0])
+
+    def at_or_before(self, item_id: str, when: datetime) -> SnapshotInfo | None:
+        i = bisect.bisect_right(self.times.get(item_id, ()), when)
+        return self.by_item[item_id][i - 1] if i else None
+
+    def latest(self) -> dict[str, SnapshotInfo]:
+        return {item_id: snaps[-1] for item_id, snaps in self.by_item.items() if snaps}
+
+    def span(self) -> tuple[datetime, datetime] | None:
+        starts = [s[0].at for s in self.by_item.values() if s]
+        ends = [s[-1].at for s in self.by_item.values() if s]
+        return (min(starts), max(ends)) if starts else None
+
+
+@dataclass(frozen=True, slots=True)
+class _ItemMeta:
+    alias: str
+    institution: str | None
+    health: str
+    health_reason: str | None
+
+
+def buckets(start: datetime, end: datetime, max_points: int = MAX_POINTS) -> list[datetime]:
+    """Bucket ends from ``start`` to ``end``: whole days, as many days per bucket as keeps ≤ max_points."""
+    first = start.replace(hour=23, minute=59, second=59, microsecond=999999)
+    days = max(1, (end - first).days + 2)
+    step = max(1, -(-days // max_points))
+    out = [first + timedelta(days=i) for i in range(0, days, step)]
+    if out[-1] < end:
+        out.append(end)
+    return out
+
+
+class DashboardData:
+    """Read-only views over one history database. Thread-safe; cheap to call on every request."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.engine = engine
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._index = _SnapshotIndex()
+        self._tables = set(inspect(engine).get_table_names())
+
+    def refresh(self) -> None:
+        self._index.refresh(self.engine)
+
+    # -- Items and accounts ------------------------------------------------------------------------
+
+    def _meta(self) -> dict[str, _ItemMeta]:
+        meta: dict[str, _ItemMeta] = {}
+        with self.engine.connect() as conn:
+            if "vault_items" in self._tables:
+                for row in conn.exec_driver_sql(
+                    "SELECT item_id, alias, institution_name, health, health_reason FROM vault_items"
+                ):
+                    meta[row[0]] = _ItemMeta(row[1], row[2], row[3], row[4])
+            if "watch_items" in self._tables:
+                # The watch learns health from calls and webhooks; it is the fresher word when it runs.
+                for item_id, alias, health, reason in conn.exec_driver_sql(
+                    "SELECT item_id, alias, health, health_reason FROM watch_items"
+                ):
+                    known = meta.get(item_id)
+                    if known is None or known.health != "removed":
+                        meta[item_id] = _ItemMeta(
+                            known.alias if known else alias,
+                            known.institution if known else None,
+                            health,
+                            reason,
+                        )
+        return meta
+
+    def items(self) -> list[ItemRow]:
+        self.refresh()
+        meta = self._meta()
+        latest = self._index.latest()
+        rows = []
+        for item_id in {*meta, *latest}:
+            m = meta.get(item_id)
+            snap = latest.get(item_id)
+            rows.append(
+                ItemRow(
+                    item_id=item_id,
+                    alias=m.alias if m else item_id,
+                    institution=(m.institution if m and m.institution else None)
+                    or (snap.institution_name if snap else None),
+                    health=m.health if m else "ok",
+                    health_reason=m.health_reason if m else None,
+                    last_refresh=snap.at if snap else None,
+                    source=snap.source if snap else None,
+                    accounts=snap.accounts if snap else 0,
+                    totals=snap.totals if snap else {},
+                )
+            )
+        return sorted(rows, key=lambda r: r.alias.casefold())
+
+    def net_worth(self) -> dict[str, Totals]:
+        self.refresh()
+        total: dict[str, Totals] = {}
+        for snap in self._index.latest().values():
+            total = _add(total, snap.totals)
+        return dict(sorted(total.items()))
+
+    def accounts(self) -> list[AccountRow]:
+        self.refresh()
+        latest = self._index.latest()
+        meta = self._meta()
+        by_snapshot = {s.id: s for s in latest.values()}
+        if not by_snapshot:
+            return []
+        query = select(SnapshotAccount).where(SnapshotAccount.snapshot_id.in_(list(by_snapshot)))
+        out = []
+        with self.engine.connect() as conn:
+            for row in conn.execute(query).mappings():
+                snap = by_snapshot[row["snapshot_id"]]
+                m = meta.get(snap.item_id)
+                out.append(
+                    AccountRow(
+                        alias=m.alias if m else snap.item_id,
+                        institution=(m.institution if m and m.institution else None) or snap.institution_name,
+                        item_id=snap.item_id,
+                        account_id=row["account_id"],
+                        name=row["name"],
+                        mask=row["mask"],
+                        type=row["type"],
+                        subtype=row["subtype"],
+                        current=row["current_balance"],
+                        available=row["available_balance"],
+                        limit=row["credit_limit"],
+                        currency=row["currency"],
+                        at=snap.at,
+                    )
+                )
+        return out
+
+    def alerts(self, limit: int = 200) -> list[AlertRow] | None:
+        """The watch's alert history, newest first; ``None`` when no watch has ever used this database."""
+        if "watch_alert_events" not in self._tables:
+            return None
+        with self.engine.connect() as conn:
+            ran = conn.exec_driver_sql("SELECT 1 FROM watch_items LIMIT 1").first() is not None
+            if not ran:
+                return None
+            rows = conn.execute(
+                text(
+                    "SELECT at, kind, title, message FROM watch_alert_events ORDER BY at DESC, id DESC LIMIT :n"
+                ),
+                {"n": int(limit)},
+            ).all()
+        return [AlertRow(_aware(at), kind, title, message) for at, kind, title, message in rows]
+
+    # -- Charts ------------------------------------------------------------------------------------
+
+    def currencies(self) -> list[str]:
+        self.refresh()
+        return sorted(self._index.currencies)
+
+    def window(self, range_key: str) -> tuple[datetime, datetime] | None:
+        span = self._index.span()
+        if span is None:
+            return None
+        days = RANGES.get(range_key, 90)
+        end = max(span[1], self.clock())
+        start = span[0] if days is None else max(span[0], end - timedelta(days=days))
+        return start, end
+
+    def net_worth_chart(self, range_key: str, currency: str | None) -> Chart:
+        self.refresh()
+        window = self.window(range_key)
+        currency = currency or next(iter(self.currencies()), None)
+        if window is None or currency is None:
+            return Chart("Net worth", currency, (), ())
+        times = buckets(*window)
+        items = list(self._index.by_item)
+        assets, owed, net = [], [], []
+        for t in times:
+            total = Totals()
+            seen = False
+            for item_id in items:
+                snap = self._index.at_or_before(item_id, t)
+                if snap is not None and currency in snap.totals:
+                    total, seen = total.plus(snap.totals[currency]), True
+            assets.append(total.assets if seen else None)
+            owed.append(total.liabilities if seen else None)
+            net.append(total.net if seen else None)
+        return Chart(
+            f"Net worth ({currency})",
+            currency,
+            tuple(times),
+            (
+                Series("net", "Net worth", tuple(net)),
+                Series("assets", "Assets", tuple(assets)),
+                Series("liabilities", "Liabilities", tuple(owed)),
+            ),
+        )
+
+    def items_chart(self, range_key: str, currency: str | None) -> Chart:
+        self.refresh()
+        window = self.window(range_key)
+        currency = currency or next(iter(self.currencies()), None)
+        if window is None or currency is None:
+            return Chart("Net by Item", currency, (), ())
+        times = buckets(*window)
+        meta = self._meta()
+        series = []
+        for item_id in sorted(
+            self._index.by_item, key=lambda i: (meta[i].alias if i in meta else i).casefold()
+        ):
+            values: list[Decimal | None] = []
+            for t in times:
+                snap = self._index.at_or_before(item_id, t)
+                values.append(snap.totals[currency].net if snap and currency in snap.totals else None)
+            if any(v is not None for v in values):
+                label = meta[item_id].alias if item_id in meta else item_id
+                series.append(Series(item_id, label, tuple(values)))
+        return Chart(f"Net by Item ({currency})", currency, tuple(times), tuple(series))
+
+    def accounts_chart(self, range_key: str, item_ref: str | None, field_name: str = "current") -> Chart:
+        """Every account of one Item (or of all Items), one line each, one point per bucket."""
+        self.refresh()
+        window = self.window(range_key)
+        meta = self._meta()
+        item_ids = [
+            i for i in self._index.by_item if item_ref in (None, "", i) or _alias_of(meta, i) == item_ref
+        ]
+        if window is None or not item_ids:
+            return Chart("Accounts", None, (), ())
+        accounts = sum(self._index.by_item[i][-1].accounts for i in item_ids)
+        times = buckets(*window, max_points=max(30, min(MAX_POINTS, MAX_VALUES // max(1, accounts))))
+        # The newest snapshot in each bucket, per Item: ≤ MAX_POINTS snapshot ids per Item.
+        chosen: dict[int, int] = {}  # snapshot id -> bucket index
+        for item_id in item_ids:
+            lo = window[0]
+            for i, t in enumerate(times):
+                snap = self._index.at_or_before(item_id, t)
+                if snap is not None and snap.at >= lo:
+                    chosen[snap.id] = i
+                lo = t
+        column = {
+            "current": SnapshotAccount.current_balance,
+            "available": SnapshotAccount.available_balance,
+        }.get(field_name, SnapshotAccount.current_balance)
+        values: dict[tuple[str, str], list[Decimal | None]] = {}
+        labels: dict[tuple[str, str], str] = {}
+        currencies: set[str] = set()
+        ids = list(chosen)
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 5000):
+                part = ids[start : start + 5000]
+                query = (
+                    select(
+                        SnapshotAccount.snapshot_id,
+                        Snapshot.item_id,
+                        SnapshotAccount.account_id,
+                        SnapshotAccount.name,
+                        SnapshotAccount.mask,
+                        SnapshotAccount.currency,
+                        column,
+                    )
+                    .join(Snapshot, Snapshot.id == SnapshotAccount.snapshot_id)
+                    .where(SnapshotAccount.snapshot_id.in_(part))
+                )
+                for sid, item_id, account_id, name, mask, currency, value in conn.execute(query):
+                    key = (item_id, account_id)
+                    if key not in values:
+                        values[key] = [None] * len(times)
+                        mask_text = f" ••{mask}" if mask else ""
+                        labels[key] = f"{_alias_of(meta, item_id)} · {name}{mask_text}"
+                    values[key][chosen[sid]] = value
+                    if currency:
+                        currencies.add(currency)
+        series = tuple(
+            Series(f"{k[0]}:{k[1]}", labels[k], tuple(v))
+            for k, v in sorted(values.items(), key=lambda kv: labels[kv[0]].casefold())
+        )
+        currency = next(iter(currencies)) if len(currencies) == 1 else None
+        what = "Available" if field_name == "available" else "Current"
+        title = f"{what} balance by account" + (f" — {_alias_of(meta, item_ref)}" if item_ref else "")
+        return Chart(title, currency, tuple(times), series)
+
+    def item_choices(self) -> list[tuple[str, str]]:
+        self.refresh()
+        meta = self._meta()
+        return sorted(((i, _alias_of(meta, i)) for i in self._index.by_item), key=lambda p: p[1].casefold())
+
+
+def _alias_of(meta: dict[str, _ItemMeta], item_id: str | None) -> str:
+    if item_id is None:
+        return ""
+    m = meta.get(item_id)
+    return m.alias if m else item_id
+
+
+def _aware(value: Any) -> datetime:
+    when: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

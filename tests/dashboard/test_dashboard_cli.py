@@ -1,0 +1,76 @@
+"""``plaid-balance dashboard`` as a process: start-up line, login URL, refusals, Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from plaid_balance.dashboard._sample import write_sample_history
+from plaid_balance.history._engine import open_engine
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "plaid_balance", "dashboard", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_a_missing_database_is_one_line_and_nothing_is_created(tmp_path: Path) -> None:
+    db = tmp_path / "none.db"
+    done = run("--no-browser", "--db", str(db))
+    assert done.returncode == 7
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert not db.exists()
+
+
+def test_beyond_loopback_needs_a_chosen_token(tmp_path: Path) -> None:
+    done = run("--no-browser", "--host", "0.0.0.0", "--db", str(tmp_path / "x.db"))
+    assert done.returncode == 2 and "PLAID_BALANCE_DASHBOARD_TOKEN" in done.stderr
+    weak = run("--no-browser", "--db", str(tmp_path / "x.db"), env={"PLAID_BALANCE_DASHBOARD_TOKEN": "short"})
+    assert weak.returncode == 2 and len(weak.stderr.strip().splitlines()) == 1
+
+
+def test_a_bad_port_is_a_usage_error(tmp_path: Path) -> None:
+    done = run("--no-browser", "--port", "70000", "--db", str(tmp_path / "x.db"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+@pytest.mark.timeout(90)
+def test_serves_with_its_login_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    engine, _ = open_engine(url, create=True)
+    write_sample_history(engine, items=2, accounts_per_item=3, days=10)
+    engine.dispose()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plaid_balance", "dashboard", "--no-browser", "--db", url],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        assert line.startswith("dashboard: http://127.0.0.1:") and "?token=" in line
+        login = line.split(" ", 1)[1].strip()
+        with httpx.Client(follow_redirects=True) as http:
+            assert http.get(login.split("?")[0]).status_code == 401
+            page = http.get(login)
+            assert page.status_code == 200 and "Net worth" in page.text
+            assert http.get(login.split("/?")[0] + "/accounts").status_code == 200  # the cookie
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130
+        rest = proc.stderr.read()
+        assert "Traceback" not in rest
+    finally:
+        if proc.poll() is None:
+            proc.kill()
