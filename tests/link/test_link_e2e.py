@@ -208,8 +208,9 @@ def test_update_mode_repairs_the_item_in_place(env: dict[str, str], emu: Running
     assert needs_repair.health == "needs_repair"
     batch = run(env, "batch", "--all")
     assert batch.returncode == 5
-    assert "platypus: ITEM_LOGIN_REQUIRED — repair it in place with: plaid-balance link --update platypus" in (
-        batch.stderr
+    assert (
+        "platypus: ITEM_LOGIN_REQUIRED — repair it in place with: plaid-balance link --update platypus"
+        in (batch.stderr)
     )
 
     repair = LinkProcess(["--no-browser", "--update", "platypus"], env)
