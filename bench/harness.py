@@ -123,6 +123,43 @@ def _stream(
     return b"", b"".join(chunks)
 
 
+@dataclass(frozen=True)
+class ServiceUsage:
+    """What a running process (a server, a watcher) used while it was observed."""
+
+    seconds: float  # how long it was observed
+    cpu_seconds: float  # user + system CPU it used meanwhile
+    rss_mb: float  # resident at the end
+    peak_rss_mb: float  # its own peak since exec (VmHWM)
+
+    @property
+    def cpu_share(self) -> float:
+        """CPU used per second observed: 1.0 is one core kept busy."""
+        return self.cpu_seconds / self.seconds
+
+
+def observe_process(pid: int, seconds: float) -> ServiceUsage:
+    """Observe a running process for ``seconds`` (Linux: reads /proc/PID/stat and /proc/PID/status)."""
+
+    def cpu() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        # utime and stime are fields 14 and 15 of stat(5): 12 and 13 after the ")" that ends the name.
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    started_cpu, started = cpu(), time.perf_counter()
+    time.sleep(seconds)
+    used, elapsed = cpu() - started_cpu, time.perf_counter() - started
+    status = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+    )
+    return ServiceUsage(
+        seconds=elapsed,
+        cpu_seconds=used,
+        rss_mb=int(status["VmRSS"].split()[0]) / 1024,
+        peak_rss_mb=int(status["VmHWM"].split()[0]) / 1024,
+    )
+
+
 # --- rounds and summaries ----------------------------------------------------------------------------
 
 

@@ -77,6 +77,33 @@ def test_streamed_output_goes_to_the_callback_line_by_line() -> None:
     assert run.stdout == b""
 
 
+def test_a_running_process_is_observed_from_outside() -> None:
+    busy = textwrap.dedent(
+        f"""
+        import sys
+        ballast = bytearray({64 * MIB})
+        for i in range(0, len(ballast), 4096):
+            ballast[i] = 1
+        print("ready", flush=True)
+        while True:
+            pass
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", busy], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == b"ready\n"
+        usage = harness.observe_process(proc.pid, 0.5)
+    finally:
+        proc.kill()
+        proc.wait()
+
+    assert usage.rss_mb >= 64
+    assert usage.peak_rss_mb >= usage.rss_mb
+    assert usage.cpu_seconds > 0
+    assert usage.cpu_share == usage.cpu_seconds / usage.seconds
+
+
 def test_summary_is_the_median_with_quartiles_and_extremes() -> None:
     summary = harness.summarize([5.0, 1.0, 3.0, 2.0, 4.0])
 
