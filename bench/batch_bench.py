@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": [target.as_json() for target in found],
     }
     kept = harness.save_results("batch", payload, args.json, smoke=args.smoke)
-    print(f"\nresults: {kept}")
+    print(f"\nresults: {kept} (load {os.getloadavg()[0]:.1f} at the end)")
     return 0
 
 

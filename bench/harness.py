@@ -348,7 +348,8 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, rounds: int, warmup
 
 def save_results(name: str, payload: Mapping[str, Any], json_path: str | None, *, smoke: bool) -> Path:
     """Write the results to bench/results/ (git-ignored) and, if asked, to ``json_path`` too."""
-    text = json.dumps(payload, indent=2, default=str)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    text = json.dumps({**payload, "load_1min_at_end": load}, indent=2, default=str)
     RESULTS.mkdir(parents=True, exist_ok=True)
     kept = RESULTS / f"{name}{'_smoke' if smoke else ''}_{time.strftime('%Y%m%dT%H%M%S')}.json"
     kept.write_text(text)
