@@ -20,6 +20,7 @@ COMMANDS = {
     "check": "plaid_balance.cli.check:check",
     "history": "plaid_balance.cli.history:history",
     "emulator": "plaid_balance.cli.emulator:emulator",
+    "watch": "plaid_balance.cli.watch:watch",
 }
 HELP = {
     "get": "Fetch one Item's balances (real-time, or cached with --cached).",
@@ -30,6 +31,7 @@ HELP = {
     "check": "Check that an account can cover an amount (sufficient funds).",
     "history": "Show stored balance history as a table, CSV, JSON or chart.",
     "emulator": "Run the offline Plaid sandbox emulator.",
+    "watch": "Keep every vault Item fresh within a budget: alerts, webhooks, /metrics.",
 }
 
 
