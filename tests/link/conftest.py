@@ -27,8 +27,8 @@ def fake_plaid_url() -> Iterator[str]:
         yield base_url
 
 
-# Package scope, not session: Playwright's sync API keeps an event loop running in this thread until it
-# stops, and every later asyncio.run() (the watch tests) would fail with "another loop is running".
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main thread while it
+# is open, and later test packages that call asyncio.run would then fail.
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, driven by Playwright (launched once for the link tests)."""
