@@ -1,8 +1,10 @@
 """Benchmark of ``plaid-balance batch`` against the emulator (see bench/README.md).
 
-Cases, all in one run: (a) latency-bound throughput of the real CLI (subprocess) vs. Items × latency ÷
-concurrency; (b) a run bounded by the client rate limit (short window) vs. the window arithmetic; (c) the
-sequential plaid-python SDK loop on a sample, extrapolated per Item; (d) peak RSS of the CLI over many Items.
+Cases, interleaved round by round: (a) latency-bound throughput of the real CLI vs. Items × latency ÷
+concurrency; (b) a run bounded by the client rate limit (short window) vs. the window arithmetic, with the
+emulator counting the busiest window and any 429; (c) the official plaid-python SDK in a sequential loop on
+a sample, extrapolated per Item; (d) the CLI's own peak RSS over many Items, measured by the launcher
+(bench/launch.py), never this process's (which holds the emulator and its Items).
 """
 
 from __future__ import annotations
@@ -11,19 +13,52 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
-import time
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import harness
 from plaid_balance.emulator import EmulatorConfig, FaultConfig, RateLimitRule, RunningEmulator, run_emulator
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
-CLI = [sys.executable, "-c", "from plaid_balance.cli import main; main()", "batch"]
+CLI = str(Path(sys.executable).with_name("plaid-balance"))
+SCRIPTS = harness.HERE / "scripts"
 LATENCY_MS = 200.0
 BALANCE = "/accounts/balance/get"
+LATENCY_BOUND_TARGET = 0.95  # issue 10
+SPEEDUP_TARGET = 20.0
+MEMORY_TARGET_MB = 150.0
+
+
+@dataclass(frozen=True)
+class Sizes:
+    latency_items: int
+    rate_items: int
+    rate_limit: int
+    rate_window: float
+    sdk_sample: int
+    memory_items: int
+
+
+FULL = Sizes(
+    latency_items=1000, rate_items=300, rate_limit=50, rate_window=5.0, sdk_sample=50, memory_items=10_000
+)
+QUICK = Sizes(
+    latency_items=200, rate_items=150, rate_limit=50, rate_window=5.0, sdk_sample=20, memory_items=2000
+)
+SMOKE = Sizes(latency_items=20, rate_items=10, rate_limit=5, rate_window=1.0, sdk_sample=3, memory_items=200)
+
+
+def cli_env(emu: RunningEmulator) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PLAID_")}
+    return {
+        **env,
+        "PLAID_CLIENT_ID": emu.client_id,
+        "PLAID_SECRET": emu.secret,
+        "PLAID_BASE_URL": emu.base_url,
+    }
 
 
 def write_items(emu: RunningEmulator, n: int, path: Path) -> list[str]:
@@ -32,33 +67,33 @@ def write_items(emu: RunningEmulator, n: int, path: Path) -> list[str]:
     return tokens
 
 
-def run_cli(emu: RunningEmulator, items: Path, *args: str) -> dict[str, Any]:
-    env = {**os.environ, "PLAID_CLIENT_ID": emu.client_id, "PLAID_SECRET": emu.secret}
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [*CLI, str(items), "--base-url", emu.base_url, "--summary", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
+def run_batch(emu: RunningEmulator, items: Path, n: int, *args: str) -> dict[str, Any]:
+    """The real CLI over ``items``; its output is read line by line as it comes, never held whole."""
     lines = 0
     last = b""
-    assert proc.stdout is not None
-    for line in proc.stdout:  # consume as we go: the output is never held whole
+
+    def on_line(line: bytes) -> None:
+        nonlocal lines, last
         lines += 1
         last = line
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    stderr = proc.stderr.read().decode() if proc.stderr else ""
-    if proc.returncode != 0:
-        raise SystemExit(f"batch failed ({proc.returncode}): {stderr}")
+
+    run = harness.run_process(
+        [CLI, "batch", str(items), "--summary", "--no-progress", *args], env=cli_env(emu), on_line=on_line
+    )
+    summary = json.loads(last)
+    if lines != n + 1:
+        raise SystemExit(f"batch printed {lines} lines for {n} Items (+ summary)")
     return {
-        "seconds": elapsed,
-        "lines": lines,
-        "summary": json.loads(last),
-        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "seconds": run.seconds,
+        "cpu_seconds": run.cpu_seconds,
+        "peak_rss_mb": run.peak_rss_mb,
+        "launcher_floor_mb": run.floor_rss_mb,
+        "summary": summary,
     }
+
+
+def unlimited(concurrency: int) -> list[str]:
+    return ["--concurrency", str(concurrency), "--rate-limit", "1000000", "--item-rate-limit", "1000"]
 
 
 def case_latency(n: int, concurrency: int, tmp: Path) -> dict[str, Any]:
@@ -66,16 +101,7 @@ def case_latency(n: int, concurrency: int, tmp: Path) -> dict[str, Any]:
     with run_emulator(config) as emu:
         items = tmp / "latency.csv"
         write_items(emu, n, items)
-        run = run_cli(
-            emu,
-            items,
-            "--concurrency",
-            str(concurrency),
-            "--rate-limit",
-            "1000000",
-            "--item-rate-limit",
-            "1000",
-        )
+        run = run_batch(emu, items, n, *unlimited(concurrency))
     bound = n * LATENCY_MS / 1000 / concurrency
     return {
         "items": n,
@@ -96,7 +122,7 @@ def case_rate_limited(n: int, limit: int, window: float, tmp: Path) -> dict[str,
         items = tmp / "rate.csv"
         write_items(emu, n, items)
         args = ["--concurrency", "50", "--rate-limit", str(limit), "--item-rate-limit", "5"]
-        run = run_cli(emu, items, *args, "--rate-window", str(window))
+        run = run_batch(emu, items, n, *args, "--rate-window", str(window))
         stats = emu.stats()
     # A sliding window lets `limit` go at once, then `limit` more each window: the last group starts
     # after ceil(n / limit) - 1 windows and takes one latency.
@@ -110,103 +136,151 @@ def case_rate_limited(n: int, limit: int, window: float, tmp: Path) -> dict[str,
         **run,
         "ratio": bound / run["seconds"],
         "emulator_max_in_window": stats["balance_max_in_window"]["per_client"],
-        "emulator_429s": stats["rate_limited"],
+        "emulator_429s": sum(stats["rate_limited"].values()),
     }
 
 
-def case_sdk(sample: int) -> dict[str, Any]:
-    import plaid
-    from plaid.api import plaid_api
-    from plaid.model.accounts_balance_get_request import AccountsBalanceGetRequest
-
+def case_sdk(sample: int, tmp: Path) -> dict[str, Any]:
     config = EmulatorConfig(faults=FaultConfig(latency_ms=LATENCY_MS), rate_limits_enabled=False)
     with run_emulator(config) as emu:
-        tokens = [t for t, _ in emu.create_items(sample)]
-        cfg = plaid.Configuration(
-            host=emu.base_url,
-            api_key={"clientId": emu.client_id, "secret": emu.secret, "plaidVersion": "2020-09-14"},
+        tokens = tmp / "sdk_tokens.txt"
+        tokens.write_text("\n".join(token for token, _ in emu.create_items(sample)))
+        run = harness.run_process(
+            [sys.executable, str(SCRIPTS / "sdk_loop.py"), str(tokens)], env=cli_env(emu)
         )
-        api = plaid_api.PlaidApi(plaid.ApiClient(cfg))
-        started = time.perf_counter()
-        for token in tokens:
-            api.accounts_balance_get(AccountsBalanceGetRequest(access_token=token))
-        elapsed = time.perf_counter() - started
-    return {"sample": sample, "seconds": elapsed, "seconds_per_item": elapsed / sample}
+    loop = json.loads(run.stdout)
+    return {"sample": sample, "seconds": loop["seconds"], "seconds_per_item": loop["seconds"] / sample}
 
 
 def case_memory(n: int, tmp: Path) -> dict[str, Any]:
-    config = EmulatorConfig(rate_limits_enabled=False)
-    with run_emulator(config) as emu:
+    with run_emulator(EmulatorConfig(rate_limits_enabled=False)) as emu:
         items = tmp / "memory.csv"
         write_items(emu, n, items)
-        run = run_cli(
-            emu, items, "--concurrency", "50", "--rate-limit", "1000000", "--item-rate-limit", "1000"
-        )
+        run = run_batch(emu, items, n, *unlimited(50))
     return {"items": n, **run}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller run (about a minute)")
-    parser.add_argument("--concurrency", type=int, default=25, help="case (a) concurrency")
-    parser.add_argument("--repeat", type=int, default=3, help="case (a) runs; the fastest counts")
-    args = parser.parse_args()
-    quick = args.quick
-    tmp = RESULTS / "tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    harness.add_common_arguments(parser, rounds=3, warmup=0)
+    parser.add_argument("--quick", action="store_true", help="fewer Items (about a minute a round)")
+    parser.add_argument("--concurrency", type=int, default=25, help="case (a) concurrency (default 25)")
+    args = parser.parse_args(argv)
+    sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
+    rounds, warmup = (1, 0) if args.smoke else (args.rounds, args.warmup)
+    info = harness.machine()
+    print(f"batch bench: {harness.machine_line(info)}", flush=True)
+    print(f"sizes: {asdict(sizes)}; {rounds} round(s) after {warmup} warm-up", flush=True)
 
-    n_latency = 200 if quick else 1000
-    # Best of three runs: the machine's other work (the emulator shares its two cores) only ever slows a
-    # run down, so the fastest run is the best estimate of what batch itself costs.
-    runs = [case_latency(n_latency, args.concurrency, tmp) for _ in range(args.repeat)]
-    latency = min(runs, key=lambda run: run["seconds"])
-    latency["all_seconds"] = [run["seconds"] for run in runs]
+    with tempfile.TemporaryDirectory(prefix="plaid-balance-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        cases: dict[str, Callable[[], dict[str, Any]]] = {
+            "a": lambda: case_latency(sizes.latency_items, args.concurrency, tmp),
+            "b": lambda: case_rate_limited(sizes.rate_items, sizes.rate_limit, sizes.rate_window, tmp),
+            "c": lambda: case_sdk(sizes.sdk_sample, tmp),
+            "d": lambda: case_memory(sizes.memory_items, tmp),
+        }
+        runs = harness.interleaved_rounds(cases, rounds, warmup=warmup)
+
+    latency, rate, sdk, memory = runs["a"], runs["b"], runs["c"], runs["d"]
+    # (c) in the same round as (a): the SDK's per-Item time × (a)'s Items, over (a)'s wall time.
+    speedups = [
+        s["seconds_per_item"] * sizes.latency_items / a["seconds"] for s, a in zip(sdk, latency, strict=True)
+    ]
+    a_seconds = harness.summarize([run["seconds"] for run in latency])
+    b_seconds = harness.summarize([run["seconds"] for run in rate])
     print(
-        f"(a) {n_latency} Items, concurrency {args.concurrency}, {LATENCY_MS:.0f} ms: {latency['seconds']:.2f} s vs bound "
-        f"{latency['bound_seconds']:.2f} s -> ratio {latency['ratio']:.3f} (target >= 0.9)",
-        flush=True,
+        f"\n(a) {sizes.latency_items} Items, concurrency {args.concurrency}, {LATENCY_MS:.0f} ms: "
+        f"{a_seconds.text('.2f', ' s')} vs bound {latency[0]['bound_seconds']:.2f} s; "
+        f"CLI CPU {harness.summarize([run['cpu_seconds'] for run in latency]).text('.2f', ' s')}"
+    )
+    print(
+        f"(b) {sizes.rate_items} Items at {sizes.rate_limit}/{sizes.rate_window:g}s "
+        f"({rate[0]['per_minute_equivalent']:.0f}/min): {b_seconds.text('.2f', ' s')} vs bound "
+        f"{rate[0]['bound_seconds']:.2f} s; emulator's busiest window "
+        f"{max(run['emulator_max_in_window'] for run in rate)}, 429s {sum(run['emulator_429s'] for run in rate)}"
+    )
+    print(
+        f"(c) plaid-python sequential: "
+        f"{harness.summarize([run['seconds_per_item'] * 1000 for run in sdk]).text('.0f', ' ms')} per Item "
+        f"on {sizes.sdk_sample} Items"
+    )
+    print(
+        f"(d) {sizes.memory_items} Items, concurrency 50: CLI "
+        f"{harness.summarize([run['seconds'] for run in memory]).text('.1f', ' s')}; CLI CPU "
+        f"{harness.summarize([run['cpu_seconds'] for run in memory]).text('.1f', ' s')}"
     )
 
-    rate = case_rate_limited(150 if quick else 300, 50, 5.0, tmp)
-    print(
-        f"(b) {rate['items']} Items at {rate['limit_per_window']}/{rate['window_seconds']:.0f}s "
-        f"({rate['per_minute_equivalent']:.0f}/min): {rate['seconds']:.2f} s vs bound {rate['bound_seconds']:.2f} s "
-        f"-> ratio {rate['ratio']:.3f}; emulator max in window {rate['emulator_max_in_window']}, "
-        f"429s {rate['emulator_429s']}",
-        flush=True,
-    )
-
-    sdk = case_sdk(20 if quick else 50)
-    sdk_total = sdk["seconds_per_item"] * n_latency
-    speedup = sdk_total / latency["seconds"]
-    print(
-        f"(c) plaid-python sequential: {sdk['seconds_per_item'] * 1000:.0f} ms/Item on {sdk['sample']} Items, "
-        f"{sdk_total:.1f} s extrapolated to {n_latency} -> batch is {speedup:.1f}x faster (target >= 20x)",
-        flush=True,
-    )
-
-    n_memory = 2000 if quick else 10_000
-    memory = case_memory(n_memory, tmp)
-    print(
-        f"(d) {n_memory} Items: peak RSS {memory['peak_rss_mb']:.1f} MB in {memory['seconds']:.1f} s "
-        "(target <= 150 MB)",
-        flush=True,
-    )
-
-    result = {
-        "quick": quick,
+    ratio_a = harness.summarize([run["ratio"] for run in latency])
+    ratio_b = harness.summarize([run["ratio"] for run in rate])
+    speedup = harness.summarize(speedups)
+    peak = harness.summarize([run["peak_rss_mb"] for run in memory])
+    found = [
+        harness.Target(
+            f"(a) {sizes.latency_items} Items at concurrency {args.concurrency}: share of the latency bound",
+            ratio_a.median,
+            ">=",
+            LATENCY_BOUND_TARGET,
+            summary=ratio_a,
+            detail="CLI start-up included",
+        ),
+        harness.Target(
+            "(b) emulator's busiest window, worst round (= the client limit at most)",
+            max(run["emulator_max_in_window"] for run in rate),
+            "<=",
+            sizes.rate_limit,
+            fmt=".0f",
+            detail=f"share of the rate bound {ratio_b.text()}",
+        ),
+        harness.Target(
+            "(b) 429s from the emulator, all rounds",
+            sum(run["emulator_429s"] for run in rate),
+            "==",
+            0,
+            fmt=".0f",
+        ),
+        harness.Target(
+            f"(c) batch (a) vs the sequential SDK loop extrapolated to {sizes.latency_items} Items",
+            speedup.median,
+            ">=",
+            SPEEDUP_TARGET,
+            unit="×",
+            fmt=".1f",
+            summary=speedup,
+        ),
+        harness.Target(
+            f"(d) the CLI's own peak RSS over {sizes.memory_items:,} Items",
+            peak.median,
+            "<=",
+            MEMORY_TARGET_MB,
+            unit=" MB",
+            fmt=".1f",
+            summary=peak,
+            detail=f"launcher floor {memory[0]['launcher_floor_mb']:.1f} MB",
+        ),
+    ]
+    harness.print_targets("batch targets", found)
+    payload = {
+        "bench": "batch",
+        "smoke": args.smoke,
+        "quick": args.quick,
+        "machine": info,
+        "rounds": rounds,
+        "sizes": asdict(sizes),
         "latency_ms": LATENCY_MS,
         "a_latency_bound": latency,
         "b_rate_bound": rate,
-        "c_sdk_sequential": {**sdk, "extrapolated_seconds": sdk_total, "speedup": speedup},
+        "c_sdk_sequential": sdk,
+        "c_speedups": speedups,
         "d_memory": memory,
-        "python": sys.version.split()[0],
-        "cpus": os.cpu_count(),
+        "targets": [target.as_json() for target in found],
     }
-    out = RESULTS / f"batch_bench{'_quick' if quick else ''}_{time.strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=2, default=str))
-    print(f"results: {out}")
+    kept = harness.save_results("batch", payload, args.json, smoke=args.smoke)
+    print(f"\nresults: {kept} (load {os.getloadavg()[0]:.1f} at the end)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
