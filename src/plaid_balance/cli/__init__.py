@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
-from typing import Any
 
 import click
 
-from plaid_balance import __version__, exit_codes
+from plaid_balance.cli.common import VERBOSE
+from plaid_balance.cli.exit_codes import EXIT_CODES, ExitCode, exit_code_for
 
 # name -> "module:attribute"; each module holds one click command or group.
 COMMANDS = {
@@ -22,9 +23,14 @@ COMMANDS = {
     "emulator": "plaid_balance.cli.emulator:emulator",
     "watch": "plaid_balance.cli.watch:watch",
 }
+# Commands that need an optional extra: name -> (extra, modules it must be able to import).
+EXTRAS = {
+    "demo": ("emulator", ("starlette", "uvicorn")),
+    "emulator": ("emulator", ("starlette", "uvicorn")),
+}
 HELP = {
     "get": "Fetch one Item's balances (real-time, or cached with --cached).",
-    "run": "Run a TOML job file (the seed's run job).",
+    "run": "Run a TOML job file: a saved balance fetch with an env allowlist.",
     "demo": "Run the balance job against the built-in emulator: no keys, no network.",
     "sandbox-token": "Create a sandbox access token (Plaid sandbox or the emulator).",
     "batch": "Fetch balances for many Items under Plaid's rate limits.",
@@ -43,6 +49,11 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
+        if cmd_name in EXTRAS:
+            from plaid_balance.cli.extras import require_extra
+
+            extra, modules = EXTRAS[cmd_name]
+            require_extra(extra, *modules)
         module_name, attribute = target.split(":")
         command = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(command, click.Command)
@@ -53,42 +64,64 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl([(name, HELP[name]) for name in sorted(COMMANDS)])
 
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Exit codes"):
+            formatter.write_dl([(str(int(code)), text) for code, text in EXIT_CODES.items()])
+
 
 @click.group(
     cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
 )
-@click.version_option(__version__, prog_name="plaid-balance")
+@click.version_option(package_name="plaid-balance", prog_name="plaid-balance")
 @click.option("-v", "--verbose", is_flag=True, help="Say on stderr when a call is retried, and why.")
-def cli(verbose: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
     """Real-time account balances from Plaid.
 
     Credentials come from PLAID_CLIENT_ID and PLAID_SECRET; access tokens from a file, stdin or
-    PLAID_ACCESS_TOKEN, never from the command line. Exit codes: 0 ok, 2 usage/config, 3 Plaid error,
-    4 network error, 5 batch partly failed, 6 insufficient funds, 130 interrupted.
+    PLAID_ACCESS_TOKEN, never from the command line.
     """
-    import stamina.instrumentation
+    # Read when a command builds its client (cli.common.announce_retries), not here: `COMMAND --help`
+    # runs this callback too and must not pay for importing the retry machinery.
+    ctx.meta[VERBOSE] = verbose
 
-    # stamina's default hook logs an unexplained "stamina.retry_scheduled" warning; say it plainly, or not at all.
-    stamina.instrumentation.set_on_retry_hooks([_say_retry] if verbose else [])
 
-
-def _say_retry(details: Any) -> None:
-    click.echo(
-        f"retry {details.retry_num} in {details.wait_for:.1f}s after: {details.caused_by}",
-        err=True,
-    )
+def _quiet_closed_pipe() -> None:
+    """The reader went away (``| head``): say nothing, as a tool killed by SIGPIPE would."""
+    # Python would try to flush stdout again at exit and print an error about it: point it at /dev/null.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: click's parsing, our exit codes (130 on Ctrl-C, 2 on usage errors)."""
+    """Console-script entry point: click's parsing, then one exit code per outcome (``exit_code_for``)."""
+    # httpx imports its own command-line tool (and with it rich and pygments) whenever they are installed;
+    # this program never uses it. A None entry in sys.modules makes that optional import fail at once.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     try:
-        cli.main(args=argv, prog_name="plaid-balance", standalone_mode=False)
+        # Not cli.main(): it turns a closed pipe into a bare exit 1, and our codes are decided here.
+        with cli.make_context("plaid-balance", sys.argv[1:] if argv is None else list(argv)) as ctx:
+            cli.invoke(ctx)
+        code: int = ExitCode.OK
+    except SystemExit as exc:
+        if exc.code is not None and not isinstance(exc.code, int):
+            raise
+        code = exc.code or ExitCode.OK
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        code = exc.exit_code
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exit_codes.USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+        code = ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except (click.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
-        sys.exit(exit_codes.INTERRUPTED)
-    sys.exit(exit_codes.OK)
+        code = ExitCode.INTERRUPTED
+    except BrokenPipeError as exc:
+        _quiet_closed_pipe()
+        sys.exit(exit_code_for(exc))
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError as exc:
+        _quiet_closed_pipe()
+        code = exit_code_for(exc)
+    sys.exit(code)

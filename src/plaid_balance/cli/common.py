@@ -7,27 +7,33 @@ import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from plaid_balance import exit_codes
-from plaid_balance.client import PlaidClient
-from plaid_balance.config import DEFAULT_TIMEOUT, Environment
-from plaid_balance.errors import ConfigurationError
-from plaid_balance.render import balance_table, failure_line, to_csv, to_json
-from plaid_balance.report import BalanceReport, FailureReport, Report
+from plaid_balance._config import DEFAULT_TIMEOUT, Environment
+from plaid_balance._errors import ConfigurationError
+from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
+
+if TYPE_CHECKING:
+    from plaid_balance._client import PlaidClient
+    from plaid_balance._report import BalanceReport, Report
 
 F = TypeVar("F", bound=Callable[..., Any])
+VERBOSE = "plaid_balance.verbose"  # key in the root context's meta: was -v given?
 TOKEN_ENV = "PLAID_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-def fail(message: str, code: int = exit_codes.USAGE) -> NoReturn:
-    """One clear line on stderr and a documented exit code; never a traceback."""
-    click.echo(f"error: {message}", err=True)
+def fail(problem: str | BaseException, code: int | None = None) -> NoReturn:
+    """One clear line on stderr and a documented exit code; never a traceback.
+
+    Given an exception, the code is the one ``exit_code_for`` maps it to (usage, storage, Plaid...).
+    """
+    if code is None:
+        code = exit_code_for(problem) if isinstance(problem, BaseException) else ExitCode.USAGE
+    click.echo(f"error: {problem}", err=True)
     sys.exit(code)
 
 
@@ -152,37 +158,62 @@ def read_access_token(access_token_file: str | None, access_token_arg: str | Non
 def _read_token_file(path: str) -> str:
     if path == "-":
         return sys.stdin.read()
+    from pathlib import Path
+
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read access token file {path}: {getattr(exc, 'strerror', None) or exc}")
 
 
+def announce_retries() -> None:
+    """Say each retry on stderr with ``-v``, and nothing otherwise (call before making Plaid calls).
+
+    stamina's default hook logs a bare "stamina.retry_scheduled" warning; say it plainly, or not at all.
+    """
+    import stamina.instrumentation
+
+    context = click.get_current_context(silent=True)
+    verbose = bool(context and context.find_root().meta.get(VERBOSE))
+    stamina.instrumentation.set_on_retry_hooks([_say_retry] if verbose else [])
+
+
+def _say_retry(details: Any) -> None:
+    click.echo(f"retry {details.retry_num} in {details.wait_for:.1f}s after: {details.caused_by}", err=True)
+
+
 def make_client(environment: str, base_url: str | None, timeout: float) -> PlaidClient:
+    from plaid_balance._client import PlaidClient
+
+    announce_retries()
     try:
         return PlaidClient(environment=environment, base_url=base_url, timeout=timeout)
     except ConfigurationError as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def emit_report(report: Report, output_format: str) -> int:
     """Print a report in the chosen format; return the exit code it deserves."""
+    from plaid_balance._report import FailureReport
+    from plaid_balance.cli.render import failure_line, to_csv, to_json
+
     if isinstance(report, FailureReport):
         # The JSON goes to stdout for programs; the one-line summary to stderr for people.
         click.echo(to_json(report))
         click.echo(failure_line(report), err=True)
-        return report.exit_code
-    if output_format == "json":
+    elif output_format == "json":
         click.echo(to_json(report))
     elif output_format == "csv":
         click.echo(to_csv(report), nl=False)
     else:
         print_table(report)
-    return exit_codes.OK
+    return exit_code_for(report)
 
 
 def print_table(report: BalanceReport) -> None:
     from rich.console import Console
+
+    from plaid_balance.cli.render import balance_table
 
     Console().print(balance_table(report))
 
