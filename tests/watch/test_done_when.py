@@ -74,6 +74,11 @@ def emu() -> Iterator[RunningEmulator]:
         yield running
 
 
+def vault_health(db: str, key: str, alias: str) -> str:
+    with Vault.open(db, key=key, use_keyring=False) as vault:
+        return str(vault.get(alias).health)
+
+
 class Watching:
     def __init__(self, proc: subprocess.Popen[str], log: Path, base: str) -> None:
         self.proc, self.log, self.base = proc, log, base
@@ -188,8 +193,8 @@ def test_watch_done_when(emu: RunningEmulator, tmp_path: Path) -> None:
             emu.reset_login(items["spare"][1])
             emu.reset_stats()
             wait_for("needs repair", lambda: watching.item("spare")["health"] == "needs_repair")
-            with Vault.open(db, key=key, use_keyring=False) as vault:
-                assert vault.get("spare").health == "needs_repair"
+            wait_for("needs repair in the vault", lambda: vault_health(db, key, "spare") == "needs_repair")
+            assert emu.stats()["balance_attempts_by_item"].get(items["spare"][1], 0) <= 1
 
             # 6. /metrics, scraped, has the expected series.
             metrics = watching.metrics()
