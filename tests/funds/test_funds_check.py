@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from plaid_balance._client import PlaidClient
 from plaid_balance._json import encode
 from plaid_balance._report import FailureReport
-
 from plaid_balance.funds import FundsCheckError, FundsDecision, check_funds
 from plaid_balance.history import open_store
 from tests.plaid_fakes import FakePlaid, account, balance_body, plaid_error

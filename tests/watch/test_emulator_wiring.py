@@ -105,7 +105,7 @@ async def test_capital_one_gets_its_floor_automatically(emu: RunningEmulator, tm
     token, item_id = emu.create_item(institution_id="ins_128026")
     vault = EmulatorItems({"capone": token}, WatchedItem("capone", item_id, "ins_128026", "Capital One"))
     history = open_store(f"sqlite:///{tmp_path / 'h.db'}")
-    client = make_batch_client(
+    client = BatchClient(
         BatchOptions(concurrency=2),
         client_id=emu.client_id,
         secret=emu.secret,
