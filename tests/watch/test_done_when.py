@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from plaid_balance.vault import Vault, new_key_text
+from tests.link.cli_support import LinkProcess
 from tests.watch.receiver import Receiver, receiver
 from tests.watch.signing import Signer, item_webhook
 
@@ -100,6 +102,35 @@ class Watching:
         return out
 
 
+def log_in_again(url: str) -> None:
+    """Be the user in Link's update mode, in headless Chromium (on a thread: Playwright's sync API
+    must not share the main thread with the link tests' own session)."""
+    from tests.link.support import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+
+    def drive() -> None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(url)
+                link = page.frame_locator("iframe[title='Plaid Link']")
+                link.locator("#update-note").wait_for()
+                link.locator("#username").fill("user_good")
+                link.locator("#password").fill("pass_good")
+                link.locator("#submit-credentials").click()
+                page.wait_for_selector("body[data-state=done]")
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(drive).result(timeout=120)
+
+
 def test_watch_done_when(emu: RunningEmulator, tmp_path: Path) -> None:
     key = new_key_text()
     db = f"sqlite:///{tmp_path / 'plaid-balance.db'}"
@@ -123,6 +154,7 @@ def test_watch_done_when(emu: RunningEmulator, tmp_path: Path) -> None:
         "PLAID_BASE_URL": emu.base_url,
         "PLAID_BALANCE_DB": db,
         "PLAID_BALANCE_VAULT_KEY": key,
+        "PLAID_BALANCE_KEYRING": "off",
     }
     log = tmp_path / "watch.log"
     with receiver() as inbox, log.open("w") as log_file:
@@ -195,6 +227,29 @@ def test_watch_done_when(emu: RunningEmulator, tmp_path: Path) -> None:
             wait_for("needs repair", lambda: watching.item("spare")["health"] == "needs_repair")
             wait_for("needs repair in the vault", lambda: vault_health(db, key, "spare") == "needs_repair")
             assert emu.stats()["balance_attempts_by_item"].get(items["spare"][1], 0) <= 1
+            wait_for(
+                "repair alert",
+                lambda: any(p["title"] == "Bank login needs repair: spare" for p in inbox.posts),
+            )
+
+            # ... and back to "ok" after `plaid-balance link --update spare` (the user logs in again).
+            repair = LinkProcess(["--no-browser", "--update", "spare"], env)
+            try:
+                log_in_again(repair.local_url())
+                code, _, stderr = repair.finish()
+            finally:
+                repair.kill()
+            assert code == 0, stderr
+            wait_for("repaired", lambda: watching.item("spare")["health"] == "ok")
+            wait_for(
+                "repair resolved",
+                lambda: any(p["title"] == "Resolved: bank login needs repair: spare" for p in inbox.posts),
+            )
+            titles = [p["title"] for p in inbox.posts]
+            assert titles.count("Bank login needs repair: spare") == 1
+            assert titles.count("Resolved: bank login needs repair: spare") == 1
+            assert titles.count("Low balance: checking: Plaid Checking ••0000") == 1
+            assert titles.count("Resolved: low balance: checking: Plaid Checking ••0000") == 1
 
             # 6. /metrics, scraped, has the expected series.
             metrics = watching.metrics()
@@ -211,7 +266,7 @@ def test_watch_done_when(emu: RunningEmulator, tmp_path: Path) -> None:
                 (labels["alias"], labels["state"]): value
                 for labels, value in metrics["plaid_balance_item_health"]
             }
-            assert health[("spare", "needs_repair")] == 1.0 and health[("checking", "ok")] == 1.0
+            assert health[("spare", "ok")] == 1.0 and health[("spare", "needs_repair")] == 0.0
             billed = {labels["alias"]: value for labels, value in metrics["plaid_balance_billed_calls_total"]}
             assert billed == {"checking": 3.0, "spare": 3.0}
             budget = {

@@ -22,7 +22,6 @@ from plaid_balance.watch.wiring import LibraryHistory, LibraryPlaid
 from tests.watch.fakes import FakeItems, FakeSender
 from tests.watch.support import ManualClock
 
-pytestmark = pytest.mark.anyio
 FAST_RETRY = RetryPolicy(attempts=2, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01, rate_limit_wait=0.05)
 CONFIG = """\
 [watch]
