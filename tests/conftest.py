@@ -1,4 +1,4 @@
-"""Fixtures shared by every test package: where Plaid's official OpenAPI spec lies."""
+"""Fixtures shared by every test package: Plaid's official OpenAPI spec, the emulator, the databases."""
 
 from __future__ import annotations
 

@@ -57,6 +57,9 @@ _EXPORTS = {
     # history
     "HistoryStore": "history",
     "open_store": "history",
+    "load_history": "history",
+    # the vault of linked Items
+    "Vault": "vault",
 }
 __all__ = [
     "AccountReport",
@@ -85,12 +88,14 @@ __all__ = [
     "SecretStr",
     "Settings",
     "StorageError",
+    "Vault",
     "__version__",
     "check_funds",
     "create_sandbox_item",
     "fetch_report",
     "fetch_report_async",
     "get_balances",
+    "load_history",
     "load_settings",
     "open_store",
     "run_batch_sync",
@@ -122,7 +127,8 @@ if TYPE_CHECKING:
         run_batch_sync,
     )
     from plaid_balance.funds import FundsCheckError, FundsDecision, check_funds
-    from plaid_balance.history import HistoryStore, open_store
+    from plaid_balance.history import HistoryStore, load_history, open_store
+    from plaid_balance.vault import Vault
 
     __version__: str
 

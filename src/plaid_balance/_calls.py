@@ -7,7 +7,6 @@ Tokens may be given as ``str`` or ``SecretStr``; the body holds them revealed, s
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -33,11 +32,18 @@ T = TypeVar("T")
 Token = str | SecretStr
 
 
-@dataclass(frozen=True, slots=True)
 class PlaidCall(Generic[T]):
-    path: str
-    body: dict[str, Any] = field(repr=False)  # may hold a token: never repr'd
-    response_model: type[T]
+    """One request: ``path``, its JSON ``body`` (it may hold a token: never repr'd) and the answer's type."""
+
+    __slots__ = ("body", "path", "response_model")
+
+    def __init__(self, path: str, body: dict[str, Any], response_model: type[T]) -> None:
+        self.path = path
+        self.body = body
+        self.response_model = response_model
+
+    def __repr__(self) -> str:
+        return f"PlaidCall({self.path!r}, response_model={self.response_model.__name__})"
 
 
 def _reveal(token: Token) -> str:

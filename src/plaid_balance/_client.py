@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 import msgspec
-import stamina
 
 from plaid_balance import _calls as calls
 from plaid_balance._config import (
@@ -28,27 +27,28 @@ from plaid_balance._config import (
     validate_base_url,
 )
 from plaid_balance._error_body import ErrorBody, plaid_error_body
-from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
+from plaid_balance._errors import PlaidAPIError, PlaidFailure, PlaidNetworkError
 from plaid_balance._json import decode, encode
 from plaid_balance._retry import RetryPolicy
 from plaid_balance._secret import SecretStr
-from plaid_balance._version import version
-from plaid_balance.models import (
-    AccountsGetResponse,
-    InstitutionsGetByIdResponse,
-    InstitutionsSearchResponse,
-    ItemAccessTokenInvalidateResponse,
-    ItemGetResponse,
-    ItemRemoveResponse,
-    ItemWebhookUpdateResponse,
-    LinkTokenCreateResponse,
-    LinkTokenGetResponse,
-    PublicTokenCreateResponse,
-    PublicTokenExchangeResponse,
-    SandboxItemFireWebhookResponse,
-    SandboxItemResetLoginResponse,
-    WebhookVerificationKeyGetResponse,
-)
+
+if TYPE_CHECKING:
+    from plaid_balance.models import (
+        AccountsGetResponse,
+        InstitutionsGetByIdResponse,
+        InstitutionsSearchResponse,
+        ItemAccessTokenInvalidateResponse,
+        ItemGetResponse,
+        ItemRemoveResponse,
+        ItemWebhookUpdateResponse,
+        LinkTokenCreateResponse,
+        LinkTokenGetResponse,
+        PublicTokenCreateResponse,
+        PublicTokenExchangeResponse,
+        SandboxItemFireWebhookResponse,
+        SandboxItemResetLoginResponse,
+        WebhookVerificationKeyGetResponse,
+    )
 
 T = TypeVar("T")
 Token = calls.Token
@@ -144,7 +144,7 @@ class _ClientConfig:
                 "PLAID-CLIENT-ID": self.client_id,
                 "PLAID-SECRET": self._secret.get_secret_value(),
                 "Content-Type": "application/json",
-                "User-Agent": f"plaid-balance/{version()}",
+                "User-Agent": "plaid-balance",
             },
             "follow_redirects": False,
             # Loading the certificate bundle costs more than a loopback call: only https needs it, and a
@@ -204,14 +204,28 @@ class PlaidClient:
 
     def call(self, call: calls.PlaidCall[T]) -> T:
         """Send one call, retrying per the policy; raise ``PlaidAPIError`` or ``PlaidNetworkError``."""
+        try:
+            return self._send(call)
+        except PlaidFailure as exc:
+            if not self._config.retry.retries(exc):
+                raise
+            failure: PlaidFailure | None = exc
+        import stamina  # only now: see _retry
+
         for attempt in stamina.retry_context(**self._config.retry.stamina_kwargs()):
             with attempt:
-                try:
-                    response = self._http.post(call.path, content=encode(call.body))
-                except httpx.HTTPError as exc:
-                    raise network_error(exc) from None
-                return interpret_response(response, call.response_model)
+                if failure is not None:
+                    replay, failure = failure, None
+                    raise replay
+                return self._send(call)
         raise AssertionError("unreachable: stamina re-raises the last failure")  # pragma: no cover
+
+    def _send(self, call: calls.PlaidCall[T]) -> T:
+        try:
+            response = self._http.post(call.path, content=encode(call.body))
+        except httpx.HTTPError as exc:
+            raise network_error(exc) from None
+        return interpret_response(response, call.response_model)
 
     def accounts_balance_get(
         self,
@@ -384,14 +398,28 @@ class AsyncPlaidClient:
 
     async def call(self, call: calls.PlaidCall[T]) -> T:
         """Send one call, retrying per the policy; raise ``PlaidAPIError`` or ``PlaidNetworkError``."""
+        try:
+            return await self._send(call)
+        except PlaidFailure as exc:
+            if not self._config.retry.retries(exc):
+                raise
+            failure: PlaidFailure | None = exc
+        import stamina  # only now: see _retry
+
         async for attempt in stamina.retry_context(**self._config.retry.stamina_kwargs()):
             with attempt:
-                try:
-                    response = await self._http.post(call.path, content=encode(call.body))
-                except httpx.HTTPError as exc:
-                    raise network_error(exc) from None
-                return interpret_response(response, call.response_model)
+                if failure is not None:
+                    replay, failure = failure, None
+                    raise replay
+                return await self._send(call)
         raise AssertionError("unreachable: stamina re-raises the last failure")  # pragma: no cover
+
+    async def _send(self, call: calls.PlaidCall[T]) -> T:
+        try:
+            response = await self._http.post(call.path, content=encode(call.body))
+        except httpx.HTTPError as exc:
+            raise network_error(exc) from None
+        return interpret_response(response, call.response_model)
 
     async def accounts_balance_get(
         self,

@@ -5,8 +5,6 @@ error object as Plaid sent it, plus ``http_status`` and ``retryable``. Failures 
 (network, input, a check that cannot decide) use the same shape with their own ``error_type``.
 """
 
-from __future__ import annotations
-
 from typing import Final
 
 import msgspec

@@ -5,8 +5,6 @@ Contract fields (in this order): ``success``, ``item_id``, ``institution_id``, `
 are never taken across currencies. A failure is a report too: ``FailureReport`` with an ``ErrorBody``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -40,7 +38,7 @@ class AccountReport(msgspec.Struct, frozen=True, kw_only=True):
         return self.type in LIABILITY_TYPES
 
     @classmethod
-    def from_plaid(cls, account: AccountBase) -> AccountReport:
+    def from_plaid(cls, account: AccountBase) -> "AccountReport":
         b = account.balances
         return cls(
             account_id=account.account_id,
@@ -122,7 +120,7 @@ class BalanceReport(msgspec.Struct, frozen=True, kw_only=True):
         request_id: str | None = None,
         source: Source = "realtime",
         age_seconds: float | None = None,
-    ) -> BalanceReport:
+    ) -> "BalanceReport":
         return cls(
             item_id=item_id,
             institution_id=institution_id,
@@ -141,7 +139,7 @@ class BalanceReport(msgspec.Struct, frozen=True, kw_only=True):
     @classmethod
     def from_plaid(
         cls, response: AccountsGetResponse, *, environment: str, source: Source = "realtime"
-    ) -> BalanceReport:
+    ) -> "BalanceReport":
         return cls.build(
             [AccountReport.from_plaid(a) for a in response.accounts],
             item_id=response.item.item_id,
@@ -163,7 +161,7 @@ class FailureReport(msgspec.Struct, frozen=True, kw_only=True):
     environment: str | None = None
 
     @classmethod
-    def from_exception(cls, exc: PlaidFailure, environment: str | None = None) -> FailureReport:
+    def from_exception(cls, exc: PlaidFailure, environment: str | None = None) -> "FailureReport":
         return cls(error=exc.error, environment=environment)
 
 

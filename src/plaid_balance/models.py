@@ -7,8 +7,6 @@ Money is ``Decimal`` decoded from the JSON text itself, so every digit Plaid sen
 amount (``"NaN"``) is refused. Access tokens are ``SecretStr``.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final

@@ -5,20 +5,12 @@ from __future__ import annotations
 import io
 import logging
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from plaid_balance.cli import main
-from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(EmulatorConfig()) as running:
-        yield running
 
 
 @dataclass

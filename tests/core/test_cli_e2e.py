@@ -1,4 +1,4 @@
-"""``get``, ``run``, ``demo`` and ``sandbox-token`` end to end: real CLI, real HTTP, the local emulator."""
+"""``get``, ``run``, ``demo`` and ``sandbox-token`` end to end: real CLI, real HTTP, the local emu."""
 
 from __future__ import annotations
 
@@ -48,9 +48,9 @@ def parse(result: Result) -> dict[str, Any]:
     return data
 
 
-def test_get_prints_the_contract(emulator: RunningEmulator, cli: Any) -> None:
-    token, item_id = emulator.create_item()
-    result = cli("get", env=creds(emulator, token))
+def test_get_prints_the_contract(emu: RunningEmulator, cli: Any) -> None:
+    token, item_id = emu.create_item()
+    result = cli("get", env=creds(emu, token))
     assert result.code == 0, result.err
     report = parse(result)
     assert list(report)[: len(CONTRACT_KEYS)] == CONTRACT_KEYS
@@ -76,41 +76,41 @@ def test_get_prints_the_contract(emulator: RunningEmulator, cli: Any) -> None:
     assert report["environment"] == "sandbox"
     assert report["request_id"]
     assert report["source"] == "realtime"
-    assert_no_secrets(result, token, emulator.secret)
+    assert_no_secrets(result, token, emu.secret)
 
 
-def test_token_from_file_and_stdin(emulator: RunningEmulator, cli: Any, tmp_path: Path) -> None:
-    token, _ = emulator.create_item()
+def test_token_from_file_and_stdin(emu: RunningEmulator, cli: Any, tmp_path: Path) -> None:
+    token, _ = emu.create_item()
     token_file = tmp_path / "token"
     token_file.write_text(token + "\n")
-    from_file = cli("get", "--access-token-file", str(token_file), env=creds(emulator))
-    from_stdin = cli("get", "--access-token-file", "-", env=creds(emulator), stdin=token)
+    from_file = cli("get", "--access-token-file", str(token_file), env=creds(emu))
+    from_stdin = cli("get", "--access-token-file", "-", env=creds(emu), stdin=token)
     assert (from_file.code, from_stdin.code) == (0, 0)
     assert parse(from_file)["item_id"] == parse(from_stdin)["item_id"]
 
 
-def test_token_on_the_command_line_works_but_warns(emulator: RunningEmulator, cli: Any) -> None:
-    token, _ = emulator.create_item()
-    result = cli("get", "--access-token", token, env=creds(emulator))
+def test_token_on_the_command_line_works_but_warns(emu: RunningEmulator, cli: Any) -> None:
+    token, _ = emu.create_item()
+    result = cli("get", "--access-token", token, env=creds(emu))
     assert result.code == 0
     assert "warning: --access-token exposes the token" in result.err
     assert_no_secrets(result, token)
 
 
-def test_account_filter_and_formats(emulator: RunningEmulator, cli: Any) -> None:
-    token, _ = emulator.create_item()
-    first = parse(cli("get", env=creds(emulator, token)))["accounts"][0]["account_id"]
-    one = cli("get", "--account-id", first, env=creds(emulator, token))
+def test_account_filter_and_formats(emu: RunningEmulator, cli: Any) -> None:
+    token, _ = emu.create_item()
+    first = parse(cli("get", env=creds(emu, token)))["accounts"][0]["account_id"]
+    one = cli("get", "--account-id", first, env=creds(emu, token))
     assert [a["account_id"] for a in parse(one)["accounts"]] == [first]
-    table = cli("get", "--format", "table", env={**creds(emulator, token), "COLUMNS": "160"})
+    table = cli("get", "--format", "table", env={**creds(emu, token), "COLUMNS": "160"})
     assert table.code == 0 and "Plaid Checking" in table.out and "Net" in table.out
-    csv_out = cli("get", "--format", "csv", env=creds(emulator, token))
+    csv_out = cli("get", "--format", "csv", env=creds(emu, token))
     lines = csv_out.out.splitlines()
     assert lines[0].startswith("item_id,institution_id,account_id,name")
-    assert len(lines) == 1 + parse(cli("get", env=creds(emulator, token)))["account_count"]
+    assert len(lines) == 1 + parse(cli("get", env=creds(emu, token)))["account_count"]
 
 
-def test_multi_currency_item_has_no_single_total(emulator: RunningEmulator, cli: Any) -> None:
+def test_multi_currency_item_has_no_single_total(emu: RunningEmulator, cli: Any) -> None:
     config = {
         "override_accounts": [
             {"type": "depository", "subtype": "checking", "starting_balance": 0.10, "currency": "USD",
@@ -123,8 +123,8 @@ def test_multi_currency_item_has_no_single_total(emulator: RunningEmulator, cli:
              "meta": {"name": "D", "mask": "0004", "limit": 100}},
         ]
     }  # fmt: skip
-    token, _ = emulator.create_item(username="user_custom", password=config)
-    report = parse(cli("get", env=creds(emulator, token)))
+    token, _ = emu.create_item(username="user_custom", password=config)
+    report = parse(cli("get", env=creds(emu, token)))
     assert report["total_balance"] is None
     assert report["totals"]["USD"] == {"assets": Decimal("0.30"), "liabilities": 0, "net": Decimal("0.30")}
     assert report["totals"]["EUR"]["net"] == Decimal("49.95")
@@ -156,10 +156,10 @@ def test_user_mistakes_give_one_line_and_exit_2(
     assert result.out == ""
 
 
-def test_plaid_errors_exit_3_with_the_error_object(emulator: RunningEmulator, cli: Any) -> None:
-    token, item_id = emulator.create_item()
-    emulator.reset_login(item_id)
-    result = cli("get", env=creds(emulator, token))
+def test_plaid_errors_exit_3_with_the_error_object(emu: RunningEmulator, cli: Any) -> None:
+    token, item_id = emu.create_item()
+    emu.reset_login(item_id)
+    result = cli("get", env=creds(emu, token))
     assert result.code == 3
     error = parse(result)["error"]
     assert parse(result)["success"] is False
@@ -170,18 +170,18 @@ def test_plaid_errors_exit_3_with_the_error_object(emulator: RunningEmulator, cl
     )
     assert error["retryable"] is False and error["request_id"]
     assert "ITEM_LOGIN_REQUIRED" in result.err
-    assert_no_secrets(result, token, emulator.secret)
+    assert_no_secrets(result, token, emu.secret)
 
-    unknown = cli("get", env=creds(emulator, "access-sandbox-00000000-0000-4000-8000-000000000000"))
+    unknown = cli("get", env=creds(emu, "access-sandbox-00000000-0000-4000-8000-000000000000"))
     assert unknown.code == 3
     assert parse(unknown)["error"]["error_code"] == "INVALID_ACCESS_TOKEN"
 
-    bad_keys = cli("get", env={**creds(emulator, token), "PLAID_SECRET": "wrong-secret"})
+    bad_keys = cli("get", env={**creds(emu, token), "PLAID_SECRET": "wrong-secret"})
     assert bad_keys.code == 3
     assert parse(bad_keys)["error"]["error_code"] == "INVALID_API_KEYS"
     assert_no_secrets(bad_keys, "wrong-secret")
 
-    bad_account = cli("get", "--account-id", "nope", env=creds(emulator, token))
+    bad_account = cli("get", "--account-id", "nope", env=creds(emu, token))
     assert bad_account.code == 3
 
 
@@ -215,30 +215,30 @@ def test_network_errors_exit_4(cli: Any) -> None:
     ],
 )
 def test_retries_under_injected_faults_are_counted_by_the_emulator(
-    emulator: RunningEmulator, cli: Any, faults: list[str], attempts: int, code: int
+    emu: RunningEmulator, cli: Any, faults: list[str], attempts: int, code: int
 ) -> None:
-    token, item_id = emulator.create_item()
-    emulator.set_item_faults(item_id, fail_next=faults)
-    result = cli("get", env=creds(emulator, token))
+    token, item_id = emu.create_item()
+    emu.set_item_faults(item_id, fail_next=faults)
+    result = cli("get", env=creds(emu, token))
     assert result.code == code, result.out
-    assert emulator.stats()["balance_attempts_by_item"][item_id] == attempts
+    assert emu.stats()["balance_attempts_by_item"][item_id] == attempts
 
 
-def test_cached_reads_accounts_get(emulator: RunningEmulator, cli: Any) -> None:
-    token, item_id = emulator.create_item()
-    result = cli("get", "--cached", env=creds(emulator, token))
+def test_cached_reads_accounts_get(emu: RunningEmulator, cli: Any) -> None:
+    token, item_id = emu.create_item()
+    result = cli("get", "--cached", env=creds(emu, token))
     assert result.code == 0
     assert parse(result)["source"] == "cached"
-    assert item_id not in emulator.stats()["balance_attempts_by_item"]
+    assert item_id not in emu.stats()["balance_attempts_by_item"]
 
 
-def test_capital_one_needs_min_last_updated(emulator: RunningEmulator, cli: Any) -> None:
-    token, _ = emulator.create_item(institution_id="ins_128026")
-    refused = cli("get", env=creds(emulator, token))
+def test_capital_one_needs_min_last_updated(emu: RunningEmulator, cli: Any) -> None:
+    token, _ = emu.create_item(institution_id="ins_128026")
+    refused = cli("get", env=creds(emu, token))
     assert refused.code == 3
     assert parse(refused)["error"]["error_code"] == "INVALID_FIELD"
     assert "--min-last-updated" in refused.err + refused.out
-    accepted = cli("get", "--min-last-updated", "30d", env=creds(emulator, token))
+    accepted = cli("get", "--min-last-updated", "30d", env=creds(emu, token))
     assert accepted.code == 0, accepted.out
     assert all(a["last_updated_datetime"] for a in parse(accepted)["accounts"])
 
@@ -261,19 +261,19 @@ plaid_environment = "sandbox"
 """
 
 
-def test_run_job_file(emulator: RunningEmulator, cli: Any, tmp_path: Path) -> None:
-    token, item_id = emulator.create_item()
-    env = {**creds(emulator), "MY_TOKEN": token}
+def test_run_job_file(emu: RunningEmulator, cli: Any, tmp_path: Path) -> None:
+    token, item_id = emu.create_item()
+    env = {**creds(emu), "MY_TOKEN": token}
     result = cli("run", write_job(tmp_path, JOB), env=env)
     assert result.code == 0, result.err
     assert parse(result)["item_id"] == item_id
-    assert_no_secrets(result, token, emulator.secret)
+    assert_no_secrets(result, token, emu.secret)
 
 
-def test_shipped_run_toml_runs(emulator: RunningEmulator, cli: Any) -> None:
-    token, item_id = emulator.create_item()
+def test_shipped_run_toml_runs(emu: RunningEmulator, cli: Any) -> None:
+    token, item_id = emu.create_item()
     shipped = Path(__file__).resolve().parents[2] / "run.toml"
-    result = cli("run", str(shipped), env=creds(emulator, token))
+    result = cli("run", str(shipped), env=creds(emu, token))
     assert result.code == 0, result.err
     assert parse(result)["item_id"] == item_id
 
@@ -294,10 +294,10 @@ def test_shipped_run_toml_runs(emulator: RunningEmulator, cli: Any) -> None:
     ],
 )
 def test_bad_job_files_are_clear(
-    emulator: RunningEmulator, cli: Any, tmp_path: Path, body: str, message: str
+    emu: RunningEmulator, cli: Any, tmp_path: Path, body: str, message: str
 ) -> None:
-    token, _ = emulator.create_item()
-    result = cli("run", write_job(tmp_path, body), env={**creds(emulator), "MY_TOKEN": token, "OTHER": "x"})
+    token, _ = emu.create_item()
+    result = cli("run", write_job(tmp_path, body), env={**creds(emu), "MY_TOKEN": token, "OTHER": "x"})
     assert result.code == 2
     assert message in result.err
     assert "Traceback" not in result.err
@@ -312,29 +312,29 @@ def test_demo_runs_offline_with_no_credentials(cli: Any) -> None:
     assert {a["name"] for a in report["accounts"]} >= {"Plaid Checking", "Plaid Saving", "Plaid Credit Card"}
 
 
-def test_sandbox_token_against_the_emulator(emulator: RunningEmulator, cli: Any, tmp_path: Path) -> None:
+def test_sandbox_token_against_the_emulator(emu: RunningEmulator, cli: Any, tmp_path: Path) -> None:
     token_file = tmp_path / "token"
-    created = cli("sandbox-token", "--output", str(token_file), env=creds(emulator))
+    created = cli("sandbox-token", "--output", str(token_file), env=creds(emu))
     assert created.code == 0, created.err
     assert stat.S_IMODE(os.stat(token_file).st_mode) == 0o600
     token = token_file.read_text().strip()
     assert token.startswith("access-sandbox-")
     assert_no_secrets(created, token)
-    fetched = cli("get", "--access-token-file", str(token_file), env=creds(emulator))
+    fetched = cli("get", "--access-token-file", str(token_file), env=creds(emu))
     assert fetched.code == 0
 
-    to_stdout = cli("sandbox-token", "--institution", "ins_109509", env=creds(emulator))
+    to_stdout = cli("sandbox-token", "--institution", "ins_109509", env=creds(emu))
     assert to_stdout.out.strip().startswith("access-sandbox-")
     assert "item_id:" in to_stdout.err
 
 
-def test_verbose_says_why_it_retries_without_leaking(emulator: RunningEmulator, cli: Any) -> None:
-    token, item_id = emulator.create_item()
-    emulator.set_item_faults(item_id, fail_next=["error"])
-    result = cli("-v", "get", env=creds(emulator, token))
+def test_verbose_says_why_it_retries_without_leaking(emu: RunningEmulator, cli: Any) -> None:
+    token, item_id = emu.create_item()
+    emu.set_item_faults(item_id, fail_next=["error"])
+    result = cli("-v", "get", env=creds(emu, token))
     assert result.code == 0
     assert "retry 1" in result.err and "INTERNAL_SERVER_ERROR" in result.err
-    assert_no_secrets(result, token, emulator.secret)
+    assert_no_secrets(result, token, emu.secret)
 
 
 def test_rate_limits_are_retried_then_reported(cli: Any) -> None:

@@ -103,3 +103,11 @@ def test_failure_reports_carry_the_same_error_type_as_exceptions() -> None:
     assert report.error is exc.error
     assert isinstance(report.error, ErrorBody)
     assert report.error.retryable is False
+
+
+def test_the_public_surface_resolves() -> None:
+    import plaid_balance
+
+    for name in plaid_balance.__all__:
+        assert getattr(plaid_balance, name) is not None, name
+    assert plaid_balance.__version__ == "0.1.0"

@@ -28,6 +28,13 @@ PATHS = [
     "/item/remove",
     "/sandbox/item/reset_login",
     "/institutions/get_by_id",
+    "/institutions/search",
+    "/item/access_token/invalidate",
+    "/item/webhook/update",
+    "/link/token/create",
+    "/link/token/get",
+    "/sandbox/item/fire_webhook",
+    "/webhook_verification_key/get",
 ]
 _SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -221,7 +228,8 @@ json_values = st.recursive(
 )
 field_names = st.sampled_from(
     ["access_token", "public_token", "institution_id", "initial_products", "country_codes", "options",
-     "client_id", "secret", "account_ids", "reason_code", "query", "x"]
+     "client_id", "secret", "account_ids", "reason_code", "query", "x", "link_token", "client_name", "language",
+     "user", "products", "webhook", "webhook_code", "key_id", "hosted_link", "account_filters", "update"]
 )  # fmt: skip
 
 
@@ -261,4 +269,22 @@ def test_admin_errors_are_plaid_shaped(plaid_http: PlaidHTTP, spec_validator: Sp
         client.post("/__emulator/reset", json={"items": "yes"}),
     ):
         assert 400 <= response.status_code < 500
+        assert not spec_validator.errors(PLAID_ERROR, response.json())
+
+
+@_SLOW
+@given(
+    path=st.sampled_from(
+        ["/link/api/open", "/link/api/search", "/link/api/login", "/link/api/complete", "/link/api/exit",
+         "/link/api/other", "/__emulator/items", "/__emulator/reset", "/__emulator/items/x/faults",
+         "/__emulator/items/x/event"]
+    ),
+    body=st.dictionaries(field_names, json_values, max_size=5) | json_values,
+)  # fmt: skip
+def test_link_ui_and_admin_calls_answer_in_plaids_shape(
+    plaid_http: PlaidHTTP, spec_validator: SpecValidator, path: str, body: Any
+) -> None:
+    response = plaid_http.client.post(path, content=json.dumps(body))
+    assert response.headers["content-type"] == "application/json"
+    if response.status_code >= 400:
         assert not spec_validator.errors(PLAID_ERROR, response.json())

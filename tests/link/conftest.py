@@ -27,9 +27,11 @@ def fake_plaid_url() -> Iterator[str]:
         yield base_url
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main thread while it
+# is open, and later test packages that call asyncio.run would then fail.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright (launched once per session)."""
+    """Debian's Chromium, headless, driven by Playwright (launched once for the link tests)."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")

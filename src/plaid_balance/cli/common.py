@@ -170,12 +170,20 @@ def announce_retries() -> None:
     """Say each retry on stderr with ``-v``, and nothing otherwise (call before making Plaid calls).
 
     stamina's default hook logs a bare "stamina.retry_scheduled" warning; say it plainly, or not at all.
+    Without ``-v`` stamina is not even imported here (the library loads it only when a call needs a
+    retry): its log records are dropped instead.
     """
-    import stamina.instrumentation
-
     context = click.get_current_context(silent=True)
-    verbose = bool(context and context.find_root().meta.get(VERBOSE))
-    stamina.instrumentation.set_on_retry_hooks([_say_retry] if verbose else [])
+    if context and context.find_root().meta.get(VERBOSE):
+        import stamina.instrumentation
+
+        stamina.instrumentation.set_on_retry_hooks([_say_retry])
+        return
+    import logging
+
+    stamina_log = logging.getLogger("stamina")
+    stamina_log.addHandler(logging.NullHandler())
+    stamina_log.propagate = False
 
 
 def _say_retry(details: Any) -> None:

@@ -87,9 +87,19 @@ def money(value: Decimal | None, currency: str | None = None) -> str:
     return f"{text} {currency}" if currency else text
 
 
+def outside_text(value: str | None) -> Any:
+    """Text from Plaid, a file or the user, for a rich table: shown literally (never read as markup) and
+    without control characters (a name cannot move the cursor or recolour the terminal)."""
+    from rich.text import Text
+
+    return Text("".join(c for c in (value or "") if c.isprintable() or c == " "))
+
+
 def balance_table(report: BalanceReport) -> Any:
     """A rich ``Table`` of the accounts with per-currency totals as the footer."""
     from rich.table import Table
+
+    plain = outside_text
 
     currencies = sorted({a.currency or "—" for a in report.accounts})
     single = currencies[0] if len(currencies) == 1 else None
@@ -100,7 +110,7 @@ def balance_table(report: BalanceReport) -> Any:
     if single:
         caption += f" · all amounts in {single}"
     caption += " · credit and loan balances are amounts owed"
-    table = Table(title=title, caption=caption)
+    table = Table(title=plain(title), caption=plain(caption))
     table.add_column("Account", overflow="fold")
     table.add_column("Type", overflow="fold")
     table.add_column("Mask")
@@ -109,17 +119,17 @@ def balance_table(report: BalanceReport) -> Any:
     if not single:
         table.add_column("Cur.")
 
-    def row(*cells: str, currency: str | None = None) -> None:
-        table.add_row(*cells, *([] if single else [currency or "—"]))
+    def row(*cells: Any, currency: str | None = None) -> None:
+        table.add_row(*cells, *([] if single else [plain(currency or "—")]))
 
     for a in report.accounts:
         current = money(a.current_balance)
         if a.is_liability and a.current_balance is not None:
             current = f"[red]{current}[/red]"
         row(
-            a.name,
-            a.subtype or a.type,
-            a.mask or "—",
+            plain(a.name),
+            plain(a.subtype or a.type),
+            plain(a.mask or "—"),
             current,
             money(a.available_balance),
             money(a.limit),
@@ -127,17 +137,17 @@ def balance_table(report: BalanceReport) -> Any:
         )
     for code, totals in report.totals.items():
         table.add_section()
-        row("[bold]Assets[/bold]", code, "", money(totals.assets), "", "", currency=code)
+        row("[bold]Assets[/bold]", plain(code), "", money(totals.assets), "", "", currency=code)
         row(
             "[bold]Liabilities[/bold]",
-            code,
+            plain(code),
             "",
             f"[red]{money(totals.liabilities)}[/red]",
             "",
             "",
             currency=code,
         )
-        row("[bold]Net[/bold]", code, "", f"[bold]{money(totals.net)}[/bold]", "", "", currency=code)
+        row("[bold]Net[/bold]", plain(code), "", f"[bold]{money(totals.net)}[/bold]", "", "", currency=code)
     return table
 
 
@@ -157,4 +167,6 @@ def repair_hint(error_code: str, alias: str | None = None) -> str:
 def failure_line(report: FailureReport, alias: str | None = None) -> str:
     """The one-line human summary of a failure, for stderr; names the repair command when there is one."""
     retry = " (temporary: try again later)" if report.error.retryable else ""
-    return f"error: {report.error.summary()}{retry}{repair_hint(report.error.error_code, alias)}"
+    # Plaid's messages are data: whitespace (newlines included) collapses, control characters go.
+    text = " ".join("".join(c for c in report.error.summary() if c.isprintable() or c.isspace()).split())
+    return f"error: {text}{retry}{repair_hint(report.error.error_code, alias)}"

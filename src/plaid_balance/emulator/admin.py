@@ -15,6 +15,7 @@ from plaid_balance.emulator import jsonio
 from plaid_balance.emulator.adapter import JSON, error_response, read_body
 from plaid_balance.emulator.core import EmulatorCore
 from plaid_balance.emulator.errors import PlaidAPIError
+from plaid_balance.emulator.item_events import FIREABLE
 from plaid_balance.emulator.sandbox_data import DEFAULT_INSTITUTION_ID
 
 ADMIN_PREFIX = "/__emulator"
@@ -28,6 +29,11 @@ class CreateItems(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     password: str | dict[str, Any] = "pass_good"  # noqa: S105 - Sandbox test credential
     products: list[str] = msgspec.field(default_factory=lambda: ["transactions"])
     webhook: str | None = None
+
+
+class EventBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    code: str
+    reason: str | None = None
 
 
 class ResetBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -126,3 +132,28 @@ class AdminAPI:
         except PlaidAPIError as exc:
             return error_response(exc)
         return _ok(result)
+
+    async def item_event(self, request: Request) -> Response:
+        """Put an Item into the state a webhook reports, and send that webhook (see item_events.FIREABLE)."""
+        item_id = request.path_params["item_id"]
+        try:
+            body: EventBody = await self._typed(request, EventBody)
+            if body.code not in FIREABLE:
+                raise _invalid(f"code must be one of {', '.join(FIREABLE)}")
+            if body.reason not in (None, "INSTITUTION_MIGRATION", "INSTITUTION_TOKEN_EXPIRATION"):
+                raise _invalid("reason must be INSTITUTION_MIGRATION or INSTITUTION_TOKEN_EXPIRATION")
+            sent = self.core.item_event(item_id, body.code, reason=body.reason)
+        except KeyError:
+            return error_response(PlaidAPIError("INVALID_FIELD", f"no Item {item_id}", status=404))
+        except PlaidAPIError as exc:
+            return error_response(exc)
+        return _ok({"webhook": sent})
+
+    async def webhooks(self, request: Request) -> Response:
+        """Webhooks sent so far (oldest first, the last 1000), with the receiver's status or the error."""
+        return _ok({"deliveries": self.core.webhooks.log()})
+
+    async def rotate_webhook_key(self, request: Request) -> Response:
+        old = self.core.webhooks.current_key.kid
+        new = self.core.webhooks.rotate_key()
+        return _ok({"expired_kid": old, "kid": new.kid})

@@ -29,6 +29,9 @@ def endpoints(rules: PlaidRules) -> tuple[Endpoint, ...]:
         Endpoint("/item/access_token/invalidate", rq.AccessTokenRequest, rules.item_access_token_invalidate),
         Endpoint("/item/webhook/update", rq.ItemWebhookUpdateRequest, rules.item_webhook_update),
         Endpoint("/sandbox/item/reset_login", rq.AccessTokenRequest, rules.sandbox_item_reset_login),
+        Endpoint("/sandbox/item/fire_webhook", rq.FireWebhookRequest, rules.sandbox_item_fire_webhook),
+        Endpoint("/webhook_verification_key/get", rq.WebhookVerificationKeyGetRequest,
+                 rules.webhook_verification_key_get),
         Endpoint("/institutions/get_by_id", rq.InstitutionGetByIdRequest, rules.institutions_get_by_id),
         Endpoint("/institutions/search", rq.InstitutionsSearchRequest, rules.institutions_search),
         Endpoint("/link/token/create", rq.LinkTokenCreateRequest, rules.link_token_create),
@@ -56,6 +59,9 @@ def create_app(config: EmulatorConfig | EmulatorCore | None = None) -> Starlette
         Route(f"{ADMIN_PREFIX}/reset", admin.reset, methods=["POST"]),
         Route(f"{ADMIN_PREFIX}/items", admin.create_items, methods=["POST"]),
         Route(f"{ADMIN_PREFIX}/items/{{item_id}}/faults", admin.item_faults, methods=["POST"]),
+        Route(f"{ADMIN_PREFIX}/items/{{item_id}}/event", admin.item_event, methods=["POST"]),
+        Route(f"{ADMIN_PREFIX}/webhooks", admin.webhooks, methods=["GET"]),
+        Route(f"{ADMIN_PREFIX}/webhook_key/rotate", admin.rotate_webhook_key, methods=["POST"]),
         # Anything else, including a known path with the wrong method, gets Plaid's 404 body.
         Route("/{path:path}", adapter.not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]),
     ]

@@ -12,11 +12,13 @@ from plaid_balance.emulator.config import BALANCE_PATH, EmulatorConfig, FaultKin
 from plaid_balance.emulator.credentials import accounts_for_credentials
 from plaid_balance.emulator.errors import PlaidAPIError, is_known_error_code
 from plaid_balance.emulator.faults import FaultDecision, FaultInjector
+from plaid_balance.emulator.item_events import apply_event, webhook_update_acknowledged
 from plaid_balance.emulator.link import LinkTokens
 from plaid_balance.emulator.ratelimit import SlidingWindowLog
 from plaid_balance.emulator.sandbox_data import DEFAULT_INSTITUTION_ID
 from plaid_balance.emulator.state import EmulatorState, Item
 from plaid_balance.emulator.stats import Stats
+from plaid_balance.emulator.webhooks import WebhookSender
 
 
 @dataclass(slots=True)
@@ -40,6 +42,7 @@ class EmulatorCore:
         self.state = EmulatorState(self.config.client_id, self.config.public_token_ttl_seconds, self.clock)
         self.lock = self.state.lock
         self.link = LinkTokens(self.clock)
+        self.webhooks = WebhookSender(self.clock, self.config.webhook_timeout_seconds)
         self.faults = FaultInjector(self.config.faults)
         self.stats = Stats(self.config.rate_window_seconds)
         self._limits = SlidingWindowLog(self.config.rate_window_seconds)
@@ -115,18 +118,35 @@ class EmulatorCore:
             faults.fail_next.extend(queued)
             return {"item_id": item.item_id, **faults.to_json()}
 
-    def reset_login(self, item_ref: str) -> None:
-        self.state.set_error(self.state.find_item(item_ref), "ITEM_LOGIN_REQUIRED")
+    def item_event(self, item_ref: str | Item, code: str, *, reason: str | None = None) -> dict[str, Any]:
+        """Change the Item as `code` reports and send that webhook to the Item's URL (if it has one)."""
+        item = item_ref if isinstance(item_ref, Item) else self.state.find_item(item_ref)
+        with self.lock:
+            body = apply_event(item, code, self.clock.now(), reason=reason)
+            url = item.webhook
+        if url:
+            self.webhooks.send(url, body)
+        return body
+
+    def reset_login(self, item_ref: str | Item) -> None:
+        """/sandbox/item/reset_login: ITEM_LOGIN_REQUIRED, announced with an ERROR webhook."""
+        self.item_event(item_ref, "ERROR")
 
     def repair_login(self, item: Item) -> None:
-        """Update mode succeeded: the Item's login works again (same Item, same access token)."""
-        with self.lock:
-            item.error_code = None
-            item.consent_expiration_time = None
+        """Update mode succeeded: the Item's login works again (same Item, same access token). An Item that
+        was in an error state announces it with LOGIN_REPAIRED."""
+        if item.error_code is not None:
+            self.item_event(item, "LOGIN_REPAIRED")
+        else:
+            with self.lock:
+                item.consent_expiration_time = None
 
     def set_webhook(self, item: Item, url: str | None) -> None:
+        """/item/webhook/update: the new URL, acknowledged by a webhook sent to it."""
         with self.lock:
             item.webhook = url
+        if url:
+            self.webhooks.send(url, webhook_update_acknowledged(item, url))
 
     # -- stats ----------------------------------------------------------------------------------------------
 

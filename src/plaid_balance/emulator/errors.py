@@ -188,6 +188,13 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "invalid key_id provided. note that key_ids are specific to Plaid environments, and verification "
         "requests must be made to the same environment that the webhook was sent from",
     ),
+    "USER_PERMISSION_REVOKED": ErrorSpec(
+        "ITEM_ERROR",
+        400,
+        "the holder of this account has revoked their permission for your application to access it",
+        "The holder of this account has revoked their permission for your application to access it.",
+        "Send the user through Link's update mode to restore access.",
+    ),
     "ITEM_NOT_FOUND": ErrorSpec(
         "ITEM_ERROR",
         400,
@@ -245,6 +252,14 @@ class PlaidAPIError(Exception):
         self.suggested_action = spec.suggested_action
         self.error_code_reason = error_code_reason
         super().__init__(f"{self.error_type}/{error_code}: {self.error_message}")
+
+    def webhook_body(self) -> dict[str, Any]:
+        """The error as Plaid puts it in a webhook: with `status`, without `request_id`."""
+        body = self.body("")
+        del body["request_id"]
+        body["status"] = self.status
+        body["causes"] = []
+        return body
 
     def body(self, request_id: str) -> dict[str, Any]:
         body: dict[str, Any] = {

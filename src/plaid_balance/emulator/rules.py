@@ -12,11 +12,13 @@ from urllib.parse import urlencode, urlsplit
 
 from plaid_balance.emulator.core import CallContext, EmulatorCore
 from plaid_balance.emulator.errors import PlaidAPIError
+from plaid_balance.emulator.item_events import FIREABLE
 from plaid_balance.emulator.link import FILTER_TYPES, LANGUAGES, LinkToken, new_link_token, session_json
 from plaid_balance.emulator.requests import (
     AccessTokenRequest,
     AccountsGetRequest,
     BalanceGetRequest,
+    FireWebhookRequest,
     InstitutionGetByIdRequest,
     InstitutionsSearchRequest,
     ItemRemoveRequest,
@@ -25,6 +27,7 @@ from plaid_balance.emulator.requests import (
     LinkTokenGetRequest,
     PublicTokenExchangeRequest,
     SandboxPublicTokenCreateRequest,
+    WebhookVerificationKeyGetRequest,
 )
 from plaid_balance.emulator.sandbox_data import (
     ACCOUNT_SUBTYPES,
@@ -36,6 +39,7 @@ from plaid_balance.emulator.sandbox_data import (
     search_institutions,
 )
 from plaid_balance.emulator.state import Item, format_datetime
+from plaid_balance.emulator.webhooks import is_loopback_url
 
 _REMOVE_REASONS = frozenset(
     {
@@ -153,6 +157,25 @@ class PlaidRules:
         item = self.core.item_for_call(call, request.access_token)
         self.core.reset_login(item.item_id)
         return {"reset_login": True}
+
+    def sandbox_item_fire_webhook(self, call: CallContext, request: FireWebhookRequest) -> dict[str, Any]:
+        item = self.core.item_for_call(call, request.access_token)
+        if request.webhook_type is not None and request.webhook_type != "ITEM":
+            raise invalid_field("the emulator fires ITEM webhooks only (webhook_type ITEM or omitted)")
+        if request.webhook_code not in FIREABLE:
+            raise invalid_field(f"webhook_code must be one of {', '.join(FIREABLE)}")
+        if not item.webhook or not is_loopback_url(item.webhook):
+            raise PlaidAPIError("SANDBOX_WEBHOOK_INVALID")
+        self.core.item_event(item, request.webhook_code)
+        return {"webhook_fired": True}
+
+    def webhook_verification_key_get(
+        self, call: CallContext, request: WebhookVerificationKeyGetRequest
+    ) -> dict[str, Any]:
+        key = self.core.webhooks.key(request.key_id)
+        if key is None:
+            raise PlaidAPIError("INVALID_WEBHOOK_VERIFICATION_KEY_ID")
+        return {"key": key.jwk()}
 
     # -- balances -------------------------------------------------------------------------------------------
 

@@ -138,7 +138,29 @@ class RunningEmulator:
         return self.core.set_item_faults(item, fail_next=fail_next, clear=clear, **overrides)
 
     def reset_login(self, item: str) -> None:
+        """Same as /sandbox/item/reset_login (sends the ERROR webhook if the Item has a webhook URL)."""
         self.core.reset_login(item)
+
+    def item_event(self, item: str, code: str, *, reason: str | None = None) -> dict[str, Any]:
+        """Put the Item into the state an Item webhook reports and send it: ERROR, PENDING_EXPIRATION,
+        PENDING_DISCONNECT, USER_PERMISSION_REVOKED, USER_ACCOUNT_REVOKED, LOGIN_REPAIRED,
+        NEW_ACCOUNTS_AVAILABLE. Returns the webhook body."""
+        return self.core.item_event(item, code, reason=reason)
+
+    def set_webhook(self, item: str, url: str | None) -> None:
+        self.core.set_webhook(self.core.state.find_item(item), url)
+
+    def webhook_deliveries(self) -> list[dict[str, Any]]:
+        """Webhooks sent so far: url, body, sent_at, the receiver's status or the error."""
+        return self.core.webhooks.log()
+
+    def drain_webhooks(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued webhook was delivered (or failed)."""
+        return self.core.webhooks.drain(timeout)
+
+    def rotate_webhook_key(self) -> str:
+        """Expire the current signing key (its expired_at is set) and sign with a new one; returns the new kid."""
+        return self.core.webhooks.rotate_key().kid
 
     def stats(self) -> dict[str, Any]:
         return self.core.stats_snapshot()
@@ -183,6 +205,7 @@ def run_emulator(
         server.should_exit = True
         thread.join(_SHUTDOWN_TIMEOUT)
         sock.close()
+        core.webhooks.close()
 
 
 def serve(
@@ -207,3 +230,4 @@ def serve(
     finally:
         core.stopping.set()
         sock.close()
+        core.webhooks.close()

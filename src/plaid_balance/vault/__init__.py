@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from plaid_balance._secret import SecretStr, mask_token
     from plaid_balance.history._engine import DatabaseNotFound
     from plaid_balance.vault._errors import (
         AliasError,
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
         VaultStorageError,
     )
     from plaid_balance.vault._keys import KEY_ENV, KEY_FILE_ENV, KEYRING_ENV, new_key_text
-    from plaid_balance.vault._secret import SecretStr, mask_token
     from plaid_balance.vault._vault import (
         HEALTH_STATES,
         Health,
@@ -54,7 +54,7 @@ _HOMES = {
         "plaid_balance.vault._errors",
     ),
     **dict.fromkeys(["KEY_ENV", "KEY_FILE_ENV", "KEYRING_ENV", "new_key_text"], "plaid_balance.vault._keys"),
-    **dict.fromkeys(["SecretStr", "mask_token"], "plaid_balance.vault._secret"),
+    **dict.fromkeys(["SecretStr", "mask_token"], "plaid_balance._secret"),
     **dict.fromkeys(
         ["HEALTH_STATES", "Health", "Vault", "VaultAccount", "VaultItem", "normalise_alias", "suggest_alias"],
         "plaid_balance.vault._vault",

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from plaid_balance._secret import SecretStr
+
 from ._cipher import KEY_BYTES
 from ._errors import VaultKeyError
-from ._secret import SecretStr
 
 KEY_ENV: Final = "PLAID_BALANCE_VAULT_KEY"
 KEY_FILE_ENV: Final = "PLAID_BALANCE_VAULT_KEY_FILE"

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from plaid_balance._report import utc_now
+from plaid_balance._secret import SecretStr, mask_token
 from plaid_balance.history._engine import first_line, open_engine
 from plaid_balance.history._schema import ItemToken
 from plaid_balance.history.store import token_fingerprint
@@ -36,7 +37,6 @@ from ._errors import (
 )
 from ._keys import KeyStore
 from ._schema import VaultMeta, VaultRow
-from ._secret import SecretStr, mask_token
 
 Health = Literal[
     "ok", "needs_repair", "pending_expiration", "pending_disconnect", "permission_revoked", "removed"
