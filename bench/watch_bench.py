@@ -131,7 +131,41 @@ def _proc_rss_mb(pid: int) -> float:
     return math.nan
 
 
-def parent(args: argparse.Namespace) -> dict[str, Any]:
+def _wait_until_refreshed(url: str, n: int, proc: subprocess.Popen[str]) -> tuple[float, dict[str, Any]]:
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit(f"watch exited with {proc.returncode}")
+        status = httpx.get(f"{url}/status", timeout=30).json()
+        if sum(1 for item in status["items"] if item["last_outcome"] == "ok") >= n:
+            return time.perf_counter(), status
+        time.sleep(0.5)
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _idle(proc: subprocess.Popen[str], seconds: float) -> dict[str, float]:
+    time.sleep(2)  # let the last writes settle before the idle period starts
+    cpu_before, wall_before = _proc_cpu_seconds(proc.pid), time.perf_counter()
+    time.sleep(seconds)
+    cpu = _proc_cpu_seconds(proc.pid) - cpu_before
+    wall = time.perf_counter() - wall_before
+    return {
+        "idle_seconds": round(wall, 1),
+        "idle_cpu_seconds": round(cpu, 3),
+        "idle_cpu_percent": round(100 * cpu / wall, 2),
+        "rss_mb": round(_proc_rss_mb(proc.pid), 1),
+    }
+
+
+def _stop(proc: subprocess.Popen[str]) -> int:
+    proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout=120)
+
+
+def throughput(args: argparse.Namespace) -> dict[str, Any]:
+    """(a): the first pass over N Items, rate-bound (the watch process in --child mode)."""
     from plaid_balance.emulator import EmulatorConfig, FaultConfig, RateLimitRule, run_emulator
 
     emulator_config = EmulatorConfig(
@@ -147,86 +181,110 @@ def parent(args: argparse.Namespace) -> dict[str, Any]:
         )
         config_file = Path(tmp) / "watch.toml"
         config_file.write_text(CONFIG + '[server]\nlisten = "127.0.0.1:0"\n')
-        env = {**os.environ, "PLAID_CLIENT_ID": emu.client_id, "PLAID_SECRET": emu.secret}
-        argv = [
-            sys.executable,
-            __file__,
-            "--child",
-            "--config",
-            str(config_file),
-            "--items",
-            str(items_file),
-            "--db",
-            os.environ.get("WATCH_BENCH_DB") or f"sqlite:///{Path(tmp) / 'watch.db'}",
-            "--base-url",
-            emu.base_url,
-            "--limit",
-            str(args.limit),
-            "--window",
-            str(args.window),
-            "--concurrency",
-            str(args.concurrency),
-        ]
-        started = time.perf_counter()
-        log_file = Path(tmp) / "watch.log"
-        log = log_file.open("w")
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, env=env, text=True)
-        try:
-            assert proc.stdout is not None
-            url = proc.stdout.readline().strip()
-            if not url:
-                raise SystemExit(f"watch did not start: {log_file.read_text()}")
-            while True:
-                status = httpx.get(f"{url}/status", timeout=10).json()
-                done = sum(1 for item in status["items"] if item["last_outcome"] == "ok")
-                if done >= args.items:
-                    break
-                time.sleep(0.5)
-            first_pass = time.perf_counter() - started
-            stamps = sorted(
-                datetime.fromisoformat(i["last_refresh"].replace("Z", "+00:00")) for i in status["items"]
-            )
-            engine_pass = (stamps[-1] - stamps[0]).total_seconds()
-            stats = emu.stats()
-            bound = (math.ceil(args.items / args.limit) - 1) * args.window + args.latency_ms / 1000
-            time.sleep(2)  # let the last writes settle before the idle period starts
-            cpu_before, wall_before = _proc_cpu_seconds(proc.pid), time.perf_counter()
-            time.sleep(args.idle_seconds)
-            cpu_idle = _proc_cpu_seconds(proc.pid) - cpu_before
-            idle_wall = time.perf_counter() - wall_before
-            rss = _proc_rss_mb(proc.pid)
-            metrics = httpx.get(f"{url}/metrics", timeout=10).text
-        except BaseException:
-            print(log_file.read_text()[-3000:], file=sys.stderr)
-            raise
-        else:
-            if os.environ.get("WATCH_BENCH_KEEP_LOG"):
-                Path(os.environ["WATCH_BENCH_KEEP_LOG"]).write_text(log_file.read_text())
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            code = proc.wait(timeout=120)
-            log.close()
-        return {
-            "items": args.items,
-            "client_limit": f"{args.limit} per {args.window:g} s",
-            "latency_ms": args.latency_ms,
-            "first_pass_seconds": round(first_pass, 2),
-            "first_to_last_refresh_seconds": round(engine_pass, 2),
-            "rate_bound_seconds": round(bound, 2),
-            "ratio_bound_over_measured": round(bound / first_pass, 3),
-            "ratio_bound_over_first_to_last": round(
-                max(bound - args.latency_ms / 1000, 0.001) / max(engine_pass, 0.001), 3
-            ),
-            "balance_calls_seen_by_emulator": stats["requests_by_endpoint"].get(BALANCE, 0),
-            "busiest_window_per_client": stats["balance_max_in_window"]["per_client"],
-            "rate_limited_429": sum(stats["rate_limited"].values()),
-            "idle_seconds": round(idle_wall, 1),
-            "idle_cpu_seconds": round(cpu_idle, 3),
-            "idle_cpu_percent": round(100 * cpu_idle / idle_wall, 2),
-            "rss_mb": round(rss, 1),
-            "metrics_bytes": len(metrics),
-            "exit_code_on_sigterm": code,
+        # INFO: one "refresh" line per Item, written when its answer is in.
+        env = {
+            **os.environ,
+            "PLAID_CLIENT_ID": emu.client_id,
+            "PLAID_SECRET": emu.secret,
+            "WATCH_BENCH_LOG_LEVEL": "20",
         }
+        argv = [
+            sys.executable, __file__, "--child", "--config", str(config_file), "--items", str(items_file),
+            "--db", f"sqlite:///{Path(tmp) / 'watch.db'}", "--base-url", emu.base_url,
+            "--limit", str(args.limit), "--window", str(args.window), "--concurrency", str(args.concurrency),
+        ]  # fmt: skip
+        started = time.perf_counter()
+        with (Path(tmp) / "watch.log").open("w") as log:
+            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, env=env, text=True)
+            try:
+                assert proc.stdout is not None
+                url = proc.stdout.readline().strip()
+                done_at, status = _wait_until_refreshed(url, args.items, proc)
+            finally:
+                code = _stop(proc)
+        # From the first refresh's start (all are due at once) to the last refresh's answer.
+        first_start = min(_when(i["last_refresh"]) for i in status["items"])
+        ends = [
+            _when(record["ts"])
+            for record in map(json.loads, (Path(tmp) / "watch.log").read_text().splitlines())
+            if record.get("msg") == "refresh"
+        ]
+        first_to_last = (max(ends) - first_start).total_seconds()
+        stats = emu.stats()
+    bound = (math.ceil(args.items / args.limit) - 1) * args.window + args.latency_ms / 1000
+    return {
+        "items": args.items,
+        "client_limit": f"{args.limit} per {args.window:g} s",
+        "latency_ms": args.latency_ms,
+        "concurrency": args.concurrency,
+        "first_pass_seconds_from_spawn": round(done_at - started, 2),
+        "first_start_to_last_answer_seconds": round(first_to_last, 2),
+        "rate_bound_seconds": round(bound, 2),
+        "ratio_bound_over_measured": round(bound / max(first_to_last, 0.001), 3),
+        "balance_calls_seen_by_emulator": stats["requests_by_endpoint"].get(BALANCE, 0),
+        "busiest_window_per_client": stats["balance_max_in_window"]["per_client"],
+        "rate_limited_429": sum(stats["rate_limited"].values()),
+        "exit_code_on_sigterm": code,
+    }
+
+
+def idle(args: argparse.Namespace) -> dict[str, Any]:
+    """(b): the real ``plaid-balance watch`` over N vault Items, once they are all refreshed."""
+    from plaid_balance.emulator import EmulatorConfig, RateLimitRule, run_emulator
+    from plaid_balance.vault import Vault, new_key_text
+
+    # Production's documented limits, so that the first pass is quick; idle is what is measured here.
+    emulator_config = EmulatorConfig(rate_limits={BALANCE: RateLimitRule(per_client=1200, per_item=5)})
+    with tempfile.TemporaryDirectory() as tmp, run_emulator(emulator_config) as emu:
+        created = emu.create_items(args.items)
+        db = f"sqlite:///{Path(tmp) / 'watch.db'}"
+        key = new_key_text()
+        with Vault.open(db, key=key, use_keyring=False) as vault:
+            for i, (token, item_id) in enumerate(created):
+                vault.add(f"item{i}", token, item_id=item_id, institution_id="ins_109508")
+        config_file = Path(tmp) / "watch.toml"
+        config_file.write_text(CONFIG + '[server]\nlisten = "127.0.0.1:0"\n')
+        env = {
+            **os.environ,
+            "PLAID_CLIENT_ID": emu.client_id,
+            "PLAID_SECRET": emu.secret,
+            "PLAID_BALANCE_DB": db,
+            "PLAID_BALANCE_VAULT_KEY": key,
+        }
+        argv = [
+            sys.executable, "-c", "from plaid_balance.cli import main; main()", "watch",
+            "--config", str(config_file), "--environment", "production", "--base-url", emu.base_url,
+            "--log-format", "json", "--concurrency", str(args.concurrency),
+        ]  # fmt: skip
+        log_path = Path(tmp) / "watch.log"
+        with log_path.open("w") as log:
+            proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log, env=env, text=True)
+            try:
+                url = _listening_url(log_path, proc)
+                _wait_until_refreshed(url, args.items, proc)
+                measured = _idle(proc, args.idle_seconds)
+                metrics = httpx.get(f"{url}/metrics", timeout=30).text
+            finally:
+                code = _stop(proc)
+    return {
+        "items": args.items,
+        "accounts_per_item": 12,
+        **measured,
+        "metrics_bytes": len(metrics),
+        "exit_code_on_sigterm": code,
+    }
+
+
+def _listening_url(log_path: Path, proc: subprocess.Popen[str]) -> str:
+    for _ in range(1200):
+        for line in log_path.read_text().splitlines():
+            record = json.loads(line)
+            if record.get("msg") == "listening":
+                return str(record["url"])
+        if proc.poll() is not None:
+            raise SystemExit(f"watch exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
+        time.sleep(0.1)
+    raise SystemExit("watch did not start listening")
 
 
 def main() -> None:
@@ -240,7 +298,7 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=5.0, help="rate-limit window in seconds")
     parser.add_argument("--concurrency", type=int, default=25)
     parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--idle-seconds", type=float, default=30.0)
+    parser.add_argument("--idle-seconds", type=float, default=60.0)
     args = parser.parse_args()
     if args.child:
         if os.environ.get("WATCH_BENCH_PROFILE"):
@@ -253,7 +311,7 @@ def main() -> None:
             child(args)
         return
     args.items = int(args.items)
-    result = parent(args)
+    result = {"throughput": throughput(args), "idle": idle(args)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "watch_bench.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

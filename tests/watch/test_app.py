@@ -4,7 +4,6 @@ bearer tokens, and mounting another app (the dashboard) on the watch's port."""
 from __future__ import annotations
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.responses import JSONResponse
 
@@ -12,8 +11,6 @@ from plaid_balance.watch.app import create_app
 from plaid_balance.watch.health import Health
 from tests.watch.signing import Signer, item_webhook
 from tests.watch.test_service import Rig
-
-pytestmark = pytest.mark.anyio
 
 
 def client_for(rig: Rig, token: str | None = None, mounts=()) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]

@@ -171,3 +171,50 @@ def test_once_refreshes_saves_and_alerts(emu: RunningEmulator, tmp_path: Path) -
     assert post["title"] == "Low balance: checking: Plaid Checking ••0000"
     assert "available 100 USD is below 150 USD" in post["message"]
     assert emu.secret not in result.stderr and "access-sandbox" not in result.stderr
+
+
+def test_a_taken_port_is_one_line(emu: RunningEmulator, tmp_path: Path) -> None:
+    import socket
+
+    key = new_key_text()
+    db = tmp_path / "db.sqlite"
+    fill_vault(emu, db, key, ["checking"])
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = tmp_path / "watch.toml"
+        config.write_text(f'[server]\nlisten = "127.0.0.1:{port}"\n')
+        result = subprocess.run(
+            [*CLI, "watch", "-c", str(config)],
+            capture_output=True,
+            text=True,
+            env=vault_env(emu, db, key),
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert result.stderr.endswith(f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n")
+    assert "Traceback" not in result.stderr
+
+
+def test_listening_beyond_loopback_needs_a_token(emu: RunningEmulator, tmp_path: Path) -> None:
+    key = new_key_text()
+    db = tmp_path / "db.sqlite"
+    fill_vault(emu, db, key, ["checking"])
+    config = tmp_path / "watch.toml"
+    config.write_text('[server]\nlisten = "0.0.0.0:0"\n')
+    env = {k: v for k, v in vault_env(emu, db, key).items() if k != "PLAID_BALANCE_WATCH_TOKEN"}
+    result = subprocess.run(
+        [*CLI, "watch", "-c", str(config), "--check"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: {config}:2: server.listen: listening on 0.0.0.0:0 (beyond loopback) needs a bearer token "
+        "in $PLAID_BALANCE_WATCH_TOKEN\n"
+    )

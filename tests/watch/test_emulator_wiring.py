@@ -12,6 +12,7 @@ from plaid_balance._retry import RetryPolicy
 from plaid_balance.batch import BatchClient, BatchOptions
 from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from plaid_balance.history import open_store
+from plaid_balance.watch.clock import SystemClock
 from plaid_balance.watch.config import parse_config
 from plaid_balance.watch.health import Health
 from plaid_balance.watch.service import Watch
@@ -21,7 +22,6 @@ from plaid_balance.watch.wiring import LibraryHistory, LibraryPlaid
 from tests.watch.fakes import FakeItems, FakeSender
 from tests.watch.support import ManualClock
 
-pytestmark = pytest.mark.anyio
 FAST_RETRY = RetryPolicy(attempts=2, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01, rate_limit_wait=0.05)
 CONFIG = """\
 [watch]
@@ -97,4 +97,36 @@ async def test_budget_and_repair_against_the_emulator(emu: RunningEmulator, tmp_
     snapshots, _ = history.count()
     assert snapshots == 2 + 2 + 2 + 2 + 2  # every report fetched (a: 6, b: 4)
     assert watch.state.counters.billed == 6 and watch.state.counters.saved == 5
+    history.close()
+
+
+async def test_capital_one_gets_its_floor_automatically(emu: RunningEmulator, tmp_path: Path) -> None:
+    token, item_id = emu.create_item(institution_id="ins_128026")
+    vault = EmulatorItems({"capone": token}, WatchedItem("capone", item_id, "ins_128026", "Capital One"))
+    history = open_store(f"sqlite:///{tmp_path / 'h.db'}")
+    client = BatchClient(
+        BatchOptions(concurrency=2),
+        client_id=emu.client_id,
+        secret=emu.secret,
+        base_url=emu.base_url,
+        retry=FAST_RETRY,
+    )
+    watch = Watch(
+        parse_config(CONFIG, Path("watch.toml")),
+        items=vault,
+        plaid=LibraryPlaid(client),
+        history=LibraryHistory(history),
+        store=None,
+        sender=FakeSender(),
+        clock=SystemClock(),
+    )
+    async with client:
+        await watch.load()
+        await watch.tick()
+        await watch.settle()
+    state = watch.state.items[item_id]
+    # Without min_last_updated_datetime the emulator answers INVALID_FIELD, as Plaid does for Capital One.
+    assert "INVALID_FIELD" not in emu.stats()["responses_by_error_code"]
+    assert state.last_outcome == "ok" and state.report is not None
+    assert any(a.type == "credit" for a in state.report.accounts)
     history.close()

@@ -13,8 +13,6 @@ from plaid_balance.watch.logs import Redactor, WatchFormatter
 from plaid_balance.watch.runner import _reload
 from tests.watch.test_service import BASE, Rig
 
-pytestmark = pytest.mark.anyio
-
 
 class SlowBalance:
     """Holds the balance call until released, as a slow bank does."""

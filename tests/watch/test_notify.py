@@ -13,8 +13,6 @@ from plaid_balance.watch.notify import AppriseSender, Outbox, check_notifiers
 from tests.watch.receiver import receiver
 from tests.watch.support import ManualClock
 
-pytestmark = pytest.mark.anyio
-
 EVENT = AlertEvent(
     "rent money",
     "acc-1",

@@ -17,8 +17,6 @@ from plaid_balance.watch.store import WatchStore
 from tests.watch.fakes import FakeHistory, FakeItems, FakePlaid, FakeSender, failure
 from tests.watch.support import ManualClock, card, checking
 
-pytestmark = pytest.mark.anyio
-
 ITEM = WatchedItem("checking", "item-1", "ins_109508", "First Platypus Bank")
 
 BASE = """\

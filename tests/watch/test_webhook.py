@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plaid_balance.watch.webhook import WebhookRefused, WebhookVerifier
+from tests.watch.conftest import run_in_thread
 from tests.watch.signing import Signer, item_webhook
 from tests.watch.support import ManualClock
 
-pytestmark = pytest.mark.anyio
 BODY = item_webhook("ERROR", "item-1", error={"error_code": "ITEM_LOGIN_REQUIRED"})
 
 
@@ -108,8 +108,6 @@ async def test_a_token_five_minutes_old_is_still_accepted() -> None:
 @settings(max_examples=100, deadline=None)
 @given(header=st.text(max_size=300), body=st.binary(max_size=200))
 def test_any_header_is_refused_with_a_reason_never_a_crash(header: str, body: bytes) -> None:
-    import asyncio
-
     clock = ManualClock()
     v = verifier(Keys(Signer()), clock)
 
@@ -117,4 +115,4 @@ def test_any_header_is_refused_with_a_reason_never_a_crash(header: str, body: by
         with pytest.raises(WebhookRefused):
             await v.verify({"plaid-verification": header}, body)
 
-    asyncio.run(main())
+    run_in_thread(main)

@@ -57,9 +57,12 @@ def dashboard_mounts(watch: Watch) -> list[tuple[str, Any]]:
 
 
 class _Server:
-    """uvicorn without its own signal handling: the watch decides when to stop."""
+    """uvicorn on a socket bound here (so a taken port is one clear error, and port 0 is known), and
+    without uvicorn's own signal handling: the watch decides when to stop."""
 
     def __init__(self, app: Any, host: str, port: int) -> None:
+        import socket
+
         import uvicorn
 
         class Quiet(uvicorn.Server):
@@ -67,22 +70,24 @@ class _Server:
             def capture_signals(self) -> Iterator[None]:
                 yield
 
-        self.server = Quiet(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
-        )
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self.socket.bind((host, port))
+        except OSError as exc:
+            self.socket.close()
+            shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            raise ConfigurationError(f"cannot listen on {shown}: {exc.strerror or exc}") from None
+        self.port = int(self.socket.getsockname()[1])
+        self.server = Quiet(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
 
     async def serve(self) -> None:
-        await self.server.serve()
+        await self.server.serve(sockets=[self.socket])
 
     @property
     def started(self) -> bool:
         return bool(self.server.started)
-
-    def bound_port(self) -> int | None:
-        for server in getattr(self.server, "servers", []):
-            for sock in server.sockets:
-                return int(sock.getsockname()[1])
-        return None
 
     def stop(self) -> None:
         self.server.should_exit = True
@@ -154,7 +159,7 @@ async def run_watch(
             serving.result()
             raise ConfigurationError(f"cannot listen on {config.server.listen}")
         host = config.server.listen.host
-        url = f"http://{'[' + host + ']' if ':' in host else host}:{server.bound_port()}"
+        url = f"http://{'[' + host + ']' if ':' in host else host}:{server.port}"
         log.info("listening", extra={"fields": {"url": url, "webhook": url + config.server.webhook_path}})
         if on_listen is not None:
             on_listen(url)
