@@ -22,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from plaid_balance.emulator import RunningEmulator
 from plaid_balance.vault import Vault, new_key_text
+from tests.emulators import emulator_env
 from tests.link.cli_support import LinkProcess
 from tests.watch.receiver import Receiver, receiver
 from tests.watch.signing import Signer, item_webhook
@@ -141,9 +142,7 @@ def test_watch_done_when(emu: RunningEmulator, tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "PLAID_CLIENT_ID": emu.client_id,
-        "PLAID_SECRET": emu.secret,
-        "PLAID_BASE_URL": emu.base_url,
+        **emulator_env(emu),
         "PLAID_BALANCE_DB": db,
         "PLAID_BALANCE_VAULT_KEY": key,
         "PLAID_BALANCE_KEYRING": "off",
