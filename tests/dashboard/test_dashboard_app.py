@@ -251,3 +251,54 @@ def test_any_exact_amounts_come_back_digit_for_digit(
     chart = client(data).get(f"/history.json?view=accounts&item={sample[0].item_id}&range=30d").json()
     last = {s["values"][-1] for s in chart["series"]}
     assert {f"{v:f}" for v in values} <= last
+
+
+def test_account_chart_over_many_snapshots_reads_each_bucket_newest_row_in_bounded_queries(
+    engine: Engine,
+) -> None:
+    """Enough Items and days that the chart needs more snapshot ids than one query may carry: every
+    point is still the newest row of its bucket, and every query is an index lookup on snapshot_accounts
+    alone with at most ID_BATCH ids (one list of ~1,000 ids made PostgreSQL read the whole table)."""
+    from sqlalchemy import event
+
+    from plaid_balance.dashboard._data import ID_BATCH
+    from plaid_balance.dashboard._sample import write_sample_history
+
+    write_sample_history(engine, items=5, accounts_per_item=2, days=300, end=NOW)
+    data = DashboardData(engine, clock=lambda: NOW)
+    data.refresh()
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        if "snapshot_accounts" in statement:
+            sent.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        chart = data.accounts_chart("all", None)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert len(sent) > 1  # the chart needed more than one batch
+    for statement, params in sent:
+        assert not re.search(r"\bsnapshots\b", statement.replace("snapshot_accounts", ""))
+        assert len(params) <= ID_BATCH
+    with engine.connect() as conn:
+        snaps = conn.execute(select(Snapshot.id, Snapshot.item_id, Snapshot.retrieved_at)).all()
+        rows = conn.execute(
+            select(SnapshotAccount.snapshot_id, SnapshotAccount.account_id, SnapshotAccount.current_balance)
+        ).all()
+    value = {(sid, account): current for sid, account, current in rows}
+    assert len(chart.series) == 10
+    checked = 0
+    for series in chart.series:
+        item_id, account_id = series.key.split(":", 1)
+        mine = sorted((at, sid) for sid, item, at in snaps if item == item_id)
+        lo = None
+        for t, shown in zip(chart.times, series.values, strict=True):
+            inside = [sid for at, sid in mine if at <= t and (lo is None or at >= lo)]
+            expected = value[(inside[-1], account_id)] if inside else None
+            assert shown == expected, (series.key, t)
+            checked += shown is not None
+            lo = t
+    assert checked > 2 * ID_BATCH

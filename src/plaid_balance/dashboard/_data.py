@@ -29,6 +29,7 @@ from plaid_balance.models import LIABILITY_TYPES
 
 MAX_POINTS: Final = 240  # a chart is ~1,000 px wide: more points than this are not seen, only paid for
 MAX_VALUES: Final = 24_000  # points × series in one chart: keeps a page of 600 accounts under ~1 MB
+ID_BATCH: Final = 250  # snapshot ids per query of an account chart (see accounts_chart)
 RANGES: Final = {"30d": 30, "90d": 90, "1y": 365, "2y": 730, "all": None}
 
 
@@ -410,13 +411,13 @@ class DashboardData:
         accounts = sum(self._index.by_item[i][-1].accounts for i in item_ids)
         times = buckets(*window, max_points=max(30, min(MAX_POINTS, MAX_VALUES // max(1, accounts))))
         # The newest snapshot in each bucket, per Item: ≤ MAX_POINTS snapshot ids per Item.
-        chosen: dict[int, int] = {}  # snapshot id -> bucket index
+        chosen: dict[int, tuple[int, str]] = {}  # snapshot id -> (bucket index, Item)
         for item_id in item_ids:
             lo = window[0]
             for i, t in enumerate(times):
                 snap = self._index.at_or_before(item_id, t)
                 if snap is not None and snap.at >= lo:
-                    chosen[snap.id] = i
+                    chosen[snap.id] = (i, item_id)
                 lo = t
         column = {
             "current": SnapshotAccount.current_balance,
@@ -425,30 +426,29 @@ class DashboardData:
         values: dict[tuple[str, str], list[Decimal | None]] = {}
         labels: dict[tuple[str, str], str] = {}
         currencies: set[str] = set()
-        ids = list(chosen)
+        ids = sorted(chosen)
         with self.engine.connect() as conn:
-            for start in range(0, len(ids), 5000):
-                part = ids[start : start + 5000]
-                query = (
-                    select(
-                        SnapshotAccount.snapshot_id,
-                        Snapshot.item_id,
-                        SnapshotAccount.account_id,
-                        SnapshotAccount.name,
-                        SnapshotAccount.mask,
-                        SnapshotAccount.currency,
-                        column,
-                    )
-                    .join(Snapshot, Snapshot.id == SnapshotAccount.snapshot_id)
-                    .where(SnapshotAccount.snapshot_id.in_(part))
-                )
-                for sid, item_id, account_id, name, mask, currency, value in conn.execute(query):
+            # snapshot_accounts alone (the index knows each snapshot's Item), in lists of at most
+            # ID_BATCH ids: a list that long stays an index lookup, where PostgreSQL reads the whole
+            # table in parallel for one list of 2,000 (bench/dashboard_bench.py shows the plans).
+            for start in range(0, len(ids), ID_BATCH):
+                query = select(
+                    SnapshotAccount.snapshot_id,
+                    SnapshotAccount.account_id,
+                    SnapshotAccount.name,
+                    SnapshotAccount.mask,
+                    SnapshotAccount.currency,
+                    column,
+                ).where(SnapshotAccount.snapshot_id.in_(ids[start : start + ID_BATCH]))
+                for sid, account_id, name, mask, currency, value in conn.execute(query).all():
+                    bucket, item_id = chosen[sid]
                     key = (item_id, account_id)
-                    if key not in values:
-                        values[key] = [None] * len(times)
+                    line = values.get(key)
+                    if line is None:
+                        line = values[key] = [None] * len(times)
                         mask_text = f" ••{mask}" if mask else ""
                         labels[key] = f"{_alias_of(meta, item_id)} · {name}{mask_text}"
-                    values[key][chosen[sid]] = value
+                    line[bucket] = value
                     if currency:
                         currencies.add(currency)
         series = tuple(
