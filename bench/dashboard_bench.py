@@ -193,7 +193,7 @@ def run(url: str, size: Size, args: argparse.Namespace) -> dict[str, Any]:
     event.listen(engine, "before_cursor_execute", statements)
     data = DashboardData(engine)
     timer = ServerTimer(create_app(data, token=TOKEN, hosts=["testserver"]))
-    client = TestClient(timer)  # type: ignore[arg-type]
+    client = TestClient(timer)
     client.cookies.set("plaid_balance_dashboard", TOKEN)
     listing = pages(size)
 
