@@ -24,7 +24,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, inspect, select, text
 
 from plaid_balance._money import ZERO, exact_sub, exact_sum
-from plaid_balance.history._schema import Snapshot, SnapshotAccount
+from plaid_balance.history._schema import ExactDecimal, Snapshot, SnapshotAccount
 from plaid_balance.models import LIABILITY_TYPES
 
 MAX_POINTS: Final = 240  # a chart is ~1,000 px wide: more points than this are not seen, only paid for
@@ -419,10 +419,10 @@ class DashboardData:
                 if snap is not None and snap.at >= lo:
                     chosen[snap.id] = (i, item_id)
                 lo = t
-        column = {
-            "current": SnapshotAccount.current_balance,
-            "available": SnapshotAccount.available_balance,
-        }.get(field_name, SnapshotAccount.current_balance)
+        column = "available_balance" if field_name == "available" else "current_balance"
+        # Money comes back through the column's own type (text on SQLite, NUMERIC on PostgreSQL).
+        money, dialect = ExactDecimal().process_result_value, self.engine.dialect
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         values: dict[tuple[str, str], list[Decimal | None]] = {}
         labels: dict[tuple[str, str], str] = {}
         currencies: set[str] = set()
@@ -430,17 +430,15 @@ class DashboardData:
         with self.engine.connect() as conn:
             # snapshot_accounts alone (the index knows each snapshot's Item), in lists of at most
             # ID_BATCH ids: a list that long stays an index lookup, where PostgreSQL reads the whole
-            # table in parallel for one list of 2,000 (bench/dashboard_bench.py shows the plans).
+            # table in parallel for one list of 2,000 (bench/dashboard_bench.py shows the plans). Plain
+            # driver SQL: up to 24,000 rows, and compiling an expanding IN list and converting each row
+            # through SQLAlchemy took half of the page's time.
             for start in range(0, len(ids), ID_BATCH):
-                query = select(
-                    SnapshotAccount.snapshot_id,
-                    SnapshotAccount.account_id,
-                    SnapshotAccount.name,
-                    SnapshotAccount.mask,
-                    SnapshotAccount.currency,
-                    column,
-                ).where(SnapshotAccount.snapshot_id.in_(ids[start : start + ID_BATCH]))
-                for sid, account_id, name, mask, currency, value in conn.execute(query).all():
+                part = tuple(ids[start : start + ID_BATCH])
+                marks = ", ".join([mark] * len(part))  # placeholders only; column is one of two names
+                sql = f"SELECT snapshot_id, account_id, name, mask, currency, {column} FROM snapshot_accounts WHERE snapshot_id IN ({marks})"  # noqa: S608
+                rows = conn.exec_driver_sql(sql, part).all()
+                for sid, account_id, name, mask, currency, raw in rows:
                     bucket, item_id = chosen[sid]
                     key = (item_id, account_id)
                     line = values.get(key)
@@ -448,7 +446,7 @@ class DashboardData:
                         line = values[key] = [None] * len(times)
                         mask_text = f" ••{mask}" if mask else ""
                         labels[key] = f"{_alias_of(meta, item_id)} · {name}{mask_text}"
-                    line[bucket] = value
+                    line[bucket] = money(raw, dialect)
                     if currency:
                         currencies.add(currency)
         series = tuple(
