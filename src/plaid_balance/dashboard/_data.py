@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -411,44 +411,47 @@ class DashboardData:
         accounts = sum(self._index.by_item[i][-1].accounts for i in item_ids)
         times = buckets(*window, max_points=max(30, min(MAX_POINTS, MAX_VALUES // max(1, accounts))))
         # The newest snapshot in each bucket, per Item: ≤ MAX_POINTS snapshot ids per Item.
-        chosen: dict[int, tuple[int, str]] = {}  # snapshot id -> (bucket index, Item)
+        chosen: dict[int, tuple[int, SnapshotInfo]] = {}  # snapshot id -> (bucket index, snapshot)
         for item_id in item_ids:
             lo = window[0]
             for i, t in enumerate(times):
                 snap = self._index.at_or_before(item_id, t)
                 if snap is not None and snap.at >= lo:
-                    chosen[snap.id] = (i, item_id)
+                    chosen[snap.id] = (i, snap)
                 lo = t
         column = "available_balance" if field_name == "available" else "current_balance"
-        # Money comes back through the column's own type (text on SQLite, NUMERIC on PostgreSQL).
         money, dialect = ExactDecimal().process_result_value, self.engine.dialect
-        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         values: dict[tuple[str, str], list[Decimal | None]] = {}
-        labels: dict[tuple[str, str], str] = {}
-        currencies: set[str] = set()
-        ids = sorted(chosen)
+        first_seen: dict[tuple[str, str], int] = {}  # the snapshot whose row names the account
         with self.engine.connect() as conn:
-            # snapshot_accounts alone (the index knows each snapshot's Item), in lists of at most
-            # ID_BATCH ids: a list that long stays an index lookup, where PostgreSQL reads the whole
-            # table in parallel for one list of 2,000 (bench/dashboard_bench.py shows the plans). Plain
-            # driver SQL: up to 24,000 rows, and compiling an expanding IN list and converting each row
-            # through SQLAlchemy took half of the page's time.
-            for start in range(0, len(ids), ID_BATCH):
-                part = tuple(ids[start : start + ID_BATCH])
-                marks = ", ".join([mark] * len(part))  # placeholders only; column is one of two names
-                sql = f"SELECT snapshot_id, account_id, name, mask, currency, {column} FROM snapshot_accounts WHERE snapshot_id IN ({marks})"  # noqa: S608
-                rows = conn.exec_driver_sql(sql, part).all()
-                for sid, account_id, name, mask, currency, raw in rows:
-                    bucket, item_id = chosen[sid]
-                    key = (item_id, account_id)
+            # snapshot_accounts alone (the index knows each snapshot's Item and currencies), in lists of
+            # at most ID_BATCH ids: a list that long stays an index lookup, where PostgreSQL reads the
+            # whole table in parallel for one list of 2,000 (bench/dashboard_bench.py shows the plans).
+            # Up to MAX_VALUES rows: three columns in plain driver SQL, as compiling an expanding IN list
+            # and converting each row through SQLAlchemy took half of the page's time.
+            read = f"SELECT snapshot_id, account_id, {column} FROM snapshot_accounts"  # noqa: S608 (one of two names)
+            for sql, part in _in_batches(read, sorted(chosen), dialect):
+                for sid, account_id, raw in conn.exec_driver_sql(sql, part).all():
+                    bucket, snap = chosen[sid]
+                    key = (snap.item_id, account_id)
                     line = values.get(key)
                     if line is None:
                         line = values[key] = [None] * len(times)
-                        mask_text = f" ••{mask}" if mask else ""
-                        labels[key] = f"{_alias_of(meta, item_id)} · {name}{mask_text}"
+                        first_seen[key] = sid
                     line[bucket] = money(raw, dialect)
-                    if currency:
-                        currencies.add(currency)
+            labels: dict[tuple[str, str], str] = {}
+            wanted = set(first_seen.items())
+            for sql, part in _in_batches(
+                "SELECT snapshot_id, account_id, name, mask FROM snapshot_accounts",
+                sorted(set(first_seen.values())),
+                dialect,
+            ):
+                for sid, account_id, name, mask in conn.exec_driver_sql(sql, part).all():
+                    key = (chosen[sid][1].item_id, account_id)
+                    if (key, sid) in wanted:
+                        mask_text = f" ••{mask}" if mask else ""
+                        labels[key] = f"{_alias_of(meta, key[0])} · {name}{mask_text}"
+        currencies = {c for _, snap in chosen.values() for c in snap.totals}
         series = tuple(
             Series(f"{k[0]}:{k[1]}", labels[k], tuple(v))
             for k, v in sorted(values.items(), key=lambda kv: labels[kv[0]].casefold())
@@ -462,6 +465,15 @@ class DashboardData:
         self.refresh()
         meta = self._meta()
         return sorted(((i, _alias_of(meta, i)) for i in self._index.by_item), key=lambda p: p[1].casefold())
+
+
+def _in_batches(select_sql: str, ids: list[int], dialect: Any) -> Iterator[tuple[str, tuple[int, ...]]]:
+    """``select_sql WHERE snapshot_id IN (...)`` for ``ids``, ID_BATCH at a time, in the driver's own
+    parameter style: the statement holds placeholders only, never a value."""
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    for start in range(0, len(ids), ID_BATCH):
+        part = tuple(ids[start : start + ID_BATCH])
+        yield f"{select_sql} WHERE snapshot_id IN ({', '.join([mark] * len(part))})", part
 
 
 def _alias_of(meta: dict[str, _ItemMeta], item_id: str | None) -> str:
