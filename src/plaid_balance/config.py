@@ -19,6 +19,7 @@ from plaid_balance.errors import ConfigurationError
 
 PLAID_VERSION: Final = "2020-09-14"
 DEFAULT_TIMEOUT: Final = 60.0  # a live balance call can take 30 s or more
+MAX_TIMEOUT: Final = 3600.0  # longer is a typo, and a hung call should not hold a batch for a day
 DEFAULT_CONNECT_TIMEOUT: Final = 10.0
 
 

@@ -10,3 +10,4 @@ NETWORK_ERROR: Final = 4  # no usable answer: connection, timeout, malformed bod
 PARTIAL_FAILURE: Final = 5  # batch: at least one Item failed, the others succeeded
 INSUFFICIENT_FUNDS: Final = 6  # check: the account cannot cover the amount
 INTERRUPTED: Final = 130  # Ctrl-C; everything printed before it is complete
+PIPE_CLOSED: Final = 141  # the reader closed stdout (| head): quiet, as for a tool killed by SIGPIPE

@@ -78,15 +78,38 @@ def _say_retry(details: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: click's parsing, our exit codes (130 on Ctrl-C, 2 on usage errors)."""
+    """Console-script entry point: click's parsing, our exit codes, one door for everything written."""
+    from plaid_balance.cli import streams
+    from plaid_balance.cli.params import usage_error_line
+
+    streams.install()
     try:
-        cli.main(args=argv, prog_name="plaid-balance", standalone_mode=False)
+        code = _run(argv, usage_error_line)
+    except BrokenPipeError:
+        # The reader (``| head``) has all it wanted: quiet, like a tool killed by SIGPIPE.
+        streams.silence_stdout()
+        code = exit_codes.PIPE_CLOSED
+    sys.exit(code)
+
+
+def _run(argv: list[str] | None, usage_error_line: Any) -> int:
+    try:
+        try:
+            cli.main(args=argv, prog_name="plaid-balance", standalone_mode=False)
+        finally:
+            sys.stdout.flush()
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
+    except SystemExit as exc:
+        sys.stdout.flush()
+        return exc.code if isinstance(exc.code, int) else exit_codes.USAGE
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.format_message())
+        return exit_codes.USAGE
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(exit_codes.USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+        click.echo(usage_error_line(exc), err=True)
+        return exit_codes.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except (click.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
-        sys.exit(exit_codes.INTERRUPTED)
-    sys.exit(exit_codes.OK)
+        return exit_codes.INTERRUPTED
+    return exit_codes.OK

@@ -1,0 +1,229 @@
+"""One redaction rule for every message that leaves plaid-balance.
+
+Two kinds of secret are masked as ``***``:
+
+- values the program knows to be secret: every ``Secret`` registers its value when it is made (client
+  secret, access tokens, vault key, database passwords), and ``remember`` registers a plain string;
+- secrets recognisable by their place: the password of a URL's user-info
+  (``postgresql://user:***@host``), password-like query parameters (``?password=***``) and Plaid access
+  tokens (``access-sandbox-***``), whether or not they were registered.
+
+A known value is masked in every form it can take in text: raw, URL-encoded, JSON- and repr-escaped,
+and base64. The CLI runs everything it writes through ``redact``; the library's loggers carry
+``RedactingFilter``; exceptions built from lower layers pass their text through ``redact``; ``Secret``
+prints and serialises as ``***`` unless ``reveal()`` is called.
+
+The registry is process-wide on purpose: a secret read in one place (an items file) must be masked
+wherever a message about it is printed, including third-party exception text.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from typing import Any, Final
+from urllib.parse import quote, quote_plus
+
+MASK: Final = "***"
+# Shorter values would mask ordinary words; they are still masked where their place gives them away.
+MIN_LENGTH: Final = 6
+# Token-like secrets (only these characters) are matched anywhere while there are few of them, and as
+# whole words beyond that (a batch may know thousands of access tokens); other secrets, anywhere.
+_WORD: Final = re.compile(rf"[A-Za-z0-9_\-]{{{MIN_LENGTH},}}")
+_SUBSTRING_WORDS: Final = 64
+_URL_PASSWORD: Final = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@?#]*:)[^\s/?#]*@")
+_QUERY_SECRET: Final = re.compile(
+    r"(?P<head>[?&;](?:password|passwd|pwd|pass|secret|client_secret|sslpassword|access_token|token|"
+    r"api_key|apikey|key)=)[^&#\s\"']*",
+    re.IGNORECASE,
+)
+_ACCESS_TOKEN: Final = re.compile(
+    r"(?P<head>\baccess-(?:sandbox|development|production)-)[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b"
+)
+_LOGGER_PREFIXES: Final = ("plaid_balance", "httpx", "httpcore", "stamina")
+
+
+class _Registry:
+    """The secret values known to this process, in every textual form they can take."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._words: frozenset[str] = frozenset()
+        self._others: tuple[str, ...] = ()
+
+    def add(self, value: str) -> None:
+        if len(value.strip()) < MIN_LENGTH:
+            return
+        forms = {form for form in _forms(value) if len(form) >= MIN_LENGTH}
+        with self._lock:
+            words = {form for form in forms if _WORD.fullmatch(form)}
+            others = forms - words - set(self._others)
+            if words <= self._words and not others:
+                return
+            self._words = self._words | words
+            # Longest first, so a form that contains another is masked whole.
+            self._others = tuple(sorted({*self._others, *others}, key=len, reverse=True))
+
+    def redact(self, text: str) -> str:
+        for form in self._others:
+            if form in text:
+                text = text.replace(form, MASK)
+        words = self._words
+        if not words:
+            return text
+        if len(words) <= _SUBSTRING_WORDS:
+            for form in sorted(words, key=len, reverse=True):
+                if form in text:
+                    text = text.replace(form, MASK)
+        elif not words.isdisjoint(_WORD.findall(text)):
+            text = _WORD.sub(lambda m: MASK if m.group() in words else m.group(), text)
+        return text
+
+
+def _forms(value: str) -> Iterable[str]:
+    yield value
+    yield value.strip()
+    yield quote(value, safe="")
+    yield quote_plus(value, safe="")
+    yield json.dumps(value)[1:-1]
+    yield json.dumps(value, ensure_ascii=False)[1:-1]
+    yield repr(value)[1:-1]
+    raw = value.encode("utf-8", "surrogateescape")
+    yield repr(raw)[2:-1]
+    yield base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    standard = base64.b64encode(raw).decode("ascii").rstrip("=")
+    # For token-like values the standard alphabet's + and / would put thousands of forms on the slow
+    # path; such a value is masked in its URL-safe base64 form and wherever it appears as itself.
+    if _WORD.fullmatch(standard) or not _WORD.fullmatch(value):
+        yield standard
+
+
+_REGISTRY: Final = _Registry()
+
+
+def remember(*values: str | None) -> None:
+    """Mark these values as secret: from now on they are masked in everything ``redact`` sees."""
+    for value in values:
+        if value:
+            _REGISTRY.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with every known secret, URL password, password parameter and access token masked."""
+    text = _REGISTRY.redact(text)
+    if "://" in text:
+        text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{MASK}@", text)
+    if "=" in text:
+        text = _QUERY_SECRET.sub(lambda m: f"{m.group('head')}{MASK}", text)
+    if "access-" in text:
+        text = _ACCESS_TOKEN.sub(lambda m: f"{m.group('head')}{MASK}", text)
+    return text
+
+
+class Secret:
+    """A secret string that prints, compares and serialises safely; ``reveal()`` gives the value.
+
+    ``str()``, ``repr()`` and ``format()`` say ``***``; msgspec serialises it as ``***`` through
+    ``enc_hook``. Making one registers the value, so it is masked even where it was copied as text.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if isinstance(value, Secret):
+            value = value.reveal()
+        if not isinstance(value, str):
+            raise TypeError(f"a Secret holds a str, not {type(value).__name__}")
+        self._value = value
+        remember(value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({MASK!r})" if self._value else "Secret('')"
+
+    def __str__(self) -> str:
+        return MASK if self._value else ""
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret is not pickled: reveal() it on purpose if it must be stored")
+
+
+def enc_hook(value: Any) -> Any:
+    """msgspec ``enc_hook``: a ``Secret`` serialises masked."""
+    if isinstance(value, Secret):
+        return str(value)
+    raise NotImplementedError(f"cannot serialise {type(value).__name__}")
+
+
+def dec_hook(kind: type, value: Any) -> Any:
+    """msgspec ``dec_hook``: a string becomes a ``Secret`` where the model says so."""
+    if kind is Secret and isinstance(value, str):
+        return Secret(value)
+    raise NotImplementedError(f"cannot decode {kind!r}")
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in a log record's message, arguments, traceback and stack before any handler runs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is the caller's bug; do not hide the record
+            message = str(record.msg)
+        clean = redact(message)
+        if clean != message or record.args:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+_FILTER: Final = RedactingFilter()
+
+
+def protect_logger(logger: logging.Logger) -> logging.Logger:
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
+    return logger
+
+
+def get_logger(name: str) -> logging.Logger:
+    """The library's way to get a logger: it carries the redacting filter from the start."""
+    return protect_logger(logging.getLogger(name))
+
+
+def protect_loggers(prefixes: Iterable[str] = _LOGGER_PREFIXES) -> None:
+    """Put the filter on every existing logger of the library and the HTTP stack it logs through.
+
+    Filters on a logger apply only to records created on that logger, so each one gets it (not just
+    the parents). Call again after importing a package that creates loggers.
+    """
+    prefixes = tuple(prefixes)
+    names = [n for n in list(logging.Logger.manager.loggerDict) if n.split(".")[0] in prefixes]
+    for name in {*prefixes, *names}:
+        protect_logger(logging.getLogger(name))
