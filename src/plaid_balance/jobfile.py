@@ -99,13 +99,23 @@ def _describe(error: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
+MAX_JOB_FILE_BYTES = 1 << 16  # a job file is a few lines; anything bigger is the wrong file
+
+
 def load_job(path: str | Path) -> JobFile:
     try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        with Path(path).open("rb") as handle:
+            data = handle.read(MAX_JOB_FILE_BYTES + 1)
     except OSError as exc:
         raise ConfigurationError(f"cannot read job file {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_JOB_FILE_BYTES:
+        raise ConfigurationError(f"job file {path} is larger than {MAX_JOB_FILE_BYTES // 1024} KiB")
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigurationError(f"job file {path} is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib descends once per level of nesting
+        raise ConfigurationError(f"job file {path} is nested too deeply to be a job file") from None
     try:
         return JobFile.model_validate(raw)
     except ValidationError as exc:

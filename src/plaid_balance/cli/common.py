@@ -11,6 +11,9 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from plaid_balance import exit_codes
+from plaid_balance._parse import InvalidValue, check_access_token
+from plaid_balance._redact import remember
+from plaid_balance._safe_text import safe_text
 from plaid_balance.cli import params
 from plaid_balance.client import PlaidClient
 from plaid_balance.config import DEFAULT_TIMEOUT, MAX_TIMEOUT, Environment
@@ -20,11 +23,12 @@ from plaid_balance.report import BalanceReport, FailureReport, Report
 
 F = TypeVar("F", bound=Callable[..., Any])
 TOKEN_ENV = "PLAID_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
+MAX_TOKEN_FILE_BYTES = 4096
 
 
 def fail(message: str, code: int = exit_codes.USAGE) -> NoReturn:
     """One clear line on stderr and a documented exit code; never a traceback."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {safe_text(message)}", err=True)
     sys.exit(code)
 
 
@@ -100,19 +104,27 @@ def read_access_token(access_token_file: str | None, access_token_arg: str | Non
             fail(
                 f"no access token: use --access-token-file PATH, --access-token-file - (stdin) or ${TOKEN_ENV}"
             )
-    token = token.strip()
-    if not token or any(c.isspace() for c in token):
-        fail("the access token is empty or malformed (it must be one word, like access-sandbox-…)")
+    try:
+        token = check_access_token(token)
+    except InvalidValue as exc:
+        fail(str(exc))
+    remember(token)
     return token
 
 
 def _read_token_file(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read access token file {path}: {getattr(exc, 'strerror', None) or exc}")
+        if path == "-":
+            data = sys.stdin.buffer.read(MAX_TOKEN_FILE_BYTES + 1)
+        else:
+            with Path(path).open("rb") as handle:
+                data = handle.read(MAX_TOKEN_FILE_BYTES + 1)
+    except OSError as exc:
+        fail(f"cannot read access token file {path}: {exc.strerror or exc}")
+    if len(data) > MAX_TOKEN_FILE_BYTES:
+        fail(f"{path} is too large to hold an access token")
+    # Binary bytes mean the wrong file: refused by check_access_token, never decoded into a traceback.
+    return data.decode("ascii", "replace")
 
 
 def make_client(environment: str, base_url: str | None, timeout: float) -> PlaidClient:
