@@ -149,10 +149,10 @@ def parse_when(text: str, now: datetime) -> datetime:
         ) from None
 
 
-def _ascii_host(host: str, original: str) -> str:
+def _ascii_host(host: str, original: str, what: str) -> str:
     import idna  # httpx's own dependency: IDNA 2008 with UTS 46 mapping, as browsers use
 
-    invalid = InvalidValue(f"malformed URL {_shown(original)}: the host name is not valid")
+    invalid = InvalidValue(f"malformed {what} {_shown(original)}: the host name is not valid")
     try:
         if host.isascii():
             if not _ASCII_HOST.fullmatch(host) or ".." in host or host.startswith("."):
@@ -165,7 +165,7 @@ def _ascii_host(host: str, original: str) -> str:
         raise invalid from None
 
 
-def parse_url(text: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str:
+def parse_url(text: str, *, schemes: tuple[str, ...] = ("http", "https"), what: str = "URL") -> str:
     """An absolute URL with a host, returned with its host in ASCII (IDNA) and no trailing slash.
 
     Refused: other schemes, no host, a bad port, spaces or control characters, invalid
@@ -173,15 +173,15 @@ def parse_url(text: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str
     """
     stripped = text.strip()
     if not stripped or len(stripped) > 2048 or any(c.isspace() or not c.isprintable() for c in stripped):
-        raise InvalidValue(f"malformed URL {_shown(text)}: expected {schemes[-1]}://host[:port]")
+        raise InvalidValue(f"malformed {what} {_shown(text)}: expected {schemes[-1]}://host[:port]")
     try:
         parts = urlsplit(stripped)
         port = parts.port
     except ValueError:
-        raise InvalidValue(f"malformed URL {_shown(text)}: bad host or port") from None
+        raise InvalidValue(f"malformed {what} {_shown(text)}: bad port or host") from None
     if parts.scheme.lower() not in schemes or not parts.hostname:
-        raise InvalidValue(f"malformed URL {_shown(text)}: expected {schemes[-1]}://host[:port]")
-    host = _ascii_host(parts.hostname, text)
+        raise InvalidValue(f"malformed {what} {_shown(text)}: expected {schemes[-1]}://host[:port]")
+    host = _ascii_host(parts.hostname, text, what)
     netloc = host if ":" not in host else f"[{host}]"
     if port is not None:
         netloc = f"{netloc}:{port}"

@@ -25,7 +25,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import quote, quote_plus
 
@@ -227,3 +227,49 @@ def protect_loggers(prefixes: Iterable[str] = _LOGGER_PREFIXES) -> None:
     names = [n for n in list(logging.Logger.manager.loggerDict) if n.split(".")[0] in prefixes]
     for name in {*prefixes, *names}:
         protect_logger(logging.getLogger(name))
+
+
+def remember_url_secrets(url: str | None) -> None:
+    """Register the password in a URL's user-info and any password-like query parameter."""
+    if not url or "://" not in url:
+        return
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return
+    if password:
+        remember(password, unquote(password))
+    for key, value in parse_qsl(parts.query):
+        if _QUERY_SECRET.match(f"?{key}="):
+            remember(value)
+
+
+_SECRET_VARIABLE: Final = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|(?:^|_)KEY$", re.IGNORECASE)
+
+
+def remember_environment(environ: Mapping[str, str]) -> None:
+    """Register the secrets plaid-balance reads from its variables (PLAID_*), before anything runs."""
+    for name, value in environ.items():
+        if not name.upper().startswith("PLAID"):
+            continue
+        if _SECRET_VARIABLE.search(name):
+            remember(value)
+        remember_url_secrets(value)
+
+
+def quiet_library_loggers() -> None:
+    """No bare log lines on a library user's stderr.
+
+    With no logging configured, Python prints warnings through its last-resort handler: stamina's
+    retry warning then shows up as a bare ``stamina.retry_scheduled``. A ``NullHandler`` (what the
+    logging docs ask libraries to add) stops that; applications that configure logging still get
+    every record, through the redacting filter.
+    """
+    for name in ("plaid_balance", "stamina"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
+    protect_loggers()

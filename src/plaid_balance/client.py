@@ -17,6 +17,7 @@ import stamina
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from plaid_balance import __version__, calls
+from plaid_balance._redact import quiet_library_loggers, redact, remember_url_secrets
 from plaid_balance.config import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TIMEOUT,
@@ -39,6 +40,7 @@ from plaid_balance.models import (
 from plaid_balance.retry import RetryPolicy
 
 T = TypeVar("T", bound=BaseModel)
+quiet_library_loggers()  # after importing httpx and stamina, so their loggers exist
 
 
 def interpret_response(response: httpx.Response, model: type[T]) -> T:
@@ -98,6 +100,7 @@ class _ClientConfig:
             secret = settings.plaid_secret if secret is None else secret
         self.client_id, self._secret = require_credentials(client_id, secret)
         self.environment = parse_environment(environment)
+        remember_url_secrets(base_url)
         self.base_url = validate_base_url(base_url) if base_url else self.environment.base_url
         self.timeout = httpx.Timeout(timeout, connect=min(DEFAULT_CONNECT_TIMEOUT, timeout))
         self.retry = retry or RetryPolicy()
@@ -116,7 +119,7 @@ class _ClientConfig:
         }
 
     def __repr__(self) -> str:
-        return f"environment={self.environment.value!r}, base_url={self.base_url!r}"
+        return f"environment={self.environment.value!r}, base_url={redact(self.base_url)!r}"
 
 
 class PlaidClient:

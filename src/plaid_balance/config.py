@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from plaid_balance._parse import InvalidValue, check_header_value, parse_url
+from plaid_balance._redact import redact, remember
 from plaid_balance.errors import ConfigurationError
 
 PLAID_VERSION: Final = "2020-09-14"
@@ -55,21 +57,24 @@ def _is_loopback(host: str) -> bool:
 
 
 def validate_base_url(url: str) -> str:
-    """Accept https anywhere, plain http only on loopback (a local emulator or proxy)."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ConfigurationError(f"malformed base URL {url!r}: expected http(s)://host[:port]")
+    """Accept https anywhere, plain http only on loopback (a local emulator or proxy).
+
+    Syntax (IDN hosts, ports, stray characters) is checked by the one URL validator; the result has
+    an ASCII host, so the HTTP stack never meets a name it cannot encode.
+    """
     try:
-        _ = parts.port
-    except ValueError:
-        raise ConfigurationError(f"malformed base URL {url!r}: bad port") from None
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        normalised = parse_url(url, what="base URL")
+    except InvalidValue as exc:
+        raise ConfigurationError(redact(str(exc))) from None
+    parts = urlsplit(normalised)
+    hostname = parts.hostname or ""
+    if parts.scheme == "http" and not _is_loopback(hostname):
         raise ConfigurationError(
-            f"refusing plain http to {parts.hostname}: http is allowed only for loopback addresses"
+            f"refusing plain http to {hostname}: http is allowed only for loopback addresses"
         )
     if parts.query or parts.fragment:
-        raise ConfigurationError(f"malformed base URL {url!r}: no query or fragment allowed")
-    return url.strip().rstrip("/")
+        raise ConfigurationError(redact(f"malformed base URL {url!r}: no query or fragment allowed"))
+    return normalised
 
 
 class Settings(BaseSettings):
@@ -94,7 +99,9 @@ def load_settings() -> Settings:
 
 
 def require_credentials(client_id: str | None, secret: str | SecretStr | None) -> tuple[str, SecretStr]:
+    """Both credentials present and sendable, checked before any request is made."""
     secret_value = secret.get_secret_value() if isinstance(secret, SecretStr) else (secret or "")
+    remember(secret_value)
     missing = [
         name
         for name, value in (("PLAID_CLIENT_ID", client_id), ("PLAID_SECRET", secret_value))
@@ -103,4 +110,11 @@ def require_credentials(client_id: str | None, secret: str | SecretStr | None) -
     if missing:
         raise ConfigurationError(f"missing Plaid credentials: set {' and '.join(missing)}")
     assert client_id is not None
-    return client_id.strip(), SecretStr(secret_value.strip())
+    try:
+        # A newline or non-ASCII character cannot go in a header: httpx would fail with the value in
+        # its message, on every retry. Refuse it here, once, without quoting it.
+        return check_header_value("PLAID_CLIENT_ID", client_id), SecretStr(
+            check_header_value("PLAID_SECRET", secret_value)
+        )
+    except InvalidValue as exc:
+        raise ConfigurationError(str(exc)) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from plaid_balance import exit_codes
+from plaid_balance._redact import redact
 from plaid_balance.models import PlaidError
 
 # Codes where a short wait and a new attempt help (Plaid's troubleshooting text says "retry").
@@ -38,6 +39,10 @@ class PlaidBalanceError(Exception):
     """Base class of every error plaid-balance raises on purpose."""
 
     exit_code: int = exit_codes.UNEXPECTED
+
+    def __str__(self) -> str:
+        # Messages may quote a lower layer or Plaid: whatever they quote, known secrets stay masked.
+        return redact(super().__str__())
 
 
 class ConfigurationError(PlaidBalanceError):
@@ -93,7 +98,7 @@ class PlaidNetworkError(PlaidBalanceError):
 
     def __init__(self, error_code: str, message: str, *, retryable: bool = True) -> None:
         self.error_code = error_code
-        self.message = message
+        self.message = redact(message)
         self.retryable = retryable
         super().__init__(f"{self.error_type}/{error_code}: {message}")
 

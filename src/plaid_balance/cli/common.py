@@ -115,12 +115,15 @@ def read_access_token(access_token_file: str | None, access_token_arg: str | Non
 def _read_token_file(path: str) -> str:
     try:
         if path == "-":
-            data = sys.stdin.buffer.read(MAX_TOKEN_FILE_BYTES + 1)
+            stdin = getattr(sys.stdin, "buffer", None)  # a test's StringIO has none
+            data = (
+                stdin.read(MAX_TOKEN_FILE_BYTES + 1) if stdin else sys.stdin.read().encode("utf-8", "replace")
+            )
         else:
             with Path(path).open("rb") as handle:
                 data = handle.read(MAX_TOKEN_FILE_BYTES + 1)
-    except OSError as exc:
-        fail(f"cannot read access token file {path}: {exc.strerror or exc}")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read access token file {path}: {getattr(exc, 'strerror', None) or exc}")
     if len(data) > MAX_TOKEN_FILE_BYTES:
         fail(f"{path} is too large to hold an access token")
     # Binary bytes mean the wrong file: refused by check_access_token, never decoded into a traceback.
