@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -79,10 +80,14 @@ def _say_retry(details: Any) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: click's parsing, our exit codes, one door for everything written."""
+    from plaid_balance._redact import remember_environment
     from plaid_balance.cli import streams
-    from plaid_balance.cli.params import usage_error_line
+    from plaid_balance.cli.params import remember_secret_arguments, usage_error_line
 
     streams.install()
+    # Secrets known at the door are masked in everything written from here on.
+    remember_environment(os.environ)
+    remember_secret_arguments(sys.argv[1:] if argv is None else argv)
     try:
         code = _run(argv, usage_error_line)
     except BrokenPipeError:

@@ -157,3 +157,21 @@ def usage_error_line(exc: click.ClickException) -> str:
             message = f"invalid value in {variable}: {exc.message}"
     hint = f" (see '{ctx.command_path} --help')" if isinstance(exc, click.UsageError) and ctx else ""
     return f"error: {safe_text(message)}{hint}"
+
+
+_SECRET_OPTION = ("token", "secret", "password", "key")
+
+
+def remember_secret_arguments(argv: list[str]) -> None:
+    """Register secrets given on the command line (``--access-token X``, a ``--db`` URL's password)."""
+    from plaid_balance._redact import remember, remember_url_secrets
+
+    previous = ""
+    for arg in argv:
+        name, equals, inline = arg.partition("=") if arg.startswith("--") else ("", "", "")
+        if equals and any(word in name for word in _SECRET_OPTION):
+            remember(inline)
+        elif previous.startswith("-") and any(word in previous for word in _SECRET_OPTION):
+            remember(arg)
+        remember_url_secrets(inline or arg)
+        previous = arg

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -87,4 +86,6 @@ def sandbox_token(
         click.echo(f"wrote the access token of Item {item.item_id} to {output}", err=True)
     else:
         click.echo(f"item_id: {item.item_id}", err=True)
-        sys.stdout.write(item.access_token + "\n")
+        from plaid_balance.cli.streams import write_secret
+
+        write_secret(item.access_token + "\n")  # what the user asked for: the one output not masked
