@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import db_url, pg_server, pg_url, sqlite_url
+
+__all__ = ["db_url", "pg_server", "pg_url", "sqlite_url"]  # fixtures for every test package
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -112,3 +112,12 @@ class PlaidNetworkError(PlaidBalanceError):
             "http_status": None,
             "retryable": self.retryable,
         }
+
+
+class StorageError(PlaidBalanceError):
+    """The history/vault database cannot be opened, read or written, or the vault key is missing or wrong.
+
+    One line, no secrets: the database URL in the message has its password hidden.
+    """
+
+    exit_code = exit_codes.STORAGE

@@ -349,9 +349,9 @@ def fetch_for_check(
             min_last_updated_datetime=min_last_updated_datetime,
         )
 
-    if store is None:
-        return fetch()
-    return store.fetch_or_recall(access_token, fetch, max_age=max_age, save=save, account_ids=[account_id])
+    from plaid_balance.history.recall import fetch_or_recall
+
+    return fetch_or_recall(store, access_token, fetch, max_age=max_age, save=save, account_ids=[account_id])
 
 
 def check_funds(

@@ -1,50 +1,138 @@
-"""`plaid-balance emulator serve`."""
+"""`plaid-balance emulator serve`: options, refusals (one line, exit 2) and the start-up banner."""
 
 from __future__ import annotations
 
+import shlex
+import socket
 import subprocess
 import sys
 
 import httpx
+import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from plaid_balance.cli.emulator import emulator
+from plaid_balance import exit_codes
+from plaid_balance.cli.emulator import emulator, serve_command
+
+_SERVE = [sys.executable, "-c", "from plaid_balance.cli import main; main()", "emulator", "serve"]
+
+
+def _refusal(args: list[str]) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(emulator, ["serve", *args])
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), (
+        result.exception
+    )
+    return result.exit_code, [line for line in result.output.splitlines() if line.strip()]
 
 
 def test_serve_refuses_non_loopback_without_flag() -> None:
-    result = CliRunner().invoke(emulator, ["serve", "--host", "0.0.0.0"])
-    assert result.exit_code == 2
-    assert "--allow-non-loopback" in result.output
+    code, lines = _refusal(["--host", "0.0.0.0"])
+    assert code == exit_codes.USAGE
+    assert len(lines) == 1 and "--allow-non-loopback" in lines[0]
 
 
 def test_serve_rejects_unknown_fault() -> None:
-    result = CliRunner().invoke(emulator, ["serve", "--fail-next", "bogus"])
-    assert result.exit_code == 2
-    assert "unknown fault" in result.output
+    code, lines = _refusal(["--fail-next", "bogus"])
+    assert code == exit_codes.USAGE
+    assert len(lines) == 1 and "unknown fault" in lines[0]
 
 
-def test_serve_announces_url_and_credentials() -> None:
-    code = "from plaid_balance.cli.emulator import emulator; emulator()"
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--client-id", ""], "client_id must not be empty"),
+        (["--secret", ""], "secret must not be empty"),
+        (["--secret", "two words"], "secret may hold only printable ASCII"),
+        (["--client-id", "naïve"], "client_id may hold only printable ASCII"),
+        (["--latency-ms", "nan"], "latency_ms must be a finite number"),
+        (["--latency-jitter-ms", "nan"], "latency_jitter_ms must be a finite number"),
+        (["--hang-seconds", "nan"], "hang_seconds must be a finite number"),
+        (["--error-rate", "0.6", "--drop-rate", "0.6"], "add up to more than 1"),
+    ],
+)
+def test_unusable_options_are_refused_in_one_line(args: list[str], words: str) -> None:
+    code, lines = _refusal(args)
+    assert code == exit_codes.USAGE
+    assert len(lines) == 1 and words in lines[0], lines
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--latency-ms", "inf"], ["--latency-ms", "-1"], ["--hang-seconds", "1e9"], ["--rate-window-seconds", "0"],
+     ["--latency-jitter-ms", "-inf"], ["--port", "70000"]],
+)  # fmt: skip
+def test_out_of_range_options_are_usage_errors(args: list[str]) -> None:
+    result = CliRunner().invoke(emulator, ["serve", *args])
+    assert result.exit_code == exit_codes.USAGE
+    assert "Traceback" not in result.output
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    option=st.sampled_from(["--latency-ms", "--latency-jitter-ms", "--hang-seconds", "--rate-window-seconds",
+                            "--error-rate", "--client-id", "--secret", "--port", "--seed", "--host"]),
+    value=st.one_of(st.floats().map(repr), st.text(max_size=12), st.sampled_from(["nan", "inf", "-0", "1e308"])),
+)  # fmt: skip
+def test_generated_option_values_never_crash(option: str, value: str) -> None:
+    """Any value is refused with the usage exit code, never a traceback: the port is taken, so even a valid
+    value ends in "cannot listen" rather than a server."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        args = ["serve", "--port", port, option, value] if option != "--port" else ["serve", option, port]
+        result = CliRunner().invoke(emulator, args)
+    assert result.exit_code == exit_codes.USAGE, result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_port_in_use_is_one_line_and_exit_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run([*_SERVE, "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == exit_codes.USAGE
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"cannot listen on 127.0.0.1:{port}" in lines[0], proc.stderr
+    assert proc.stdout == ""
+
+
+def test_every_option_has_help_text() -> None:
+    undocumented = [p.name for p in serve_command.params if not getattr(p, "help", None)]
+    assert undocumented == []
+    result = CliRunner().invoke(emulator, ["serve", "--help"])
+    assert result.exit_code == 0 and "export" in result.output
+
+
+def test_serve_prints_ready_to_paste_exports() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, "serve", "--port", "0", "--log-level", "warning"],
+        [*_SERVE, "--port", "0", "--log-level", "warning", "--client-id", "my-id$", "--secret", "s3cr'et"],
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline()
-        assert "client_id=emulator-client-id" in line and "secret=emulator-secret" in line
-        base_url = line.split("listening on ", 1)[1].split()[0]
-        assert base_url.startswith("http://127.0.0.1:")
+        assert proc.stderr is not None and proc.stdout is not None
+        banner = proc.stderr.readline()
+        assert "listening on http://127.0.0.1:" in banner
+        export = proc.stdout.readline().strip()
+        words = shlex.split(export)
+        assert words[0] == "export"
+        env = dict(word.split("=", 1) for word in words[1:])
+        assert env["PLAID_CLIENT_ID"] == "my-id$" and env["PLAID_SECRET"] == "s3cr'et"
         response = httpx.post(
-            f"{base_url}/institutions/get_by_id",
+            f"{env['PLAID_BASE_URL']}/institutions/get_by_id",
             json={"institution_id": "ins_109508", "country_codes": ["US"]},
-            headers={"PLAID-CLIENT-ID": "emulator-client-id", "PLAID-SECRET": "emulator-secret"},
+            headers={"PLAID-CLIENT-ID": env["PLAID_CLIENT_ID"], "PLAID-SECRET": env["PLAID_SECRET"]},
             timeout=10,
         )
         assert response.json()["institution"]["name"] == "First Platypus Bank"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-        if proc.stderr is not None:
-            proc.stderr.close()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()

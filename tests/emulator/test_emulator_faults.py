@@ -8,7 +8,7 @@ import httpx
 import pytest
 from tests.emulator.emulator_support import PlaidHTTP, error_code
 
-from plaid_balance.emulator import EmulatorConfig, FaultConfig, RunningEmulator, run_emulator
+from plaid_balance.emulator import EmulatorConfig, FaultConfig, ManualClock, RunningEmulator, run_emulator
 
 
 def test_fail_next_exact_counts(plaid_http: PlaidHTTP, emu: RunningEmulator) -> None:
@@ -113,7 +113,8 @@ def test_rate_limits_per_item_and_per_client() -> None:
     config = EmulatorConfig(rate_window_seconds=1.0)
     rule = config.rate_limits["/accounts/balance/get"]
     rule.per_item, rule.per_client = 3, 5
-    with run_emulator(config) as emu, httpx.Client(base_url=emu.base_url) as client:
+    clock = ManualClock()
+    with run_emulator(config, clock=clock) as emu, httpx.Client(base_url=emu.base_url) as client:
         plaid_http = PlaidHTTP(emu, client)
         token_a, item_a = emu.create_item()
         token_b, _ = emu.create_item()
@@ -132,7 +133,7 @@ def test_rate_limits_per_item_and_per_client() -> None:
         assert stats["balance_attempts_by_item"][item_a] == 5
         assert stats["balance_max_in_window"]["per_item"] == 5
         assert stats["balance_max_in_window"]["per_client"] == 8
-        time.sleep(1.05)  # the window slides past the earlier calls
+        clock.advance(1.05)  # the window slides past the earlier calls
         assert plaid_http.balance(token_a).status_code == 200
 
 
@@ -148,15 +149,16 @@ def test_rate_limits_can_be_disabled() -> None:
 
 
 def test_peak_counts_a_paced_client_correctly() -> None:
+    clock = ManualClock()
     with (
-        run_emulator(EmulatorConfig(rate_window_seconds=0.3)) as emu,
+        run_emulator(EmulatorConfig(rate_window_seconds=0.3), clock=clock) as emu,
         httpx.Client(base_url=emu.base_url) as client,
     ):
         plaid_http = PlaidHTTP(emu, client)
         token, _ = emu.create_item()
         for _ in range(4):
             plaid_http.balance(token)
-            time.sleep(0.35)
+            clock.advance(0.35)
         assert emu.stats()["balance_max_in_window"]["per_item"] == 1
 
 

@@ -74,5 +74,82 @@ def test_sdk_sandbox_flow(emu: RunningEmulator) -> None:
             client.accounts_balance_get(AccountsBalanceGetRequest(access_token=access_token))
         assert excinfo.value.status == 400
         body = json.loads(excinfo.value.body)
-        assert body["error_type"] == "INVALID_INPUT"
-        assert body["error_code"] == "INVALID_ACCESS_TOKEN"
+        assert body["error_type"] == "ITEM_ERROR"
+        assert body["error_code"] == "ITEM_NOT_FOUND"
+
+
+def test_sdk_link_and_item_endpoints(emu: RunningEmulator) -> None:
+    """Link tokens (plain, hosted, update mode), rotation, webhook update, institution search and removal,
+    each decoded by the SDK's own models."""
+    import httpx
+    from plaid.model.institutions_search_request import InstitutionsSearchRequest
+    from plaid.model.item_access_token_invalidate_request import ItemAccessTokenInvalidateRequest
+    from plaid.model.item_webhook_update_request import ItemWebhookUpdateRequest
+    from plaid.model.link_token_create_hosted_link import LinkTokenCreateHostedLink
+    from plaid.model.link_token_create_request import LinkTokenCreateRequest
+    from plaid.model.link_token_create_request_user import LinkTokenCreateRequestUser
+    from plaid.model.link_token_get_request import LinkTokenGetRequest
+
+    configuration = plaid.Configuration(
+        host=emu.base_url,
+        api_key={"clientId": emu.client_id, "secret": emu.secret, "plaidVersion": "2020-09-14"},
+    )
+    with plaid.ApiClient(configuration) as api_client:
+        client = plaid_api.PlaidApi(api_client)
+        user = LinkTokenCreateRequestUser(client_user_id="user-1")
+        hosted = client.link_token_create(
+            LinkTokenCreateRequest(
+                client_name="plaid-balance",
+                language="en",
+                country_codes=[CountryCode("US")],
+                user=user,
+                products=[Products("transactions")],
+                hosted_link=LinkTokenCreateHostedLink(),
+            )
+        )
+        assert hosted.hosted_link_url.startswith(f"{emu.base_url}/link/hosted?token=")
+        # Finish the hosted session the way its page does, then read the result as a Plaid client would.
+        with httpx.Client(base_url=emu.base_url) as ui:
+            sid = ui.post("/link/api/open", json={"link_token": hosted.link_token}).json()["link_session_id"]
+            ui.post(
+                "/link/api/login",
+                json={"link_token": hosted.link_token, "link_session_id": sid, "institution_id": "ins_109508",
+                      "username": "user_good", "password": "pass_good"},
+            )  # fmt: skip
+            ui.post("/link/api/complete", json={"link_token": hosted.link_token, "link_session_id": sid})
+        got = client.link_token_get(LinkTokenGetRequest(link_token=hosted.link_token))
+        public_token = got.link_sessions[0].results.item_add_results[0].public_token
+        access_token = client.item_public_token_exchange(
+            ItemPublicTokenExchangeRequest(public_token=public_token)
+        ).access_token
+
+        update = client.link_token_create(
+            LinkTokenCreateRequest(
+                client_name="plaid-balance",
+                language="en",
+                country_codes=[CountryCode("US")],
+                user=user,
+                access_token=access_token,
+            )
+        )
+        assert update.link_token.startswith("link-sandbox-")
+
+        rotated = client.item_access_token_invalidate(
+            ItemAccessTokenInvalidateRequest(access_token=access_token)
+        )
+        new_token = rotated.new_access_token
+        assert new_token != access_token
+        updated = client.item_webhook_update(
+            ItemWebhookUpdateRequest(access_token=new_token, webhook="http://127.0.0.1:9/hook")
+        )
+        assert updated.item.webhook == "http://127.0.0.1:9/hook"
+
+        found = client.institutions_search(
+            InstitutionsSearchRequest(query="platypus", country_codes=[CountryCode("US")])
+        )
+        assert "ins_109508" in [i.institution_id for i in found.institutions]
+
+        client.item_remove(ItemRemoveRequest(access_token=new_token))
+        with pytest.raises(plaid.ApiException) as excinfo:
+            client.item_get(ItemGetRequest(access_token=new_token))
+        assert json.loads(excinfo.value.body)["error_code"] == "ITEM_NOT_FOUND"

@@ -109,7 +109,8 @@ def test_history_csv_and_filters(filled_db: str) -> None:
 def test_history_table(filled_db: str) -> None:
     result = run("--db", filled_db)
     assert result.exit_code == 0
-    assert "Plaid 401k" in result.stdout and "Totals USD" in result.stdout and "23,631.9805" in result.stdout
+    assert "Plaid 401k" in result.stdout and "Net" in result.stdout and "23,631.9805" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
 
 
 def test_empty_history_is_a_clear_message(tmp_path: Path) -> None:
@@ -160,3 +161,52 @@ def test_history_on_postgres(pg_url: str) -> None:
     result = run("--db", pg_url, "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["snapshot_count"] == 3
+
+
+def test_plain_path_missing_database_and_newer_schema(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "history.db"
+    result = run("--db", str(missing))
+    assert result.exit_code == 0 and "no stored balance history" in result.stderr
+    assert not missing.parent.exists()  # a read creates nothing
+    path = tmp_path / "plain.db"
+    with open_store(str(path)) as store:
+        store.save(report(0), access_token=TOKEN)
+        with store.engine.begin() as conn:
+            from sqlalchemy import text
+
+            conn.execute(text("UPDATE plaid_balance_alembic_version SET version_num = '0042'"))
+    newer = run("--db", str(path))
+    assert newer.exit_code == 7
+    assert newer.stderr.count("\n") == 1 and "upgrade plaid-balance" in newer.stderr
+
+
+def test_one_table_with_many_accounts_fits_80_columns(tmp_path: Path) -> None:
+    url = str(tmp_path / "many.db")
+    with open_store(url) as store:
+        for item in range(6):
+            accounts = [
+                account(
+                    f"acc-{item}-{n}",
+                    current=f"{1000 * n + item}.{n:02d}",
+                    name=f"Account [b]{n}[/b] of bank {item}",
+                )
+                for n in range(12)
+            ]
+            for step in range(3):
+                store.save(
+                    report(
+                        step,
+                        item_id=f"item-{item}",
+                        accounts=accounts,
+                        retrieved_at=BASE_TIME + timedelta(hours=step),
+                    ),
+                    access_token=f"access-sandbox-{item}",
+                )
+    result = run("--db", url)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert result.stdout.count("Balance history") == 1  # one table, not one per account
+    assert sum("of bank" in line for line in lines) == 72
+    assert "[b]" in result.stdout  # bank data is text, not markup
+    assert "11,005.11" in result.stdout

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from plaid_balance.errors import ConfigurationError
+from plaid_balance.errors import ConfigurationError, StorageError
 from plaid_balance.history import HistoryError, open_store, token_fingerprint
-from plaid_balance.history.store import VERSION_TABLE, schema_revision
+from plaid_balance.history._engine import HEAD, VERSION_TABLE
 from plaid_balance.report import FailureReport
 
 from .samples import BASE_TIME, TOKEN, account, report
@@ -22,6 +22,12 @@ from .samples import BASE_TIME, TOKEN, account, report
 TESTS = Path(__file__).resolve().parents[1]
 COUNT_VERSIONS = text("SELECT count(*) FROM plaid_balance_alembic_version")
 assert VERSION_TABLE == "plaid_balance_alembic_version"
+
+
+def schema_revision(store_engine: object) -> str | None:
+    with store_engine.connect() as conn:  # type: ignore[attr-defined]
+        query = text(f"SELECT version_num FROM {VERSION_TABLE}")  # noqa: S608 - our constant
+        return conn.execute(query).scalar()  # type: ignore[no-any-return]
 
 
 def _worker(*args: str) -> subprocess.Popen[str]:
@@ -134,10 +140,11 @@ def test_token_and_secret_never_stored(db_url: str, tmp_path: Path) -> None:
             rows = [
                 *conn.execute(text("SELECT * FROM snapshots")).all(),
                 *conn.execute(text("SELECT * FROM snapshot_accounts")).all(),
+                *conn.execute(text("SELECT * FROM item_tokens")).all(),
             ]
     dump = repr(rows)
     assert TOKEN not in dump and secret not in dump
-    assert token_fingerprint(TOKEN) in dump  # what is stored instead: its SHA-256
+    assert token_fingerprint(TOKEN) in dump  # what is stored instead, apart: its SHA-256
     if db_url.startswith("sqlite"):
         database = Path(db_url.removeprefix("sqlite:///"))
         for file in database.parent.iterdir():
@@ -149,7 +156,7 @@ def test_migrations_run_once_and_are_idempotent(db_url: str) -> None:
     for _ in range(3):
         with open_store(db_url) as store:
             store.save(report(0), access_token=TOKEN)
-            assert schema_revision(store.engine) == "0001"
+            assert schema_revision(store.engine) == HEAD
             with store.engine.connect() as conn:
                 assert conn.execute(COUNT_VERSIONS).scalar() == 1
     with open_store(db_url) as store:
@@ -215,24 +222,46 @@ def test_sqlite_uses_wal(sqlite_url: str) -> None:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("not a url", "malformed history database URL"),
-        ("mysql+nodriver://x@127.0.0.1/db", "unsupported history database"),
-        ("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2", "cannot open history database"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2", "cannot open database"),
         ("sqlite:////proc/plaid-balance/forbidden/history.db", "cannot"),
     ],
 )
-def test_bad_url_or_unreachable_database_is_a_configuration_error(url: str, expected: str) -> None:
-    with pytest.raises(ConfigurationError) as info:
+def test_unreachable_database_is_a_storage_error(url: str, expected: str) -> None:
+    with pytest.raises(StorageError) as info:
         open_store(url)
     assert isinstance(info.value, HistoryError)
     message = str(info.value)
     assert expected in message and "\n" not in message
 
 
-def test_password_is_hidden_in_errors() -> None:
-    with pytest.raises(HistoryError) as info:
-        open_store("postgresql://user:hunter2@127.0.0.1:1/db?connect_timeout=2")
-    assert "hunter2" not in str(info.value)
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("://no-driver", "malformed database URL"),
+        ("postgresql://u@h:notaport/db", "malformed database URL"),
+        ("mysql+nodriver://x@127.0.0.1/db", "unsupported database"),
+    ],
+)
+def test_bad_database_url_is_a_usage_error(url: str, expected: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        open_store(url)
+    assert not isinstance(info.value, StorageError)
+    message = str(info.value)
+    assert expected in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://user:hunter2@127.0.0.1:1/db?connect_timeout=2",
+        "postgresql://user@127.0.0.1:1/db?connect_timeout=2&password=hunter2",
+        "postgresql://user:hunter2@127.0.0.1:notaport/db",
+    ],
+)
+def test_password_is_hidden_in_errors(url: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        open_store(url)
+    assert "hunter2" not in str(info.value) and "hunter2" not in repr(info.value)
 
 
 def test_default_url_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -269,3 +298,76 @@ def test_postgres_money_columns_are_numeric(pg_url: str) -> None:
     engine.dispose()
     assert kinds == {"current_balance": "numeric", "available_balance": "numeric"}
     assert raw == "0.10"
+
+
+def _at_revision_0001(url: str) -> None:
+    """A database as plaid-balance 0.1 left it: schema 0001, snapshots keyed by token fingerprint."""
+    from alembic import command
+
+    from plaid_balance.history._engine import _alembic_config, _engine_for, parse_db_url
+
+    engine = _engine_for(parse_db_url(url), create=True)
+    with engine.begin() as connection:
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        for n, retrieved in enumerate(["2026-03-01 12:00:00", "2026-03-01 13:00:00"]):
+            connection.execute(
+                text(
+                    "INSERT INTO snapshots (item_id, request_id, token_fingerprint, institution_id, "
+                    "institution_name, environment, source, complete, retrieved_at, saved_at) VALUES "
+                    "('item-1', :r, :f, 'ins_1', 'Bank', 'sandbox', 'realtime', :c, :t, :t)"
+                ),
+                {"r": f"req-{n}", "f": token_fingerprint(TOKEN), "c": True, "t": retrieved},
+            )
+        snapshot_id = connection.execute(text("SELECT max(id) FROM snapshots")).scalar()
+        connection.execute(
+            text(
+                "INSERT INTO snapshot_accounts (snapshot_id, position, account_id, name, type, current_balance) "
+                "VALUES (:s, 0, 'acc-1', 'Checking', 'depository', 12.30)"
+            ),
+            {"s": snapshot_id},
+        )
+    engine.dispose()
+
+
+def test_migration_from_token_keyed_history(db_url: str) -> None:
+    _at_revision_0001(db_url)
+    with open_store(db_url) as store:
+        assert schema_revision(store.engine) == HEAD
+        assert store.item_for_token(TOKEN) == "item-1"
+        assert [s.report.request_id for s in store.snapshots()] == ["req-0", "req-1"]
+        fresh = store.fresh_report(access_token=TOKEN, max_age=timedelta(days=1), now=BASE_TIME)
+        assert fresh is not None and fresh.request_id == "req-1"
+        assert str(fresh.accounts[0].current_balance) in {"12.30", "12.3"}  # SQLite kept the literal as REAL
+        with store.engine.connect() as conn:
+            columns = {c["name"] for c in __import__("sqlalchemy").inspect(conn).get_columns("snapshots")}
+        assert "token_fingerprint" not in columns
+
+
+def test_database_from_a_newer_version_is_refused(db_url: str) -> None:
+    with open_store(db_url) as store, store.engine.begin() as conn:
+        conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '9999'"))  # noqa: S608
+    for create in (True, False):
+        with pytest.raises(HistoryError) as info:
+            open_store(db_url, create=create)
+        message = str(info.value)
+        assert "'9999'" in message and "upgrade plaid-balance" in message and "\n" not in message
+
+
+def test_files_are_created_private_and_reads_create_nothing(tmp_path: Path) -> None:
+    import stat
+
+    from plaid_balance.history import DatabaseNotFound
+
+    path = tmp_path / "deep" / "er" / "history.db"
+    with pytest.raises(DatabaseNotFound):
+        open_store(str(path), create=False)
+    assert not (tmp_path / "deep").exists()
+    with open_store(str(path)) as store:  # a plain path is a SQLite file
+        store.save(report(0), access_token=TOKEN)
+    for file in [path, *path.parent.glob("history.db-*")]:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    with open_store(str(path), create=False) as store:
+        assert store.count() == (1, 4)

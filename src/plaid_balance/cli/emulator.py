@@ -2,51 +2,134 @@
 
 from __future__ import annotations
 
+import shlex
+from typing import Any
+
 import click
 
-from plaid_balance.emulator.config import EmulatorConfig, FaultConfig, validate_fault_name
-from plaid_balance.emulator.server import is_loopback, serve
+from plaid_balance import exit_codes
 
+_DEFAULT_CLIENT_ID = "emulator-client-id"
+_DEFAULT_SECRET = "emulator-secret"  # noqa: S105 - the emulator's own fixed test value
+_MAX_MS = 3_600_000.0
 _rate = click.FloatRange(0.0, 1.0)
+_ms = click.FloatRange(0.0, _MAX_MS)
+
+
+class EmulatorUsageError(click.ClickException):
+    """One line on stderr and the usage exit code: the options cannot give a working emulator."""
+
+    exit_code = exit_codes.USAGE
+
+
+def export_line(base_url: str, client_id: str, secret: str) -> str:
+    """Shell lines that point plaid-balance (or any Plaid client reading these variables) at the emulator."""
+    pairs = {"PLAID_BASE_URL": base_url, "PLAID_CLIENT_ID": client_id, "PLAID_SECRET": secret}
+    return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in pairs.items())
 
 
 @click.group(name="emulator")
 def emulator() -> None:
-    """Offline emulator of the Plaid Sandbox (balances, Items, errors, rate limits, faults)."""
+    """Offline emulator of the Plaid Sandbox (balances, Items, Link, webhooks, errors, rate limits, faults)."""
 
 
 @emulator.command(name="serve")
 @click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback only by default)."
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Only loopback addresses unless --allow-non-loopback is given.",
 )
 @click.option(
-    "--port", default=8787, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
+    "--port",
+    default=8787,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="TCP port to listen on; 0 picks a free one (printed at start-up).",
 )
 @click.option(
-    "--allow-non-loopback", is_flag=True, help="Allow binding an address reachable from other hosts."
+    "--allow-non-loopback",
+    is_flag=True,
+    help="Allow listening on an address other hosts can reach (the emulator has no real authentication).",
 )
-@click.option("--client-id", default=EmulatorConfig().client_id, show_default=True)
-@click.option("--secret", default=EmulatorConfig().secret, show_default=True)
-@click.option("--latency-ms", default=0.0, type=click.FloatRange(0.0), help="Added latency on balance calls.")
-@click.option("--latency-jitter-ms", default=0.0, type=click.FloatRange(0.0), help="Random extra latency.")
-@click.option("--error-rate", default=0.0, type=_rate, help="Share answered 500 INTERNAL_SERVER_ERROR.")
-@click.option("--institution-not-responding-rate", default=0.0, type=_rate)
-@click.option("--drop-rate", default=0.0, type=_rate, help="Share whose connection is dropped mid-response.")
-@click.option("--hang-rate", default=0.0, type=_rate, help="Share that hang for --hang-seconds.")
-@click.option("--hang-seconds", default=30.0, type=click.FloatRange(0.0), show_default=True)
-@click.option("--malformed-rate", default=0.0, type=_rate, help="Share answered 200 with a non-JSON body.")
-@click.option("--truncated-rate", default=0.0, type=_rate, help="Share answered 200 with a cut-short body.")
-@click.option("--fail-next", multiple=True, help="Fault for the next balance call (repeatable, in order).")
-@click.option("--seed", default=None, type=int, help="Seed for fault and jitter draws.")
 @click.option(
-    "--rate-window-seconds", default=60.0, type=click.FloatRange(0.0, min_open=True), show_default=True
+    "--client-id",
+    default=_DEFAULT_CLIENT_ID,
+    show_default=True,
+    help="The client_id the emulator accepts (printable ASCII, no spaces).",
 )
-@click.option("--no-rate-limits", is_flag=True, help="Disable the Sandbox rate limits.")
+@click.option(
+    "--secret",
+    default=_DEFAULT_SECRET,
+    show_default=True,
+    help="The secret the emulator accepts (printable ASCII, no spaces; a test value, not a Plaid secret).",
+)
+@click.option(
+    "--latency-ms",
+    default=0.0,
+    type=_ms,
+    help="Time each faulted call (balance calls by default) takes to answer, in milliseconds (at most one hour).",
+)
+@click.option(
+    "--latency-jitter-ms",
+    default=0.0,
+    type=_ms,
+    help="Uniformly random extra latency on top of --latency-ms, in milliseconds.",
+)
+@click.option(
+    "--error-rate",
+    default=0.0,
+    type=_rate,
+    help="Share of calls answered 500 API_ERROR/INTERNAL_SERVER_ERROR.",
+)
+@click.option(
+    "--institution-not-responding-rate",
+    default=0.0,
+    type=_rate,
+    help="Share of calls answered 400 INSTITUTION_ERROR/INSTITUTION_NOT_RESPONDING.",
+)
+@click.option(
+    "--drop-rate", default=0.0, type=_rate, help="Share of calls whose connection drops mid-response."
+)
+@click.option("--hang-rate", default=0.0, type=_rate, help="Share of calls that hang for --hang-seconds.")
+@click.option(
+    "--hang-seconds",
+    default=30.0,
+    type=click.FloatRange(0.0, 3600.0),
+    show_default=True,
+    help="How long a hanging call waits before answering (at most an hour).",
+)
+@click.option(
+    "--malformed-rate",
+    default=0.0,
+    type=_rate,
+    help="Share of calls answered 200 with a body that is not JSON.",
+)
+@click.option(
+    "--truncated-rate", default=0.0, type=_rate, help="Share of calls answered 200 with the JSON cut in half."
+)
+@click.option(
+    "--fail-next",
+    multiple=True,
+    metavar="FAULT",
+    help="Fault for the next balance call: a fault kind (error, drop, hang, malformed, truncated, "
+    "institution_not_responding) or a Plaid error_code. Repeatable; used up in order.",
+)
+@click.option("--seed", default=None, type=int, help="Seed for fault and jitter draws, for repeatable runs.")
+@click.option(
+    "--rate-window-seconds",
+    default=60.0,
+    type=click.FloatRange(0.0, 86_400.0, min_open=True),
+    show_default=True,
+    help="Length of the sliding window Plaid's rate limits count over.",
+)
+@click.option("--no-rate-limits", is_flag=True, help="Turn off the Sandbox rate limits.")
 @click.option(
     "--log-level",
     default="info",
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    help="How much the server logs on stderr.",
 )
 @click.option("--access-log", is_flag=True, help="Log one line per request (paths only, never bodies).")
 def serve_command(
@@ -55,64 +138,36 @@ def serve_command(
     allow_non_loopback: bool,
     client_id: str,
     secret: str,
-    latency_ms: float,
-    latency_jitter_ms: float,
-    error_rate: float,
-    institution_not_responding_rate: float,
-    drop_rate: float,
-    hang_rate: float,
-    hang_seconds: float,
-    malformed_rate: float,
-    truncated_rate: float,
-    fail_next: tuple[str, ...],
-    seed: int | None,
-    rate_window_seconds: float,
-    no_rate_limits: bool,
     log_level: str,
     access_log: bool,
+    no_rate_limits: bool,
+    rate_window_seconds: float,
+    fail_next: tuple[str, ...],
+    **faults: Any,
 ) -> None:
-    """Serve the emulator in the foreground until interrupted."""
-    if not allow_non_loopback and not is_loopback(host):
-        raise click.UsageError(
-            f"refusing to bind non-loopback address {host!r}: the emulator has no real authentication. "
-            "Pass --allow-non-loopback if you really mean it."
+    """Serve the emulator in the foreground until interrupted (Ctrl-C).
+
+    It prints its address and an `export` line to paste into a shell, so that plaid-balance (and any Plaid
+    client reading PLAID_BASE_URL, PLAID_CLIENT_ID and PLAID_SECRET) talks to it.
+    """
+    from plaid_balance.emulator.config import EmulatorConfig, FaultConfig
+    from plaid_balance.emulator.server import NonLoopbackError, serve
+
+    try:
+        config = EmulatorConfig(
+            client_id=client_id,
+            secret=secret,
+            rate_window_seconds=rate_window_seconds,
+            rate_limits_enabled=not no_rate_limits,
+            faults=FaultConfig(fail_next=list(fail_next), **faults),
         )
-    for name in fail_next:
-        try:
-            validate_fault_name(name)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--fail-next") from None
-    if (
-        error_rate + institution_not_responding_rate + drop_rate + hang_rate + malformed_rate + truncated_rate
-        > 1
-    ):
-        raise click.UsageError("the fault rates add up to more than 1")
-    config = EmulatorConfig(
-        client_id=client_id,
-        secret=secret,
-        rate_window_seconds=rate_window_seconds,
-        rate_limits_enabled=not no_rate_limits,
-        faults=FaultConfig(
-            latency_ms=latency_ms,
-            latency_jitter_ms=latency_jitter_ms,
-            error_rate=error_rate,
-            institution_not_responding_rate=institution_not_responding_rate,
-            drop_rate=drop_rate,
-            hang_rate=hang_rate,
-            hang_seconds=hang_seconds,
-            malformed_rate=malformed_rate,
-            truncated_rate=truncated_rate,
-            fail_next=list(fail_next),
-            seed=seed,
-        ),
-    )
+    except ValueError as exc:
+        raise EmulatorUsageError(str(exc)) from None
 
     def announce(base_url: str) -> None:
-        # The secret is the emulator's own fixed test value, not a Plaid credential, so printing it is fine.
-        click.echo(
-            f"Plaid emulator listening on {base_url} (client_id={config.client_id} secret={config.secret})",
-            err=True,
-        )
+        # The credentials are the emulator's own test values, not Plaid's, so printing them is the point.
+        click.echo(f"Plaid emulator listening on {base_url} (offline sandbox; Ctrl-C stops it)", err=True)
+        click.echo(export_line(base_url, config.client_id, config.secret))
 
     try:
         serve(
@@ -124,5 +179,11 @@ def serve_command(
             access_log=access_log,
             on_ready=announce,
         )
+    except NonLoopbackError:
+        raise EmulatorUsageError(
+            f"refusing to listen on non-loopback address {host!r}: the emulator has no real authentication "
+            "(pass --allow-non-loopback if you really mean it)"
+        ) from None
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
+        reason = exc.strerror or str(exc)
+        raise EmulatorUsageError(f"cannot listen on {host}:{port}: {reason}") from None

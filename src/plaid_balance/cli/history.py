@@ -5,22 +5,20 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from plaid_balance import exit_codes
 from plaid_balance.cli.common import WhenType, fail
+from plaid_balance.cli.recall import db_option, storage_errors
 from plaid_balance.errors import ConfigurationError
 
 
 @click.command()
-@click.option(
-    "--db",
-    metavar="URL",
-    envvar="PLAID_BALANCE_DB",
-    help="History database [env: PLAID_BALANCE_DB; default: SQLite in the user data dir].",
-)
-@click.option("--item", "item_id", metavar="ITEM_ID", help="Only this Item.")
+@click.argument("alias", required=False, metavar="[ALIAS]")
+@db_option
+@click.option("--item", "item_id", metavar="ITEM_ID", help="Only this Item (by Plaid item_id).")
 @click.option("--account", "account_id", metavar="ACCOUNT_ID", help="Only this account.")
 @click.option(
     "--since", type=WhenType(), metavar="WHEN", help="From this time: ISO 8601 or a duration back (30d)."
@@ -40,10 +38,11 @@ from plaid_balance.errors import ConfigurationError
     "--chart",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Write a chart instead (.png, .svg, or .html with the SVG inline); needs matplotlib.",
+    help="Write a chart instead (.png, .svg, or .html with the SVG inline); needs plaid-balance[chart].",
 )
-@click.option("--title", metavar="TEXT", help="Chart title.")
+@click.option("--title", metavar="TEXT", help="Chart title (shown literally).")
 def history(
+    alias: str | None,
     db: str | None,
     item_id: str | None,
     account_id: str | None,
@@ -53,38 +52,39 @@ def history(
     chart: Path | None,
     title: str | None,
 ) -> None:
-    """Show stored balance history: each account's balances, and per currency assets/liabilities/net."""
+    """Show stored balance history: each account's balances, and per currency assets/liabilities/net.
+
+    ALIAS (an Item's alias in the vault, or its item_id) shows that Item only; its history is one series
+    across token rotation and re-linking in update mode.
+    """
     if since is not None and until is not None and since > until:
         raise click.UsageError("--since is after --until")
-    from plaid_balance.history.series import load_history
-    from plaid_balance.history.store import open_store
+    if alias is not None and item_id is not None:
+        raise click.UsageError("give an ALIAS or --item, not both")
+    from plaid_balance.history import DatabaseNotFound, load_history, open_store
 
-    try:
-        if chart is not None:
-            from plaid_balance.history.chart import chart_format
+    if chart is not None:
+        from plaid_balance.cli.history_chart import chart_format
 
+        try:
             chart_format(chart)  # a bad suffix is reported before any database work
-        with open_store(db) as store:
+        except ConfigurationError as exc:
+            fail(str(exc))
+    with storage_errors():
+        try:
+            store = open_store(db, create=False)
+        except DatabaseNotFound as exc:
+            _nothing_stored(f"no stored balance history: {exc}", output_format, chart)
+        with store:
+            if alias is not None:
+                item_id = _item_for(alias, db)
             result = load_history(store, item_id=item_id, account_id=account_id, since=since, until=until)
             where = store.url
-    except ConfigurationError as exc:
-        fail(str(exc))
     if result.empty:
-        filters = " matching the filters" if any((item_id, account_id, since, until)) else ""
-        click.echo(
-            f"no stored balance history{filters} in {where}; store snapshots with --save "
-            "(e.g. plaid-balance check --save or get --save)",
-            err=True,
-        )
-        if output_format == "json" and chart is None:
-            from plaid_balance.history.series import history_to_jsonable
-            from plaid_balance.render import to_json
-
-            click.echo(to_json(history_to_jsonable(result)))
-        # Nothing to show is an answer, not an error, except when a chart file was asked for.
-        sys.exit(exit_codes.USAGE if chart is not None else exit_codes.OK)
+        filters = " matching the filters" if any((alias, item_id, account_id, since, until)) else ""
+        _nothing_stored(f"no stored balance history{filters} in {where}", output_format, chart)
     if chart is not None:
-        from plaid_balance.history.chart import write_chart
+        from plaid_balance.cli.history_chart import write_chart
 
         try:
             fmt = write_chart(result, chart, title=title)
@@ -101,14 +101,39 @@ def history(
 
         click.echo(to_json(history_to_jsonable(result)))
     elif output_format == "csv":
-        from plaid_balance.history.series import history_to_csv
+        from plaid_balance.cli.history_output import history_to_csv
 
         click.echo(history_to_csv(result), nl=False)
     else:
         from rich.console import Console
 
-        from plaid_balance.history.series import history_tables
+        from plaid_balance.cli.history_output import history_table
 
         console = Console()
-        for table in history_tables(result):
-            console.print(table)
+        console.print(history_table(result, width=console.width))
+
+
+def _item_for(alias: str, db: str | None) -> str:
+    """The item_id behind an alias (or an item_id the vault knows)."""
+    from plaid_balance.vault import DatabaseNotFound, Vault, VaultLookupError
+
+    try:
+        with Vault.open(db, create=False) as vault:
+            return vault.get(alias).item_id
+    except DatabaseNotFound:
+        fail(f"no Item {alias!r}: the vault is empty (plaid-balance link or plaid-balance items import)")
+    except VaultLookupError as exc:
+        fail(str(exc))
+
+
+def _nothing_stored(message: str, output_format: str, chart: Path | None) -> NoReturn:
+    click.echo(
+        f"{message}; store snapshots with --save (e.g. plaid-balance get --save or check --save)", err=True
+    )
+    if output_format == "json" and chart is None:
+        from plaid_balance.history.series import History, history_to_jsonable
+        from plaid_balance.render import to_json
+
+        click.echo(to_json(history_to_jsonable(History(accounts=[], totals={}, snapshot_count=0))))
+    # Nothing to show is an answer, not an error, except when a chart file was asked for.
+    sys.exit(exit_codes.USAGE if chart is not None else exit_codes.OK)

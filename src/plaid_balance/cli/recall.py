@@ -1,27 +1,35 @@
-"""``--save``, ``--max-age`` and ``--db``: history-aware fetching shared by the commands that fetch.
+"""``--save``, ``--max-age`` and ``--db`` for the commands that fetch, and the store they open.
 
-Each real-time call is billed by Plaid, so ``--max-age`` answers from the newest stored snapshot when it
-is recent enough and calls Plaid only otherwise. SQLAlchemy is imported only when one of these options
-is used.
+The fetching itself is ``plaid_balance.history.recall.fetch_or_recall`` (re-exported here): a stored
+report when fresh enough, else Plaid's. SQLAlchemy is imported only when one of these options is used,
+and a database failure anywhere inside ``history_store`` is one line and exit 7.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from plaid_balance import exit_codes
 from plaid_balance.cli.common import DurationType, fail
-from plaid_balance.errors import ConfigurationError
-from plaid_balance.report import Report
+from plaid_balance.errors import ConfigurationError, StorageError
+from plaid_balance.history.recall import fetch_or_recall
 
 if TYPE_CHECKING:
     from plaid_balance.history import HistoryStore
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+DB_HELP = (
+    "History and vault database: a file path or URL (sqlite:///PATH, postgresql+psycopg://user@host/db) "
+    "[env: PLAID_BALANCE_DB; default: SQLite in the user data dir]."
+)
+
+db_option = click.option("--db", metavar="PATH|URL", envvar="PLAID_BALANCE_DB", help=DB_HELP)
 
 
 def history_options(func: F) -> F:
@@ -33,12 +41,7 @@ def history_options(func: F) -> F:
             metavar="DURATION",
             help="Answer from a stored snapshot at most this old (15m, 2h, 1d) instead of calling Plaid.",
         ),
-        click.option(
-            "--db",
-            metavar="URL",
-            envvar="PLAID_BALANCE_DB",
-            help="History database URL [env: PLAID_BALANCE_DB; default: SQLite in the user data dir].",
-        ),
+        db_option,
     ]
     for option in reversed(options):
         func = option(func)
@@ -46,34 +49,35 @@ def history_options(func: F) -> F:
 
 
 @contextmanager
+def storage_errors() -> Iterator[None]:
+    """A storage failure inside the block is one line on stderr and exit 7; a bad --db URL, exit 2."""
+    try:
+        yield
+    except StorageError as exc:
+        fail(str(exc), exit_codes.STORAGE)
+    except ConfigurationError as exc:
+        fail(str(exc))
+
+
+@contextmanager
 def history_store(save: bool, max_age: timedelta | None, db: str | None) -> Iterator[HistoryStore | None]:
-    """The store when ``--save`` or ``--max-age`` asks for it, else None (and no database is touched)."""
+    """The store when ``--save`` or ``--max-age`` asks for it, else None (and no database is touched).
+
+    Only ``--max-age`` alone (a read) never creates a database: a missing one just has nothing stored.
+    """
     if not save and max_age is None:
         yield None
         return
-    from plaid_balance.history import open_store
+    from plaid_balance.history import DatabaseNotFound, open_store
 
-    try:
-        store = open_store(db)
-    except ConfigurationError as exc:
-        fail(str(exc))
-    with store:
-        yield store
+    with storage_errors():
+        try:
+            store = open_store(db, create=save)
+        except DatabaseNotFound:
+            yield None  # nothing stored yet, and nothing to save: every answer comes from Plaid
+            return
+        with store:
+            yield store
 
 
-def fetch_or_recall(
-    store: HistoryStore | None,
-    access_token: str,
-    fetch: Callable[[], Report],
-    *,
-    save: bool,
-    max_age: timedelta | None,
-    account_ids: Sequence[str] | None = None,
-) -> Report:
-    """``store.fetch_or_recall`` when there is a store, else just ``fetch()``; history errors are one line."""
-    if store is None:
-        return fetch()
-    try:
-        return store.fetch_or_recall(access_token, fetch, max_age=max_age, save=save, account_ids=account_ids)
-    except ConfigurationError as exc:
-        fail(str(exc))
+__all__ = ["db_option", "fetch_or_recall", "history_options", "history_store", "storage_errors"]

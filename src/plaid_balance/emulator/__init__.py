@@ -8,20 +8,24 @@ See docs/emulator.md. Typical test use::
 """
 
 from plaid_balance.emulator.app import create_app
+from plaid_balance.emulator.clock import Clock, ManualClock, SystemClock
 from plaid_balance.emulator.config import EmulatorConfig, FaultConfig, FaultKind, RateLimitRule
 from plaid_balance.emulator.core import EmulatorCore
 from plaid_balance.emulator.errors import PlaidAPIError
 from plaid_balance.emulator.server import NonLoopbackError, RunningEmulator, run_emulator, serve
 
 __all__ = [
+    "Clock",
     "EmulatorConfig",
     "EmulatorCore",
     "FaultConfig",
     "FaultKind",
+    "ManualClock",
     "NonLoopbackError",
     "PlaidAPIError",
     "RateLimitRule",
     "RunningEmulator",
+    "SystemClock",
     "create_app",
     "run_emulator",
     "serve",

@@ -3,24 +3,43 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from plaid_balance.emulator.config import BALANCE_PATH, EmulatorConfig, FaultConfig, validate_fault_name
-from plaid_balance.emulator.errors import PlaidAPIError
+from plaid_balance.emulator.clock import Clock, SystemClock
+from plaid_balance.emulator.config import BALANCE_PATH, EmulatorConfig, FaultKind, validate_fault_name
+from plaid_balance.emulator.credentials import accounts_for_credentials
+from plaid_balance.emulator.errors import PlaidAPIError, is_known_error_code
 from plaid_balance.emulator.faults import FaultDecision, FaultInjector
+from plaid_balance.emulator.link import LinkTokens
 from plaid_balance.emulator.ratelimit import SlidingWindowLog
-from plaid_balance.emulator.sandbox_data import DEFAULT_INSTITUTION_ID, accounts_for_credentials
+from plaid_balance.emulator.sandbox_data import DEFAULT_INSTITUTION_ID
 from plaid_balance.emulator.state import EmulatorState, Item
 from plaid_balance.emulator.stats import Stats
 
 
+@dataclass(slots=True)
+class CallContext:
+    """One Plaid call as the rules see it; the HTTP adapter applies what the rules decide about transport."""
+
+    path: str
+    request_id: str
+    client_id: str
+    # Where the caller reached the emulator (e.g. http://127.0.0.1:8787), for URLs in answers.
+    base_url: str = ""
+    delay_seconds: float = 0.0
+    transport_fault: str | None = None
+    hang_seconds: float = 0.0
+
+
 class EmulatorCore:
-    def __init__(self, config: EmulatorConfig | None = None) -> None:
+    def __init__(self, config: EmulatorConfig | None = None, *, clock: Clock | None = None) -> None:
         self.config = config if config is not None else EmulatorConfig()
-        self.state = EmulatorState(self.config.client_id, self.config.public_token_ttl_seconds)
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.state = EmulatorState(self.config.client_id, self.config.public_token_ttl_seconds, self.clock)
         self.lock = self.state.lock
+        self.link = LinkTokens(self.clock)
         self.faults = FaultInjector(self.config.faults)
         self.stats = Stats(self.config.rate_window_seconds)
         self._limits = SlidingWindowLog(self.config.rate_window_seconds)
@@ -92,13 +111,22 @@ class EmulatorCore:
                 faults.fail_next.clear()
             if overrides:
                 base = faults.config if faults.config is not None else self.config.faults
-                merged = base.model_dump(exclude={"fail_next"}) | overrides
-                faults.config = FaultConfig.model_validate(merged)
+                faults.config = base.merged(overrides)
             faults.fail_next.extend(queued)
             return {"item_id": item.item_id, **faults.to_json()}
 
     def reset_login(self, item_ref: str) -> None:
         self.state.set_error(self.state.find_item(item_ref), "ITEM_LOGIN_REQUIRED")
+
+    def repair_login(self, item: Item) -> None:
+        """Update mode succeeded: the Item's login works again (same Item, same access token)."""
+        with self.lock:
+            item.error_code = None
+            item.consent_expiration_time = None
+
+    def set_webhook(self, item: Item, url: str | None) -> None:
+        with self.lock:
+            item.webhook = url
 
     # -- stats ----------------------------------------------------------------------------------------------
 
@@ -136,7 +164,7 @@ class EmulatorCore:
         A rejected request does not use up the window, so a client that backs off recovers once the window
         has slid past its earlier requests.
         """
-        now = time.monotonic()
+        now = self.clock.monotonic()
         rule = self.config.rate_limits.get(path)
         client_key = f"{path}|client|{client_id}"
         item_key = f"{path}|item|{item.item_id}" if item is not None else None
@@ -171,3 +199,32 @@ class EmulatorCore:
         if decision.fault is not None:
             self.record_fault(decision.fault)
         return decision
+
+    def item_for_call(self, call: CallContext, access_token: str) -> Item:
+        """Look up the Item, enforce rate limits and apply the call's fault (in that order)."""
+        try:
+            item = self.state.item_for_token(access_token)
+        except PlaidAPIError:
+            self.admit(call.path, call.client_id, None)
+            raise
+        self.admit(call.path, call.client_id, item)
+        self.apply_faults(call, item)
+        return item
+
+    def apply_faults(self, call: CallContext, item: Item | None) -> None:
+        """Raise the Plaid error a fault stands for, or note the transport fault and latency on the call."""
+        decision = self.decide_fault(call.path, item)
+        if decision is None:
+            return
+        call.delay_seconds = decision.delay_seconds
+        fault = decision.fault
+        if fault is None:
+            return
+        if fault == FaultKind.ERROR:
+            raise PlaidAPIError("INTERNAL_SERVER_ERROR")
+        if fault == FaultKind.INSTITUTION_NOT_RESPONDING:
+            raise PlaidAPIError("INSTITUTION_NOT_RESPONDING")
+        if is_known_error_code(fault):
+            raise PlaidAPIError(fault)
+        call.transport_fault = fault
+        call.hang_seconds = decision.hang_seconds

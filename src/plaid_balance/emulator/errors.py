@@ -182,7 +182,38 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "INVALID_PRODUCT": ErrorSpec("INVALID_INPUT", 400, "{detail}"),
     "INVALID_INSTITUTION": ErrorSpec("INVALID_INPUT", 400, "invalid institution_id provided"),
     "INVALID_LINK_TOKEN": ErrorSpec("INVALID_INPUT", 400, "provided link token is invalid"),
+    "INVALID_WEBHOOK_VERIFICATION_KEY_ID": ErrorSpec(
+        "INVALID_INPUT",
+        400,
+        "invalid key_id provided. note that key_ids are specific to Plaid environments, and verification "
+        "requests must be made to the same environment that the webhook was sent from",
+    ),
+    "ITEM_NOT_FOUND": ErrorSpec(
+        "ITEM_ERROR",
+        400,
+        "The Item you requested cannot be found. This Item does not exist, has been previously removed via "
+        "/item/remove, or has had access removed by the user.",
+    ),
+    # SANDBOX_ERROR
+    "SANDBOX_WEBHOOK_INVALID": ErrorSpec(
+        "SANDBOX_ERROR",
+        400,
+        "Webhook for this item is either not set up, or invalid. Please update the webhook and try again.",
+    ),
 }
+
+# What a message says when it is raised without its details (e.g. an error code queued with fail_next).
+_FORMAT_DEFAULTS = {
+    "detail": "one of the fields in the request is invalid",
+    "fields": "(not specified)",
+    "datetime": "(not available)",
+}
+
+
+class _Details(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return _FORMAT_DEFAULTS.get(key, "")
+
 
 # Passwords such as `force_error: PLAID_ERROR` name a Sandbox scenario, not a Plaid error_code.
 FORCE_ERROR_ALIASES = {"PLAID_ERROR": "INTERNAL_SERVER_ERROR"}
@@ -202,13 +233,14 @@ class PlaidAPIError(Exception):
         message: str | None = None,
         *,
         error_code_reason: str | None = None,
+        status: int | None = None,
         **fmt: str,
     ) -> None:
         spec = CATALOGUE[error_code]
         self.error_code = error_code
         self.error_type = spec.error_type
-        self.status = spec.status
-        self.error_message = message if message is not None else spec.message.format(**fmt)
+        self.status = status if status is not None else spec.status
+        self.error_message = message if message is not None else spec.message.format_map(_Details(fmt))
         self.display_message = spec.display_message
         self.suggested_action = spec.suggested_action
         self.error_code_reason = error_code_reason

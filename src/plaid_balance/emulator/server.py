@@ -13,6 +13,7 @@ from typing import Any
 import uvicorn
 
 from plaid_balance.emulator.app import create_app, install_log_filter
+from plaid_balance.emulator.clock import Clock
 from plaid_balance.emulator.config import EmulatorConfig
 from plaid_balance.emulator.core import EmulatorCore
 from plaid_balance.emulator.sandbox_data import DEFAULT_INSTITUTION_ID
@@ -154,10 +155,15 @@ def run_emulator(
     *,
     allow_non_loopback: bool = False,
     log_level: str = "warning",
+    clock: Clock | None = None,
 ) -> Iterator[RunningEmulator]:
-    """Serve the emulator from a background thread for the duration of the block."""
+    """Serve the emulator from a background thread for the duration of the block.
+
+    `clock` (e.g. a ManualClock) drives rate-limit windows, token expiry and timestamps, so tests move time
+    instead of sleeping.
+    """
     check_bind_address(host, allow_non_loopback)
-    core = EmulatorCore(config)
+    core = EmulatorCore(config, clock=clock)
     sock = bind_socket(host, port)
     base_url = base_url_for(sock)
     server = uvicorn.Server(_uvicorn_config(core, log_level, access_log=False, quiet=True))

@@ -10,15 +10,15 @@ import hashlib
 import secrets
 import string
 import threading
-import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
+from plaid_balance.emulator.clock import Clock, SystemClock
 from plaid_balance.emulator.config import FaultConfig
+from plaid_balance.emulator.credentials import accounts_for_credentials
 from plaid_balance.emulator.errors import PlaidAPIError
 from plaid_balance.emulator.sandbox_data import (
     DEFAULT_INSTITUTION_ID,
@@ -26,7 +26,6 @@ from plaid_balance.emulator.sandbox_data import (
     LAST_UPDATED_INSTITUTIONS,
     PERSISTENT_ID_INSTITUTIONS,
     AccountSpec,
-    accounts_for_credentials,
 )
 
 _ALNUM = string.ascii_letters + string.digits
@@ -37,26 +36,19 @@ DEFAULT_BALANCE_AGE = timedelta(hours=2)
 ENVIRONMENTS_REFUSED = ("production", "development")
 
 
-def _base62(data: bytes, length: int) -> str:
-    n = int.from_bytes(data, "big")
-    chars = []
-    for _ in range(length):
-        n, r = divmod(n, 62)
-        chars.append(_ALNUM[r])
-    return "".join(chars)
+# Each byte picks one of the 62 characters (the slight bias of 256 % 62 does not matter for identifiers);
+# bytes.translate keeps bulk Item creation fast.
+_ID_TABLE = bytes(ord(_ALNUM[b % len(_ALNUM)]) for b in range(256))
 
 
 def new_item_id() -> str:
-    return _base62(secrets.token_bytes(28), _ID_LENGTH)
+    return secrets.token_bytes(_ID_LENGTH).translate(_ID_TABLE).decode()
 
 
 def account_id_for(item_id: str, index: int) -> str:
     # Derived from the Item so ids are stable for the Item's lifetime without storing a mapping.
-    return _base62(hashlib.blake2b(f"{item_id}:{index}".encode(), digest_size=28).digest(), _ID_LENGTH)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    digest = hashlib.blake2b(f"{item_id}:{index}".encode(), digest_size=_ID_LENGTH).digest()
+    return digest.translate(_ID_TABLE).decode()
 
 
 def format_datetime(value: datetime) -> str:
@@ -104,7 +96,7 @@ class ItemFaults:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "config": None if self.config is None else self.config.model_dump(exclude={"fail_next"}),
+            "config": None if self.config is None else self.config.settings(),
             "fail_next": list(self.fail_next),
         }
 
@@ -123,6 +115,8 @@ class Item:
     last_updated: list[datetime | None]
     error_code: str | None = None
     faults: ItemFaults = field(default_factory=ItemFaults)
+    # Set by /sandbox/item/fire_webhook or a fault option, cleared with the error: PENDING_EXPIRATION etc.
+    consent_expiration_time: datetime | None = None
 
     @property
     def institution_name(self) -> str:
@@ -139,7 +133,9 @@ class Item:
             "auth_method": None,
             "available_products": available,
             "billed_products": billed,
-            "consent_expiration_time": None,
+            "consent_expiration_time": None
+            if self.consent_expiration_time is None
+            else format_datetime(self.consent_expiration_time),
             "error": error,
             "institution_id": self.institution_id,
             "institution_name": institution.name,
@@ -161,14 +157,21 @@ def token_environment(token: str) -> str | None:
     return parts[1] if len(parts) == 3 else None
 
 
+def new_access_token() -> str:
+    return f"access-sandbox-{uuid.uuid4()}"
+
+
 class EmulatorState:
-    def __init__(self, client_id: str, public_token_ttl_seconds: float) -> None:
+    def __init__(self, client_id: str, public_token_ttl_seconds: float, clock: Clock | None = None) -> None:
         self.lock = threading.Lock()
+        self.clock: Clock = clock if clock is not None else SystemClock()
         self.client_id = client_id
         self.public_token_ttl_seconds = public_token_ttl_seconds
         self.items: dict[str, Item] = {}
         self.by_access_token: dict[str, Item] = {}
         self.public_tokens: dict[str, _PendingPublicToken] = {}
+        # Tokens of removed Items answer ITEM_NOT_FOUND, as Plaid's do; rotated-out tokens are simply unknown.
+        self.removed_tokens: set[str] = set()
 
     # -- creation -----------------------------------------------------------------------------------------
 
@@ -188,7 +191,7 @@ class EmulatorState:
         if specs is None:
             specs = accounts_for_credentials(username, password)
         item_id = new_item_id()
-        created = utc_now()
+        created = self.clock.now()
         reports_timestamp = institution_id in LAST_UPDATED_INSTITUTIONS
         accounts = []
         stamps: list[datetime | None] = []
@@ -206,7 +209,7 @@ class EmulatorState:
             stamps.append(stamp)
         return Item(
             item_id=item_id,
-            access_token=f"access-sandbox-{uuid.uuid4()}",
+            access_token=new_access_token(),
             client_id=self.client_id,
             institution_id=institution_id,
             products=list(products or ["transactions"]),
@@ -230,7 +233,7 @@ class EmulatorState:
     def create_public_token(self, item: Item) -> str:
         token = f"public-sandbox-{uuid.uuid4()}"
         with self.lock:
-            now = time.monotonic()
+            now = self.clock.monotonic()
             # Drop expired tokens here so an idle emulator does not grow without bound.
             for key in [k for k, v in self.public_tokens.items() if v.expires_at <= now]:
                 del self.public_tokens[key]
@@ -250,7 +253,7 @@ class EmulatorState:
             pending = self.public_tokens.pop(public_token, None)
             if pending is None:
                 raise PlaidAPIError("INVALID_PUBLIC_TOKEN")
-            if pending.expires_at <= time.monotonic():
+            if pending.expires_at <= self.clock.monotonic():
                 raise PlaidAPIError("INVALID_PUBLIC_TOKEN", "provided public token is expired")
             self.items[pending.item.item_id] = pending.item
             self.by_access_token[pending.item.access_token] = pending.item
@@ -268,8 +271,9 @@ class EmulatorState:
             )
         with self.lock:
             item = self.by_access_token.get(access_token)
+            removed = access_token in self.removed_tokens
         if item is None:
-            raise PlaidAPIError("INVALID_ACCESS_TOKEN")
+            raise PlaidAPIError("ITEM_NOT_FOUND" if removed else "INVALID_ACCESS_TOKEN")
         return item
 
     def find_item(self, ref: str) -> Item:
@@ -284,6 +288,19 @@ class EmulatorState:
         with self.lock:
             self.items.pop(item.item_id, None)
             self.by_access_token.pop(item.access_token, None)
+            self.removed_tokens.add(item.access_token)
+            # Public tokens not yet exchanged for this Item die with it.
+            for key in [k for k, v in self.public_tokens.items() if v.item is item]:
+                del self.public_tokens[key]
+
+    def rotate_access_token(self, item: Item) -> str:
+        """/item/access_token/invalidate: a new token for the Item; the old one stops working at once."""
+        new = new_access_token()
+        with self.lock:
+            self.by_access_token.pop(item.access_token, None)
+            item.access_token = new
+            self.by_access_token[new] = item
+        return new
 
     def set_error(self, item: Item, error_code: str | None) -> None:
         with self.lock:
@@ -294,12 +311,4 @@ class EmulatorState:
             self.items.clear()
             self.by_access_token.clear()
             self.public_tokens.clear()
-
-
-def money_to_json(value: Decimal | None) -> int | float | None:
-    """Plaid sends amounts as JSON numbers; integral amounts without a fraction (110, not 110.0)."""
-    if value is None:
-        return None
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
+            self.removed_tokens.clear()

@@ -10,30 +10,50 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from plaid_balance.history.store import (
+    from plaid_balance.history._engine import (
         DB_ENV,
+        DatabaseNotFound,
         HistoryError,
-        HistoryStore,
-        Recall,
-        StoredSnapshot,
         default_db_url,
-        open_store,
-        token_fingerprint,
     )
+    from plaid_balance.history.recall import Recall, fetch_or_recall
+    from plaid_balance.history.series import History, build_history, load_history
+    from plaid_balance.history.store import HistoryStore, StoredSnapshot, open_store, token_fingerprint
 
+_HOMES = {
+    "DB_ENV": "_engine",
+    "DatabaseNotFound": "_engine",
+    "HistoryError": "_engine",
+    "default_db_url": "_engine",
+    "Recall": "recall",
+    "fetch_or_recall": "recall",
+    "History": "series",
+    "build_history": "series",
+    "load_history": "series",
+    "HistoryStore": "store",
+    "StoredSnapshot": "store",
+    "open_store": "store",
+    "token_fingerprint": "store",
+}
 __all__ = [
     "DB_ENV",
+    "DatabaseNotFound",
+    "History",
     "HistoryError",
     "HistoryStore",
     "Recall",
     "StoredSnapshot",
+    "build_history",
     "default_db_url",
+    "fetch_or_recall",
+    "load_history",
     "open_store",
     "token_fingerprint",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
-        return getattr(importlib.import_module("plaid_balance.history.store"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"plaid_balance.history.{home}"), name)

@@ -9,37 +9,16 @@ loan ``current`` (amounts owed), net = assets − liabilities.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from plaid_balance.report import AccountReport, currency_totals
 
+from ._schema import EXACT
 from .store import HistoryStore, StoredSnapshot
-
-CSV_COLUMNS = (
-    "kind",
-    "at",
-    "currency",
-    "item_id",
-    "institution_id",
-    "account_id",
-    "name",
-    "mask",
-    "type",
-    "subtype",
-    "current_balance",
-    "available_balance",
-    "limit",
-    "assets",
-    "liabilities",
-    "net",
-    "snapshot_id",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +67,12 @@ class History:
 
 
 def build_history(snapshots: Iterable[StoredSnapshot], *, account_id: str | None = None) -> History:
+    """Per-account series and per-currency totals; every sum exact to the last digit."""
+    with localcontext(EXACT):
+        return _build(snapshots, account_id)
+
+
+def _build(snapshots: Iterable[StoredSnapshot], account_id: str | None) -> History:
     series: dict[tuple[str, str], AccountSeries] = {}
     known: dict[str, dict[str, AccountReport]] = {}  # item_id -> account_id -> last known
     totals: dict[str, list[TotalsPoint]] = {}
@@ -134,16 +119,8 @@ def load_history(
     return build_history(snapshots, account_id=account_id)
 
 
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
 def history_to_jsonable(history: History) -> dict[str, Any]:
-    """The ``history --format json`` document: Decimals stay Decimals (render.to_json writes them exactly)."""
+    """The ``history --format json`` document; Decimals stay Decimals (exact when encoded as numbers)."""
     return {
         "snapshot_count": history.snapshot_count,
         "accounts": [
@@ -177,80 +154,3 @@ def history_to_jsonable(history: History) -> dict[str, Any]:
             for code, points in history.totals.items()
         },
     }
-
-
-def history_to_csv(history: History) -> str:
-    """One CSV: ``kind=account`` rows (one per account per snapshot), then ``kind=total`` rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for s in history.accounts:
-        for p in s.points:
-            a = p.account
-            row: dict[str, object] = {
-                "kind": "account",
-                "at": _iso(p.at),
-                "currency": a.currency,
-                "item_id": s.item_id,
-                "institution_id": s.institution_id,
-                "account_id": a.account_id,
-                "name": a.name,
-                "mask": a.mask,
-                "type": a.type,
-                "subtype": a.subtype,
-                "current_balance": a.current_balance,
-                "available_balance": a.available_balance,
-                "limit": a.limit,
-                "snapshot_id": p.snapshot_id,
-            }
-            writer.writerow([_text(row.get(c)) for c in CSV_COLUMNS])
-    for code, points in history.totals.items():
-        for t in points:
-            row = {
-                "kind": "total",
-                "at": _iso(t.at),
-                "currency": code,
-                "assets": t.assets,
-                "liabilities": t.liabilities,
-                "net": t.net,
-            }
-            writer.writerow([_text(row.get(c)) for c in CSV_COLUMNS])
-    return buffer.getvalue()
-
-
-def history_tables(history: History) -> list[Any]:
-    """Rich tables: one per account (its balances over time) and one per currency (totals)."""
-    from rich.table import Table
-
-    from plaid_balance.render import money
-
-    tables: list[Any] = []
-    for s in history.accounts:
-        latest = s.latest
-        owed = " (owed)" if latest.is_liability else ""
-        table = Table(
-            title=f"{s.label} · {latest.type}/{latest.subtype or '—'} · {latest.currency or '—'}",
-            caption=f"{s.institution_name or s.institution_id or 'Item'} · {s.item_id} · {s.account_id}",
-        )
-        table.add_column("Retrieved (UTC)")
-        table.add_column("Current" + owed, justify="right")
-        table.add_column("Available", justify="right")
-        table.add_column("Limit", justify="right")
-        for p in s.points:
-            table.add_row(
-                _iso(p.at),
-                money(p.account.current_balance),
-                money(p.account.available_balance),
-                money(p.account.limit),
-            )
-        tables.append(table)
-    for code, points in history.totals.items():
-        table = Table(title=f"Totals {code}", caption="assets − liabilities (credit and loan owed) = net")
-        table.add_column("At (UTC)")
-        table.add_column("Assets", justify="right")
-        table.add_column("Liabilities", justify="right")
-        table.add_column("Net", justify="right")
-        for t in points:
-            table.add_row(_iso(t.at), money(t.assets), money(t.liabilities), f"[bold]{money(t.net)}[/bold]")
-        tables.append(table)
-    return tables

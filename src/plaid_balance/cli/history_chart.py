@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from plaid_balance.errors import ConfigurationError
-
-from .series import History
+from plaid_balance.history.series import History
 
 FORMATS = {".png": "png", ".svg": "svg", ".html": "html", ".htm": "html"}
 

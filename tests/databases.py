@@ -1,4 +1,6 @@
-"""Fixtures for the history tests: a throw-away PostgreSQL server, and a database URL per backend.
+"""Database fixtures (history, vault): a throw-away PostgreSQL server, and a database URL per backend.
+
+Imported by tests/conftest.py, so every test package can ask for ``db_url``, ``pg_url`` or ``sqlite_url``.
 
 The server is started once per session with initdb + pg_ctl on 127.0.0.1 on a free port in a temp dir,
 as the ``postgres`` user when running as root (PostgreSQL refuses root). Without PostgreSQL binaries the

@@ -1,0 +1,175 @@
+"""The history tables as SQLAlchemy models, and the column types that keep money and time exact.
+
+The tables themselves are created by the Alembic migrations (``migrations/versions``); these models
+must match them (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from plaid_balance.report import AccountReport
+
+# Sums of money are exact: this context never rounds an addition (the default one keeps 28 digits).
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """Money without rounding: text on SQLite (which has no decimal type), ``NUMERIC`` elsewhere.
+
+    Unconstrained ``NUMERIC`` keeps the scale it was given (``0.10`` stays ``0.10``), where a fixed
+    ``NUMERIC(p, s)`` would pad every value to ``s`` decimals.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Text())
+        return dialect.type_descriptor(Numeric(asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise ValueError(f"not a finite Decimal: {value!r}")
+        return str(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored as naive UTC on every backend and returned timezone-aware (UTC)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Snapshot(Base):
+    """One successful balance report of one Item; an Item's snapshots form one series by ``item_id``."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (
+        UniqueConstraint("item_id", "request_id", name="uq_snapshots_item_request"),
+        Index("ix_snapshots_item_retrieved", "item_id", "retrieved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(String(255))
+    request_id: Mapped[str] = mapped_column(String(255))
+    institution_id: Mapped[str | None] = mapped_column(String(255))
+    institution_name: Mapped[str | None] = mapped_column(Text)
+    environment: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+    complete: Mapped[bool] = mapped_column(Boolean)
+    retrieved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accounts: Mapped[list[SnapshotAccount]] = relationship(
+        back_populates="snapshot", cascade="all, delete-orphan", order_by="SnapshotAccount.position"
+    )
+
+
+class SnapshotAccount(Base):
+    __tablename__ = "snapshot_accounts"
+    __table_args__ = (
+        UniqueConstraint("snapshot_id", "account_id", name="uq_snapshot_accounts_account"),
+        Index("ix_snapshot_accounts_account", "account_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    account_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(Text)
+    official_name: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(64))
+    subtype: Mapped[str | None] = mapped_column(String(64))
+    mask: Mapped[str | None] = mapped_column(String(32))
+    currency: Mapped[str | None] = mapped_column(String(16))
+    current_balance: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    available_balance: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    credit_limit: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    last_updated_datetime: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    snapshot: Mapped[Snapshot] = relationship(back_populates="accounts")
+
+    def to_report(self) -> AccountReport:
+        return AccountReport(
+            account_id=self.account_id,
+            name=self.name,
+            type=self.type,
+            subtype=self.subtype,
+            mask=self.mask,
+            current_balance=self.current_balance,
+            available_balance=self.available_balance,
+            currency=self.currency,
+            official_name=self.official_name,
+            limit=self.credit_limit,
+            last_updated_datetime=self.last_updated_datetime,
+        )
+
+    @classmethod
+    def from_report(cls, account: AccountReport, position: int) -> SnapshotAccount:
+        return cls(
+            position=position,
+            account_id=account.account_id,
+            name=account.name,
+            official_name=account.official_name,
+            type=account.type,
+            subtype=account.subtype,
+            mask=account.mask,
+            currency=account.currency,
+            current_balance=account.current_balance,
+            available_balance=account.available_balance,
+            credit_limit=account.limit,
+            last_updated_datetime=account.last_updated_datetime,
+        )
+
+
+class ItemToken(Base):
+    """A lookup aid: which Item an access token (by its SHA-256) belongs to. Never the token itself.
+
+    A token used with ``--max-age`` finds its Item's snapshots through this table; after a rotation the
+    new token's fingerprint points to the same Item, so the series stays one.
+    """
+
+    __tablename__ = "item_tokens"
+
+    token_fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(255), index=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)

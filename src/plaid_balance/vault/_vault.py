@@ -1,0 +1,588 @@
+"""The Item vault: each linked Item under an alias, its token sealed with AES-256-GCM, in the history DB.
+
+Metadata (alias, institution, accounts, health) is plain and readable without the key, so ``items
+list`` works on a machine that cannot decrypt; tokens need the key. Every change is one transaction.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Final, Literal, Self, get_args
+
+import msgspec
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from plaid_balance.history._engine import first_line, open_engine
+from plaid_balance.history._schema import ItemToken
+from plaid_balance.history.store import token_fingerprint
+from plaid_balance.report import utc_now
+
+from ._cipher import Cipher, Undecryptable
+from ._errors import (
+    AliasError,
+    AmbiguousItemError,
+    ItemExistsError,
+    ItemRemovedError,
+    UnknownItemError,
+    VaultCorruptError,
+    VaultKeyError,
+    VaultStorageError,
+)
+from ._keys import KeyStore
+from ._schema import VaultMeta, VaultRow
+from ._secret import SecretStr, mask_token
+
+Health = Literal[
+    "ok", "needs_repair", "pending_expiration", "pending_disconnect", "permission_revoked", "removed"
+]
+HEALTH_STATES: Final[tuple[str, ...]] = get_args(Health)
+MAX_ALIAS_LENGTH: Final = 64
+_KEY_CHECK: Final = "key_check"
+_TOKEN_PREFIXES: Final = ("access-", "public-", "link-")
+
+
+class VaultAccount(msgspec.Struct, frozen=True, kw_only=True):
+    """One account of an Item as Link reported it (no balances: those live in the history)."""
+
+    account_id: str
+    name: str
+    mask: str | None = None
+    type: str | None = None
+    subtype: str | None = None
+
+
+class VaultItem(msgspec.Struct, frozen=True, kw_only=True):
+    """An Item in the vault. Holds no token: ``token_hint`` is masked (``access-sandbox-…1a2b``)."""
+
+    item_id: str
+    alias: str
+    institution_id: str | None
+    institution_name: str | None
+    environment: str
+    accounts: tuple[VaultAccount, ...]
+    health: Health
+    health_reason: str | None
+    health_changed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    removed_at: datetime | None
+    token_hint: str | None
+
+    @property
+    def removed(self) -> bool:
+        return self.health == "removed"
+
+
+_ACCOUNTS = msgspec.json.Encoder()
+_ACCOUNTS_DECODER = msgspec.json.Decoder(tuple[VaultAccount, ...])
+
+
+def normalise_alias(alias: str) -> str:
+    """The alias as stored: NFC, trimmed. Raises ``AliasError`` with the rule it breaks."""
+    if not isinstance(alias, str):
+        raise AliasError("an alias is text")
+    text = unicodedata.normalize("NFC", alias).strip()
+    if not text:
+        raise AliasError("an alias cannot be empty")
+    if len(text) > MAX_ALIAS_LENGTH:
+        raise AliasError(f"an alias has at most {MAX_ALIAS_LENGTH} characters")
+    if any(unicodedata.category(c) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"} for c in text):
+        raise AliasError("an alias cannot hold control, format or unassigned characters")
+    if text.startswith("-"):
+        raise AliasError("an alias cannot start with '-' (it would read as an option)")
+    if text.lower().startswith(_TOKEN_PREFIXES):
+        raise AliasError("an alias cannot look like a Plaid token (access-…, public-…, link-…)")
+    return text
+
+
+def alias_key(alias: str) -> str:
+    """What makes two aliases the same: compatibility-normalised, case-folded."""
+    return unicodedata.normalize("NFKC", alias).casefold()
+
+
+def suggest_alias(institution_name: str | None, *, fallback: str = "bank") -> str:
+    """A short alias from an institution name: ``First Platypus Bank`` → ``first-platypus-bank``."""
+    words = "".join(c if c.isalnum() else " " for c in (institution_name or "")).lower().split()
+    text = "-".join(words)[:MAX_ALIAS_LENGTH].strip("-")
+    return text or fallback
+
+
+def _accounts(accounts: Iterable[VaultAccount | Mapping[str, Any]]) -> tuple[VaultAccount, ...]:
+    result = []
+    for account in accounts:
+        if isinstance(account, VaultAccount):
+            result.append(account)
+            continue
+        account_id = account.get("account_id") or account.get("id")
+        if not account_id:
+            raise ValueError("each account needs an account_id (or Link's id)")
+        result.append(
+            VaultAccount(
+                account_id=str(account_id),
+                name=str(account.get("name") or account_id),
+                mask=account.get("mask"),
+                type=account.get("type"),
+                subtype=account.get("subtype"),
+            )
+        )
+    return tuple(result)
+
+
+def _reveal(token: str | SecretStr) -> str:
+    value = token.get_secret_value() if isinstance(token, SecretStr) else token
+    if not isinstance(value, str):
+        raise TypeError("an access token is text")
+    value = value.strip()
+    if not value or any(c.isspace() for c in value):
+        raise ValueError(
+            "the access token is empty or malformed (it must be one word, like access-sandbox-…)"
+        )
+    return value
+
+
+class Vault:
+    """Open with ``Vault.open(db_url)``; use as a context manager or call ``close()``."""
+
+    def __init__(self, engine: Engine, display_url: str, keys: KeyStore) -> None:
+        self._engine = engine
+        self.url = display_url
+        self._keys = keys
+        self._cipher: Cipher | None = None
+        self.key_created: str | None = None  # where a new key was kept, when this vault made one
+
+    @classmethod
+    def open(
+        cls,
+        db_url: str | None = None,
+        *,
+        key: str | bytes | SecretStr | None = None,
+        create: bool = True,
+        use_keyring: bool = True,
+    ) -> Vault:
+        """Open the vault in the database at ``db_url`` (a URL or a file path; None: ``PLAID_BALANCE_DB``,
+        else the default history database).
+
+        ``key`` overrides where the key is looked up. ``create=False`` (reads) raises
+        ``DatabaseNotFound`` when there is no database yet, and creates nothing.
+        """
+        engine, shown = open_engine(db_url, create=create)
+        return cls(engine, shown, KeyStore(explicit=key, use_keyring=use_keyring))
+
+    def __repr__(self) -> str:
+        return f"Vault({self.url!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # --- plumbing --------------------------------------------------------------------------------
+
+    def _session(self) -> Session:
+        return Session(self._engine, expire_on_commit=False)
+
+    def _run(self, action: str, work: Callable[[Session], Any]) -> Any:
+        """``work`` in one transaction; database failures become one ``VaultStorageError`` line."""
+        for attempt in range(3):
+            try:
+                with self._session() as session, session.begin():
+                    return work(session)
+            except IntegrityError as exc:
+                # A concurrent writer got there first; the next pass sees its row and decides again.
+                if attempt == 2:
+                    raise VaultStorageError(
+                        f"cannot {action} the vault in {self.url}: {first_line(exc)}"
+                    ) from None
+            except SQLAlchemyError as exc:
+                raise VaultStorageError(
+                    f"cannot {action} the vault in {self.url}: {first_line(exc)}"
+                ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _cipher_for(self, session: Session, *, create: bool) -> Cipher:
+        if self._cipher is not None:
+            return self._cipher
+        check = session.get(VaultMeta, _KEY_CHECK)
+        if check is None and not create:
+            raise VaultKeyError(f"the vault in {self.url} holds no tokens yet")
+        key = self._keys.load()
+        made = None
+        if key is None:
+            if check is not None:
+                raise VaultKeyError(
+                    f"the vault in {self.url} is locked: no vault key found (looked in {self._keys.where()})"
+                )
+            key = self._keys.create()
+            made = key.source
+        cipher = Cipher(key.material)
+        if check is None:
+            session.add(VaultMeta(name=_KEY_CHECK, value=cipher.key_check()))
+            session.flush()
+        elif not cipher.matches(check.value):
+            raise VaultKeyError(
+                f"the vault key from {key.source} does not open the vault in {self.url} (wrong key)"
+            )
+        self._cipher = cipher
+        self.key_created = made
+        return cipher
+
+    def _rows(self, session: Session) -> list[VaultRow]:
+        return list(session.scalars(select(VaultRow).order_by(VaultRow.alias_key)))
+
+    def _find(self, session: Session, ref: str, *, lock: bool = False) -> VaultRow:
+        if not isinstance(ref, str) or not ref.strip():
+            raise UnknownItemError("no Item named: give an alias or an item_id")
+        text = unicodedata.normalize("NFC", ref).strip()
+        if text.lower().startswith(_TOKEN_PREFIXES):
+            # Never echo it: the user may have pasted a token where an alias belongs.
+            raise UnknownItemError(
+                "that looks like a Plaid token, not an alias: pass tokens with --access-token-file or "
+                "$PLAID_ACCESS_TOKEN, or store them with plaid-balance items import"
+            )
+        by_alias = select(VaultRow).where(VaultRow.alias_key == alias_key(text))
+        by_id = select(VaultRow).where(VaultRow.item_id == text)
+        if lock:
+            by_alias, by_id = by_alias.with_for_update(), by_id.with_for_update()
+        named = session.scalar(by_alias)
+        identified = session.scalar(by_id)
+        if named is not None and identified is not None and named.item_id != identified.item_id:
+            raise AmbiguousItemError(
+                f"{_show(text)} is both the alias of Item {named.item_id} and the id of Item "
+                f"{identified.item_id} ({_show(identified.alias)}): rename one"
+            )
+        row = named or identified
+        if row is None:
+            aliases = [r.alias for r in self._rows(session)]
+            close = difflib.get_close_matches(text, aliases, n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(_show(a) for a in close)}?" if close else ""
+            listing = "" if close else " (plaid-balance items list shows them)"
+            raise UnknownItemError(f"no Item {_show(text)} in the vault{listing}{hint}")
+        return row
+
+    def _check_alias_free(self, session: Session, alias: str, item_id: str) -> str:
+        key = alias_key(alias)
+        holder = session.scalar(select(VaultRow).where(VaultRow.alias_key == key))
+        if holder is not None and holder.item_id != item_id:
+            state = " (a removed Item: rename it first)" if holder.health == "removed" else ""
+            raise AliasError(f"the alias {_show(alias)} is taken by Item {holder.item_id}{state}")
+        other = session.get(VaultRow, alias)
+        if other is not None and other.item_id != item_id:
+            raise AliasError(f"the alias {_show(alias)} is the id of another Item")
+        return key
+
+    def _item(self, row: VaultRow) -> VaultItem:
+        hint = None
+        if row.token_ciphertext is not None and self._cipher is not None:
+            try:
+                hint = mask_token(self._cipher.open_token(row.token_ciphertext, row.item_id))
+            except Undecryptable:
+                hint = None
+        elif row.token_ciphertext is not None:
+            hint = "…"
+        try:
+            accounts = _ACCOUNTS_DECODER.decode(row.accounts)
+        except msgspec.DecodeError:
+            raise VaultCorruptError(f"the vault entry {_show(row.alias)} has unreadable accounts") from None
+        return VaultItem(
+            item_id=row.item_id,
+            alias=row.alias,
+            institution_id=row.institution_id,
+            institution_name=row.institution_name,
+            environment=row.environment,
+            accounts=accounts,
+            health=row.health if row.health in HEALTH_STATES else "needs_repair",  # type: ignore[arg-type]
+            health_reason=row.health_reason,
+            health_changed_at=row.health_changed_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            removed_at=row.removed_at,
+            token_hint=hint,
+        )
+
+    def _open_token(self, session: Session, row: VaultRow) -> SecretStr:
+        if row.health == "removed" or row.token_ciphertext is None:
+            raise ItemRemovedError(
+                f"Item {_show(row.alias)} was removed from Plaid; its access token is gone "
+                "(plaid-balance link makes a new Item)"
+            )
+        cipher = self._cipher_for(session, create=False)
+        try:
+            return SecretStr(cipher.open_token(row.token_ciphertext, row.item_id))
+        except Undecryptable:
+            raise VaultCorruptError(
+                f"the vault entry {_show(row.alias)} is corrupted (it does not decrypt with the right key): "
+                f"remove it with plaid-balance items remove --local-only {_show(row.alias)} and link again"
+            ) from None
+
+    def _link(self, session: Session, token: str, item_id: str) -> None:
+        fingerprint = token_fingerprint(token)
+        now = utc_now()
+        link = session.get(ItemToken, fingerprint)
+        if link is None:
+            session.add(
+                ItemToken(token_fingerprint=fingerprint, item_id=item_id, first_seen=now, last_seen=now)
+            )
+        else:
+            link.item_id, link.last_seen = item_id, now
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def list(self, *, include_removed: bool = True) -> list[VaultItem]:
+        """Every Item, by alias; removed ones too unless ``include_removed=False``."""
+
+        def work(session: Session) -> list[VaultItem]:
+            rows = self._rows(session)
+            return [self._item(r) for r in rows if include_removed or r.health != "removed"]
+
+        return self._run("read", work)  # type: ignore[no-any-return]
+
+    def get(self, ref: str) -> VaultItem:
+        """The Item with this alias (any case) or item_id; one clear error if unknown or ambiguous."""
+        return self._run("read", lambda s: self._item(self._find(s, ref)))  # type: ignore[no-any-return]
+
+    def access_token(self, ref: str) -> SecretStr:
+        """The Item's access token (needs the key). Raises ``ItemRemovedError`` for a removed Item."""
+        return self._run("read", lambda s: self._open_token(s, self._find(s, ref)))  # type: ignore[no-any-return]
+
+    def find_by_token(self, access_token: str | SecretStr) -> VaultItem | None:
+        """The Item holding this token, by its fingerprint (no key needed), or None."""
+        fingerprint = token_fingerprint(_reveal(access_token))
+
+        def work(session: Session) -> VaultItem | None:
+            row = session.scalar(select(VaultRow).where(VaultRow.token_fingerprint == fingerprint))
+            return None if row is None else self._item(row)
+
+        return self._run("read", work)  # type: ignore[no-any-return]
+
+    def free_alias(self, wanted: str) -> str:
+        """``wanted`` if no Item has it, else ``wanted-2``, ``wanted-3``…"""
+        base = normalise_alias(wanted)
+
+        def work(session: Session) -> str:
+            taken = {r.alias_key for r in self._rows(session)} | {r.item_id for r in self._rows(session)}
+            candidate, n = base, 1
+            while alias_key(candidate) in taken or candidate in taken:
+                n += 1
+                suffix = f"-{n}"
+                candidate = base[: MAX_ALIAS_LENGTH - len(suffix)] + suffix
+            return candidate
+
+        return self._run("read", work)  # type: ignore[no-any-return]
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def add(
+        self,
+        alias: str,
+        access_token: str | SecretStr,
+        *,
+        item_id: str,
+        institution_id: str | None = None,
+        institution_name: str | None = None,
+        accounts: Iterable[VaultAccount | Mapping[str, Any]] = (),
+        environment: str = "sandbox",
+    ) -> VaultItem:
+        """Store a newly linked Item under ``alias``. The token is encrypted before it is written."""
+        name = normalise_alias(alias)
+        token = _reveal(access_token)
+        if not item_id or not item_id.strip():
+            raise ValueError("an Item needs its item_id")
+        item_accounts = _accounts(accounts)
+        fingerprint = token_fingerprint(token)
+
+        def work(session: Session) -> VaultItem:
+            existing = session.get(VaultRow, item_id)
+            if existing is not None:
+                raise ItemExistsError(f"Item {item_id} is already in the vault as {_show(existing.alias)}")
+            same_token = session.scalar(select(VaultRow).where(VaultRow.token_fingerprint == fingerprint))
+            if same_token is not None:
+                raise ItemExistsError(
+                    f"this access token is already in the vault as {_show(same_token.alias)}"
+                )
+            key = self._check_alias_free(session, name, item_id)
+            cipher = self._cipher_for(session, create=True)
+            now = utc_now()
+            row = VaultRow(
+                item_id=item_id,
+                alias=name,
+                alias_key=key,
+                institution_id=institution_id,
+                institution_name=institution_name,
+                environment=environment,
+                accounts=_ACCOUNTS.encode(item_accounts).decode("utf-8"),
+                token_ciphertext=cipher.seal_token(token, item_id),
+                token_fingerprint=fingerprint,
+                health="ok",
+                health_reason=None,
+                health_changed_at=now,
+                created_at=now,
+                updated_at=now,
+                removed_at=None,
+            )
+            session.add(row)
+            self._link(session, token, item_id)
+            session.flush()
+            return self._item(row)
+
+        return self._run("write to", work)  # type: ignore[no-any-return]
+
+    def rename(self, ref: str, new_alias: str) -> VaultItem:
+        name = normalise_alias(new_alias)
+
+        def work(session: Session) -> VaultItem:
+            row = self._find(session, ref, lock=True)
+            row.alias_key = self._check_alias_free(session, name, row.item_id)
+            row.alias, row.updated_at = name, utc_now()
+            session.flush()
+            return self._item(row)
+
+        return self._run("write to", work)  # type: ignore[no-any-return]
+
+    def update(
+        self,
+        ref: str,
+        *,
+        accounts: Iterable[VaultAccount | Mapping[str, Any]] | None = None,
+        institution_id: str | None = None,
+        institution_name: str | None = None,
+    ) -> VaultItem:
+        """Refresh what Link reported about an Item (after update mode, say); None leaves a field as is."""
+        new_accounts = None if accounts is None else _accounts(accounts)
+
+        def work(session: Session) -> VaultItem:
+            row = self._find(session, ref, lock=True)
+            if new_accounts is not None:
+                row.accounts = _ACCOUNTS.encode(new_accounts).decode("utf-8")
+            if institution_id is not None:
+                row.institution_id = institution_id
+            if institution_name is not None:
+                row.institution_name = institution_name
+            row.updated_at = utc_now()
+            session.flush()
+            return self._item(row)
+
+        return self._run("write to", work)  # type: ignore[no-any-return]
+
+    def replace_token(self, ref: str, new_token: str | SecretStr) -> VaultItem:
+        """Swap the Item's token for ``new_token`` in one transaction: the old one until commit, then the new."""
+        token = _reveal(new_token)
+        return self._run("write to", lambda s: self._store_token(s, self._find(s, ref, lock=True), token))  # type: ignore[no-any-return]
+
+    def _store_token(self, session: Session, row: VaultRow, token: str) -> VaultItem:
+        if row.health == "removed":
+            raise ItemRemovedError(
+                f"Item {_show(row.alias)} was removed from Plaid: it cannot take a new token"
+            )
+        cipher = self._cipher_for(session, create=True)
+        row.token_ciphertext = cipher.seal_token(token, row.item_id)
+        row.token_fingerprint = token_fingerprint(token)
+        row.updated_at = utc_now()
+        self._link(session, token, row.item_id)
+        session.flush()
+        return self._item(row)
+
+    def rotate(self, ref: str, invalidate: Callable[[SecretStr], str | SecretStr]) -> VaultItem:
+        """Rotate the Item's token: ``invalidate(old)`` calls Plaid's /item/access_token/invalidate and
+        returns the new token, which is stored before the transaction that locked the row ends.
+
+        The row stays locked from before the call until the new token is committed, so no other process
+        reads the old token in between. Plaid invalidates the old token as it answers, so if storing the
+        new one fails the write is retried; only if every retry fails is the rotation lost (reported).
+        """
+        rotated: list[str] = []
+
+        def work(session: Session) -> VaultItem:
+            row = self._find(session, ref, lock=True)
+            if rotated:  # a retry after a failed commit: Plaid already gave the new token
+                return self._store_token(session, row, rotated[0])
+            old = self._open_token(session, row)
+            rotated.append(_reveal(invalidate(old)))
+            return self._store_token(session, row, rotated[0])
+
+        last: VaultStorageError | None = None
+        for _ in range(3):
+            try:
+                return self._run("write to", work)  # type: ignore[no-any-return]
+            except VaultStorageError as exc:
+                if not rotated or isinstance(exc, VaultKeyError | VaultCorruptError):
+                    raise
+                last = exc
+        assert last is not None
+        raise VaultStorageError(
+            f"Plaid rotated the token of {ref!r} but the vault could not store the new one: {last}"
+        )
+
+    def set_health(self, ref: str, health: Health, reason: str | None = None) -> VaultItem:
+        """Record what Plaid last said about the Item (``needs_repair`` after ITEM_LOGIN_REQUIRED, …)."""
+        if health not in HEALTH_STATES:
+            raise ValueError(f"health is one of {', '.join(HEALTH_STATES)}")
+        if health == "removed":
+            return self.mark_removed(ref, reason)
+
+        def work(session: Session) -> VaultItem:
+            row = self._find(session, ref, lock=True)
+            if row.health == "removed":
+                raise ItemRemovedError(f"Item {_show(row.alias)} was removed from Plaid")
+            if (row.health, row.health_reason) != (health, reason):
+                row.health, row.health_reason, row.health_changed_at = health, reason, utc_now()
+                row.updated_at = utc_now()
+            session.flush()
+            return self._item(row)
+
+        return self._run("write to", work)  # type: ignore[no-any-return]
+
+    def mark_removed(self, ref: str, reason: str | None = None) -> VaultItem:
+        """The Item was removed at Plaid: forget its token, keep the entry (and its history) as removed."""
+
+        def work(session: Session) -> VaultItem:
+            row = self._find(session, ref, lock=True)
+            now = utc_now()
+            row.token_ciphertext = None
+            row.token_fingerprint = None
+            row.health, row.health_reason, row.health_changed_at = "removed", reason, now
+            row.removed_at = row.removed_at or now
+            row.updated_at = now
+            session.flush()
+            return self._item(row)
+
+        return self._run("write to", work)  # type: ignore[no-any-return]
+
+    def forget(self, ref: str) -> VaultItem:
+        """Delete the entry itself (its history stays). For a corrupted entry, or a removed Item."""
+
+        def work(session: Session) -> VaultItem:
+            row = self._find(session, ref, lock=True)
+            gone = self._item(row)
+            session.delete(row)
+            return gone
+
+        return self._run("write to", work)  # type: ignore[no-any-return]
+
+
+def _show(text: str) -> str:
+    """An alias or name in a message: quoted, with anything unprintable escaped (it is data, not markup)."""
+    return repr(text)
+
+
+__all__ = [
+    "HEALTH_STATES",
+    "Health",
+    "Vault",
+    "VaultAccount",
+    "VaultItem",
+    "alias_key",
+    "normalise_alias",
+    "suggest_alias",
+]

@@ -1,0 +1,264 @@
+"""The emulator as a hardened server: exact money, bounded bodies and nesting, Plaid's error shape everywhere."""
+
+from __future__ import annotations
+
+import json
+import select
+import socket
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.emulator.emulator_support import PlaidHTTP, SpecValidator, error_code
+
+from plaid_balance.emulator import EmulatorConfig, FaultKind, RunningEmulator, run_emulator
+from plaid_balance.emulator.errors import CATALOGUE
+
+PLAID_ERROR = {"$ref": "#/components/schemas/PlaidError"}
+PATHS = [
+    "/sandbox/public_token/create",
+    "/item/public_token/exchange",
+    "/accounts/balance/get",
+    "/accounts/get",
+    "/item/get",
+    "/item/remove",
+    "/sandbox/item/reset_login",
+    "/institutions/get_by_id",
+]
+_SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _custom(amount: str) -> str:
+    return json.dumps({"override_accounts": [{"type": "depository", "subtype": "checking"}]}).replace(
+        '"subtype": "checking"', f'"subtype": "checking", "starting_balance": {amount}'
+    )
+
+
+def _link_custom(plaid_http: PlaidHTTP, password: str) -> httpx.Response:
+    return plaid_http.post(
+        "/sandbox/public_token/create",
+        {
+            "institution_id": "ins_109508",
+            "initial_products": ["transactions"],
+            "options": {"override_username": "user_custom", "override_password": password},
+        },
+    )
+
+
+def _balance_text(plaid_http: PlaidHTTP, password: str) -> str:
+    created = _link_custom(plaid_http, password)
+    assert created.status_code == 200, created.text
+    token = plaid_http.post("/item/public_token/exchange", {"public_token": created.json()["public_token"]})
+    return plaid_http.balance(token.json()["access_token"]).text
+
+
+def test_big_custom_balance_is_served_digit_for_digit(plaid_http: PlaidHTTP) -> None:
+    text = _balance_text(plaid_http, _custom("12345678901234567.89"))
+    assert '"current":12345678901234567.89' in text
+    assert '"available":12345678901234567.89' in text
+
+
+@_SLOW
+@given(
+    amount=st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
+        lambda d: abs(d.adjusted()) < 40
+    )
+)
+def test_any_exact_amount_round_trips(plaid_http: PlaidHTTP, amount: Decimal) -> None:
+    text = _balance_text(plaid_http, _custom(str(amount)))
+    served = json.loads(text, parse_float=Decimal)["accounts"][0]["balances"]["current"]
+    assert str(served) == str(amount)
+
+
+@pytest.mark.parametrize(
+    "amount", ['"NaN"', '"Infinity"', '"-Infinity"', '"1_000"', '"١٢٣"', "NaN", "Infinity", '"12abc"', "true"]
+)
+def test_non_finite_or_non_numeric_balances_are_refused(
+    plaid_http: PlaidHTTP, spec_validator: SpecValidator, amount: str
+) -> None:
+    response = _link_custom(plaid_http, _custom(amount))
+    assert (response.status_code, error_code(response)) == (400, "INVALID_FIELD")
+    spec_validator.check_response("/sandbox/public_token/create", response)
+
+
+def test_in_process_items_refuse_non_finite_balances(emu: RunningEmulator) -> None:
+    from plaid_balance.emulator import PlaidAPIError
+
+    for bad in (float("nan"), float("inf"), "NaN", Decimal("Infinity")):
+        with pytest.raises(PlaidAPIError, match="finite"):
+            emu.create_item(
+                username="user_custom", password={"override_accounts": [{"starting_balance": bad}]}
+            )
+
+
+def test_content_length_over_the_limit_is_refused_unread(
+    plaid_http: PlaidHTTP, spec_validator: SpecValidator
+) -> None:
+    request = plaid_http.client.build_request(
+        "POST", "/accounts/balance/get", content=b"{}", headers={"Content-Length": str(300 * 1024 * 1024)}
+    )
+    # httpx would wait to send 300 MB; a raw socket shows the answer comes before the body.
+    emu_url = urlsplit(str(plaid_http.client.base_url))
+    with socket.create_connection((emu_url.hostname, emu_url.port), timeout=10) as sock:
+        head = (
+            f"POST {request.url.path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {300 * 1024 * 1024}\r\n\r\n"
+        )
+        sock.sendall(head.encode() + b"{")
+        status, body = _read_response(sock)
+    assert status == 413
+    parsed = json.loads(body)
+    assert parsed["error_code"] == "INVALID_BODY"
+    assert not spec_validator.errors(PLAID_ERROR, parsed)
+
+
+def _read_response(sock: socket.socket) -> tuple[int, bytes]:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(
+        next(
+            line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+        )
+    )
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return int(head.split()[1]), body
+
+
+def test_a_streamed_body_is_cut_off_at_the_limit() -> None:
+    """A chunked body of unannounced size: the emulator answers 413 once it passes the limit, long before the
+    sender is done, so it never holds more than the limit."""
+    limit = 64 * 1024
+    with run_emulator(EmulatorConfig(max_body_bytes=limit)) as emu:
+        url = urlsplit(emu.base_url)
+        with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+            sock.sendall(
+                b"POST /accounts/balance/get HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"
+            )
+            piece = b"8000\r\n" + b" " * 0x8000 + b"\r\n"
+            sent = 0
+            while sent < 300 * 1024 * 1024:
+                readable, _, _ = select.select([sock], [], [], 0)
+                if readable:
+                    break
+                try:
+                    sock.sendall(piece)
+                except OSError:
+                    break
+                sent += 0x8000
+            status, body = _read_response(sock)
+    assert status == 413
+    assert json.loads(body)["error_code"] == "INVALID_BODY"
+    # Socket buffers hold a few MB at most; the sender was stopped far short of 300 MB.
+    assert sent < 32 * 1024 * 1024
+
+
+def test_deep_nesting_is_refused(plaid_http: PlaidHTTP, spec_validator: SpecValidator) -> None:
+    for depth in (33, 5_000, 200_000):
+        body = b'{"access_token": ' + b"[" * depth + b"]" * depth + b"}"
+        response = plaid_http.client.post("/accounts/balance/get", content=body)
+        assert (response.status_code, error_code(response)) == (400, "INVALID_BODY")
+        assert not spec_validator.errors(PLAID_ERROR, response.json())
+    deep_password = "[" * 100_000 + "]" * 100_000
+    response = _link_custom(plaid_http, deep_password)
+    assert error_code(response) == "INVALID_FIELD"
+
+
+@pytest.mark.parametrize("fault", sorted([*CATALOGUE, FaultKind.ERROR, FaultKind.INSTITUTION_NOT_RESPONDING]))
+def test_every_fail_next_code_answers_in_plaids_shape(
+    plaid_http: PlaidHTTP, emu: RunningEmulator, spec_validator: SpecValidator, fault: str
+) -> None:
+    token, item_id = emu.create_item()
+    emu.set_item_faults(item_id, fail_next=[fault])
+    response = plaid_http.balance(token)
+    assert response.status_code >= 400
+    assert response.headers["content-type"] == "application/json"
+    spec_validator.check_response("/accounts/balance/get", response)
+    expected = CATALOGUE.get(fault)
+    if expected is not None:
+        assert (response.status_code, response.json()["error_type"]) == (expected.status, expected.error_type)
+
+
+def test_a_bug_in_a_rule_answers_in_plaids_shape(
+    monkeypatch: pytest.MonkeyPatch, spec_validator: SpecValidator
+) -> None:
+    from plaid_balance.emulator.rules import PlaidRules
+
+    def broken(self: PlaidRules, *args: Any) -> dict[str, Any]:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(PlaidRules, "item_get", broken)
+    with run_emulator() as emu, httpx.Client(base_url=emu.base_url) as client:
+        token, _ = emu.create_item()
+        response = PlaidHTTP(emu, client).post("/item/get", {"access_token": token})
+    assert (response.status_code, error_code(response)) == (500, "INTERNAL_SERVER_ERROR")
+    spec_validator.check_response("/item/get", response)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+field_names = st.sampled_from(
+    ["access_token", "public_token", "institution_id", "initial_products", "country_codes", "options",
+     "client_id", "secret", "account_ids", "reason_code", "query", "x"]
+)  # fmt: skip
+
+
+@_SLOW
+@given(
+    path=st.sampled_from(PATHS),
+    body=st.dictionaries(field_names, json_values, max_size=5) | json_values,
+    with_credentials=st.booleans(),
+)
+def test_any_body_gets_a_plaid_answer(
+    plaid_http: PlaidHTTP, spec_validator: SpecValidator, path: str, body: Any, with_credentials: bool
+) -> None:
+    if with_credentials and isinstance(body, dict):
+        body = {**body, "client_id": plaid_http.emu.client_id, "secret": plaid_http.emu.secret}
+    response = plaid_http.client.post(path, content=json.dumps(body))
+    assert response.headers["content-type"] == "application/json"
+    spec_validator.check_response(path, response)
+
+
+@_SLOW
+@given(raw=st.binary(max_size=200))
+def test_any_bytes_get_a_plaid_answer(
+    plaid_http: PlaidHTTP, spec_validator: SpecValidator, raw: bytes
+) -> None:
+    response = plaid_http.client.post("/accounts/balance/get", content=raw)
+    assert response.status_code == 400
+    assert not spec_validator.errors(PLAID_ERROR, response.json())
+
+
+def test_admin_errors_are_plaid_shaped(plaid_http: PlaidHTTP, spec_validator: SpecValidator) -> None:
+    client = plaid_http.client
+    for response in (
+        client.post("/__emulator/items", content=b"[" * 10_000),
+        client.post("/__emulator/items", json={"count": -1}),
+        client.post("/__emulator/items", json={"count": "many"}),
+        client.post("/__emulator/items/nope/faults", json={"fail_next": ["error"]}),
+        client.post("/__emulator/reset", json={"items": "yes"}),
+    ):
+        assert 400 <= response.status_code < 500
+        assert not spec_validator.errors(PLAID_ERROR, response.json())
