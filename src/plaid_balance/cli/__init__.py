@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = _run(argv, usage_error_line)
     except BrokenPipeError:
+        code = exit_codes.PIPE_CLOSED
+    if streams.stdout_closed():
         # The reader (``| head``) has all it wanted: quiet, like a tool killed by SIGPIPE.
         streams.silence_stdout()
         code = exit_codes.PIPE_CLOSED

@@ -59,11 +59,13 @@ def _ctrl_c_held() -> Iterator[None]:
 class RedactingStream(io.TextIOBase):
     """A text stream in front of ``sys.stdout``/``sys.stderr``: redacts and writes whole lines."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, name: str = "") -> None:
         super().__init__()
         self._stream = stream
+        self.name = name
         self._partial = ""
         self._lock = threading.RLock()
+        self.pipe_closed = False
 
     @property
     def wrapped(self) -> TextIO:
@@ -107,9 +109,13 @@ class RedactingStream(io.TextIOBase):
                 self._stream.flush()
 
     def _emit(self, text: str) -> None:
-        with _ctrl_c_held():
-            self._stream.write(redact(text))
-            self._stream.flush()
+        try:
+            with _ctrl_c_held():
+                self._stream.write(redact(text))
+                self._stream.flush()
+        except BrokenPipeError:
+            self.pipe_closed = True
+            raise
 
     def __getattr__(self, name: str) -> Any:
         # Anything else (line_buffering, name, ...) as the real stream has it; never its .buffer,
@@ -117,6 +123,9 @@ class RedactingStream(io.TextIOBase):
         if name == "buffer":
             raise AttributeError(name)
         return getattr(self._stream, name)
+
+
+_INSTALLED: list[RedactingStream] = []  # the process's two doors, kept to ask how stdout ended
 
 
 def install() -> None:
@@ -129,7 +138,14 @@ def install() -> None:
         if reconfigure is not None:
             # A terminal in a legacy encoding gets escapes, never a UnicodeEncodeError.
             reconfigure(errors="backslashreplace")
-        setattr(sys, name, RedactingStream(stream))
+        door = RedactingStream(stream, name)
+        _INSTALLED[:] = [d for d in _INSTALLED if d.name != name] + [door]
+        setattr(sys, name, door)
+
+
+def stdout_closed() -> bool:
+    """Whether the reader closed stdout (click catches that error itself and would call it exit 1)."""
+    return any(stream.pipe_closed for stream in _INSTALLED if stream.name == "stdout")
 
 
 def write_secret(text: str) -> None:
@@ -149,5 +165,5 @@ def silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError):
         pass
-    if isinstance(sys.stdout, RedactingStream):
-        sys.stdout._partial = ""
+    for door in _INSTALLED:
+        door._partial = ""
