@@ -26,6 +26,7 @@ from plaid_balance.batch.runner import (
     make_batch_client,
     run_batch,
 )
+from plaid_balance.cli import params
 from plaid_balance.cli.common import cached_option, connection_options, fail, min_last_updated_option
 from plaid_balance.cli.recall import history_options, history_store
 from plaid_balance.errors import ConfigurationError
@@ -236,27 +237,27 @@ async def _run(
 @connection_options
 @click.option(
     "--concurrency",
-    type=click.IntRange(1, 500),
+    type=params.Integer(1, 500),
     default=DEFAULT_CONCURRENCY,
     show_default=True,
     help="Items fetched at the same time, on one connection pool.",
 )
 @click.option(
     "--rate-limit",
-    type=click.IntRange(min=1),
+    type=params.Integer(1, 1_000_000),
     metavar="N",
     help="Requests per minute for the whole client [default: Plaid's documented limit: "
     "production 1,200, sandbox 100; with --cached 15,000 / 5,000].",
 )
 @click.option(
     "--item-rate-limit",
-    type=click.IntRange(min=1),
+    type=params.Integer(1, 1_000_000),
     metavar="N",
     help="Requests per minute per Item [default: production 5, sandbox 25; with --cached 15 / 100].",
 )
 @click.option(
     "--rate-window",
-    type=click.FloatRange(min=0.1),
+    type=params.Number(0.1, 86_400.0),
     default=60.0,
     show_default=True,
     metavar="SECONDS",
