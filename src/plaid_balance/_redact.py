@@ -29,6 +29,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import quote, quote_plus
 
+from plaid_balance._safe_text import safe_text
+
 MASK: Final = "***"
 # Shorter values would mask ordinary words; they are still masked where their place gives them away.
 MIN_LENGTH: Final = 6
@@ -191,7 +193,8 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken format string is the caller's bug; do not hide the record
             message = str(record.msg)
-        clean = redact(message)
+        # One record, one line: names from a bank or a file cannot forge further log lines.
+        clean = safe_text(redact(message))
         if clean != message or record.args:
             record.msg, record.args = clean, None
         if record.exc_info and not record.exc_text:

@@ -13,6 +13,7 @@ from plaid_balance import __version__, exit_codes
 
 # name -> "module:attribute"; each module holds one click command or group.
 COMMANDS = {
+    "accounts": "plaid_balance.cli.accounts:accounts",
     "get": "plaid_balance.cli.get:get",
     "run": "plaid_balance.cli.run:run",
     "demo": "plaid_balance.cli.demo:demo",
@@ -23,8 +24,9 @@ COMMANDS = {
     "emulator": "plaid_balance.cli.emulator:emulator",
 }
 HELP = {
+    "accounts": "List an Item's accounts and their ids (free: no balance call is billed).",
     "get": "Fetch one Item's balances (real-time, or cached with --cached).",
-    "run": "Run a TOML job file (the seed's run job).",
+    "run": "Fetch the balance report a TOML job file describes (see run.toml).",
     "demo": "Run the balance job against the built-in emulator: no keys, no network.",
     "sandbox-token": "Create a sandbox access token (Plaid sandbox or the emulator).",
     "batch": "Fetch balances for many Items under Plaid's rate limits.",

@@ -116,7 +116,12 @@ def emulator() -> None:
     help="Fault for the next balance call: a fault kind (error, drop, hang, malformed, truncated, "
     "institution_not_responding) or a Plaid error_code. Repeatable; used up in order.",
 )
-@click.option("--seed", default=None, type=params.Integer(0, 2**63 - 1), help="Seed for fault and jitter draws, for repeatable runs.")
+@click.option(
+    "--seed",
+    default=None,
+    type=params.Integer(0, 2**63 - 1),
+    help="Seed for fault and jitter draws, for repeatable runs.",
+)
 @click.option(
     "--rate-window-seconds",
     default=60.0,
