@@ -40,9 +40,15 @@ class PlaidBalanceError(Exception):
 
     exit_code: int = exit_codes.UNEXPECTED
 
-    def __str__(self) -> str:
+    def __init__(self, *args: object) -> None:
         # Messages may quote a lower layer or Plaid: whatever they quote, known secrets stay masked.
-        return redact(super().__str__())
+        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
+
+    def __str__(self) -> str:
+        return redact(super().__str__())  # and secrets learnt after the error was made
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
 
 
 class ConfigurationError(PlaidBalanceError):

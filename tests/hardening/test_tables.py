@@ -1,0 +1,100 @@
+"""The tables people read, at 80 columns, with bank data that tries to be markup, maths or escape codes.
+
+Each table is printed as a user sees it (a real run, ``COLUMNS=80``) and must: fit the width; show
+every amount whole (never cut with "…") with decimal points aligned; show hostile names literally
+(never interpreted, never a raw escape character); and keep the totals' currency out of the Type
+column. On failure, ``--format table`` prints one line on stderr and nothing on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from plaid_balance import exit_codes
+from tests.hardening.conftest import Backend
+from tests.hardening.forkserver import ForkServer, RunResult
+
+AMOUNT = re.compile(r"-?\d{1,3}(?:,\d{3})*(?:\.\d+)?")
+
+
+def _run(forks: ForkServer, backend: Backend, tmp_path: Path, argv: list[str], token: str) -> RunResult:
+    env = {**backend.env(), "COLUMNS": "80", "HOME": str(tmp_path), "PLAID_ACCESS_TOKEN": token}
+    return forks.run(argv, env=env, cwd=str(tmp_path), timeout=60)
+
+
+def _assert_terminal_safe(out: str) -> None:
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    for line in out.splitlines():
+        assert len(line) <= 80, line
+
+
+def _accounts(forks: ForkServer, backend: Backend, tmp_path: Path, token: str) -> list[dict[str, str]]:
+    result = _run(forks, backend, tmp_path, ["accounts", "--format", "json"], token)
+    assert result.code == 0, result
+    accounts: list[dict[str, str]] = json.loads(result.out)["accounts"]
+    return accounts
+
+
+@pytest.mark.parametrize("which", ["plain", "hostile"])
+def test_accounts_lists_every_id_whole(
+    which: str, forks: ForkServer, backend: Backend, tmp_path: Path
+) -> None:
+    token = backend.token if which == "plain" else backend.hostile_token
+    result = _run(forks, backend, tmp_path, ["accounts"], token)
+    assert result.code == 0, result
+    _assert_terminal_safe(result.out)
+    for account in _accounts(forks, backend, tmp_path, token):
+        assert account["account_id"] in result.out
+
+
+def test_get_table_shows_bank_data_literally(forks: ForkServer, backend: Backend, tmp_path: Path) -> None:
+    result = _run(forks, backend, tmp_path, ["get", "--format", "table"], backend.hostile_token)
+    assert result.code == 0, result
+    _assert_terminal_safe(result.out)
+    assert "[red]" in result.out  # the markup is text, not colour
+    assert "$x$" in result.out or "$\\frac" in result.out
+    assert "\\x1b" in result.out  # the escape is shown, not obeyed
+
+
+def test_get_table_amounts_are_whole_and_aligned(forks: ForkServer, backend: Backend, tmp_path: Path) -> None:
+    report = _run(forks, backend, tmp_path, ["get"], backend.token)
+    table = _run(forks, backend, tmp_path, ["get", "--format", "table"], backend.token)
+    assert table.code == 0, table
+    _assert_terminal_safe(table.out)
+    assert "…" not in "".join(re.findall(r"[\d,.]+…", table.out))
+    for account in json.loads(report.out)["accounts"]:
+        current = account["current_balance"]
+        if current is not None:
+            assert f"{abs(current):,}".split(".")[0] in table.out
+    # Decimal points of the Current column line up.
+    points = {
+        line.index(".", match.start())
+        for line in table.out.splitlines()
+        for match in [re.search(r"\d[\d,]*\.\d", line)]
+        if match
+    }
+    assert len(points) <= 3, table.out  # one per amount column (Current, Available, Limit)
+
+
+def test_get_table_totals_keep_the_currency_out_of_type(
+    forks: ForkServer, backend: Backend, tmp_path: Path
+) -> None:
+    table = _run(forks, backend, tmp_path, ["get", "--format", "table"], backend.token)
+    for line in table.out.splitlines():
+        if re.search(r"\b(Assets|Liabilities|Net)\b", line):
+            cells = [c.strip() for c in re.split(r"[│┃|]", line) if c.strip()]
+            assert cells[1:2] != ["USD"], line
+
+
+@pytest.mark.parametrize("argv", [["get", "--format", "table"], ["get", "--format", "csv"], ["accounts"]])
+def test_a_failed_table_is_one_line_on_stderr(
+    argv: list[str], forks: ForkServer, backend: Backend, tmp_path: Path
+) -> None:
+    result = _run(forks, backend, tmp_path, argv, "access-sandbox-00000000-0000-0000-0000-000000000000")
+    assert result.code == exit_codes.PLAID_ERROR, result
+    assert result.out == ""
+    assert len(result.err.strip().splitlines()) == 1, result
