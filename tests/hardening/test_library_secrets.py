@@ -56,7 +56,12 @@ def _client(secret: str, handler: httpx.MockTransport | None = None, **kwargs: o
 )
 def test_a_secret_that_cannot_be_a_header_is_refused_before_any_request(secret: str) -> None:
     calls: list[httpx.Request] = []
-    transport = httpx.MockTransport(lambda request: calls.append(request) or httpx.Response(500))
+
+    def record(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(500)
+
+    transport = httpx.MockTransport(record)
     with pytest.raises(ConfigurationError) as raised:
         _client(f"abc{secret}xyz", transport)
     assert "PLAID_SECRET" in str(raised.value)

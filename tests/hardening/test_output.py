@@ -63,7 +63,7 @@ class _SlowPipe(io.StringIO):
 
 def test_ctrl_c_during_a_write_waits_for_the_end_of_the_line() -> None:
     pipe = _SlowPipe()
-    stream = RedactingStream(pipe)  # type: ignore[arg-type]
+    stream = RedactingStream(pipe)
     with pytest.raises(KeyboardInterrupt):
         stream.write('{"line": 1, "data": "' + "x" * 10_000 + '"}\n')
     assert pipe.interrupted
@@ -74,7 +74,7 @@ def test_ctrl_c_during_a_write_waits_for_the_end_of_the_line() -> None:
 @given(st.lists(st.text(max_size=30), max_size=20))
 def test_lines_come_out_whole_and_in_order(chunks: list[str]) -> None:
     sink = io.StringIO()
-    stream = RedactingStream(sink)  # type: ignore[arg-type]
+    stream = RedactingStream(sink)
     seen: list[str] = []
     for chunk in chunks:
         stream.write(chunk)
@@ -96,7 +96,7 @@ def test_lines_come_out_whole_and_in_order(chunks: list[str]) -> None:
 def test_a_known_secret_never_passes_the_stream(secret: str, before: str, after: str) -> None:
     remember(secret)
     sink = io.StringIO()
-    stream = RedactingStream(sink)  # type: ignore[arg-type]
+    stream = RedactingStream(sink)
     stream.write(f"{before}{secret}{after}\n")
     stream.flush()
     assert secret not in sink.getvalue()
