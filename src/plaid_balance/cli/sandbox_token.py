@@ -12,7 +12,6 @@ import click
 from plaid_balance.cli.common import base_url_option, fail, make_client, timeout_option
 from plaid_balance.sandbox import DEFAULT_INSTITUTION, DEFAULT_PASSWORD, DEFAULT_USERNAME
 
-
 _MAX_CONFIG_BYTES = 1 << 20
 
 
