@@ -22,6 +22,7 @@ COMMANDS = {
     "check": "plaid_balance.cli.check:check",
     "history": "plaid_balance.cli.history:history",
     "emulator": "plaid_balance.cli.emulator:emulator",
+    "watch": "plaid_balance.cli.watch:watch",
 }
 HELP = {
     "accounts": "List an Item's accounts and their ids (free: no balance call is billed).",
@@ -33,6 +34,7 @@ HELP = {
     "check": "Check that an account can cover an amount (sufficient funds).",
     "history": "Show stored balance history as a table, CSV, JSON or chart.",
     "emulator": "Run the offline Plaid sandbox emulator.",
+    "watch": "Keep every vault Item fresh within a budget: alerts, webhooks, /metrics.",
 }
 
 

@@ -1,0 +1,98 @@
+"""``plaid-balance watch``: keep every Item in the vault fresh within a budget, alert, take webhooks,
+serve /metrics (see docs/watch.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from plaid_balance import exit_codes
+from plaid_balance.cli.common import connection_options, fail
+
+EXTRA_MODULES = ("apprise", "prometheus_client", "jwt", "cronsim", "starlette", "uvicorn")
+
+
+def _require_extra() -> None:
+    import importlib.util
+
+    if any(importlib.util.find_spec(name) is None for name in EXTRA_MODULES):
+        fail("this needs plaid-balance[watch]: pip install 'plaid-balance[watch]'")
+
+
+@click.command("watch")
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="watch.toml",
+    show_default=True,
+    envvar="PLAID_BALANCE_WATCH_CONFIG",
+    help="The watch's TOML config [env: PLAID_BALANCE_WATCH_CONFIG].",
+)
+@click.option(
+    "--db",
+    metavar="URL",
+    envvar="PLAID_BALANCE_DB",
+    help="Database with the vault and history [env: PLAID_BALANCE_DB; default: SQLite in the user data dir].",
+)
+@connection_options
+@click.option("--listen", metavar="HOST:PORT", help="Override [server] listen (port 0: any free port).")
+@click.option("--once", is_flag=True, help="Refresh every Item that is due once, deliver alerts, and exit.")
+@click.option("--check", "check_only", is_flag=True, help="Check the config against the vault and exit.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines on stderr as key=value text or JSON lines.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 100),
+    default=10,
+    show_default=True,
+    help="Items refreshed at once (Plaid's rate limits hold whatever this is).",
+)
+def watch(
+    config_path: Path,
+    db: str | None,
+    environment: str,
+    base_url: str | None,
+    timeout: float,
+    listen: str | None,
+    once: bool,
+    check_only: bool,
+    log_format: str,
+    concurrency: int,
+) -> None:
+    """Keep balances fresh, cheaply, and say what matters.
+
+    Refreshes every Item in the vault on a schedule, within a budget of billed real-time calls
+    (falling back to Plaid's free cached balances, or to history, and saying so), tracks each Item's
+    health, sends alerts through Apprise, verifies Plaid's webhooks and serves Prometheus /metrics.
+    Runs in the foreground; SIGHUP reloads the config, SIGTERM or Ctrl-C stops it cleanly.
+    """
+    _require_extra()
+    from plaid_balance.errors import PlaidBalanceError
+    from plaid_balance.watch.main import Options, main
+
+    options = Options(
+        config_path=config_path,
+        db_url=db,
+        environment=environment,
+        base_url=base_url,
+        timeout=timeout,
+        concurrency=concurrency,
+        once=once,
+        listen=listen,
+        check_only=check_only,
+        json_logs=log_format == "json",
+    )
+    try:
+        code = main(options)
+    except PlaidBalanceError as exc:  # config (2), storage (7): one line
+        fail(str(exc), exc.exit_code)
+    if code != exit_codes.OK:
+        raise SystemExit(code)

@@ -1,0 +1,121 @@
+"""``plaid-balance watch`` put together: config, vault, history, the batch client, the service."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from plaid_balance import exit_codes
+from plaid_balance.errors import ConfigurationError
+from plaid_balance.watch.config import load_config
+from plaid_balance.watch.values import parse_listen
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    config_path: Path
+    db_url: str | None
+    environment: str
+    base_url: str | None
+    timeout: float
+    concurrency: int = 10
+    once: bool = False
+    listen: str | None = None  # overrides [server] listen
+    check_only: bool = False
+    json_logs: bool = False
+
+
+def main(options: Options) -> int:
+    """Run the watch; raises ``ConfigurationError`` (one line, its exit code) for what the user can fix."""
+    from plaid_balance.watch import logs
+    from plaid_balance.watch.runner import bearer_token, prepare
+    from plaid_balance.watch.sources import open_sources
+
+    load_config(options.config_path)  # syntax first: no database is opened for a broken file
+    sources = open_sources(options.db_url)
+    try:
+        known = sources.known_items()
+        config, sender = prepare(options.config_path, known)
+        if options.listen is not None:
+            try:
+                listen = parse_listen(options.listen)
+            except ValueError as exc:
+                raise ConfigurationError(f"--listen: {exc}") from None
+            config = dataclasses.replace(config, server=dataclasses.replace(config.server, listen=listen))
+        token = bearer_token(config)
+        if options.check_only:
+            enabled = [k.alias for k in known if config.settings_for(k.alias).enabled]
+            print(
+                f"{config.path}: OK: {len(enabled)} of {len(known)} Items watched, {len(config.alerts)} alerts, "
+                f"notifiers: {', '.join(config.notifiers) or 'none'}"
+            )
+            return exit_codes.OK
+        secrets = [os.environ.get("PLAID_SECRET", ""), token or ""]
+        logs.configure(as_json=options.json_logs, secrets=secrets)
+        stopped_by = asyncio.run(_serve(options, config, sender, sources, token))
+    finally:
+        sources.close()
+    return exit_codes.INTERRUPTED if stopped_by == signal.SIGINT else exit_codes.OK
+
+
+async def _serve(
+    options: Options, config: object, sender: object, sources: object, token: str | None
+) -> int | None:
+    from plaid_balance.batch.runner import BatchOptions, make_batch_client
+    from plaid_balance.watch.clock import SystemClock
+    from plaid_balance.watch.config import WatchConfig
+    from plaid_balance.watch.notify import Sender
+    from plaid_balance.watch.runner import run_watch
+    from plaid_balance.watch.service import Watch
+    from plaid_balance.watch.sources import Sources
+    from plaid_balance.watch.wiring import LibraryHistory, LibraryPlaid
+
+    assert isinstance(config, WatchConfig) and isinstance(sources, Sources)
+    sender_: Sender = sender  # type: ignore[assignment]
+    client = make_batch_client(
+        BatchOptions(concurrency=options.concurrency),
+        environment=options.environment,
+        base_url=options.base_url,
+        timeout=options.timeout,
+    )
+    try:
+        watch = Watch(
+            config,
+            items=sources.items,
+            plaid=LibraryPlaid(client),
+            history=LibraryHistory(sources.history),
+            store=sources.state,
+            sender=sender_,
+            clock=SystemClock(),
+            concurrency=options.concurrency,
+        )
+        await watch.load()
+        result = await run_watch(
+            watch, known=sources.known_items, config_path=options.config_path, token=token, once=options.once
+        )
+        counters = watch.state.counters
+        billed, saved = watch.ledger.month_totals(watch.clock.now())
+        sys.stderr.flush()
+        import logging
+
+        logging.getLogger("plaid_balance.watch").info(
+            "stopped",
+            extra={
+                "fields": {
+                    "refreshes": counters.refreshes,
+                    "billed": counters.billed,
+                    "saved": counters.saved,
+                    "billed_this_month": billed,
+                    "saved_this_month": saved,
+                    "alerts_sent": counters.alerts_sent,
+                }
+            },
+        )
+        return result
+    finally:
+        await client.aclose()

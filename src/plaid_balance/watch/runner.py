@@ -1,0 +1,200 @@
+"""Running the watch as a service: build it from the config, serve HTTP, handle signals.
+
+SIGTERM and Ctrl-C stop it cleanly (refreshes in flight finish and are written whole); SIGHUP reloads
+the config, keeping the running one if the new one has a mistake (logged with file, line and key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import importlib.util
+import logging
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from plaid_balance.errors import ConfigurationError
+from plaid_balance.watch.clock import Clock, SystemClock
+from plaid_balance.watch.config import KnownItem, WatchConfig, check_against_items, load_config
+from plaid_balance.watch.notify import Sender, check_notifiers
+from plaid_balance.watch.state import ItemSource
+
+if TYPE_CHECKING:
+    from plaid_balance.watch.service import Watch
+
+log = logging.getLogger("plaid_balance.watch")
+
+
+def prepare(config_path: Path, known: Sequence[KnownItem]) -> tuple[WatchConfig, Sender]:
+    """Load and check a config completely (used at start and on SIGHUP)."""
+    config = load_config(config_path)
+    check_against_items(config, known)
+    sender = check_notifiers(config)
+    return config, sender
+
+
+def bearer_token(config: WatchConfig) -> str | None:
+    token = os.environ.get(config.server.token_env, "").strip() or None
+    if token is None and not config.server.listen.is_loopback:
+        raise config.error(
+            ("server", "listen"),
+            f"listening on {config.server.listen} (beyond loopback) needs a bearer token in ${config.server.token_env}",
+        )
+    return token
+
+
+def dashboard_mounts(watch: Watch) -> list[tuple[str, Any]]:
+    """The dashboard, when installed: ``plaid_balance.dashboard.create_watch_app(view)`` at /dashboard."""
+    if importlib.util.find_spec("plaid_balance.dashboard") is None:
+        return []
+    module = importlib.import_module("plaid_balance.dashboard")
+    factory = getattr(module, "create_watch_app", None)
+    return [("/dashboard", factory(watch))] if callable(factory) else []
+
+
+class _Server:
+    """uvicorn without its own signal handling: the watch decides when to stop."""
+
+    def __init__(self, app: Any, host: str, port: int) -> None:
+        import uvicorn
+
+        class Quiet(uvicorn.Server):
+            @contextlib.contextmanager
+            def capture_signals(self) -> Iterator[None]:
+                yield
+
+        self.server = Quiet(
+            uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
+        )
+
+    async def serve(self) -> None:
+        await self.server.serve()
+
+    @property
+    def started(self) -> bool:
+        return bool(self.server.started)
+
+    def bound_port(self) -> int | None:
+        for server in getattr(self.server, "servers", []):
+            for sock in server.sockets:
+                return int(sock.getsockname()[1])
+        return None
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+
+
+async def run_watch(
+    watch: Watch,
+    *,
+    known: Callable[[], Sequence[KnownItem]],
+    config_path: Path,
+    token: str | None,
+    once: bool,
+    on_listen: Callable[[str], None] | None = None,
+) -> int | None:
+    """Serve until SIGTERM/SIGINT (or, with ``once``, until every due Item was refreshed once); return
+    the signal that stopped it, if any."""
+    from plaid_balance.watch.app import create_app
+
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    received: list[int] = []
+
+    def stop(sig: int) -> None:
+        if not stopping.is_set():
+            log.info(
+                "stopping: letting refreshes in flight finish",
+                extra={"fields": {"signal": signal.Signals(sig).name}},
+            )
+        received.append(sig)
+        stopping.set()
+        watch.wake()
+
+    reloads: set[asyncio.Task[None]] = set()
+
+    def reload() -> None:
+        task = loop.create_task(_reload(watch, config_path, known))
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    installed = []
+    for sig, handler, args in (
+        (signal.SIGTERM, stop, (signal.SIGTERM,)),
+        (signal.SIGINT, stop, (signal.SIGINT,)),
+        (signal.SIGHUP, reload, ()),
+    ):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, handler, *args)
+            installed.append(sig)
+    try:
+        if once:
+            await watch.tick()
+            await watch.settle()
+            await watch.tick()  # deliver what the refreshes raised
+            await watch.settle()
+            return None
+        config = watch.config
+        app = create_app(
+            watch,
+            token=token,
+            webhook_path=config.server.webhook_path,
+            metrics=config.server.metrics,
+            mounts=dashboard_mounts(watch),
+        )
+        server = _Server(app, config.server.listen.host, config.server.listen.port)
+        serving = asyncio.create_task(server.serve())
+        while not server.started and not serving.done():  # noqa: ASYNC110 (uvicorn offers no event)
+            await asyncio.sleep(0.01)
+        if serving.done():
+            serving.result()
+            raise ConfigurationError(f"cannot listen on {config.server.listen}")
+        host = config.server.listen.host
+        url = f"http://{'[' + host + ']' if ':' in host else host}:{server.bound_port()}"
+        log.info("listening", extra={"fields": {"url": url, "webhook": url + config.server.webhook_path}})
+        if on_listen is not None:
+            on_listen(url)
+        looping = asyncio.create_task(watch.run())
+        stopped = asyncio.create_task(stopping.wait())
+        done, _ = await asyncio.wait({looping, serving, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        await watch.stop()
+        looping.cancel()
+        server.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await looping
+        await serving
+        stopped.cancel()
+        for task in done:
+            if task is not stopped and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+        return received[0] if received else None
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+async def _reload(watch: Watch, config_path: Path, known: Callable[[], Sequence[KnownItem]]) -> None:
+    try:
+        items = await asyncio.to_thread(known)
+        config, sender = await asyncio.to_thread(prepare, config_path, items)
+    except ConfigurationError as exc:
+        log.error("config not reloaded, the running one stays in force: %s", exc)
+        return
+    except Exception as exc:
+        log.error("config not reloaded (%s), the running one stays in force: %s", type(exc).__name__, exc)
+        return
+    if config.server != watch.config.server:
+        log.warning("[server] changes take effect at the next start")
+    watch.replace_config(config, sender)
+    log.info("config reloaded", extra={"fields": {"file": str(config_path), "alerts": len(config.alerts)}})
+
+
+def default_clock() -> Clock:
+    return SystemClock()
+
+
+__all__ = ["ItemSource", "bearer_token", "prepare", "run_watch"]

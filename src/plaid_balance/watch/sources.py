@@ -1,0 +1,84 @@
+"""Where the watch's Items, history and state live: the vault and history database (``--db``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from plaid_balance.history.store import HistoryStore, open_store
+from plaid_balance.watch.config import KnownAccount, KnownItem
+from plaid_balance.watch.health import Health
+from plaid_balance.watch.state import WatchedItem
+from plaid_balance.watch.store import WatchStore
+from plaid_balance.watch.wiring import LibraryHistory
+
+
+class VaultItems:
+    """``ItemSource`` on the vault: Items not removed, tokens read at call time, health written back."""
+
+    def __init__(self, vault: Any) -> None:
+        self.vault = vault
+
+    def items(self) -> list[WatchedItem]:
+        watched = []
+        for entry in self.vault.list(include_removed=False):
+            accounts = tuple(
+                KnownAccount(a.account_id, a.name, a.mask, a.type or "", None) for a in entry.accounts
+            )
+            try:
+                health = Health(entry.health)
+            except ValueError:
+                health = Health.OK
+            watched.append(
+                WatchedItem(
+                    entry.alias,
+                    entry.item_id,
+                    entry.institution_id,
+                    entry.institution_name,
+                    accounts,
+                    health,
+                    entry.health_reason or "",
+                )
+            )
+        return watched
+
+    def access_token(self, alias: str) -> str:
+        return str(self.vault.access_token(alias).get_secret_value())
+
+    def set_health(self, item_id: str, health: Health, reason: str) -> None:
+        self.vault.set_health(item_id, health.value, reason)
+
+
+@dataclass
+class Sources:
+    items: VaultItems
+    history: HistoryStore
+    state: WatchStore
+
+    def known_items(self) -> list[KnownItem]:
+        """The vault's Items with their accounts' currencies, as the last stored balances give them."""
+        latest_by_item = LibraryHistory(self.history).latest_all()
+        known = []
+        for item in self.items.items():
+            latest = latest_by_item.get(item.item_id)
+            currencies = {a.account_id: a.currency for a in latest.accounts} if latest is not None else {}
+            accounts = tuple(
+                dataclasses.replace(a, currency=currencies.get(a.account_id)) for a in item.accounts
+            )
+            known.append(KnownItem(item.alias, item.item_id, accounts))
+        return known
+
+    def close(self) -> None:
+        self.history.close()
+        close = getattr(self.items.vault, "close", None)
+        if callable(close):
+            close()
+
+
+def open_sources(db_url: str | None) -> Sources:
+    from plaid_balance.vault import Vault
+
+    history = open_store(db_url)
+    vault = Vault.open(db_url)
+    return Sources(VaultItems(vault), history, WatchStore(history.engine))

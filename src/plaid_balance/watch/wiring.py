@@ -1,0 +1,124 @@
+"""The watch's ports wired to the library: the batch client (rate limits), history and the vault.
+
+Only this module knows the library's client, report and store types; the engine sees the protocols in
+``state``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from plaid_balance import calls
+from plaid_balance.batch.limits import CURRENT_ITEM
+from plaid_balance.client import AsyncPlaidClient
+from plaid_balance.errors import PlaidAPIError, PlaidNetworkError
+from plaid_balance.history.store import HistoryStore
+from plaid_balance.job import fetch_report_async
+from plaid_balance.report import BalanceReport, FailureReport
+from plaid_balance.watch.state import Failure, Outcome, ReportLike
+
+
+class _VerificationKeyResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    key: dict[str, Any]
+    request_id: str
+
+
+def _failure(report: FailureReport) -> Failure:
+    error = report.error
+    return Failure(
+        str(error.get("error_type") or ""),
+        str(error.get("error_code") or ""),
+        str(error.get("error_message") or ""),
+        bool(error.get("retryable")),
+    )
+
+
+def _from_exception(exc: PlaidAPIError | PlaidNetworkError) -> Failure:
+    return _failure(FailureReport.from_exception(exc))
+
+
+class LibraryPlaid:
+    """``PlaidPort`` on an ``AsyncPlaidClient`` from ``make_batch_client`` (its limiter holds the rates)."""
+
+    def __init__(self, client: AsyncPlaidClient) -> None:
+        self.client = client
+
+    async def _report(self, token: str, item_key: str, **options: Any) -> Outcome:
+        marker = CURRENT_ITEM.set(item_key)
+        try:
+            report = await fetch_report_async(self.client, token, **options)
+        finally:
+            CURRENT_ITEM.reset(marker)
+        return _failure(report) if isinstance(report, FailureReport) else report
+
+    async def balance(
+        self, access_token: str, *, item_key: str, min_last_updated: datetime | None
+    ) -> Outcome:
+        return await self._report(access_token, item_key, min_last_updated_datetime=min_last_updated)
+
+    async def cached(self, access_token: str, *, item_key: str) -> Outcome:
+        return await self._report(access_token, item_key, cached=True)
+
+    async def item_error(self, access_token: str) -> Failure | None:
+        try:
+            response = await self.client.item_get(access_token)
+        except (PlaidAPIError, PlaidNetworkError) as exc:
+            return _from_exception(exc)
+        error = response.item.error
+        if error is None:
+            return None
+        return Failure(error.error_type, error.error_code, error.error_message, False)
+
+    async def verification_key(self, key_id: str) -> dict[str, Any] | None:
+        call = calls.PlaidCall("/webhook_verification_key/get", {"key_id": key_id}, _VerificationKeyResponse)
+        try:
+            response = await self.client.call(call)
+        except PlaidAPIError as exc:
+            if exc.http_status < 500 and not exc.is_rate_limit:
+                return None  # Plaid does not know this key id
+            raise
+        return dict(response.key)
+
+    async def ensure_webhook(self, access_token: str, url: str) -> Failure | bool:
+        try:
+            response = await self.client.item_get(access_token)
+            if response.item.webhook == url:
+                return False
+            await self.client.call(
+                calls.PlaidCall(
+                    "/item/webhook/update", {"access_token": access_token, "webhook": url}, _ItemResponse
+                )
+            )
+        except (PlaidAPIError, PlaidNetworkError) as exc:
+            return _from_exception(exc)
+        return True
+
+
+class _ItemResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    request_id: str
+
+
+class LibraryHistory:
+    """``HistoryPort`` on the history store."""
+
+    def __init__(self, store: HistoryStore) -> None:
+        self.store = store
+
+    def save(self, report: ReportLike, access_token: str) -> None:
+        assert isinstance(report, BalanceReport)
+        self.store.save(report, access_token=access_token)
+
+    def fresh(self, item_id: str, max_age_seconds: float, now: datetime) -> ReportLike | None:
+        return self.store.fresh_report(item_id=item_id, max_age=timedelta(seconds=max_age_seconds), now=now)
+
+    def latest(self, item_id: str) -> ReportLike | None:
+        snapshot = self.store.latest([item_id]).get(item_id)
+        return snapshot.report if snapshot is not None else None
+
+    def latest_all(self) -> dict[str, ReportLike]:
+        return {item_id: s.report for item_id, s in self.store.latest().items()}

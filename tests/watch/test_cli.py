@@ -1,0 +1,173 @@
+"""The ``watch`` command at the CLI edge: one line and exit 2 for config mistakes, light --help."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+CLI = [sys.executable, "-c", "from plaid_balance.cli import main; main()"]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60, cwd=cwd, check=False)
+
+
+def test_help_imports_nothing_heavy() -> None:
+    code = (
+        "import sys; from plaid_balance.cli import main\n"
+        "try:\n    main(['watch', '--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('apprise', 'prometheus_client', 'jwt', 'sqlalchemy', 'starlette', 'uvicorn', 'cronsim') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert "Keep balances fresh" in out
+    assert "HEAVY []" in out
+
+
+def test_config_mistake_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "watch.toml"
+    config.write_text('[watch]\ninterval = "30m"\n\n[[alerts]]\nkind = "low_balance"\nbelow = "lots"\n')
+    result = run("watch", "--config", str(config))
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == f'error: {config}:6: alerts[0].below: \'lots\' is not an amount like 100, "100.50" or "100.50 USD"\n'
+    )
+    assert result.stdout == ""
+
+
+def test_missing_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run("watch", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "error: watch.toml: no such file\n"
+
+
+def test_cron_that_does_not_parse(tmp_path: Path) -> None:
+    config = tmp_path / "w.toml"
+    config.write_text('[items.checking]\ncron = "0 25 * * *"\n')
+    result = run("watch", "-c", str(config))
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"error: {config}:2: items.checking.cron: '0 25 * * *' is not a cron expression"
+    )
+    assert result.stderr.count("\n") == 1
+
+
+# --- against the emulator, with a real vault -------------------------------------------------------
+
+import json  # noqa: E402
+import os  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+
+from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator  # noqa: E402
+from plaid_balance.vault import Vault, new_key_text  # noqa: E402
+from tests.watch.receiver import receiver  # noqa: E402
+
+
+@pytest.fixture
+def emu() -> Iterator[RunningEmulator]:
+    with run_emulator(EmulatorConfig(rate_window_seconds=1.0)) as running:
+        yield running
+
+
+def vault_env(emu: RunningEmulator, db: Path, key: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PLAID_CLIENT_ID": emu.client_id,
+        "PLAID_SECRET": emu.secret,
+        "PLAID_BASE_URL": emu.base_url,
+        "PLAID_BALANCE_DB": f"sqlite:///{db}",
+        "PLAID_BALANCE_VAULT_KEY": key,
+    }
+
+
+def fill_vault(emu: RunningEmulator, db: Path, key: str, aliases: list[str]) -> dict[str, str]:
+    created = emu.create_items(len(aliases))
+    with Vault.open(f"sqlite:///{db}", key=key, use_keyring=False) as vault:
+        for alias, (token, item_id) in zip(aliases, created, strict=True):
+            vault.add(
+                alias,
+                token,
+                item_id=item_id,
+                institution_id="ins_109508",
+                institution_name="First Platypus Bank",
+            )
+    return {alias: item_id for alias, (_, item_id) in zip(aliases, created, strict=True)}
+
+
+def test_check_names_an_unknown_alias(emu: RunningEmulator, tmp_path: Path) -> None:
+    key = new_key_text()
+    fill_vault(emu, tmp_path / "db.sqlite", key, ["checking"])
+    config = tmp_path / "watch.toml"
+    config.write_text('[watch]\ninterval = "1h"\n\n[items.savings]\nper_day = 1\n')
+    env = vault_env(emu, tmp_path / "db.sqlite", key)
+    result = subprocess.run(
+        [*CLI, "watch", "-c", str(config), "--check"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == f"error: {config}:4: items.savings: unknown alias 'savings' (not in the vault)\n"
+    config.write_text('[watch]\ninterval = "1h"\n\n[items.checking]\nper_day = 1\n')
+    result = subprocess.run(
+        [*CLI, "watch", "-c", str(config), "--check"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{config}: OK: 1 of 1 Items watched, 0 alerts, notifiers: none\n"
+
+
+def test_once_refreshes_saves_and_alerts(emu: RunningEmulator, tmp_path: Path) -> None:
+    key = new_key_text()
+    db = tmp_path / "db.sqlite"
+    fill_vault(emu, db, key, ["checking", "spare"])
+    with receiver() as inbox:
+        config = tmp_path / "watch.toml"
+        config.write_text(
+            "[budget]\nper_day = 1\n"
+            f'[notify.ops]\nurl = "{inbox.url()}"\n'
+            '[[alerts]]\nkind = "low_balance"\nitem = "checking"\naccount = "0000"\nbelow = "150 USD"\n'
+        )
+        env = vault_env(emu, db, key)
+        result = subprocess.run(
+            [*CLI, "watch", "-c", str(config), "--once", "--log-format", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        # Over budget on the second run: the free call instead.
+        again = subprocess.run(
+            [*CLI, "watch", "-c", str(config), "--once"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert again.returncode == 0, again.stderr
+    stats = emu.stats()["requests_by_endpoint"]
+    assert stats["/accounts/balance/get"] == 2
+    assert stats.get("/accounts/get", 0) == 0  # the second run found nothing due yet (interval 1h)
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    refreshes = [line for line in lines if line["msg"] == "refresh"]
+    assert sorted(r["alias"] for r in refreshes) == ["checking", "spare"]
+    assert all(r["source"] == "realtime" and r["budget_left_day"] == 0 for r in refreshes)
+    [post] = inbox.posts
+    assert post["title"] == "Low balance: checking: Plaid Checking ••0000"
+    assert "available 100 USD is below 150 USD" in post["message"]
+    assert emu.secret not in result.stderr and "access-sandbox" not in result.stderr

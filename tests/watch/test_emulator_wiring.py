@@ -1,0 +1,100 @@
+"""The watch wired to the real client, limiter and history, against the emulator (billed calls are
+counted by the emulator, not by the watch)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plaid_balance.batch.runner import BatchOptions, make_batch_client
+from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator
+from plaid_balance.history import open_store
+from plaid_balance.retry import RetryPolicy
+from plaid_balance.watch.config import parse_config
+from plaid_balance.watch.health import Health
+from plaid_balance.watch.service import Watch
+from plaid_balance.watch.state import WatchedItem
+from plaid_balance.watch.store import WatchStore
+from plaid_balance.watch.wiring import LibraryHistory, LibraryPlaid
+from tests.watch.fakes import FakeItems, FakeSender
+from tests.watch.support import ManualClock
+
+pytestmark = pytest.mark.anyio
+FAST_RETRY = RetryPolicy(attempts=2, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01, rate_limit_wait=0.05)
+CONFIG = """\
+[watch]
+interval = "1h"
+[budget]
+per_day = 2
+[notify.ops]
+url = "json://127.0.0.1:9/x"
+[[alerts]]
+kind = "needs_repair"
+"""
+
+
+class EmulatorItems(FakeItems):
+    def __init__(self, tokens: dict[str, str], *items: WatchedItem) -> None:
+        super().__init__(*items)
+        self.tokens = tokens
+
+    def access_token(self, alias: str) -> str:
+        return self.tokens[alias]
+
+
+@pytest.fixture
+def emu() -> Iterator[RunningEmulator]:
+    with run_emulator(EmulatorConfig(rate_window_seconds=1.0)) as running:
+        yield running
+
+
+async def test_budget_and_repair_against_the_emulator(emu: RunningEmulator, tmp_path: Path) -> None:
+    (token_a, item_a), (token_b, item_b) = emu.create_items(2)
+    vault = EmulatorItems(
+        {"a": token_a, "b": token_b},
+        WatchedItem("a", item_a, "ins_109508", "First Platypus Bank"),
+        WatchedItem("b", item_b, "ins_109508", "First Platypus Bank"),
+    )
+    history = open_store(f"sqlite:///{tmp_path / 'h.db'}")
+    client = make_batch_client(
+        BatchOptions(concurrency=4),
+        client_id=emu.client_id,
+        secret=emu.secret,
+        base_url=emu.base_url,
+        retry=FAST_RETRY,
+    )
+    clock = ManualClock()
+    watch = Watch(
+        parse_config(CONFIG, Path("watch.toml")),
+        items=vault,
+        plaid=LibraryPlaid(client),
+        history=LibraryHistory(history),
+        store=WatchStore(history.engine),
+        sender=FakeSender(),
+        clock=clock,
+    )
+    async with client:
+        await watch.load()
+        for _ in range(4):
+            await watch.tick()
+            await watch.settle()
+            clock.advance(hours=1)
+        emu.reset_login(item_b)
+        clock.advance(hours=24)
+        for _ in range(2):
+            await watch.tick()
+            await watch.settle()
+            clock.advance(hours=1)
+    stats = emu.stats()["requests_by_endpoint"]
+    # a: 2 billed (budget), 2 cached; then a new day: 2 billed. b: the same until its login broke.
+    assert stats["/accounts/balance/get"] == 2 + 2 + 2 + 1
+    assert stats["/accounts/get"] == 2 + 2
+    assert stats.get("/item/get") == 1  # b's next refresh only asks whether it was repaired
+    assert watch.state.items[item_b].health is Health.NEEDS_REPAIR
+    assert vault.by_id[item_b].health is Health.NEEDS_REPAIR
+    snapshots, _ = history.count()
+    assert snapshots == 2 + 2 + 2 + 2 + 2  # every report fetched (a: 6, b: 4)
+    assert watch.state.counters.billed == 6 and watch.state.counters.saved == 5
+    history.close()
