@@ -24,6 +24,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator
+from plaid_balance.vault import Vault, new_key_text
 from tests.hardening.test_fuzz_cli import COMMANDS
 
 CLIENT_ID = "canary-client-id-0001"
@@ -59,6 +60,7 @@ def _forms(secret: str) -> set[str]:
 class Canaries:
     emulator: RunningEmulator
     token: str
+    item_id: str
     secrets: dict[str, str] = field(default_factory=dict)
 
     def all(self) -> dict[str, str]:
@@ -69,11 +71,13 @@ class Canaries:
 def canaries() -> Iterator[Canaries]:
     config = EmulatorConfig(client_id=CLIENT_ID, secret=SECRET, rate_limits_enabled=False)
     with run_emulator(config) as emulator:
-        token, _ = emulator.create_item()
+        token, item_id = emulator.create_item()
         yield Canaries(
             emulator,
             token,
+            item_id,
             {
+                "vault key": VAULT_KEY,
                 "client secret": SECRET,
                 "fake token": FAKE_TOKEN,
                 "database password": DB_PASSWORD,
@@ -92,6 +96,18 @@ class Scenario:
     stdin: str = ""
     # The one output that is the secret on purpose: sandbox-token prints the token it created.
     token_on_stdout: bool = False
+
+
+VAULT_KEY = new_key_text()
+
+
+def _vault(c: Canaries, workdir: Path) -> str:
+    """A vault holding the canary token, in the database the watch reads."""
+    url = f"sqlite:///{workdir}/vault.db"
+    with Vault.open(url, key=VAULT_KEY, use_keyring=False) as vault:
+        if not vault.list():
+            vault.add("canary", c.token, item_id=c.item_id, institution_id="ins_109508")
+    return url
 
 
 def _job_file(workdir: Path) -> str:
@@ -123,7 +139,14 @@ def scenarios(c: Canaries, workdir: Path) -> dict[tuple[str, ...], list[Scenario
     fake = {"PLAID_ACCESS_TOKEN": FAKE_TOKEN}
     bad_keys = {"PLAID_SECRET": "wrong-secret-value", **good}
     items = _items_file(inputs, c.token)
+    clean_items = inputs / "clean.jsonl"
+    clean_items.write_text(json.dumps({"access_token": c.token, "label": "clean"}) + "\n")
     job = _job_file(inputs)
+    vault = _vault(c, workdir)
+    watch_config = inputs / "watch.toml"
+    watch_config.write_text("[budget]\nper_day = 1\n")
+    keyed = {"PLAID_BALANCE_VAULT_KEY": VAULT_KEY}
+    watch = ["watch", "-c", str(watch_config), "--db", vault]
 
     def each(command: list[str], extra: list[str] | None = None, *, brief: bool = False) -> list[Scenario]:
         extra = extra or []
@@ -159,7 +182,8 @@ def scenarios(c: Canaries, workdir: Path) -> dict[tuple[str, ...], list[Scenario
         ("check",): each(["check"], ["--account-id", "nope", "--amount", "1"])
         + each(["check"], ["--account-id", "nope", "--amount", "1", "--format", "table"], brief=True),
         ("batch",): [
-            Scenario("batch ok", ["batch", items, "--summary"]),
+            Scenario("batch ok", ["batch", str(clean_items), "--summary"]),
+            Scenario("batch mixed", ["batch", items, "--summary"]),
             Scenario("batch table", ["batch", items, "--format", "table"]),
             Scenario("batch URL password", ["batch", items, "--base-url", with_password]),
             Scenario("batch network", ["batch", items, "--base-url", closed, "--timeout", "1"]),
@@ -195,6 +219,25 @@ def scenarios(c: Canaries, workdir: Path) -> dict[tuple[str, ...], list[Scenario
             Scenario("sandbox-token header secret", ["sandbox-token"], {"PLAID_SECRET": BAD_HEADER_SECRET}),
         ],
         ("demo",): [Scenario("demo", ["demo", "--format", "json"])],
+        ("accounts",): [
+            *each(["accounts"], brief=True),
+            Scenario("accounts header secret", ["accounts"], {"PLAID_SECRET": BAD_HEADER_SECRET, **good}),
+            Scenario("accounts token on argv", ["accounts", "--access-token", FAKE_TOKEN]),
+            Scenario("accounts json", ["accounts", "--format", "json"], good),
+        ],
+        ("watch",): [
+            Scenario("watch once", [*watch, "--once"], keyed),
+            Scenario("watch once json logs", [*watch, "--once", "--log-format", "json"], keyed),
+            Scenario("watch check", [*watch, "--check"], keyed),
+            Scenario("watch URL password", [*watch, "--once", "--base-url", with_password], keyed),
+            Scenario("watch network", [*watch, "--once", "--base-url", closed, "--timeout", "1"], keyed),
+            Scenario("watch bad keys", [*watch, "--once"], {**keyed, "PLAID_SECRET": "wrong-secret-value"}),
+            Scenario("watch header secret", [*watch, "--once"], {**keyed, "PLAID_SECRET": BAD_HEADER_SECRET}),
+            Scenario(
+                "watch wrong vault key", [*watch, "--once"], {"PLAID_BALANCE_VAULT_KEY": new_key_text()}
+            ),
+            Scenario("watch storage", ["watch", "-c", str(watch_config), "--db", postgres, "--once"], keyed),
+        ],
         ("emulator", "serve"): [
             # The emulator holds no Plaid credentials; a secret it is given is its own, and it refuses
             # to bind a public address before printing anything.
@@ -269,6 +312,8 @@ def test_no_canary_leaves_the_program(
         ]
     assert not leaks, "\n".join([*leaks, "", *outcomes])
     assert outcomes, f"no scenario ran for {command}"
+    # The success path was walked too, not only the failures (the emulator scenario is a refusal).
+    assert command == ("emulator", "serve") or any(o.endswith(": exit 0") for o in outcomes), outcomes
 
 
 def test_the_scan_finds_a_planted_canary(canaries: Canaries) -> None:
