@@ -8,6 +8,10 @@ from typing import Any
 
 import httpx
 
+from plaid_balance import BalanceReport
+from plaid_balance._json import decode, encode
+from plaid_balance.models import AccountsGetResponse
+
 Responder = Callable[[httpx.Request], httpx.Response]
 
 
@@ -41,23 +45,25 @@ def account(
     }
 
 
+def item(item_id: str = "item-1", **fields: Any) -> dict[str, Any]:
+    """Plaid's ``Item`` object with every required field; ``fields`` override or add."""
+    return {
+        "item_id": item_id,
+        "institution_id": "ins_109508",
+        "webhook": None,
+        "error": None,
+        "available_products": [],
+        "billed_products": ["transactions"],
+        "consent_expiration_time": None,
+        "update_type": "background",
+        **fields,
+    }
+
+
 def balance_body(
     *accounts: dict[str, Any], institution_id: str | None = "ins_109508", request_id: str = "req-ok"
 ) -> dict[str, Any]:
-    return {
-        "accounts": list(accounts),
-        "item": {
-            "item_id": "item-1",
-            "institution_id": institution_id,
-            "webhook": None,
-            "error": None,
-            "available_products": [],
-            "billed_products": ["transactions"],
-            "consent_expiration_time": None,
-            "update_type": "background",
-        },
-        "request_id": request_id,
-    }
+    return {"accounts": list(accounts), "item": item(institution_id=institution_id), "request_id": request_id}
 
 
 def plaid_error(error_type: str, error_code: str, message: str = "something happened") -> dict[str, Any]:
@@ -100,3 +106,13 @@ class FakePlaid:
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self)
+
+    def async_transport(self) -> httpx.MockTransport:
+        """The same script for an ``AsyncPlaidClient`` (httpx's mock transport serves both)."""
+        return httpx.MockTransport(self)
+
+
+def report_of(*accounts: dict[str, Any], environment: str = "sandbox", **one: Any) -> BalanceReport:
+    """The report plaid-balance builds from this answer (``one`` = fields of a single ``account``)."""
+    payload = balance_body(*(accounts or (account("a1", **one),)))
+    return BalanceReport.from_plaid(decode(encode(payload), AccountsGetResponse), environment=environment)

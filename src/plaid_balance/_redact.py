@@ -2,16 +2,17 @@
 
 Two kinds of secret are masked as ``***``:
 
-- values the program knows to be secret: every ``Secret`` registers its value when it is made (client
-  secret, access tokens, vault key, database passwords), and ``remember`` registers a plain string;
+- values the program knows to be secret: every ``SecretStr`` registers its value when it is made
+  (client secret, access tokens, vault key), and ``remember`` registers a plain string (database
+  passwords, tokens read from files, the secrets in ``PLAID_*`` variables and on the command line);
 - secrets recognisable by their place: the password of a URL's user-info
   (``postgresql://user:***@host``), password-like query parameters (``?password=***``) and Plaid access
   tokens (``access-sandbox-***``), whether or not they were registered.
 
 A known value is masked in every form it can take in text: raw, URL-encoded, JSON- and repr-escaped,
 and base64. The CLI runs everything it writes through ``redact``; the library's loggers carry
-``RedactingFilter``; exceptions built from lower layers pass their text through ``redact``; ``Secret``
-prints and serialises as ``***`` unless ``reveal()`` is called.
+``RedactingFilter``; exceptions built from lower layers pass their text through ``redact``; a
+``SecretStr`` (``plaid_balance._secret``) prints and serialises masked, and registers its value here.
 
 The registry is process-wide on purpose: a secret read in one place (an items file) must be masked
 wherever a message about it is printed, including third-party exception text.
@@ -20,13 +21,12 @@ wherever a message about it is printed, including third-party exception text.
 from __future__ import annotations
 
 import base64
-import hmac
 import json
 import logging
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Final
 from urllib.parse import quote, quote_plus
 
 from plaid_balance._safe_text import safe_text
@@ -125,64 +125,6 @@ def redact(text: str) -> str:
     if "access-" in text:
         text = _ACCESS_TOKEN.sub(lambda m: f"{m.group('head')}{MASK}", text)
     return text
-
-
-class Secret:
-    """A secret string that prints, compares and serialises safely; ``reveal()`` gives the value.
-
-    ``str()``, ``repr()`` and ``format()`` say ``***``; msgspec serialises it as ``***`` through
-    ``enc_hook``. Making one registers the value, so it is masked even where it was copied as text.
-    """
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        if isinstance(value, Secret):
-            value = value.reveal()
-        if not isinstance(value, str):
-            raise TypeError(f"a Secret holds a str, not {type(value).__name__}")
-        self._value = value
-        remember(value)
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return f"Secret({MASK!r})" if self._value else "Secret('')"
-
-    def __str__(self) -> str:
-        return MASK if self._value else ""
-
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Secret):
-            return NotImplemented
-        return hmac.compare_digest(self._value.encode(), other._value.encode())
-
-    def __hash__(self) -> int:
-        return hash(("Secret", self._value))
-
-    def __reduce__(self) -> Any:
-        raise TypeError("a Secret is not pickled: reveal() it on purpose if it must be stored")
-
-
-def enc_hook(value: Any) -> Any:
-    """msgspec ``enc_hook``: a ``Secret`` serialises masked."""
-    if isinstance(value, Secret):
-        return str(value)
-    raise NotImplementedError(f"cannot serialise {type(value).__name__}")
-
-
-def dec_hook(kind: type, value: Any) -> Any:
-    """msgspec ``dec_hook``: a string becomes a ``Secret`` where the model says so."""
-    if kind is Secret and isinstance(value, str):
-        return Secret(value)
-    raise NotImplementedError(f"cannot decode {kind!r}")
 
 
 class RedactingFilter(logging.Filter):

@@ -18,17 +18,18 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from pydantic import BaseModel, ConfigDict
+import msgspec
 
-from plaid_balance import exit_codes
-from plaid_balance.errors import PlaidBalanceError
+from plaid_balance._error_body import FUNDS_CHECK_ERROR, ErrorBody
+from plaid_balance._errors import PlaidBalanceError
+from plaid_balance._money import ZERO, exact_sub
+from plaid_balance._report import AccountReport, BalanceReport, FailureReport, utc_now
 from plaid_balance.history.freshness import balance_age, staleness
-from plaid_balance.report import AccountReport, BalanceReport, FailureReport, utc_now
 
 if TYPE_CHECKING:
-    from plaid_balance.client import PlaidClient
+    from plaid_balance._client import PlaidClient
     from plaid_balance.history.store import HistoryStore
 
 BalanceUsed = Literal["available", "current", "limit_minus_current"]
@@ -116,22 +117,11 @@ _TWO_DECIMALS: Final = frozenset(
 class FundsCheckError(PlaidBalanceError):
     """The check cannot decide (no usable balance, currency mismatch, bad amount): never a pass."""
 
-    exit_code = exit_codes.USAGE
-
     def __init__(self, code: str, message: str) -> None:
         self.code = code
         self.message = message
+        self.error = ErrorBody(error_type=FUNDS_CHECK_ERROR, error_code=code, error_message=message)
         super().__init__(f"{code}: {message}")
-
-    def to_error_dict(self) -> dict[str, Any]:
-        return {
-            "error_type": "FUNDS_CHECK_ERROR",
-            "error_code": self.code,
-            "error_message": self.message,
-            "display_message": None,
-            "request_id": None,
-            "retryable": False,
-        }
 
 
 def minor_units(currency: str) -> int | None:
@@ -168,10 +158,8 @@ def check_precision(amount: Decimal, currency: str) -> None:
         )
 
 
-class FundsDecision(BaseModel):
+class FundsDecision(msgspec.Struct, frozen=True, kw_only=True):
     """The check's answer, with the reason and the figures it used (printed as the JSON contract)."""
-
-    model_config = ConfigDict(frozen=True)
 
     success: Literal[True] = True
     decision: Decision
@@ -195,10 +183,6 @@ class FundsDecision(BaseModel):
     @property
     def passed(self) -> bool:
         return self.decision == "pass"
-
-    @property
-    def exit_code(self) -> int:
-        return exit_codes.OK if self.passed else exit_codes.INSUFFICIENT_FUNDS
 
 
 def _fmt(value: Decimal, currency: str) -> str:
@@ -224,7 +208,7 @@ def _figure(account: AccountReport, currency: str) -> tuple[BalanceUsed, Decimal
         )
     if account.type == "credit":
         if account.limit is not None and account.current_balance is not None:
-            figure = account.limit - account.current_balance
+            figure = exact_sub(account.limit, account.current_balance)
             return (
                 "limit_minus_current",
                 figure,
@@ -264,7 +248,7 @@ def decide(
     check_precision(amount, account_currency)
     balance_used, figure, how = _figure(account, account_currency)
     sufficient = figure >= amount
-    shortfall = max(Decimal(0), amount - figure)
+    shortfall = max(ZERO, exact_sub(amount, figure))
     if stale_reason is not None:
         decision: Decision = "fail"
         code: ReasonCode = "stale_balance"
@@ -310,15 +294,14 @@ def decide_report(
     age = report.age_seconds
     if age is None:
         age = balance_age(account, report, now).total_seconds()
-    return decision.model_copy(
-        update={
-            "item_id": report.item_id,
-            "request_id": report.request_id,
-            "environment": report.environment,
-            "retrieved_at": report.retrieved_at,
-            "source": report.source,
-            "age_seconds": round(age, 3),
-        }
+    return msgspec.structs.replace(
+        decision,
+        item_id=report.item_id,
+        request_id=report.request_id,
+        environment=report.environment,
+        retrieved_at=report.retrieved_at,
+        source=report.source,
+        age_seconds=round(age, 3),
     )
 
 
@@ -337,7 +320,7 @@ def fetch_for_check(
     Only the one account is requested (``options.account_ids``), so a stored snapshot of that account
     alone is enough and a fetched one is saved as such.
     """
-    from plaid_balance.job import fetch_report
+    from plaid_balance._fetch import fetch_report
 
     def fetch() -> BalanceReport | FailureReport:
         if client is None:

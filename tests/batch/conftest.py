@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from plaid_balance._retry import RetryPolicy
 from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator
-from plaid_balance.retry import RetryPolicy
 
 # Retries as the client makes them, only with waits short enough for a test.
 FAST_RETRY = RetryPolicy(attempts=4, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01, rate_limit_wait=0.05)

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from plaid_balance._client import AsyncPlaidClient
 from plaid_balance.batch.items import BatchItem, InputError
 from plaid_balance.batch.limits import SlidingWindow
 from plaid_balance.batch.runner import (
@@ -23,7 +24,6 @@ from plaid_balance.batch.runner import (
     run_batch_summary,
     run_batch_sync,
 )
-from plaid_balance.client import AsyncPlaidClient
 from tests.batch.conftest import FAST_RETRY
 
 CREDS: dict[str, Any] = {"client_id": "cid", "secret": "sec", "base_url": "http://127.0.0.1:9"}

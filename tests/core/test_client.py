@@ -13,9 +13,10 @@ import pytest
 import yaml
 
 from plaid_balance import AsyncPlaidClient, PlaidClient, RetryPolicy
-from plaid_balance.errors import ConfigurationError, PlaidAPIError, PlaidNetworkError
-from plaid_balance.job import fetch_report, fetch_report_async
-from plaid_balance.report import BalanceReport, FailureReport
+from plaid_balance._errors import ConfigurationError, PlaidAPIError, PlaidNetworkError
+from plaid_balance._fetch import fetch_report, fetch_report_async
+from plaid_balance._report import BalanceReport, FailureReport
+from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
 from tests.plaid_fakes import FakePlaid, account, balance_body, plaid_error
 
 FAST = RetryPolicy(attempts=3, wait_initial=0, wait_max=0, wait_jitter=0, rate_limit_wait=0)
@@ -151,10 +152,10 @@ def test_transient_errors_give_up_after_the_attempt_budget(status: int, error_ty
         report = fetch_report(plaid, TOKEN)
     assert isinstance(report, FailureReport)
     assert fake.attempts == 3
-    assert report.error["error_code"] == code
-    assert report.error["http_status"] == status
-    assert report.error["retryable"] is True
-    assert report.exit_code == 3
+    assert report.error.error_code == code
+    assert report.error.http_status == status
+    assert report.error.retryable is True
+    assert exit_code_for(report) == ExitCode.PLAID_ERROR
 
 
 @pytest.mark.parametrize(("status", "error_type", "code", "retryable"), NOT_RETRIED)
@@ -169,12 +170,12 @@ def test_permanent_errors_are_reported_at_once(
     assert isinstance(report, FailureReport)
     assert fake.attempts == 1
     error = report.error
-    assert (error["error_type"], error["error_code"], error["http_status"]) == (error_type, code, status)
-    assert error["error_message"] == "plaid's own words"
-    assert error["display_message"] is None
-    assert error["request_id"] == "req-err"
-    assert error["documentation_url"] == "https://plaid.com/docs/errors/"
-    assert error["retryable"] is retryable
+    assert (error.error_type, error.error_code, error.http_status) == (error_type, code, status)
+    assert error.error_message == "plaid's own words"
+    assert error.display_message is None
+    assert error.request_id == "req-err"
+    assert error.documentation_url == "https://plaid.com/docs/errors/"
+    assert error.retryable is retryable
 
 
 @pytest.mark.parametrize(
@@ -194,10 +195,10 @@ def test_network_failures_are_retried_and_reported_with_their_own_type(
         report = fetch_report(plaid, TOKEN)
     assert isinstance(report, FailureReport)
     assert fake.attempts == 3
-    assert report.error["error_type"] == "NETWORK_ERROR"
-    assert report.error["error_code"] == code
-    assert report.error["retryable"] is True
-    assert report.exit_code == 4
+    assert report.error.error_type == "NETWORK_ERROR"
+    assert report.error.error_code == code
+    assert report.error.retryable is True
+    assert exit_code_for(report) == ExitCode.NETWORK_ERROR
 
 
 def test_non_plaid_error_page_is_a_network_error() -> None:
@@ -205,7 +206,7 @@ def test_non_plaid_error_page_is_a_network_error() -> None:
     with client(fake) as plaid:
         report = fetch_report(plaid, TOKEN)
     assert isinstance(report, FailureReport)
-    assert report.error["error_code"] == "MALFORMED_RESPONSE"
+    assert report.error.error_code == "MALFORMED_RESPONSE"
     assert fake.attempts == 3
 
 
@@ -230,7 +231,7 @@ def test_capital_one_refusal_says_what_to_do() -> None:
     with client(fake) as plaid:
         report = fetch_report(plaid, TOKEN)
     assert isinstance(report, FailureReport)
-    assert "--min-last-updated" in report.error["error_message"]
+    assert "--min-last-updated" in report.error.error_message
 
 
 def test_cached_mode_reads_accounts_get() -> None:
@@ -297,6 +298,6 @@ def test_secret_and_token_stay_out_of_reprs_and_errors() -> None:
     assert "secret-value-x" not in repr(plaid)
     with pytest.raises(PlaidNetworkError) as info:
         plaid.accounts_balance_get(TOKEN)
-    for text in (str(info.value), repr(info.value), repr(info.value.to_error_dict())):
+    for text in (str(info.value), repr(info.value), repr(info.value.error)):
         assert TOKEN not in text
         assert "secret-value-x" not in text

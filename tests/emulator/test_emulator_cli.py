@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plaid_balance import exit_codes
 from plaid_balance.cli.emulator import emulator, serve_command
+from plaid_balance.cli.exit_codes import ExitCode
 
 _SERVE = [sys.executable, "-c", "from plaid_balance.cli import main; main()", "emulator", "serve"]
 
@@ -29,13 +29,13 @@ def _refusal(args: list[str]) -> tuple[int, list[str]]:
 
 def test_serve_refuses_non_loopback_without_flag() -> None:
     code, lines = _refusal(["--host", "0.0.0.0"])
-    assert code == exit_codes.USAGE
+    assert code == ExitCode.USAGE
     assert len(lines) == 1 and "--allow-non-loopback" in lines[0]
 
 
 def test_serve_rejects_unknown_fault() -> None:
     code, lines = _refusal(["--fail-next", "bogus"])
-    assert code == exit_codes.USAGE
+    assert code == ExitCode.USAGE
     assert len(lines) == 1 and "unknown fault" in lines[0]
 
 
@@ -54,7 +54,7 @@ def test_serve_rejects_unknown_fault() -> None:
 )
 def test_unusable_options_are_refused_in_one_line(args: list[str], words: str) -> None:
     code, lines = _refusal(args)
-    assert code == exit_codes.USAGE
+    assert code == ExitCode.USAGE
     assert len(lines) == 1 and words in lines[0], lines
 
 
@@ -65,7 +65,7 @@ def test_unusable_options_are_refused_in_one_line(args: list[str], words: str) -
 )  # fmt: skip
 def test_out_of_range_options_are_usage_errors(args: list[str]) -> None:
     result = CliRunner().invoke(emulator, ["serve", *args])
-    assert result.exit_code == exit_codes.USAGE
+    assert result.exit_code == ExitCode.USAGE
     assert "Traceback" not in result.output
 
 
@@ -84,7 +84,7 @@ def test_generated_option_values_never_crash(option: str, value: str) -> None:
         port = str(taken.getsockname()[1])
         args = ["serve", "--port", port, option, value] if option != "--port" else ["serve", option, port]
         result = CliRunner().invoke(emulator, args)
-    assert result.exit_code == exit_codes.USAGE, result.output
+    assert result.exit_code == ExitCode.USAGE, result.output
     assert "Traceback" not in result.output
 
 
@@ -94,7 +94,7 @@ def test_a_port_in_use_is_one_line_and_exit_2() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         proc = subprocess.run([*_SERVE, "--port", str(port)], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == exit_codes.USAGE
+    assert proc.returncode == ExitCode.USAGE
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and f"cannot listen on 127.0.0.1:{port}" in lines[0], proc.stderr
     assert proc.stdout == ""

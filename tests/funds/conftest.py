@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from plaid_balance.client import PlaidClient
+from plaid_balance._client import PlaidClient
 from tests.plaid_fakes import account
 
 TOKEN = "access-sandbox-5b2d7f3e-funds-check-token"

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from plaid_balance._report import AccountReport, BalanceReport
 from plaid_balance.funds import FundsCheckError, decide, decide_report, parse_amount
-from plaid_balance.report import AccountReport, BalanceReport
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

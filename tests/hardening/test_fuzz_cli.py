@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plaid_balance import exit_codes
 from plaid_balance.cli import cli
+from plaid_balance.cli.exit_codes import ExitCode
 from tests.hardening.conftest import Backend
 from tests.hardening.forkserver import ForkServer, RunResult
 from tests.hardening.hostile import (
@@ -34,9 +34,7 @@ from tests.hardening.hostile import (
 )
 
 EXAMPLES = int(os.environ.get("PLAID_FUZZ_EXAMPLES", "50"))
-DOCUMENTED = {v for k, v in vars(exit_codes).items() if k.isupper() and isinstance(v, int)} - {
-    exit_codes.UNEXPECTED
-}
+DOCUMENTED = {int(code) for code in ExitCode} - {int(ExitCode.BUG)}
 # Options the fuzzer leaves alone: binding a public address is not something a test may do.
 NEVER = {"allow_non_loopback", "help", "version"}
 # Servers run until stopped: a run that is still serving at its timeout has passed if it said so.
@@ -181,7 +179,7 @@ def check_run(result: RunResult, path: tuple[str, ...]) -> None:
     assert result.code in DOCUMENTED, f"undocumented exit code: {result!r}"
     lines = [line for line in err.splitlines() if not line.startswith("warning:")]
     assert not any(line.startswith("Usage:") for line in lines), result
-    if result.code == exit_codes.USAGE and not result.stdout.strip():
+    if result.code == ExitCode.USAGE and not result.stdout.strip():
         assert len(lines) <= 1, f"a refusal takes one line: {result!r}"
 
 

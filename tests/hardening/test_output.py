@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plaid_balance import exit_codes
 from plaid_balance._redact import MASK, remember
 from plaid_balance._safe_text import safe_text
+from plaid_balance.cli.exit_codes import ExitCode
 from plaid_balance.cli.streams import RedactingStream
 from tests.hardening.conftest import Backend
 
@@ -41,7 +41,7 @@ def test_a_closed_pipe_is_a_quiet_documented_exit(argv: list[str], backend: Back
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()  # the reader is gone before the first byte (`| head -c0`)
     err = process.stderr.read()
-    assert process.wait(timeout=60) == exit_codes.PIPE_CLOSED, err
+    assert process.wait(timeout=60) == ExitCode.CLOSED_PIPE, err
     assert err == b""
 
 

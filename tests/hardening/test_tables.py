@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from plaid_balance import exit_codes
+from plaid_balance.cli.exit_codes import ExitCode
 from tests.hardening.conftest import Backend
 from tests.hardening.forkserver import ForkServer, RunResult
 
@@ -95,6 +95,6 @@ def test_a_failed_table_is_one_line_on_stderr(
     argv: list[str], forks: ForkServer, backend: Backend, tmp_path: Path
 ) -> None:
     result = _run(forks, backend, tmp_path, argv, "access-sandbox-00000000-0000-0000-0000-000000000000")
-    assert result.code == exit_codes.PLAID_ERROR, result
+    assert result.code == ExitCode.PLAID_ERROR, result
     assert result.out == ""
     assert len(result.err.strip().splitlines()) == 1, result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from plaid_balance.report import AccountReport, BalanceReport
+from plaid_balance._report import AccountReport, BalanceReport
 
 TOKEN = "access-sandbox-8f1c2a9e-5d4b-4c1e-9a7f-history-test-token"
 BASE_TIME = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

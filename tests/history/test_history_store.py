@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from plaid_balance.errors import ConfigurationError, StorageError
+from plaid_balance import ErrorBody, FailureReport
+from plaid_balance._errors import ConfigurationError, StorageError
 from plaid_balance.history import HistoryError, open_store, token_fingerprint
 from plaid_balance.history._engine import HEAD, VERSION_TABLE
-from plaid_balance.report import FailureReport
 
 from .samples import BASE_TIME, TOKEN, account, report
 
@@ -81,7 +81,7 @@ def test_save_is_idempotent(db_url: str) -> None:
 
 
 def test_failed_fetch_saves_nothing(db_url: str) -> None:
-    failure = FailureReport(error={"error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED"})
+    failure = FailureReport(error=ErrorBody(error_type="ITEM_ERROR", error_code="ITEM_LOGIN_REQUIRED"))
     with open_store(db_url) as store:
         assert store.save(failure, access_token=TOKEN) is None
         assert store.count() == (0, 0)

@@ -15,7 +15,7 @@ import msgspec
 import pytest
 from sqlalchemy import text
 
-from plaid_balance.errors import ConfigurationError, StorageError
+from plaid_balance._errors import ConfigurationError, StorageError
 from plaid_balance.history import open_store, token_fingerprint
 from plaid_balance.vault import (
     AliasError,

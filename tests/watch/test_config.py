@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plaid_balance import exit_codes
+from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
 from plaid_balance.watch.config import (
     KnownAccount,
     KnownItem,
@@ -65,7 +65,7 @@ def parse(text: str):  # type: ignore[no-untyped-def]
 def error_of(text: str) -> str:
     with pytest.raises(WatchConfigError) as caught:
         parse(text)
-    assert caught.value.exit_code == exit_codes.USAGE
+    assert exit_code_for(caught.value) == ExitCode.USAGE
     message = str(caught.value)
     assert "\n" not in message
     return message

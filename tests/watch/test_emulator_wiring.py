@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from plaid_balance._retry import RetryPolicy
 from plaid_balance.batch.runner import BatchOptions, make_batch_client
 from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from plaid_balance.history import open_store
-from plaid_balance.retry import RetryPolicy
 from plaid_balance.watch.config import parse_config
 from plaid_balance.watch.health import Health
 from plaid_balance.watch.service import Watch

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from plaid_balance.errors import ConfigurationError
+from plaid_balance._errors import ConfigurationError
 
 InputFormat = Literal["auto", "csv", "jsonl"]
 INPUT_FORMATS: tuple[InputFormat, ...] = ("auto", "csv", "jsonl")

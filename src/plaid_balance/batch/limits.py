@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from plaid_balance.config import Environment
+from plaid_balance._config import Environment
 
 BALANCE_PATH = "/accounts/balance/get"
 CACHED_PATH = "/accounts/get"

@@ -33,8 +33,16 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 import httpx
-from pydantic import SecretStr
 
+from plaid_balance._client import AsyncPlaidClient
+from plaid_balance._config import DEFAULT_TIMEOUT, Environment, parse_environment
+from plaid_balance._error_body import INPUT_ERROR, INTERNAL_ERROR, ErrorBody
+from plaid_balance._fetch import fetch_report_async
+from plaid_balance._json import to_builtins
+from plaid_balance._money import ZERO, exact_sub, exact_sum
+from plaid_balance._report import BalanceReport, CurrencyTotals, FailureReport, Report
+from plaid_balance._retry import RetryPolicy
+from plaid_balance._secret import SecretStr
 from plaid_balance.batch.items import BatchItem, InputError, ItemEntry
 from plaid_balance.batch.limits import (
     BALANCE_PATH,
@@ -44,14 +52,9 @@ from plaid_balance.batch.limits import (
     LimitedTransport,
     documented_limits,
 )
-from plaid_balance.client import AsyncPlaidClient
-from plaid_balance.config import DEFAULT_TIMEOUT, Environment, parse_environment
-from plaid_balance.job import fetch_report_async
-from plaid_balance.report import BalanceReport, CurrencyTotals, FailureReport, Report
-from plaid_balance.retry import RetryPolicy
 
 DEFAULT_CONCURRENCY = 10
-INPUT_ERROR_TYPE = "INPUT_ERROR"
+INPUT_ERROR_TYPE = INPUT_ERROR
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,23 +109,21 @@ class ItemResult:
     @property
     def error_code(self) -> str | None:
         if isinstance(self.report, FailureReport):
-            return str(self.report.error.get("error_code"))
+            return self.report.error.error_code
         return None
 
     @property
     def error_message(self) -> str | None:
         if isinstance(self.report, FailureReport):
-            return str(self.report.error.get("error_message"))
+            return self.report.error.error_message
         return None
 
     @property
     def is_input_error(self) -> bool:
-        return (
-            isinstance(self.report, FailureReport) and self.report.error.get("error_type") == INPUT_ERROR_TYPE
-        )
+        return isinstance(self.report, FailureReport) and self.report.error.error_type == INPUT_ERROR_TYPE
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.report.model_dump(mode="python"), "label": self.label, "line": self.line}
+        return {**to_builtins(self.report), "label": self.label, "line": self.line}
 
 
 OnResult = Callable[[ItemResult], Awaitable[None] | None]
@@ -165,13 +166,13 @@ class BatchSummary:
         if isinstance(report, BalanceReport):
             self.ok += 1
             for code, totals in report.totals.items():
-                self._assets[code] = self._assets.get(code, Decimal(0)) + totals.assets
-                self._liabilities[code] = self._liabilities.get(code, Decimal(0)) + totals.liabilities
+                self._assets[code] = exact_sum([totals.assets], self._assets.get(code, ZERO))
+                self._liabilities[code] = exact_sum([totals.liabilities], self._liabilities.get(code, ZERO))
             return
         self.failed += 1
         if result.is_input_error:
             self.input_errors += 1
-        self.errors_by_code[str(report.error.get("error_code"))] += 1
+        self.errors_by_code[report.error.error_code] += 1
 
     @property
     def totals(self) -> dict[str, CurrencyTotals]:
@@ -180,7 +181,7 @@ class BatchSummary:
             code: CurrencyTotals(
                 assets=self._assets[code],
                 liabilities=self._liabilities[code],
-                net=self._assets[code] - self._liabilities[code],
+                net=exact_sub(self._assets[code], self._liabilities[code]),
             )
             for code in sorted(self._assets)
         }
@@ -196,7 +197,7 @@ class BatchSummary:
             "not_done_exact": self.not_done_exact,
             "interrupted": self.interrupted,
             "errors_by_code": dict(sorted(self.errors_by_code.items())),
-            "totals": {code: t.model_dump(mode="python") for code, t in self.totals.items()},
+            "totals": {code: to_builtins(t) for code, t in self.totals.items()},
             "requests": self.requests,
             "rate_limited": self.rate_limited,
             "elapsed_seconds": round(self.elapsed_seconds, 3),
@@ -264,15 +265,9 @@ def _item_key(access_token: str) -> str:
 
 def input_failure(error: InputError, environment: str | None) -> ItemResult:
     report = FailureReport(
-        error={
-            "error_type": INPUT_ERROR_TYPE,
-            "error_code": "MALFORMED_LINE",
-            "error_message": error.message,
-            "display_message": None,
-            "request_id": None,
-            "http_status": None,
-            "retryable": False,
-        },
+        error=ErrorBody(
+            error_type=INPUT_ERROR_TYPE, error_code="MALFORMED_LINE", error_message=error.message
+        ),
         environment=environment,
     )
     return ItemResult(error.line, error.label, report)
@@ -281,15 +276,11 @@ def input_failure(error: InputError, environment: str | None) -> ItemResult:
 def _unexpected_failure(exc: Exception, environment: str) -> FailureReport:
     # Only the exception's type: its text could quote a request body, and a body holds the token.
     return FailureReport(
-        error={
-            "error_type": "INTERNAL_ERROR",
-            "error_code": "UNEXPECTED_ERROR",
-            "error_message": f"plaid-balance failed on this Item ({type(exc).__name__}); please report it",
-            "display_message": None,
-            "request_id": None,
-            "http_status": None,
-            "retryable": False,
-        },
+        error=ErrorBody(
+            error_type=INTERNAL_ERROR,
+            error_code="UNEXPECTED_ERROR",
+            error_message=f"plaid-balance failed on this Item ({type(exc).__name__}); please report it",
+        ),
         environment=environment,
     )
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Any
 
 import click
 
-from plaid_balance import __version__, exit_codes
+from plaid_balance.cli.common import VERBOSE
+from plaid_balance.cli.exit_codes import EXIT_CODES, ExitCode, exit_code_for
 
 # name -> "module:attribute"; each module holds one click command or group.
 COMMANDS = {
@@ -24,10 +24,15 @@ COMMANDS = {
     "emulator": "plaid_balance.cli.emulator:emulator",
     "watch": "plaid_balance.cli.watch:watch",
 }
+# Commands that need an optional extra: name -> (extra, modules it must be able to import).
+EXTRAS = {
+    "demo": ("emulator", ("starlette", "uvicorn")),
+    "emulator": ("emulator", ("starlette", "uvicorn")),
+}
 HELP = {
     "accounts": "List an Item's accounts and their ids (free: no balance call is billed).",
     "get": "Fetch one Item's balances (real-time, or cached with --cached).",
-    "run": "Fetch the balance report a TOML job file describes (see run.toml).",
+    "run": "Fetch the balance report a TOML job file describes (see run.toml), with an env allowlist.",
     "demo": "Run the balance job against the built-in emulator: no keys, no network.",
     "sandbox-token": "Create a sandbox access token (Plaid sandbox or the emulator).",
     "batch": "Fetch balances for many Items under Plaid's rate limits.",
@@ -46,6 +51,11 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
+        if cmd_name in EXTRAS:
+            from plaid_balance.cli.extras import require_extra
+
+            extra, modules = EXTRAS[cmd_name]
+            require_extra(extra, *modules)
         module_name, attribute = target.split(":")
         command = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(command, click.Command)
@@ -56,71 +66,74 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl([(name, HELP[name]) for name in sorted(COMMANDS)])
 
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Exit codes"):
+            formatter.write_dl([(str(int(code)), text) for code, text in EXIT_CODES.items()])
+
 
 @click.group(
     cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
 )
-@click.version_option(__version__, prog_name="plaid-balance")
+@click.version_option(package_name="plaid-balance", prog_name="plaid-balance")
 @click.option("-v", "--verbose", is_flag=True, help="Say on stderr when a call is retried, and why.")
-def cli(verbose: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
     """Real-time account balances from Plaid.
 
     Credentials come from PLAID_CLIENT_ID and PLAID_SECRET; access tokens from a file, stdin or
-    PLAID_ACCESS_TOKEN, never from the command line. Exit codes: 0 ok, 2 usage/config, 3 Plaid error,
-    4 network error, 5 batch partly failed, 6 insufficient funds, 130 interrupted.
+    PLAID_ACCESS_TOKEN, never from the command line.
     """
-    import stamina.instrumentation
-
-    # stamina's default hook logs an unexplained "stamina.retry_scheduled" warning; say it plainly, or not at all.
-    stamina.instrumentation.set_on_retry_hooks([_say_retry] if verbose else [])
-
-
-def _say_retry(details: Any) -> None:
-    click.echo(
-        f"retry {details.retry_num} in {details.wait_for:.1f}s after: {details.caused_by}",
-        err=True,
-    )
+    # Read when a command builds its client (cli.common.announce_retries), not here: `COMMAND --help`
+    # runs this callback too and must not pay for importing the retry machinery.
+    ctx.meta[VERBOSE] = verbose
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: click's parsing, our exit codes, one door for everything written."""
+    """Console-script entry point: click's parsing, then one exit code per outcome (``exit_code_for``).
+
+    Everything written goes through one door (``streams``): secrets masked, whole lines, a closed pipe
+    quiet. Usage errors are one line, naming the variable when a bad value came from one.
+    """
     from plaid_balance._redact import remember_environment
     from plaid_balance.cli import streams
     from plaid_balance.cli.params import remember_secret_arguments, usage_error_line
 
+    # httpx imports its own command-line tool (and with it rich and pygments) whenever they are installed;
+    # this program never uses it. A None entry in sys.modules makes that optional import fail at once.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    args = sys.argv[1:] if argv is None else list(argv)
     streams.install()
     # Secrets known at the door are masked in everything written from here on.
     remember_environment(os.environ)
-    remember_secret_arguments(sys.argv[1:] if argv is None else argv)
+    remember_secret_arguments(args)
     try:
-        code = _run(argv, usage_error_line)
-    except BrokenPipeError:
-        code = exit_codes.PIPE_CLOSED
-    if streams.stdout_closed():
-        # The reader (``| head``) has all it wanted: quiet, like a tool killed by SIGPIPE.
-        streams.silence_stdout()
-        code = exit_codes.PIPE_CLOSED
-    sys.exit(code)
-
-
-def _run(argv: list[str] | None, usage_error_line: Any) -> int:
-    try:
-        try:
-            cli.main(args=argv, prog_name="plaid-balance", standalone_mode=False)
-        finally:
-            sys.stdout.flush()
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
+        # Not cli.main(): it turns a closed pipe into a bare exit 1, and our codes are decided here.
+        with cli.make_context("plaid-balance", args) as ctx:
+            cli.invoke(ctx)
+        code: int = ExitCode.OK
     except SystemExit as exc:
-        sys.stdout.flush()
-        return exc.code if isinstance(exc.code, int) else exit_codes.USAGE
+        if exc.code is not None and not isinstance(exc.code, int):
+            raise
+        code = exc.code or ExitCode.OK
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.format_message())
-        return exit_codes.USAGE
+        code = ExitCode.USAGE
     except click.ClickException as exc:
         click.echo(usage_error_line(exc), err=True)
-        return exit_codes.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+        code = ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except (click.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
-        return exit_codes.INTERRUPTED
-    return exit_codes.OK
+        code = ExitCode.INTERRUPTED
+    except BrokenPipeError as exc:
+        code = exit_code_for(exc)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError as exc:
+        code = exit_code_for(exc)
+    if streams.stdout_closed() or code == ExitCode.CLOSED_PIPE:
+        # The reader (``| head``) has all it wanted: say nothing, as a tool killed by SIGPIPE would.
+        streams.silence_stdout()
+        code = ExitCode.CLOSED_PIPE
+    sys.exit(code)

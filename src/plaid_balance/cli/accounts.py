@@ -8,8 +8,8 @@ import sys
 
 import click
 
-from plaid_balance import exit_codes
 from plaid_balance.cli.common import connection_options, make_client, read_access_token, token_options
+from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
 
 COLUMNS = ("account_id", "name", "type", "subtype", "mask")
 
@@ -37,9 +37,9 @@ def accounts(
 
     Reads Plaid's cached /accounts/get, which is free: no real-time balance call is made or billed.
     """
-    from plaid_balance.job import fetch_report
-    from plaid_balance.render import failure_line, to_json
-    from plaid_balance.report import FailureReport
+    from plaid_balance._fetch import fetch_report
+    from plaid_balance._report import FailureReport
+    from plaid_balance.cli.render import failure_line, to_json
 
     token = read_access_token(access_token_file, access_token_arg)
     with make_client(environment, base_url, timeout) as client:
@@ -48,7 +48,7 @@ def accounts(
         if output_format == "json":
             click.echo(to_json(report))
         click.echo(failure_line(report), err=True)
-        sys.exit(report.exit_code)
+        sys.exit(exit_code_for(report))
     rows = [{column: getattr(a, column) for column in COLUMNS} for a in report.accounts]
     if output_format == "json":
         click.echo(to_json({"item_id": report.item_id, "accounts": rows}))
@@ -60,7 +60,7 @@ def accounts(
         click.echo(buffer.getvalue(), nl=False)
     else:
         _print_table(report.institution_name or report.institution_id or "Item", report.item_id, rows)
-    sys.exit(exit_codes.OK)
+    sys.exit(ExitCode.OK)
 
 
 def _print_table(institution: str, item_id: str, rows: list[dict[str, str | None]]) -> None:

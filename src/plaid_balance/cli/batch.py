@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 
-from plaid_balance import exit_codes
+from plaid_balance._errors import PlaidBalanceError
+from plaid_balance._report import BalanceReport
 from plaid_balance.batch.items import INPUT_FORMATS, InputFormat, ItemsFileError, open_items
 from plaid_balance.batch.runner import (
     DEFAULT_CONCURRENCY,
@@ -27,11 +28,16 @@ from plaid_balance.batch.runner import (
     run_batch,
 )
 from plaid_balance.cli import params
-from plaid_balance.cli.common import cached_option, connection_options, fail, min_last_updated_option
+from plaid_balance.cli.common import (
+    announce_retries,
+    cached_option,
+    connection_options,
+    fail,
+    min_last_updated_option,
+)
+from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
 from plaid_balance.cli.recall import history_options, history_store
-from plaid_balance.errors import ConfigurationError
-from plaid_balance.render import dumps_line, money
-from plaid_balance.report import BalanceReport
+from plaid_balance.cli.render import dumps_line, money
 
 
 def _summary_text(summary: BatchSummary) -> list[str]:
@@ -157,7 +163,7 @@ async def _run(
         nonlocal stopping
         if stopping:
             # A second Ctrl-C: the user insists. Lines are flushed whole, so stdout is still valid.
-            os._exit(exit_codes.INTERRUPTED)
+            os._exit(ExitCode.INTERRUPTED)
         stopping = True
         task.cancel()
 
@@ -171,10 +177,11 @@ async def _run(
     except ItemsFileError as exc:
         fail(str(exc))
     try:
+        announce_retries()
         client = make_batch_client(options, **client_kwargs)
-    except ConfigurationError as exc:
+    except PlaidBalanceError as exc:
         await reader.aclose()
-        fail(str(exc))
+        fail(exc)
 
     total = _count_items(items_file) if progress else None
     if total is not None and reader.format == "csv":
@@ -199,8 +206,8 @@ async def _run(
                     else:
                         rows.append(_row(result))
                     bar.update(summary.done, summary.failed)
-            except ConfigurationError as exc:  # the history database failed mid-run
-                fail(str(exc))
+            except PlaidBalanceError as exc:  # the history database failed mid-run
+                fail(exc)
             except asyncio.CancelledError:
                 task.uncancel()
                 summary.interrupted = True
@@ -223,13 +230,7 @@ async def _run(
     else:
         for line in _summary_text(summary):
             click.echo(line, err=True)
-    if summary.interrupted:
-        return exit_codes.INTERRUPTED
-    if summary.input_errors:
-        return exit_codes.USAGE
-    if summary.failed:
-        return exit_codes.PARTIAL_FAILURE
-    return exit_codes.OK
+    return exit_code_for(summary)
 
 
 @click.command()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import click
 
-from plaid_balance import exit_codes
 from plaid_balance.cli.common import (
     WhenType,
     connection_options,
@@ -17,14 +17,17 @@ from plaid_balance.cli.common import (
     read_access_token,
     token_options,
 )
-from plaid_balance.cli.recall import fetch_or_recall, history_options, history_store
-from plaid_balance.funds import FundsCheckError, FundsDecision, decide_report, parse_amount
-from plaid_balance.job import fetch_report
-from plaid_balance.render import to_json
-from plaid_balance.report import FailureReport, Report
+from plaid_balance.cli.exit_codes import exit_code_for
+from plaid_balance.cli.recall import history_options, history_store
+
+if TYPE_CHECKING:
+    from plaid_balance._report import Report
+    from plaid_balance.funds import FundsCheckError, FundsDecision
 
 
 def _amount(ctx: click.Context, param: click.Parameter, value: str) -> Decimal:
+    from plaid_balance.funds import parse_amount
+
     try:
         return parse_amount(value)
     except ValueError as exc:
@@ -44,8 +47,8 @@ def _print_table(decision: FundsDecision) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from plaid_balance.cli.render import money
     from plaid_balance.history.freshness import describe_age
-    from plaid_balance.render import money
 
     a = decision.account
     verdict = "[bold green]PASS[/]" if decision.passed else "[bold red]FAIL[/]"
@@ -70,8 +73,11 @@ def _print_table(decision: FundsDecision) -> None:
 
 
 def _emit_error(exc: FundsCheckError, output_format: str) -> None:
+    from plaid_balance._report import FailureReport
+    from plaid_balance.cli.render import to_json
+
     if output_format == "json":
-        click.echo(to_json({"success": False, "error": exc.to_error_dict()}))
+        click.echo(to_json(FailureReport(error=exc.error)))
     click.echo(f"error: {exc.code}: {exc.message} (the check cannot decide; this is not a pass)", err=True)
 
 
@@ -129,6 +135,11 @@ def check(
     For ACH debits Plaid recommends /signal/evaluate instead (see docs/funds-check.md).
     """
     token = read_access_token(access_token_file, access_token_arg)
+    from plaid_balance._fetch import fetch_report
+    from plaid_balance._report import FailureReport
+    from plaid_balance.cli.render import to_json
+    from plaid_balance.funds import FundsCheckError, decide_report
+    from plaid_balance.history.recall import fetch_or_recall
 
     def fetch() -> Report:
         # Credentials are needed only now: a stored answer works without them.
@@ -147,9 +158,9 @@ def check(
         )
     except FundsCheckError as exc:
         _emit_error(exc, output_format)
-        sys.exit(exit_codes.USAGE)
+        sys.exit(exit_code_for(exc))
     if output_format == "json":
         click.echo(to_json(decision))
     else:
         _print_table(decision)
-    sys.exit(decision.exit_code)
+    sys.exit(exit_code_for(decision))

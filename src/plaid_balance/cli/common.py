@@ -5,30 +5,34 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from plaid_balance import exit_codes
-from plaid_balance._parse import InvalidValue, check_access_token
-from plaid_balance._redact import remember
+from plaid_balance._config import DEFAULT_TIMEOUT, MAX_TIMEOUT, Environment
+from plaid_balance._errors import ConfigurationError
 from plaid_balance._safe_text import safe_text
 from plaid_balance.cli import params
-from plaid_balance.client import PlaidClient
-from plaid_balance.config import DEFAULT_TIMEOUT, MAX_TIMEOUT, Environment
-from plaid_balance.errors import ConfigurationError
-from plaid_balance.render import balance_table, failure_line, to_csv, to_json
-from plaid_balance.report import BalanceReport, FailureReport, Report
+from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
+
+if TYPE_CHECKING:
+    from plaid_balance._client import PlaidClient
+    from plaid_balance._report import BalanceReport, Report
 
 F = TypeVar("F", bound=Callable[..., Any])
+VERBOSE = "plaid_balance.verbose"  # key in the root context's meta: was -v given?
 TOKEN_ENV = "PLAID_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
 MAX_TOKEN_FILE_BYTES = 4096
 
 
-def fail(message: str, code: int = exit_codes.USAGE) -> NoReturn:
-    """One clear line on stderr and a documented exit code; never a traceback."""
-    click.echo(f"error: {safe_text(message)}", err=True)
+def fail(problem: str | BaseException, code: int | None = None) -> NoReturn:
+    """One clear line on stderr and a documented exit code; never a traceback.
+
+    Given an exception, the code is the one ``exit_code_for`` maps it to (usage, storage, Plaid...).
+    """
+    if code is None:
+        code = exit_code_for(problem) if isinstance(problem, BaseException) else ExitCode.USAGE
+    click.echo(f"error: {safe_text(problem)}", err=True)
     sys.exit(code)
 
 
@@ -104,6 +108,9 @@ def read_access_token(access_token_file: str | None, access_token_arg: str | Non
             fail(
                 f"no access token: use --access-token-file PATH, --access-token-file - (stdin) or ${TOKEN_ENV}"
             )
+    from plaid_balance._parse import InvalidValue, check_access_token
+    from plaid_balance._redact import remember
+
     try:
         token = check_access_token(token)
     except InvalidValue as exc:
@@ -113,6 +120,8 @@ def read_access_token(access_token_file: str | None, access_token_arg: str | Non
 
 
 def _read_token_file(path: str) -> str:
+    from pathlib import Path
+
     try:
         if path == "-":
             stdin = getattr(sys.stdin, "buffer", None)  # a test's StringIO has none
@@ -127,34 +136,57 @@ def _read_token_file(path: str) -> str:
     if len(data) > MAX_TOKEN_FILE_BYTES:
         fail(f"{path} is too large to hold an access token")
     # Binary bytes mean the wrong file: refused by check_access_token, never decoded into a traceback.
-    return data.decode("ascii", "replace")
+    return str(data.decode("ascii", "replace"))
+
+
+def announce_retries() -> None:
+    """Say each retry on stderr with ``-v``, and nothing otherwise (call before making Plaid calls).
+
+    stamina's default hook logs a bare "stamina.retry_scheduled" warning; say it plainly, or not at all.
+    """
+    import stamina.instrumentation
+
+    context = click.get_current_context(silent=True)
+    verbose = bool(context and context.find_root().meta.get(VERBOSE))
+    stamina.instrumentation.set_on_retry_hooks([_say_retry] if verbose else [])
+
+
+def _say_retry(details: Any) -> None:
+    click.echo(f"retry {details.retry_num} in {details.wait_for:.1f}s after: {details.caused_by}", err=True)
 
 
 def make_client(environment: str, base_url: str | None, timeout: float) -> PlaidClient:
+    from plaid_balance._client import PlaidClient
+
+    announce_retries()
     try:
         return PlaidClient(environment=environment, base_url=base_url, timeout=timeout)
     except ConfigurationError as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def emit_report(report: Report, output_format: str) -> int:
     """Print a report in the chosen format; return the exit code it deserves."""
+    from plaid_balance._report import FailureReport
+    from plaid_balance.cli.render import failure_line, to_csv, to_json
+
     if isinstance(report, FailureReport):
         # The JSON goes to stdout for programs; the one-line summary to stderr for people.
         click.echo(to_json(report))
         click.echo(failure_line(report), err=True)
-        return report.exit_code
-    if output_format == "json":
+    elif output_format == "json":
         click.echo(to_json(report))
     elif output_format == "csv":
         click.echo(to_csv(report), nl=False)
     else:
         print_table(report)
-    return exit_codes.OK
+    return exit_code_for(report)
 
 
 def print_table(report: BalanceReport) -> None:
     from rich.console import Console
+
+    from plaid_balance.cli.render import balance_table
 
     Console().print(balance_table(report))
 

@@ -6,8 +6,9 @@ import sys
 
 import click
 
-from plaid_balance.cli.common import emit_report
-from plaid_balance.sandbox import DEFAULT_INSTITUTION, DEFAULT_USERNAME
+from plaid_balance._sandbox import DEFAULT_INSTITUTION, DEFAULT_USERNAME
+from plaid_balance.cli.common import announce_retries, emit_report
+from plaid_balance.cli.exit_codes import exit_code_for
 
 
 @click.command()
@@ -28,24 +29,25 @@ def demo(output_format: str, institution: str, username: str) -> None:
 
     Nothing leaves this machine: the emulator listens on 127.0.0.1 on a free port and stops on exit.
     """
-    from plaid_balance.client import PlaidClient
+    from plaid_balance._client import PlaidClient
+    from plaid_balance._errors import PlaidFailure
+    from plaid_balance._fetch import fetch_report
+    from plaid_balance._sandbox import create_sandbox_item
     from plaid_balance.emulator import run_emulator
-    from plaid_balance.errors import PlaidAPIError
-    from plaid_balance.job import fetch_report
-    from plaid_balance.sandbox import create_sandbox_item
 
     if output_format == "auto":
         output_format = "table" if sys.stdout.isatty() else "json"
     with run_emulator() as emulator:
         click.echo(f"emulator: Plaid sandbox emulator at {emulator.base_url} (offline)", err=True)
+        announce_retries()
         with PlaidClient(
             emulator.client_id, emulator.secret, "sandbox", base_url=emulator.base_url
         ) as client:
             try:
                 item = create_sandbox_item(client, institution, username)
-            except PlaidAPIError as exc:
+            except PlaidFailure as exc:
                 click.echo(f"error: cannot create the sandbox Item: {exc}", err=True)
-                sys.exit(exc.exit_code)
+                sys.exit(exit_code_for(exc))
             click.echo(f"emulator: linked {username} at {institution} as Item {item.item_id}", err=True)
             report = fetch_report(client, item.access_token)
     sys.exit(emit_report(report, output_format))

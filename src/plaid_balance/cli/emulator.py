@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from plaid_balance import exit_codes
 from plaid_balance.cli import params
+from plaid_balance.cli.exit_codes import ExitCode
 
 _DEFAULT_CLIENT_ID = "emulator-client-id"
 _DEFAULT_SECRET = "emulator-secret"  # noqa: S105 - the emulator's own fixed test value
@@ -20,7 +20,7 @@ _ms = params.Number(0.0, _MAX_MS)
 class EmulatorUsageError(click.ClickException):
     """One line on stderr and the usage exit code: the options cannot give a working emulator."""
 
-    exit_code = exit_codes.USAGE
+    exit_code = ExitCode.USAGE
 
 
 def export_line(base_url: str, client_id: str, secret: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,9 +18,10 @@ from plaid_balance.cli.common import (
     read_access_token,
     token_options,
 )
-from plaid_balance.cli.recall import fetch_or_recall, history_options, history_store
-from plaid_balance.job import fetch_report
-from plaid_balance.report import Report
+from plaid_balance.cli.recall import history_options, history_store
+
+if TYPE_CHECKING:
+    from plaid_balance._report import Report
 
 
 @click.command()
@@ -50,6 +52,8 @@ def get(
     if cached and min_last_updated is not None:
         raise click.UsageError("--min-last-updated applies to real-time balances, not --cached")
     token = read_access_token(access_token_file, access_token_arg)
+    from plaid_balance._fetch import fetch_report
+    from plaid_balance.history.recall import fetch_or_recall
 
     def fetch() -> Report:
         with make_client(environment, base_url, timeout) as client:

@@ -9,10 +9,10 @@ from typing import NoReturn
 
 import click
 
-from plaid_balance import exit_codes
+from plaid_balance._errors import ConfigurationError
 from plaid_balance.cli.common import WhenType, fail
+from plaid_balance.cli.exit_codes import ExitCode
 from plaid_balance.cli.recall import db_option, storage_errors
-from plaid_balance.errors import ConfigurationError
 
 
 @click.command()
@@ -96,8 +96,8 @@ def history(
         )
         return
     if output_format == "json":
+        from plaid_balance.cli.render import to_json
         from plaid_balance.history.series import history_to_jsonable
-        from plaid_balance.render import to_json
 
         click.echo(to_json(history_to_jsonable(result)))
     elif output_format == "csv":
@@ -131,9 +131,9 @@ def _nothing_stored(message: str, output_format: str, chart: Path | None) -> NoR
         f"{message}; store snapshots with --save (e.g. plaid-balance get --save or check --save)", err=True
     )
     if output_format == "json" and chart is None:
+        from plaid_balance.cli.render import to_json
         from plaid_balance.history.series import History, history_to_jsonable
-        from plaid_balance.render import to_json
 
         click.echo(to_json(history_to_jsonable(History(accounts=[], totals={}, snapshot_count=0))))
     # Nothing to show is an answer, not an error, except when a chart file was asked for.
-    sys.exit(exit_codes.USAGE if chart is not None else exit_codes.OK)
+    sys.exit(ExitCode.USAGE if chart is not None else ExitCode.OK)

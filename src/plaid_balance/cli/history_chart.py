@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from plaid_balance.errors import ConfigurationError
+from plaid_balance._errors import ConfigurationError
 from plaid_balance.history.series import History
 
 FORMATS = {".png": "png", ".svg": "svg", ".html": "html", ".htm": "html"}

@@ -117,13 +117,13 @@ class Environment(click.Choice):  # type: ignore[type-arg]
     """A Plaid environment; a retired one (``development``) gets the explanation, not "not one of"."""
 
     def __init__(self) -> None:
-        from plaid_balance.config import Environment as Env
+        from plaid_balance._config import Environment as Env
 
         super().__init__([e.value for e in Env], case_sensitive=False)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from plaid_balance.config import parse_environment
-        from plaid_balance.errors import ConfigurationError
+        from plaid_balance._config import parse_environment
+        from plaid_balance._errors import ConfigurationError
 
         try:
             return parse_environment(str(value)).value

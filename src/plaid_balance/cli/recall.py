@@ -1,7 +1,7 @@
 """``--save``, ``--max-age`` and ``--db`` for the commands that fetch, and the store they open.
 
-The fetching itself is ``plaid_balance.history.recall.fetch_or_recall`` (re-exported here): a stored
-report when fresh enough, else Plaid's. SQLAlchemy is imported only when one of these options is used,
+The fetching itself is ``plaid_balance.history.recall.fetch_or_recall``: a stored report when fresh
+enough, else Plaid's (commands import it when they run, so ``--help`` loads no models). SQLAlchemy is imported only when one of these options is used,
 and a database failure anywhere inside ``history_store`` is one line and exit 7.
 """
 
@@ -14,10 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from plaid_balance import exit_codes
+from plaid_balance._errors import ConfigurationError, StorageError
 from plaid_balance.cli.common import DurationType, fail
-from plaid_balance.errors import ConfigurationError, StorageError
-from plaid_balance.history.recall import fetch_or_recall
 
 if TYPE_CHECKING:
     from plaid_balance.history import HistoryStore
@@ -53,10 +51,8 @@ def storage_errors() -> Iterator[None]:
     """A storage failure inside the block is one line on stderr and exit 7; a bad --db URL, exit 2."""
     try:
         yield
-    except StorageError as exc:
-        fail(str(exc), exit_codes.STORAGE)
-    except ConfigurationError as exc:
-        fail(str(exc))
+    except (StorageError, ConfigurationError) as exc:
+        fail(exc)
 
 
 @contextmanager
@@ -80,4 +76,4 @@ def history_store(save: bool, max_age: timedelta | None, db: str | None) -> Iter
             yield store
 
 
-__all__ = ["db_option", "fetch_or_recall", "history_options", "history_store", "storage_errors"]
+__all__ = ["db_option", "history_options", "history_store", "storage_errors"]

@@ -5,16 +5,23 @@ from __future__ import annotations
 import os
 import sys
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
-from plaid_balance.cli.common import base_url_option, emit_report, fail, format_option, timeout_option
-from plaid_balance.cli.recall import fetch_or_recall, history_options, history_store
-from plaid_balance.client import PlaidClient
-from plaid_balance.errors import ConfigurationError
-from plaid_balance.job import fetch_report
-from plaid_balance.jobfile import load_job, resolve_job
-from plaid_balance.report import Report
+from plaid_balance._errors import PlaidBalanceError
+from plaid_balance.cli.common import (
+    announce_retries,
+    base_url_option,
+    emit_report,
+    fail,
+    format_option,
+    timeout_option,
+)
+from plaid_balance.cli.recall import history_options, history_store
+
+if TYPE_CHECKING:
+    from plaid_balance._report import Report
 
 
 @click.command()
@@ -37,11 +44,17 @@ def run(
     The job's environment, token and options come from the file; ${VAR} references and the Plaid
     credentials are read only from variables on the job's env allowlist.
     """
+    from plaid_balance._client import PlaidClient
+    from plaid_balance._fetch import fetch_report
+    from plaid_balance.cli.jobfile import load_job, resolve_job
+    from plaid_balance.history.recall import fetch_or_recall
+
     try:
         job = resolve_job(load_job(jobfile), os.environ)
+        announce_retries()
         client = PlaidClient(job.client_id, job.secret, job.environment, base_url=base_url, timeout=timeout)
-    except ConfigurationError as exc:
-        fail(str(exc))
+    except PlaidBalanceError as exc:
+        fail(exc)
 
     def fetch() -> Report:
         with client:
@@ -55,6 +68,11 @@ def run(
 
     with history_store(save, max_age, db) as store:
         report = fetch_or_recall(
-            store, job.access_token, fetch, save=save, max_age=max_age, account_ids=job.account_ids
+            store,
+            job.access_token.get_secret_value(),
+            fetch,
+            save=save,
+            max_age=max_age,
+            account_ids=job.account_ids,
         )
     sys.exit(emit_report(report, output_format))

@@ -9,8 +9,9 @@ from typing import Any
 
 import click
 
+from plaid_balance._sandbox import DEFAULT_INSTITUTION, DEFAULT_PASSWORD, DEFAULT_USERNAME
 from plaid_balance.cli.common import base_url_option, fail, make_client, timeout_option
-from plaid_balance.sandbox import DEFAULT_INSTITUTION, DEFAULT_PASSWORD, DEFAULT_USERNAME
+from plaid_balance.cli.exit_codes import exit_code_for
 
 _MAX_CONFIG_BYTES = 1 << 20
 
@@ -78,8 +79,8 @@ def sandbox_token(
 
     Uses PLAID_CLIENT_ID / PLAID_SECRET. The item_id goes to stderr, the token to stdout or --output.
     """
-    from plaid_balance.errors import PlaidAPIError, PlaidNetworkError
-    from plaid_balance.sandbox import create_sandbox_item
+    from plaid_balance._errors import PlaidFailure
+    from plaid_balance._sandbox import create_sandbox_item
 
     secret_word = _password(password, custom_config)
     if custom_config is not None:
@@ -87,13 +88,15 @@ def sandbox_token(
     with make_client("sandbox", base_url, timeout) as client:
         try:
             item = create_sandbox_item(client, institution, username, secret_word)
-        except (PlaidAPIError, PlaidNetworkError) as exc:
-            fail(str(exc), exc.exit_code)
+        except PlaidFailure as exc:
+            fail(str(exc), exit_code_for(exc))
     if output is not None:
-        _write_private(output, item.access_token + "\n")
+        _write_private(output, item.access_token.get_secret_value() + "\n")
         click.echo(f"wrote the access token of Item {item.item_id} to {output}", err=True)
     else:
         click.echo(f"item_id: {item.item_id}", err=True)
         from plaid_balance.cli.streams import write_secret
 
-        write_secret(item.access_token + "\n")  # what the user asked for: the one output not masked
+        write_secret(
+            item.access_token.get_secret_value() + "\n"
+        )  # what the user asked for: the one output not masked

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from plaid_balance import exit_codes
 from plaid_balance.cli import params
 from plaid_balance.cli.common import connection_options, fail
+from plaid_balance.cli.exit_codes import ExitCode
 
 EXTRA_MODULES = ("apprise", "prometheus_client", "jwt", "cronsim", "starlette", "uvicorn")
 
@@ -76,7 +76,7 @@ def watch(
     Runs in the foreground; SIGHUP reloads the config, SIGTERM or Ctrl-C stops it cleanly.
     """
     _require_extra()
-    from plaid_balance.errors import PlaidBalanceError
+    from plaid_balance._errors import PlaidBalanceError
     from plaid_balance.watch.main import Options, main
 
     options = Options(
@@ -92,8 +92,8 @@ def watch(
         json_logs=log_format == "json",
     )
     try:
-        code = main(options)
+        interrupted = main(options)
     except PlaidBalanceError as exc:  # config (2), storage (7): one line
-        fail(str(exc), exc.exit_code)
-    if code != exit_codes.OK:
-        raise SystemExit(code)
+        fail(exc)
+    if interrupted:
+        raise SystemExit(ExitCode.INTERRUPTED)

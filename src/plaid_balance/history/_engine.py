@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from plaid_balance.errors import ConfigurationError, StorageError
+from plaid_balance._errors import ConfigurationError, StorageError
 
 DB_ENV: Final = "PLAID_BALANCE_DB"
 APP_NAME: Final = "plaid-balance"

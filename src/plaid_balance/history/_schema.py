@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from plaid_balance.report import AccountReport
+from plaid_balance._report import AccountReport
 
 # Sums of money are exact: this context never rounds an addition (the default one keeps 28 digits).
 EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from plaid_balance.report import AccountReport, BalanceReport, utc_now
+from plaid_balance._report import AccountReport, BalanceReport, utc_now
 
 
 def _aware(value: datetime) -> datetime:

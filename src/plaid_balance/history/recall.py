@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from plaid_balance.report import BalanceReport, FailureReport
+from plaid_balance._report import BalanceReport, FailureReport
 
 if TYPE_CHECKING:  # this module stays importable without SQLAlchemy (commands import it for --help)
     from .store import HistoryStore, Token

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal, localcontext
 from typing import Any
 
-from plaid_balance.report import AccountReport, currency_totals
+from plaid_balance._report import AccountReport, currency_totals
 
 from ._schema import EXACT
 from .store import HistoryStore, StoredSnapshot

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
-from plaid_balance.report import AccountReport, BalanceReport, FailureReport, utc_now
+from plaid_balance._report import AccountReport, BalanceReport, FailureReport, utc_now
 
 from ._engine import HistoryError, first_line, open_engine
 from ._schema import EXACT, ItemToken, Snapshot, SnapshotAccount

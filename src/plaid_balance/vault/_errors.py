@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plaid_balance.errors import ConfigurationError, PlaidBalanceError, StorageError
+from plaid_balance._errors import ConfigurationError, PlaidBalanceError, StorageError
 
 
 class VaultError(PlaidBalanceError):

@@ -18,10 +18,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from plaid_balance._report import utc_now
 from plaid_balance.history._engine import first_line, open_engine
 from plaid_balance.history._schema import ItemToken
 from plaid_balance.history.store import token_fingerprint
-from plaid_balance.report import utc_now
 
 from ._cipher import Cipher, Undecryptable
 from ._errors import (

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from plaid_balance.errors import ConfigurationError
+from plaid_balance._errors import ConfigurationError
 from plaid_balance.watch.schedule import Schedule
 from plaid_balance.watch.tomlpos import dotted, locate
 from plaid_balance.watch.values import (

@@ -10,8 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from plaid_balance import exit_codes
-from plaid_balance.errors import ConfigurationError
+from plaid_balance._errors import ConfigurationError
 from plaid_balance.watch.config import load_config
 from plaid_balance.watch.values import parse_listen
 
@@ -30,8 +29,8 @@ class Options:
     json_logs: bool = False
 
 
-def main(options: Options) -> int:
-    """Run the watch; raises ``ConfigurationError`` (one line, its exit code) for what the user can fix."""
+def main(options: Options) -> bool:
+    """Run the watch; True when Ctrl-C stopped it. Raises ``ConfigurationError`` for what the user can fix."""
     from plaid_balance.watch import logs
     from plaid_balance.watch.runner import bearer_token, prepare
     from plaid_balance.watch.sources import open_sources
@@ -54,13 +53,13 @@ def main(options: Options) -> int:
                 f"{config.path}: OK: {len(enabled)} of {len(known)} Items watched, {len(config.alerts)} alerts, "
                 f"notifiers: {', '.join(config.notifiers) or 'none'}"
             )
-            return exit_codes.OK
+            return False
         secrets = [os.environ.get("PLAID_SECRET", ""), token or ""]
         logs.configure(as_json=options.json_logs, secrets=secrets)
         stopped_by = asyncio.run(_serve(options, config, sender, sources, token))
     finally:
         sources.close()
-    return exit_codes.INTERRUPTED if stopped_by == signal.SIGINT else exit_codes.OK
+    return stopped_by == signal.SIGINT
 
 
 async def _serve(

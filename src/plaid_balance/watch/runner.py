@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from plaid_balance.errors import ConfigurationError
+from plaid_balance._errors import ConfigurationError
 from plaid_balance.watch.clock import Clock, SystemClock
 from plaid_balance.watch.config import KnownItem, WatchConfig, check_against_items, load_config
 from plaid_balance.watch.notify import Sender, check_notifiers

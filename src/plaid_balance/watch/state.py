@@ -32,7 +32,7 @@ class WatchedItem:
 
 
 class ReportLike(Protocol):
-    """The balance report as the watch reads it (``plaid_balance.report.BalanceReport`` fits)."""
+    """The balance report as the watch reads it (``plaid_balance._report.BalanceReport`` fits)."""
 
     @property
     def item_id(self) -> str: ...

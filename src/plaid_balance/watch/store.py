@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from plaid_balance.errors import StorageError
+from plaid_balance._errors import StorageError
 from plaid_balance.history._schema import UTCDateTime
 from plaid_balance.watch.alerts import AlertEvent, AlertState
 from plaid_balance.watch.health import Health

@@ -9,32 +9,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+import msgspec
 
-from plaid_balance import calls
+from plaid_balance._client import AsyncPlaidClient
+from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
+from plaid_balance._fetch import fetch_report_async
+from plaid_balance._report import BalanceReport, FailureReport
 from plaid_balance.batch.limits import CURRENT_ITEM
-from plaid_balance.client import AsyncPlaidClient
-from plaid_balance.errors import PlaidAPIError, PlaidNetworkError
 from plaid_balance.history.store import HistoryStore
-from plaid_balance.job import fetch_report_async
-from plaid_balance.report import BalanceReport, FailureReport
 from plaid_balance.watch.state import Failure, Outcome, ReportLike
-
-
-class _VerificationKeyResponse(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    key: dict[str, Any]
-    request_id: str
 
 
 def _failure(report: FailureReport) -> Failure:
     error = report.error
-    return Failure(
-        str(error.get("error_type") or ""),
-        str(error.get("error_code") or ""),
-        str(error.get("error_message") or ""),
-        bool(error.get("retryable")),
-    )
+    return Failure(error.error_type, error.error_code, error.error_message, error.retryable)
 
 
 def _from_exception(exc: PlaidAPIError | PlaidNetworkError) -> Failure:
@@ -74,33 +62,23 @@ class LibraryPlaid:
         return Failure(error.error_type, error.error_code, error.error_message, False)
 
     async def verification_key(self, key_id: str) -> dict[str, Any] | None:
-        call = calls.PlaidCall("/webhook_verification_key/get", {"key_id": key_id}, _VerificationKeyResponse)
         try:
-            response = await self.client.call(call)
+            response = await self.client.webhook_verification_key_get(key_id)
         except PlaidAPIError as exc:
             if exc.http_status < 500 and not exc.is_rate_limit:
                 return None  # Plaid does not know this key id
             raise
-        return dict(response.key)
+        return msgspec.structs.asdict(response.key)
 
     async def ensure_webhook(self, access_token: str, url: str) -> Failure | bool:
         try:
             response = await self.client.item_get(access_token)
             if response.item.webhook == url:
                 return False
-            await self.client.call(
-                calls.PlaidCall(
-                    "/item/webhook/update", {"access_token": access_token, "webhook": url}, _ItemResponse
-                )
-            )
+            await self.client.item_webhook_update(access_token, url)
         except (PlaidAPIError, PlaidNetworkError) as exc:
             return _from_exception(exc)
         return True
-
-
-class _ItemResponse(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    request_id: str
 
 
 class LibraryHistory:

@@ -1,4 +1,4 @@
-"""TOML job files: the seed's ``run.xs`` job (name, main function, its input, an env allowlist).
+"""TOML job files for ``plaid-balance run``: a named balance fetch, its input and an env allowlist.
 
 Example (``run.toml`` at the repository root)::
 
@@ -24,79 +24,85 @@ import tomllib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+import msgspec
 
-from plaid_balance.config import Environment, parse_environment
-from plaid_balance.errors import ConfigurationError
+from plaid_balance._config import Environment, parse_environment
+from plaid_balance._errors import ConfigurationError
+from plaid_balance._json import convert
+from plaid_balance._secret import SecretStr
 
 FUNCTIONS = ("plaid_get_balance",)
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CREDENTIAL_NAMES = {"client_id": "PLAID_CLIENT_ID", "secret": "PLAID_SECRET"}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    pass
 
 
-class BalanceInput(_Strict):
-    access_token: str = Field(min_length=1)
+class BalanceInput(_Strict, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    access_token: Annotated[str, msgspec.Meta(min_length=1)]
     plaid_environment: str = Environment.SANDBOX.value
     account_ids: list[str] | None = None
     min_last_updated_datetime: str | None = None
     cached: bool = False
 
 
-class MainFunction(_Strict):
+class MainFunction(_Strict, frozen=True, forbid_unknown_fields=True, kw_only=True):
     name: Literal["plaid_get_balance"]
     input: BalanceInput
 
 
-class JobDefinition(_Strict):
-    name: str = Field(min_length=1)
+class JobDefinition(_Strict, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    name: Annotated[str, msgspec.Meta(min_length=1)]
     main: MainFunction
-    env: list[str] = Field(default_factory=list)
+    env: list[str] = msgspec.field(default_factory=list)
 
-    @field_validator("env")
-    @classmethod
-    def _names(cls, names: list[str]) -> list[str]:
-        for name in names:
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+    def __post_init__(self) -> None:
+        for name in self.env:
+            if not _NAME.fullmatch(name):
                 raise ValueError(f"{name!r} is not an environment variable name")
-        return names
 
 
-class JobFile(_Strict):
+class JobFile(_Strict, frozen=True, forbid_unknown_fields=True, kw_only=True):
     job: JobDefinition
 
 
-class ResolvedJob(BaseModel):
+class ResolvedJob(msgspec.Struct, frozen=True, kw_only=True):
     """A job with its ``${VAR}`` references filled in and its credentials read through the allowlist."""
 
-    model_config = ConfigDict(frozen=True)
-
     name: str
-    access_token: str = Field(repr=False)
+    access_token: SecretStr
     environment: Environment
     account_ids: list[str] | None
     min_last_updated_datetime: datetime | None
     cached: bool
-    client_id: str = Field(repr=False)
-    secret: str = Field(repr=False)
+    client_id: str
+    secret: SecretStr
 
 
-def _describe(error: ValidationError) -> str:
-    # An unknown key explains the rest (a typo'd table also leaves a "missing" key): report it first.
-    first = min(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    where = ".".join(str(p) for p in first["loc"])
-    if first["type"] == "extra_forbidden":
-        return f"unknown key {where!r}"
-    if first["type"] == "literal_error" and where == "job.main.name":
-        return f"unknown function {first['input']!r} (known: {', '.join(FUNCTIONS)})"
-    if first["type"] == "missing":
-        return f"missing key {where!r}"
-    return f"{where}: {first['msg']}"
+_ERROR = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<where>[^`]*)`)?$")
+_FIELD = re.compile(r"`([^`]*)`")
+
+
+def _describe(error: msgspec.ValidationError) -> str:
+    """msgspec's message in the words of a TOML file: dotted key paths, no JSON-path syntax."""
+    match = _ERROR.match(str(error))
+    what, where = (
+        (match.group("what"), (match.group("where") or "").lstrip(".")) if match else (str(error), "")
+    )
+    field = _FIELD.search(what)
+    key = ".".join(p for p in (where, field.group(1) if field else "") if p)
+    if what.startswith("Object contains unknown field"):
+        return f"unknown key {key!r}"
+    if what.startswith("Object missing required field"):
+        return f"missing key {key!r}"
+    if what.startswith("Invalid enum value") and where == "job.main.name":
+        return f"unknown function {what.removeprefix('Invalid enum value ')} (known: {', '.join(FUNCTIONS)})"
+    return f"{where}: {what}" if where else what
 
 
 MAX_JOB_FILE_BYTES = 1 << 16  # a job file is a few lines; anything bigger is the wrong file
@@ -117,8 +123,8 @@ def load_job(path: str | Path) -> JobFile:
     except RecursionError:  # tomllib descends once per level of nesting
         raise ConfigurationError(f"job file {path} is nested too deeply to be a job file") from None
     try:
-        return JobFile.model_validate(raw)
-    except ValidationError as exc:
+        return convert(raw, JobFile)
+    except msgspec.ValidationError as exc:
         raise ConfigurationError(f"job file {path}: {_describe(exc)}") from None
 
 
@@ -175,7 +181,7 @@ def resolve_job(job_file: JobFile, environ: Mapping[str, str]) -> ResolvedJob:
         )
     return ResolvedJob(
         name=job.name,
-        access_token=token,
+        access_token=SecretStr(token),
         environment=parse_environment(_substitute(given.plaid_environment, env, "plaid_environment")),
         account_ids=[_substitute(a, env, "account_ids") for a in given.account_ids]
         if given.account_ids
@@ -184,6 +190,6 @@ def resolve_job(job_file: JobFile, environ: Mapping[str, str]) -> ResolvedJob:
         if min_updated
         else None,
         cached=given.cached,
-        client_id=credentials["client_id"],
-        secret=credentials["secret"],
+        client_id=(credentials["client_id"] or "").strip(),
+        secret=SecretStr((credentials["secret"] or "").strip()),
     )

@@ -1,7 +1,6 @@
-"""Reports as text: JSON (the contract), CSV (one row per account) and a rich table.
+"""Reports as text for the command line: JSON (the contract), CSV (one row per account), a rich table.
 
-JSON numbers keep their exact decimal value: money is written from ``Decimal`` (via simplejson's
-``use_decimal``), never through a float.
+JSON numbers keep their exact decimal value: money is written from ``Decimal``, never through a float.
 """
 
 from __future__ import annotations
@@ -12,10 +11,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import simplejson
-from pydantic import BaseModel
+import msgspec
 
-from plaid_balance.report import BalanceReport, FailureReport
+from plaid_balance._json import dumps
+from plaid_balance._report import BalanceReport, FailureReport
 
 CSV_COLUMNS = (
     "item_id",
@@ -40,23 +39,14 @@ def _iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return _iso(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
+def to_json(value: Any, *, indent: int | None = 2) -> str:
+    """A report, decision or summary as JSON text (indented for people by default)."""
+    return dumps(value, indent=indent)
 
 
-def to_jsonable(model: BaseModel | dict[str, Any]) -> dict[str, Any]:
-    return model.model_dump(mode="python") if isinstance(model, BaseModel) else model
-
-
-def to_json(model: BaseModel | dict[str, Any], *, indent: int | None = 2) -> str:
-    return str(simplejson.dumps(to_jsonable(model), use_decimal=True, default=_default, indent=indent))
-
-
-def dumps_line(model: BaseModel | dict[str, Any]) -> str:
+def dumps_line(value: Any) -> str:
     """One compact JSON document on one line (NDJSON)."""
-    return to_json(model, indent=None)
+    return dumps(value, indent=None)
 
 
 def _cell(value: object) -> str:
@@ -71,7 +61,7 @@ def csv_rows(report: BalanceReport) -> list[list[str]]:
     rows = []
     for account in report.accounts:
         values = {
-            **account.model_dump(),
+            **msgspec.structs.asdict(account),
             "item_id": report.item_id,
             "institution_id": report.institution_id,
             "retrieved_at": report.retrieved_at,
@@ -153,7 +143,5 @@ def balance_table(report: BalanceReport) -> Any:
 
 def failure_line(report: FailureReport) -> str:
     """The one-line human summary of a failure, for stderr."""
-    e = report.error
-    retry = " (temporary: try again later)" if e.get("retryable") else ""
-    message = e.get("display_message") or e.get("error_message") or ""
-    return f"error: {e.get('error_type')}/{e.get('error_code')}: {message}{retry}"
+    retry = " (temporary: try again later)" if report.error.retryable else ""
+    return f"error: {report.error.summary()}{retry}"

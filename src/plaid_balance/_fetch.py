@@ -1,6 +1,6 @@
-"""The balance job: one Item's balances as a report, from the library (sync or async).
+"""Fetching one Item's balances as a report, from the library (sync or async).
 
-``get_balances`` never raises for a Plaid or network failure: like the seed job, it returns a report
+``fetch_report`` and ``get_balances`` never raise for a Plaid or network failure: they return a report
 with ``success: false`` and the error. Configuration mistakes (no credentials, unknown environment)
 are the caller's to fix and raise ``ConfigurationError``.
 """
@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from plaid_balance import calls
-from plaid_balance.client import AsyncPlaidClient, PlaidClient
-from plaid_balance.config import Environment
-from plaid_balance.errors import PlaidAPIError, PlaidNetworkError
+import msgspec
+
+from plaid_balance import _calls as calls
+from plaid_balance._client import AsyncPlaidClient, PlaidClient
+from plaid_balance._config import Environment
+from plaid_balance._errors import PlaidAPIError, PlaidFailure
+from plaid_balance._report import BalanceReport, FailureReport, Report
+from plaid_balance._secret import SecretStr
 from plaid_balance.models import AccountsGetResponse
-from plaid_balance.report import BalanceReport, FailureReport, Report
 
 
 def _explain(exc: PlaidAPIError) -> PlaidAPIError:
@@ -25,14 +28,12 @@ def _explain(exc: PlaidAPIError) -> PlaidAPIError:
             " [plaid-balance: Capital One (ins_128026) needs --min-last-updated for non-depository accounts;"
             " e.g. --min-last-updated 2d]"
         )
-        return PlaidAPIError(
-            exc.error.model_copy(update={"error_message": exc.error.error_message + hint}), exc.http_status
-        )
+        return PlaidAPIError(msgspec.structs.replace(exc.error, error_message=exc.error.error_message + hint))
     return exc
 
 
 def _balance_call(
-    access_token: str,
+    access_token: str | SecretStr,
     account_ids: Sequence[str] | None,
     min_last_updated_datetime: datetime | None,
     cached: bool,
@@ -43,14 +44,14 @@ def _balance_call(
 
 
 def _outcome(
-    response: AccountsGetResponse | PlaidAPIError | PlaidNetworkError,
+    response: AccountsGetResponse | PlaidFailure,
     client: PlaidClient | AsyncPlaidClient,
     cached: bool,
 ) -> Report:
     environment = client.environment.value
     if isinstance(response, PlaidAPIError):
         return FailureReport.from_exception(_explain(response), environment)
-    if isinstance(response, PlaidNetworkError):
+    if isinstance(response, PlaidFailure):
         return FailureReport.from_exception(response, environment)
     return BalanceReport.from_plaid(
         response, environment=environment, source="cached" if cached else "realtime"
@@ -59,7 +60,7 @@ def _outcome(
 
 def fetch_report(
     client: PlaidClient,
-    access_token: str,
+    access_token: str | SecretStr,
     *,
     account_ids: Sequence[str] | None = None,
     min_last_updated_datetime: datetime | None = None,
@@ -68,14 +69,15 @@ def fetch_report(
     """One Item's report through an existing client (``cached`` reads ``/accounts/get`` instead)."""
     call = _balance_call(access_token, account_ids, min_last_updated_datetime, cached)
     try:
-        return _outcome(client.call(call), client, cached)
-    except (PlaidAPIError, PlaidNetworkError) as exc:
+        response = client.call(call)
+    except PlaidFailure as exc:
         return _outcome(exc, client, cached)
+    return _outcome(response, client, cached)
 
 
 async def fetch_report_async(
     client: AsyncPlaidClient,
-    access_token: str,
+    access_token: str | SecretStr,
     *,
     account_ids: Sequence[str] | None = None,
     min_last_updated_datetime: datetime | None = None,
@@ -84,23 +86,25 @@ async def fetch_report_async(
     """The async twin of ``fetch_report``."""
     call = _balance_call(access_token, account_ids, min_last_updated_datetime, cached)
     try:
-        return _outcome(await client.call(call), client, cached)
-    except (PlaidAPIError, PlaidNetworkError) as exc:
+        response = await client.call(call)
+    except PlaidFailure as exc:
         return _outcome(exc, client, cached)
+    return _outcome(response, client, cached)
 
 
 def get_balances(
-    access_token: str,
-    environment: str | Environment = Environment.SANDBOX,
+    access_token: str | SecretStr,
+    environment: str | Environment | None = None,
     account_ids: Sequence[str] | None = None,
     min_last_updated_datetime: datetime | None = None,
     *,
     client_id: str | None = None,
-    secret: str | None = None,
+    secret: str | SecretStr | None = None,
     base_url: str | None = None,
     cached: bool = False,
 ) -> Report:
-    """The run job: credentials from the arguments or ``PLAID_CLIENT_ID`` / ``PLAID_SECRET``."""
+    """One call, one report. What is not given comes from the environment (``PLAID_CLIENT_ID``,
+    ``PLAID_SECRET``, ``PLAID_ENVIRONMENT``, ``PLAID_BASE_URL``, ``PLAID_TIMEOUT``)."""
     with PlaidClient(client_id, secret, environment, base_url=base_url) as client:
         return fetch_report(
             client,

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from plaid_balance.client import PlaidClient
-from plaid_balance.config import Environment
-from plaid_balance.errors import ConfigurationError
-from plaid_balance.models import PublicTokenExchangeResponse
+from plaid_balance._config import Environment
+from plaid_balance._errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from plaid_balance._client import PlaidClient
+    from plaid_balance.models import PublicTokenExchangeResponse
 
 DEFAULT_INSTITUTION = "ins_109508"  # First Platypus Bank, Plaid's default non-OAuth test bank
 DEFAULT_USERNAME = "user_good"

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from plaid_balance.errors import PlaidAPIError, PlaidNetworkError
+from plaid_balance._errors import PlaidFailure
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,15 +33,11 @@ class RetryPolicy:
 
     def backoff_hook(self, exc: Exception) -> bool | float:
         """stamina's ``on=`` hook: False = give up, True = default backoff, a float = wait that long."""
-        if isinstance(exc, PlaidAPIError):
-            if not exc.should_retry_now:
-                return False
-            if exc.is_rate_limit and self.rate_limit_wait > 0:
-                return self.rate_limit_wait + random.uniform(0, self.wait_jitter)
-            return True
-        if isinstance(exc, PlaidNetworkError):
-            return exc.retryable
-        return False
+        if not isinstance(exc, PlaidFailure) or not exc.error.retry_now:
+            return False
+        if exc.error.is_rate_limit and self.rate_limit_wait > 0:
+            return self.rate_limit_wait + random.uniform(0, self.wait_jitter)
+        return True
 
     def stamina_kwargs(self) -> dict[str, Any]:
         return {

@@ -1,31 +1,28 @@
-"""The balance report: the job's JSON contract, built from Plaid's answer.
+"""The balance report: the JSON contract, built from Plaid's answer.
 
 Contract fields (in this order): ``success``, ``item_id``, ``institution_id``, ``accounts[]``,
-``total_balance``, ``account_count``. Everything after them is additive. Sums are ``Decimal`` and are
-never taken across currencies.
+``total_balance``, ``account_count``. Everything after them is additive. Sums are exact ``Decimal``s and
+are never taken across currencies. A failure is a report too: ``FailureReport`` with an ``ErrorBody``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import msgspec
 
-from plaid_balance import exit_codes
-from plaid_balance.errors import PlaidAPIError, PlaidNetworkError
+from plaid_balance._error_body import ErrorBody
+from plaid_balance._errors import PlaidFailure
+from plaid_balance._money import ZERO, exact_sub, exact_sum
 from plaid_balance.models import LIABILITY_TYPES, AccountBase, AccountsGetResponse
 
 Source = Literal["realtime", "cached", "stored"]
-ZERO = Decimal(0)
 
 
-class AccountReport(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class AccountReport(msgspec.Struct, frozen=True, kw_only=True):
     account_id: str
     name: str
     type: str
@@ -45,8 +42,7 @@ class AccountReport(BaseModel):
     @classmethod
     def from_plaid(cls, account: AccountBase) -> AccountReport:
         b = account.balances
-        # Every value here was validated as part of Plaid's answer: skip validating it again (hot in batch).
-        return cls.model_construct(
+        return cls(
             account_id=account.account_id,
             name=account.name,
             type=account.type,
@@ -61,10 +57,8 @@ class AccountReport(BaseModel):
         )
 
 
-class CurrencyTotals(BaseModel):
+class CurrencyTotals(msgspec.Struct, frozen=True, kw_only=True):
     """Per currency: what is owned, what is owed (credit and loan ``current``), and the difference."""
-
-    model_config = ConfigDict(frozen=True)
 
     assets: Decimal = ZERO
     liabilities: Decimal = ZERO
@@ -72,37 +66,35 @@ class CurrencyTotals(BaseModel):
 
 
 def currency_totals(accounts: Iterable[AccountReport]) -> dict[str, CurrencyTotals]:
-    """Totals per currency; accounts with a null ``current`` or no currency add nothing (never guessed)."""
-    assets: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    liabilities: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    """Exact totals per currency; accounts with a null ``current`` or no currency add nothing."""
+    assets: dict[str, list[Decimal]] = {}
+    liabilities: dict[str, list[Decimal]] = {}
     for account in accounts:
         if account.currency is None or account.current_balance is None:
             continue
         target = liabilities if account.is_liability else assets
-        target[account.currency] += account.current_balance
-    return {
-        code: CurrencyTotals(
-            assets=assets[code], liabilities=liabilities[code], net=assets[code] - liabilities[code]
-        )
-        for code in sorted(set(assets) | set(liabilities))
-    }
+        target.setdefault(account.currency, []).append(account.current_balance)
+    totals = {}
+    for code in sorted(set(assets) | set(liabilities)):
+        owned, owed = exact_sum(assets.get(code, ())), exact_sum(liabilities.get(code, ()))
+        totals[code] = CurrencyTotals(assets=owned, liabilities=owed, net=exact_sub(owned, owed))
+    return totals
 
 
 def total_balance(accounts: Iterable[AccountReport]) -> Decimal | None:
-    """The seed's meaning: the sum of current balances, if all accounts share one currency; else null."""
+    """The contract's ``total_balance``: the exact sum of current balances if all accounts share one
+    currency; else null (amounts in different currencies are never added)."""
     accounts = list(accounts)
     if len({a.currency for a in accounts}) > 1:
         return None
-    return sum((a.current_balance for a in accounts if a.current_balance is not None), ZERO)
+    return exact_sum(a.current_balance for a in accounts if a.current_balance is not None)
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class BalanceReport(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class BalanceReport(msgspec.Struct, frozen=True, kw_only=True):
     success: Literal[True] = True
     item_id: str
     institution_id: str | None
@@ -114,7 +106,7 @@ class BalanceReport(BaseModel):
     environment: str
     retrieved_at: datetime
     source: Source = "realtime"
-    age_seconds: float | None = Field(default=None, description="set when source is 'stored'")
+    age_seconds: float | None = None  # set when source is "stored"
     totals: dict[str, CurrencyTotals]
 
     @classmethod
@@ -162,28 +154,17 @@ class BalanceReport(BaseModel):
         )
 
 
-class FailureReport(BaseModel):
-    """A failure is a result too: Plaid's error object passed through, plus ``http_status``/``retryable``."""
-
-    model_config = ConfigDict(frozen=True)
+class FailureReport(msgspec.Struct, frozen=True, kw_only=True):
+    """A failure is a result too: ``error`` is the ``ErrorBody`` (Plaid's error object, ``http_status``,
+    ``retryable``), the same type as ``PlaidAPIError.error``."""
 
     success: Literal[False] = False
-    error: dict[str, Any]
+    error: ErrorBody
     environment: str | None = None
 
     @classmethod
-    def from_exception(
-        cls, exc: PlaidAPIError | PlaidNetworkError, environment: str | None = None
-    ) -> FailureReport:
-        return cls(error=exc.to_error_dict(), environment=environment)
-
-    @property
-    def exit_code(self) -> int:
-        return (
-            exit_codes.NETWORK_ERROR
-            if self.error.get("error_type") == "NETWORK_ERROR"
-            else exit_codes.PLAID_ERROR
-        )
+    def from_exception(cls, exc: PlaidFailure, environment: str | None = None) -> FailureReport:
+        return cls(error=exc.error, environment=environment)
 
 
 Report = BalanceReport | FailureReport

@@ -1,0 +1,528 @@
+"""The Plaid HTTP clients: ``PlaidClient`` (sync) and ``AsyncPlaidClient`` (async), on httpx.
+
+Both share everything but the send: calls are built in ``_calls``, answers are interpreted by
+``interpret_response`` and retries are decided by ``RetryPolicy``. Credentials travel in the
+``PLAID-CLIENT-ID`` / ``PLAID-SECRET`` headers, pinned to ``Plaid-Version: 2020-09-14``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+import msgspec
+import stamina
+
+from plaid_balance import _calls as calls
+from plaid_balance._config import (
+    DEFAULT_CONNECT_TIMEOUT,
+    PLAID_VERSION,
+    Environment,
+    load_settings,
+    parse_environment,
+    parse_timeout,
+    require_credentials,
+    validate_base_url,
+)
+from plaid_balance._error_body import ErrorBody, plaid_error_body
+from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
+from plaid_balance._json import decode, encode
+from plaid_balance._redact import quiet_library_loggers
+from plaid_balance._retry import RetryPolicy
+from plaid_balance._secret import SecretStr
+from plaid_balance._version import version
+from plaid_balance.models import (
+    AccountsGetResponse,
+    InstitutionsGetByIdResponse,
+    InstitutionsSearchResponse,
+    ItemAccessTokenInvalidateResponse,
+    ItemGetResponse,
+    ItemRemoveResponse,
+    ItemWebhookUpdateResponse,
+    LinkTokenCreateResponse,
+    LinkTokenGetResponse,
+    PublicTokenCreateResponse,
+    PublicTokenExchangeResponse,
+    SandboxItemFireWebhookResponse,
+    SandboxItemResetLoginResponse,
+    WebhookVerificationKeyGetResponse,
+)
+
+quiet_library_loggers()  # after importing httpx and stamina, so their loggers exist
+
+T = TypeVar("T")
+Token = calls.Token
+
+
+def interpret_response(response: httpx.Response, model: type[T]) -> T:
+    """Turn an HTTP answer into the model, a ``PlaidAPIError`` or a ``PlaidNetworkError``."""
+    status = response.status_code
+    content = response.content
+    if status >= 400:
+        try:
+            error = decode(content, ErrorBody)
+        except msgspec.ValidationError:
+            raise PlaidNetworkError(
+                "UNEXPECTED_RESPONSE",
+                f"HTTP {status} answer without a Plaid error object",
+                retryable=status >= 500 or status == 429,
+            ) from None
+        except msgspec.DecodeError:
+            # A proxy's error page or a cut body: the same call may well succeed next time.
+            raise PlaidNetworkError(
+                "MALFORMED_RESPONSE", f"HTTP {status} answer is not valid JSON ({len(content)} bytes)"
+            ) from None
+        raise PlaidAPIError(plaid_error_body(error, status))
+    try:
+        return decode(content, model)
+    except msgspec.ValidationError as exc:
+        # msgspec names the place ("at `$.accounts[0].balances`"), never the value: safe to show.
+        raise PlaidNetworkError(
+            "MALFORMED_RESPONSE", f"answer does not match Plaid's schema: {exc}", retryable=False
+        ) from None
+    except msgspec.DecodeError:
+        # A cut or garbled body (proxy, dropped connection): the same call may well succeed next time.
+        raise PlaidNetworkError(
+            "MALFORMED_RESPONSE", f"HTTP {status} answer is not valid JSON ({len(content)} bytes)"
+        ) from None
+
+
+def network_error(exc: httpx.HTTPError) -> PlaidNetworkError:
+    # Only the exception's class goes into the message: httpx's text can quote the request it failed on.
+    name = type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return PlaidNetworkError("TIMEOUT", f"Plaid did not answer in time ({name})")
+    if isinstance(exc, httpx.ConnectError):
+        return PlaidNetworkError("CONNECT_ERROR", f"cannot connect to Plaid ({name}: {_reason(exc)})")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return PlaidNetworkError("CONNECTION_DROPPED", f"connection dropped mid-answer ({name})")
+    return PlaidNetworkError("TRANSPORT_ERROR", f"the request failed ({name})")
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    """The operating system's reason for a failed connection (refused, unreachable, unknown name)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror
+        cause = cause.__cause__ or cause.__context__
+    return "no reason given"
+
+
+class _ClientConfig:
+    """What both clients are built from: arguments first, then the environment; validated once."""
+
+    def __init__(
+        self,
+        client_id: str | None,
+        secret: str | SecretStr | None,
+        environment: str | Environment | None,
+        base_url: str | None,
+        timeout: float | None,
+        retry: RetryPolicy | None,
+    ) -> None:
+        settings = load_settings()
+        self.client_id, self._secret = require_credentials(
+            settings.client_id if client_id is None else client_id,
+            settings.secret if secret is None else secret,
+        )
+        self.environment = settings.environment if environment is None else parse_environment(environment)
+        if base_url is not None:
+            self.base_url = validate_base_url(base_url)
+        else:
+            self.base_url = settings.base_url or self.environment.base_url
+        seconds = settings.timeout if timeout is None else parse_timeout(timeout, "timeout")
+        self.timeout = httpx.Timeout(seconds, connect=min(DEFAULT_CONNECT_TIMEOUT, seconds))
+        self.retry = retry or RetryPolicy()
+
+    def client_kwargs(self) -> dict[str, Any]:
+        return {
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "headers": {
+                "Plaid-Version": PLAID_VERSION,
+                "PLAID-CLIENT-ID": self.client_id,
+                "PLAID-SECRET": self._secret.get_secret_value(),
+                "Content-Type": "application/json",
+                "User-Agent": f"plaid-balance/{version()}",
+            },
+            "follow_redirects": False,
+            # Loading the certificate bundle costs more than a loopback call: only https needs it, and a
+            # plain-http base URL is loopback-only and never redirected.
+            "verify": self.base_url.startswith("https:"),
+        }
+
+    def __repr__(self) -> str:
+        return f"environment={self.environment.value!r}, base_url={self.base_url!r}"
+
+
+class PlaidClient:
+    """Synchronous Plaid client. One per process is plenty: it pools connections.
+
+    Arguments left out come from the environment (``PLAID_CLIENT_ID``, ``PLAID_SECRET``,
+    ``PLAID_ENVIRONMENT``, ``PLAID_BASE_URL``, ``PLAID_TIMEOUT``).
+
+    >>> with PlaidClient(environment="sandbox") as plaid:          # doctest: +SKIP
+    ...     response = plaid.accounts_balance_get(access_token)
+    """
+
+    def __init__(
+        self,
+        client_id: str | None = None,
+        secret: str | SecretStr | None = None,
+        environment: str | Environment | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._config = _ClientConfig(client_id, secret, environment, base_url, timeout, retry)
+        self._http = httpx.Client(transport=transport, **self._config.client_kwargs())
+
+    @property
+    def environment(self) -> Environment:
+        return self._config.environment
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    def __repr__(self) -> str:
+        return f"PlaidClient({self._config!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def call(self, call: calls.PlaidCall[T]) -> T:
+        """Send one call, retrying per the policy; raise ``PlaidAPIError`` or ``PlaidNetworkError``."""
+        for attempt in stamina.retry_context(**self._config.retry.stamina_kwargs()):
+            with attempt:
+                try:
+                    response = self._http.post(call.path, content=encode(call.body))
+                except httpx.HTTPError as exc:
+                    raise network_error(exc) from None
+                return interpret_response(response, call.response_model)
+        raise AssertionError("unreachable: stamina re-raises the last failure")  # pragma: no cover
+
+    def accounts_balance_get(
+        self,
+        access_token: Token,
+        *,
+        account_ids: Sequence[str] | None = None,
+        min_last_updated_datetime: datetime | None = None,
+    ) -> AccountsGetResponse:
+        """Real-time balances (``/accounts/balance/get``). Billed by Plaid per successful call."""
+        return self.call(calls.accounts_balance_get(access_token, account_ids, min_last_updated_datetime))
+
+    def accounts_get(
+        self, access_token: Token, *, account_ids: Sequence[str] | None = None
+    ) -> AccountsGetResponse:
+        """Cached balances (``/accounts/get``): free, but possibly hours or days old."""
+        return self.call(calls.accounts_get(access_token, account_ids))
+
+    def item_get(self, access_token: Token) -> ItemGetResponse:
+        """The Item: institution, error state, products, consent expiry (``/item/get``)."""
+        return self.call(calls.item_get(access_token))
+
+    def item_remove(self, access_token: Token, *, reason_code: str | None = None) -> ItemRemoveResponse:
+        """Remove the Item: its access token stops working for good (``/item/remove``)."""
+        return self.call(calls.item_remove(access_token, reason_code))
+
+    def item_access_token_invalidate(self, access_token: Token) -> ItemAccessTokenInvalidateResponse:
+        """Rotate the access token (``/item/access_token/invalidate``); the answer holds the new one."""
+        return self.call(calls.item_access_token_invalidate(access_token))
+
+    def item_webhook_update(self, access_token: Token, webhook: str | None) -> ItemWebhookUpdateResponse:
+        """Set or clear the Item's webhook URL (``/item/webhook/update``)."""
+        return self.call(calls.item_webhook_update(access_token, webhook))
+
+    def item_public_token_exchange(self, public_token: str) -> PublicTokenExchangeResponse:
+        """Exchange Link's public token for an access token (``/item/public_token/exchange``)."""
+        return self.call(calls.item_public_token_exchange(public_token))
+
+    def link_token_create(
+        self,
+        client_user_id: str,
+        *,
+        client_name: str = "plaid-balance",
+        products: Sequence[str] | None = ("transactions",),
+        country_codes: Sequence[str] = ("US",),
+        language: str = "en",
+        access_token: Token | None = None,
+        webhook: str | None = None,
+        redirect_uri: str | None = None,
+        hosted_link: Mapping[str, Any] | None = None,
+        link_customization_name: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> LinkTokenCreateResponse:
+        """A Link token (``/link/token/create``); with ``access_token``, for update mode."""
+        return self.call(
+            calls.link_token_create(
+                client_user_id,
+                client_name=client_name,
+                products=products,
+                country_codes=country_codes,
+                language=language,
+                access_token=access_token,
+                webhook=webhook,
+                redirect_uri=redirect_uri,
+                hosted_link=hosted_link,
+                link_customization_name=link_customization_name,
+                extra=extra,
+            )
+        )
+
+    def link_token_get(self, link_token: str) -> LinkTokenGetResponse:
+        """A Link token's metadata and sessions (``/link/token/get``): Hosted Link's results."""
+        return self.call(calls.link_token_get(link_token))
+
+    def institutions_search(
+        self,
+        query: str,
+        *,
+        country_codes: Sequence[str] = ("US",),
+        products: Sequence[str] | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> InstitutionsSearchResponse:
+        """Institutions by name (``/institutions/search``)."""
+        return self.call(
+            calls.institutions_search(query, country_codes=country_codes, products=products, options=options)
+        )
+
+    def institutions_get_by_id(
+        self,
+        institution_id: str,
+        *,
+        country_codes: Sequence[str] = ("US",),
+        options: Mapping[str, Any] | None = None,
+    ) -> InstitutionsGetByIdResponse:
+        """One institution (``/institutions/get_by_id``)."""
+        return self.call(
+            calls.institutions_get_by_id(institution_id, country_codes=country_codes, options=options)
+        )
+
+    def webhook_verification_key_get(self, key_id: str) -> WebhookVerificationKeyGetResponse:
+        """The key that verifies webhooks signed with ``key_id`` (``/webhook_verification_key/get``)."""
+        return self.call(calls.webhook_verification_key_get(key_id))
+
+    def sandbox_public_token_create(
+        self,
+        institution_id: str,
+        initial_products: Sequence[str] = ("transactions",),
+        *,
+        override_username: str | None = None,
+        override_password: str | None = None,
+        webhook: str | None = None,
+    ) -> PublicTokenCreateResponse:
+        """Sandbox only: a public token for a new Item, without Link (``/sandbox/public_token/create``)."""
+        return self.call(
+            calls.sandbox_public_token_create(
+                institution_id, initial_products, override_username, override_password, webhook
+            )
+        )
+
+    def sandbox_item_reset_login(self, access_token: Token) -> SandboxItemResetLoginResponse:
+        """Sandbox only: force ``ITEM_LOGIN_REQUIRED`` (``/sandbox/item/reset_login``)."""
+        return self.call(calls.sandbox_item_reset_login(access_token))
+
+    def sandbox_item_fire_webhook(
+        self, access_token: Token, webhook_code: str, *, webhook_type: str | None = None
+    ) -> SandboxItemFireWebhookResponse:
+        """Sandbox only: fire a webhook for the Item (``/sandbox/item/fire_webhook``)."""
+        return self.call(calls.sandbox_item_fire_webhook(access_token, webhook_code, webhook_type))
+
+
+class AsyncPlaidClient:
+    """Asynchronous twin of ``PlaidClient`` for many Items at once (one connection pool for all)."""
+
+    def __init__(
+        self,
+        client_id: str | None = None,
+        secret: str | SecretStr | None = None,
+        environment: str | Environment | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_connections: int = 100,
+    ) -> None:
+        self._config = _ClientConfig(client_id, secret, environment, base_url, timeout, retry)
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._http = httpx.AsyncClient(transport=transport, limits=limits, **self._config.client_kwargs())
+
+    @property
+    def environment(self) -> Environment:
+        return self._config.environment
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    def __repr__(self) -> str:
+        return f"AsyncPlaidClient({self._config!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def call(self, call: calls.PlaidCall[T]) -> T:
+        """Send one call, retrying per the policy; raise ``PlaidAPIError`` or ``PlaidNetworkError``."""
+        async for attempt in stamina.retry_context(**self._config.retry.stamina_kwargs()):
+            with attempt:
+                try:
+                    response = await self._http.post(call.path, content=encode(call.body))
+                except httpx.HTTPError as exc:
+                    raise network_error(exc) from None
+                return interpret_response(response, call.response_model)
+        raise AssertionError("unreachable: stamina re-raises the last failure")  # pragma: no cover
+
+    async def accounts_balance_get(
+        self,
+        access_token: Token,
+        *,
+        account_ids: Sequence[str] | None = None,
+        min_last_updated_datetime: datetime | None = None,
+    ) -> AccountsGetResponse:
+        """Real-time balances (``/accounts/balance/get``). Billed by Plaid per successful call."""
+        return await self.call(
+            calls.accounts_balance_get(access_token, account_ids, min_last_updated_datetime)
+        )
+
+    async def accounts_get(
+        self, access_token: Token, *, account_ids: Sequence[str] | None = None
+    ) -> AccountsGetResponse:
+        """Cached balances (``/accounts/get``): free, but possibly hours or days old."""
+        return await self.call(calls.accounts_get(access_token, account_ids))
+
+    async def item_get(self, access_token: Token) -> ItemGetResponse:
+        """The Item: institution, error state, products, consent expiry (``/item/get``)."""
+        return await self.call(calls.item_get(access_token))
+
+    async def item_remove(self, access_token: Token, *, reason_code: str | None = None) -> ItemRemoveResponse:
+        """Remove the Item: its access token stops working for good (``/item/remove``)."""
+        return await self.call(calls.item_remove(access_token, reason_code))
+
+    async def item_access_token_invalidate(self, access_token: Token) -> ItemAccessTokenInvalidateResponse:
+        """Rotate the access token (``/item/access_token/invalidate``); the answer holds the new one."""
+        return await self.call(calls.item_access_token_invalidate(access_token))
+
+    async def item_webhook_update(
+        self, access_token: Token, webhook: str | None
+    ) -> ItemWebhookUpdateResponse:
+        """Set or clear the Item's webhook URL (``/item/webhook/update``)."""
+        return await self.call(calls.item_webhook_update(access_token, webhook))
+
+    async def item_public_token_exchange(self, public_token: str) -> PublicTokenExchangeResponse:
+        """Exchange Link's public token for an access token (``/item/public_token/exchange``)."""
+        return await self.call(calls.item_public_token_exchange(public_token))
+
+    async def link_token_create(
+        self,
+        client_user_id: str,
+        *,
+        client_name: str = "plaid-balance",
+        products: Sequence[str] | None = ("transactions",),
+        country_codes: Sequence[str] = ("US",),
+        language: str = "en",
+        access_token: Token | None = None,
+        webhook: str | None = None,
+        redirect_uri: str | None = None,
+        hosted_link: Mapping[str, Any] | None = None,
+        link_customization_name: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> LinkTokenCreateResponse:
+        """A Link token (``/link/token/create``); with ``access_token``, for update mode."""
+        return await self.call(
+            calls.link_token_create(
+                client_user_id,
+                client_name=client_name,
+                products=products,
+                country_codes=country_codes,
+                language=language,
+                access_token=access_token,
+                webhook=webhook,
+                redirect_uri=redirect_uri,
+                hosted_link=hosted_link,
+                link_customization_name=link_customization_name,
+                extra=extra,
+            )
+        )
+
+    async def link_token_get(self, link_token: str) -> LinkTokenGetResponse:
+        """A Link token's metadata and sessions (``/link/token/get``): Hosted Link's results."""
+        return await self.call(calls.link_token_get(link_token))
+
+    async def institutions_search(
+        self,
+        query: str,
+        *,
+        country_codes: Sequence[str] = ("US",),
+        products: Sequence[str] | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> InstitutionsSearchResponse:
+        """Institutions by name (``/institutions/search``)."""
+        return await self.call(
+            calls.institutions_search(query, country_codes=country_codes, products=products, options=options)
+        )
+
+    async def institutions_get_by_id(
+        self,
+        institution_id: str,
+        *,
+        country_codes: Sequence[str] = ("US",),
+        options: Mapping[str, Any] | None = None,
+    ) -> InstitutionsGetByIdResponse:
+        """One institution (``/institutions/get_by_id``)."""
+        return await self.call(
+            calls.institutions_get_by_id(institution_id, country_codes=country_codes, options=options)
+        )
+
+    async def webhook_verification_key_get(self, key_id: str) -> WebhookVerificationKeyGetResponse:
+        """The key that verifies webhooks signed with ``key_id`` (``/webhook_verification_key/get``)."""
+        return await self.call(calls.webhook_verification_key_get(key_id))
+
+    async def sandbox_public_token_create(
+        self,
+        institution_id: str,
+        initial_products: Sequence[str] = ("transactions",),
+        *,
+        override_username: str | None = None,
+        override_password: str | None = None,
+        webhook: str | None = None,
+    ) -> PublicTokenCreateResponse:
+        """Sandbox only: a public token for a new Item, without Link (``/sandbox/public_token/create``)."""
+        return await self.call(
+            calls.sandbox_public_token_create(
+                institution_id, initial_products, override_username, override_password, webhook
+            )
+        )
+
+    async def sandbox_item_reset_login(self, access_token: Token) -> SandboxItemResetLoginResponse:
+        """Sandbox only: force ``ITEM_LOGIN_REQUIRED`` (``/sandbox/item/reset_login``)."""
+        return await self.call(calls.sandbox_item_reset_login(access_token))
+
+    async def sandbox_item_fire_webhook(
+        self, access_token: Token, webhook_code: str, *, webhook_type: str | None = None
+    ) -> SandboxItemFireWebhookResponse:
+        """Sandbox only: fire a webhook for the Item (``/sandbox/item/fire_webhook``)."""
+        return await self.call(calls.sandbox_item_fire_webhook(access_token, webhook_code, webhook_type))

@@ -1,0 +1,165 @@
+"""Where plaid-balance finds its credentials, environment and endpoint.
+
+Everything comes from arguments or from the environment: ``PLAID_CLIENT_ID`` / ``PLAID_SECRET`` (the
+older lower-case ``plaid_client_id`` / ``plaid_secret`` work too), ``PLAID_ENVIRONMENT``,
+``PLAID_BASE_URL`` and ``PLAID_TIMEOUT``. Five variables need no settings framework: they are read and
+validated here. The secret is held as a ``SecretStr`` so it never shows up in a repr, a log line or a
+traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Final, NamedTuple
+
+from plaid_balance._errors import ConfigurationError
+from plaid_balance._secret import SecretStr
+
+PLAID_VERSION: Final = "2020-09-14"
+DEFAULT_TIMEOUT: Final = 60.0  # a live balance call can take 30 s or more
+DEFAULT_CONNECT_TIMEOUT: Final = 10.0
+MAX_TIMEOUT: Final = 3600.0  # beyond an hour a timeout is a typo, and huge values overflow the event loop
+
+
+class Environment(StrEnum):
+    SANDBOX = "sandbox"
+    PRODUCTION = "production"
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{self.value}.plaid.com"
+
+
+def parse_environment(value: str | Environment) -> Environment:
+    if isinstance(value, Environment):
+        return value
+    try:
+        return Environment(value.strip().lower())
+    except ValueError:
+        hint = " (Plaid decommissioned it in 2024)" if value.strip().lower() == "development" else ""
+        choices = ", ".join(e.value for e in Environment)
+        raise ConfigurationError(
+            f"unknown Plaid environment {value!r}{hint}; use one of: {choices}"
+        ) from None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_base_url(url: str) -> str:
+    """Accept https anywhere, plain http only on loopback (a local emulator or proxy)."""
+    from urllib.parse import urlsplit  # here, not at the top: every command's --help imports this module
+
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        raise ConfigurationError("malformed base URL: expected http(s)://host[:port]") from None
+    if "@" in parts.netloc:
+        # Never echo it: the part before "@" is a user name and password.
+        raise ConfigurationError(
+            "the base URL must not contain user:password@; Plaid authenticates by headers"
+        )
+    from plaid_balance._parse import InvalidValue, parse_url
+
+    try:
+        # The one URL validator: IDN hosts become ASCII, malformed ones are refused here, not in httpx.
+        url = parse_url(url, what="base URL")
+        parts = urlsplit(url)
+    except InvalidValue as exc:
+        raise ConfigurationError(str(exc)) from None
+    assert parts.hostname is not None
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigurationError(
+            f"refusing plain http to {parts.hostname}: http is allowed only for loopback addresses"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError(f"malformed base URL {url!r}: no query or fragment allowed")
+    return url.strip().rstrip("/")
+
+
+def _lookup(environ: Mapping[str, str], name: str) -> str | None:
+    """``NAME`` or the seed job's lower-case ``name``; an empty value counts as unset."""
+    for key in (name, name.lower()):
+        value = environ.get(key)
+        if value is not None and value.strip():
+            return value
+    return None
+
+
+def parse_timeout(value: str | float, name: str = "PLAID_TIMEOUT") -> float:
+    """Seconds, more than 0 and at most an hour: ASCII digits, finite (the one number validator)."""
+    from plaid_balance._parse import InvalidValue, parse_number
+
+    try:
+        return parse_number(str(value), minimum=0.0, maximum=MAX_TIMEOUT, min_open=True)
+    except InvalidValue as exc:
+        raise ConfigurationError(f"invalid setting {name}: {exc} (seconds)") from None
+
+
+class Settings(NamedTuple):
+    """What the environment says: ``PLAID_CLIENT_ID``, ``PLAID_SECRET``, ``PLAID_ENVIRONMENT``,
+    ``PLAID_BASE_URL``, ``PLAID_TIMEOUT`` (never read from files holding secrets)."""
+
+    client_id: str | None = None
+    secret: SecretStr | None = None  # SecretStr: masked in every repr
+    environment: Environment = Environment.SANDBOX
+    base_url: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the settings; a bad value raises ``ConfigurationError`` naming the variable."""
+    env = os.environ if environ is None else environ
+    secret = _lookup(env, "PLAID_SECRET")
+    environment = _lookup(env, "PLAID_ENVIRONMENT")
+    base_url = _lookup(env, "PLAID_BASE_URL")
+    timeout = _lookup(env, "PLAID_TIMEOUT")
+    try:
+        parsed_environment = Environment.SANDBOX if environment is None else parse_environment(environment)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"invalid setting PLAID_ENVIRONMENT: {exc}") from None
+    try:
+        parsed_base_url = None if base_url is None else validate_base_url(base_url)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"invalid setting PLAID_BASE_URL: {exc}") from None
+    return Settings(
+        client_id=_lookup(env, "PLAID_CLIENT_ID"),
+        secret=None if secret is None else SecretStr(secret),
+        environment=parsed_environment,
+        base_url=parsed_base_url,
+        timeout=DEFAULT_TIMEOUT if timeout is None else parse_timeout(timeout),
+    )
+
+
+def _credential_problem(value: str) -> str | None:
+    # Plaid's ids and secrets are printable ASCII; anything else could never authenticate and, in an HTTP
+    # header, would break the request in ways whose error messages might quote the header.
+    if not value:
+        return "is empty"
+    if any(not ("!" <= c <= "~") for c in value):
+        return "contains a character that is not printable ASCII (a space, newline or non-ASCII letter?)"
+    return None
+
+
+def require_credentials(client_id: str | None, secret: str | SecretStr | None) -> tuple[str, SecretStr]:
+    """Both credentials, stripped and validated before any request is made; errors never quote them."""
+    secret_value = secret.get_secret_value() if isinstance(secret, SecretStr) else (secret or "")
+    values = {"PLAID_CLIENT_ID": (client_id or "").strip(), "PLAID_SECRET": secret_value.strip()}
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise ConfigurationError(f"missing Plaid credentials: set {' and '.join(missing)}")
+    for name, value in values.items():
+        problem = _credential_problem(value)
+        if problem:
+            raise ConfigurationError(f"invalid {name}: it {problem}")
+    return values["PLAID_CLIENT_ID"], SecretStr(values["PLAID_SECRET"])

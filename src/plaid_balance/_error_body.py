@@ -1,0 +1,85 @@
+"""The one failure model: ``ErrorBody``, and which Plaid errors are worth retrying.
+
+Every failure a report, a batch line, a funds check or an exception carries is an ``ErrorBody``: Plaid's
+error object as Plaid sent it, plus ``http_status`` and ``retryable``. Failures that never reached Plaid
+(network, input, a check that cannot decide) use the same shape with their own ``error_type``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import msgspec
+
+# Codes where a short wait and a new attempt help (Plaid's troubleshooting text says "retry").
+RETRY_NOW_CODES: Final = frozenset(
+    {
+        "INTERNAL_SERVER_ERROR",
+        "PLANNED_MAINTENANCE",
+        "PRODUCT_NOT_READY",
+        "RATE_LIMIT",
+        "BALANCE_LIMIT",
+        "ACCOUNTS_BALANCE_GET_LIMIT",
+        "ACCOUNTS_LIMIT",
+        "INSTITUTION_RATE_LIMIT",
+    }
+)
+# Temporary, but Plaid says to come back in hours, not seconds: reported retryable, never retried here.
+RETRY_LATER_CODES: Final = frozenset(
+    {"INSTITUTION_DOWN", "INSTITUTION_NOT_RESPONDING", "INSTITUTION_NOT_AVAILABLE"}
+)
+# Rate-limit answers that no wait will fix.
+NEVER_RETRY_CODES: Final = frozenset({"CREDITS_EXHAUSTED"})
+RATE_LIMIT_TYPE: Final = "RATE_LIMIT_EXCEEDED"
+# error_type values of failures that did not come from Plaid.
+NETWORK_ERROR: Final = "NETWORK_ERROR"
+INPUT_ERROR: Final = "INPUT_ERROR"
+INTERNAL_ERROR: Final = "INTERNAL_ERROR"
+FUNDS_CHECK_ERROR: Final = "FUNDS_CHECK_ERROR"
+
+
+class ErrorBody(msgspec.Struct, frozen=True, kw_only=True):
+    """A failure: Plaid's error object (``PlaidError`` in its spec) plus ``http_status`` and ``retryable``.
+
+    ``http_status`` is null when no HTTP answer was involved (network, input); ``retryable`` says whether
+    the same request may succeed later without anyone changing anything.
+    """
+
+    error_type: str
+    error_code: str
+    error_message: str = ""
+    display_message: str | None = None
+    request_id: str | None = None
+    error_code_reason: str | None = None
+    documentation_url: str | None = None
+    suggested_action: str | None = None
+    status: int | None = None
+    http_status: int | None = None
+    retryable: bool = False
+
+    @property
+    def is_rate_limit(self) -> bool:
+        return self.error_type == RATE_LIMIT_TYPE and self.error_code not in NEVER_RETRY_CODES
+
+    @property
+    def retry_now(self) -> bool:
+        """Whether a short wait and the same request may succeed (what the retry policy acts on)."""
+        if self.error_type == NETWORK_ERROR:
+            return self.retryable
+        if self.error_code in NEVER_RETRY_CODES or self.error_code in RETRY_LATER_CODES:
+            return False
+        return (
+            self.is_rate_limit
+            or self.error_code in RETRY_NOW_CODES
+            or (self.http_status is not None and self.http_status >= 500)
+        )
+
+    def summary(self) -> str:
+        """``TYPE/CODE: message`` in one line (for people; the JSON is for programs)."""
+        return f"{self.error_type}/{self.error_code}: {self.display_message or self.error_message}"
+
+
+def plaid_error_body(error: ErrorBody, http_status: int) -> ErrorBody:
+    """Plaid's error object as received, completed with the HTTP status and whether it is retryable."""
+    body = msgspec.structs.replace(error, http_status=http_status, retryable=False)
+    return msgspec.structs.replace(body, retryable=body.retry_now or body.error_code in RETRY_LATER_CODES)
