@@ -34,10 +34,15 @@ from plaid_balance._safe_text import safe_text
 MASK: Final = "***"
 # Shorter values would mask ordinary words; they are still masked where their place gives them away.
 MIN_LENGTH: Final = 6
-# Token-like secrets (only these characters) are matched anywhere while there are few of them, and as
-# whole words beyond that (a batch may know thousands of access tokens); other secrets, anywhere.
+# Token-like secrets (only these characters) are found by substring search while there are few of them,
+# and through an index of their first characters beyond that (a batch may know thousands of access
+# tokens); other secrets by substring search. Either way a secret is masked wherever it appears.
 _WORD: Final = re.compile(rf"[A-Za-z0-9_\-]{{{MIN_LENGTH},}}")
 _SUBSTRING_WORDS: Final = 64
+_GRAM: Final = 6
+_STRIDE: Final = 8
+_ANCHORED_LENGTH: Final = _GRAM + _STRIDE - 1  # shorter token-like secrets take the substring path
+_LONG_WORD: Final = re.compile(rf"[A-Za-z0-9_\-]{{{_ANCHORED_LENGTH},}}")
 _URL_PASSWORD: Final = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@?#]*:)[^\s/?#]*@")
 _QUERY_SECRET: Final = re.compile(
     r"(?P<head>[?&;](?:password|passwd|pwd|pass|secret|client_secret|sslpassword|access_token|token|"
@@ -55,21 +60,29 @@ class _Registry:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._words: frozenset[str] = frozenset()
+        self._words: set[str] = set()
         self._others: tuple[str, ...] = ()
+        # Token-like forms by the _GRAM-character pieces that end them (last _STRIDE positions), for the
+        # many-secrets path: a text is then probed only every _STRIDE characters and still finds each
+        # form. Their ends, not their starts: tokens share a prefix (access-sandbox-) but not a tail.
+        self._anchors: dict[str, list[tuple[str, int]]] = {}
 
     def add(self, value: str) -> None:
         if len(value.strip()) < MIN_LENGTH:
             return
         forms = {form for form in _forms(value) if len(form) >= MIN_LENGTH}
         with self._lock:
-            words = {form for form in forms if _WORD.fullmatch(form)}
+            words = {form for form in forms if _WORD.fullmatch(form) and len(form) >= _ANCHORED_LENGTH}
+            new_words = words - self._words
             others = forms - words - set(self._others)
-            if words <= self._words and not others:
-                return
-            self._words = self._words | words
-            # Longest first, so a form that contains another is masked whole.
-            self._others = tuple(sorted({*self._others, *others}, key=len, reverse=True))
+            for word in new_words:
+                last = len(word) - _GRAM
+                for offset in range(last - _STRIDE + 1, last + 1):
+                    self._anchors.setdefault(word[offset : offset + _GRAM], []).append((word, offset))
+            self._words |= new_words
+            if others:
+                # Longest first, so a form that contains another is masked whole.
+                self._others = tuple(sorted({*self._others, *others}, key=len, reverse=True))
 
     def redact(self, text: str) -> str:
         for form in self._others:
@@ -79,12 +92,25 @@ class _Registry:
         if not words:
             return text
         if len(words) <= _SUBSTRING_WORDS:
-            for form in sorted(words, key=len, reverse=True):
-                if form in text:
-                    text = text.replace(form, MASK)
-        elif not words.isdisjoint(_WORD.findall(text)):
-            text = _WORD.sub(lambda m: MASK if m.group() in words else m.group(), text)
+            found: set[str] = {form for form in list(words) if form in text}
+        else:
+            found = self._anchored(text)
+        for form in sorted(found, key=len, reverse=True):
+            text = text.replace(form, MASK)
         return text
+
+    def _anchored(self, text: str) -> set[str]:
+        """Known token-like secrets in ``text``: one dictionary look-up per _STRIDE characters of its words."""
+        anchors = self._anchors
+        found: set[str] = set()
+        for match in _LONG_WORD.finditer(text):
+            run = match.group()
+            for probe in range(0, len(run) - _GRAM + 1, _STRIDE):
+                for form, offset in anchors.get(run[probe : probe + _GRAM], ()):
+                    start = probe - offset
+                    if start >= 0 and run.startswith(form, start):
+                        found.add(form)
+        return found
 
 
 def _forms(value: str) -> Iterable[str]:
