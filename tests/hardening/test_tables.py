@@ -21,15 +21,17 @@ from tests.hardening.forkserver import ForkServer, RunResult
 AMOUNT = re.compile(r"-?\d{1,3}(?:,\d{3})*(?:\.\d+)?")
 
 
-def _run(forks: ForkServer, backend: Backend, tmp_path: Path, argv: list[str], token: str) -> RunResult:
-    env = {**backend.env(), "COLUMNS": "80", "HOME": str(tmp_path), "PLAID_ACCESS_TOKEN": token}
+def _run(
+    forks: ForkServer, backend: Backend, tmp_path: Path, argv: list[str], token: str, columns: int = 80
+) -> RunResult:
+    env = {**backend.env(), "COLUMNS": str(columns), "HOME": str(tmp_path), "PLAID_ACCESS_TOKEN": token}
     return forks.run(argv, env=env, cwd=str(tmp_path), timeout=60)
 
 
-def _assert_terminal_safe(out: str) -> None:
+def _assert_terminal_safe(out: str, width: int | None = 80) -> None:
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
     for line in out.splitlines():
-        assert len(line) <= 80, line
+        assert width is None or len(line) <= width, line
 
 
 def _accounts(forks: ForkServer, backend: Backend, tmp_path: Path, token: str) -> list[dict[str, str]]:
@@ -54,10 +56,16 @@ def test_accounts_lists_every_id_whole(
 def test_get_table_shows_bank_data_literally(forks: ForkServer, backend: Backend, tmp_path: Path) -> None:
     result = _run(forks, backend, tmp_path, ["get", "--format", "table"], backend.hostile_token)
     assert result.code == 0, result
-    _assert_terminal_safe(result.out)
-    assert "[red]" in result.out  # the markup is text, not colour
-    assert "$x$" in result.out or "$\\frac" in result.out
-    assert "\\x1b" in result.out  # the escape is shown, not obeyed
+    # Its amounts are too wide for 80 columns: the table grows rather than cut one of them.
+    _assert_terminal_safe(result.out, width=None)
+    report = json.loads(_run(forks, backend, tmp_path, ["get"], backend.hostile_token).out)
+    for account in report["accounts"]:
+        assert f"{account['current_balance']:,}" in result.out
+    wide = _run(forks, backend, tmp_path, ["get", "--format", "table"], backend.hostile_token, columns=200)
+    _assert_terminal_safe(wide.out, width=200)
+    assert "[red]Checking[/red] [link=https://evil.invalid]x[/link]" in wide.out  # text, not colour
+    assert "Savings $\\frac{1}{0}$ $x$" in wide.out  # text, not maths
+    assert "\\x1b]0;pwned\\x07" in wide.out  # the escape is shown, not obeyed
 
 
 def test_get_table_amounts_are_whole_and_aligned(forks: ForkServer, backend: Backend, tmp_path: Path) -> None:

@@ -171,8 +171,10 @@ def emit_report(report: Report, output_format: str) -> int:
     from plaid_balance.cli.render import failure_line, to_csv, to_json
 
     if isinstance(report, FailureReport):
-        # The JSON goes to stdout for programs; the one-line summary to stderr for people.
-        click.echo(to_json(report))
+        # JSON: the failure document goes to stdout for programs. A table or CSV reader gets no JSON
+        # blob in its stream: the one-line summary on stderr is the whole answer.
+        if output_format == "json":
+            click.echo(to_json(report))
         click.echo(failure_line(report), err=True)
     elif output_format == "json":
         click.echo(to_json(report))
@@ -184,11 +186,15 @@ def emit_report(report: Report, output_format: str) -> int:
 
 
 def print_table(report: BalanceReport) -> None:
-    from rich.console import Console
-
     from plaid_balance.cli.render import balance_table
+    from plaid_balance.cli.text import console
 
-    Console().print(balance_table(report))
+    out = console()
+    table = balance_table(report, out.width)
+    # Amounts are never cut: a table that cannot fit is printed wider than the terminal instead.
+    if table.min_width and table.min_width > out.width:
+        out.width = table.min_width
+    out.print(table)
 
 
 cached_option = click.option(
