@@ -63,14 +63,15 @@ def _row(result: ItemResult) -> tuple[str, ...]:
     if isinstance(report, BalanceReport):
         totals = "; ".join(f"{money(t.net)} {code}" for code, t in report.totals.items())
         return (str(result.line), result.label or "", report.item_id, "ok", str(report.account_count), totals)
-    return (str(result.line), result.label or "", "", f"[red]{result.error_code}[/red]", "", "")
+    return (str(result.line), result.label or "", "", result.error_code or "", "", "")
 
 
 def _print_table(rows: list[tuple[str, ...]], summary: BatchSummary) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Batch balances", caption=" · ".join(_summary_text(summary)))
+    from plaid_balance.cli.text import cell, console
+
+    table = Table(title="Batch balances", caption=cell(" · ".join(_summary_text(summary))))
     for name, justify in (
         ("Line", "right"),
         ("Label", "left"),
@@ -81,8 +82,10 @@ def _print_table(rows: list[tuple[str, ...]], summary: BatchSummary) -> None:
     ):
         table.add_column(name, justify=justify, no_wrap=name in {"Status", "Net"})  # type: ignore[arg-type]
     for row in sorted(rows, key=lambda r: int(r[0])):
-        table.add_row(*row)
-    Console().print(table)
+        # Labels come from the items file: literal text; a failed Item's status in red.
+        status = cell(row[3], "" if row[3] == "ok" else "red")
+        table.add_row(*map(cell, row[:3]), status, *map(cell, row[4:]))
+    console().print(table)
 
 
 class _Progress:
@@ -92,7 +95,6 @@ class _Progress:
         self._bar: Any = None
         if not enabled:
             return
-        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -102,6 +104,8 @@ class _Progress:
             TimeRemainingColumn,
         )
 
+        from plaid_balance.cli.text import console
+
         self._bar = Progress(
             TextColumn("batch"),
             BarColumn(),
@@ -110,7 +114,7 @@ class _Progress:
             TextColumn("{task.fields[rate]:.1f}/s"),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=console(stderr=True),
             transient=True,
         )
         self._task = self._bar.add_task("batch", total=total, failed=0, rate=0.0)
@@ -118,10 +122,14 @@ class _Progress:
         self._bar.start()
 
     def note(self, message: str) -> None:
+        from plaid_balance._safe_text import safe_text
+        from plaid_balance.cli.text import cell
+
+        # Messages quote the items file: one line, shown literally above the bar.
         if self._bar is not None:
-            self._bar.console.print(message, markup=False, highlight=False)
+            self._bar.console.print(cell(message))
         else:
-            click.echo(message, err=True)
+            click.echo(safe_text(message), err=True)
 
     def update(self, done: int, failed: int) -> None:
         if self._bar is not None:
