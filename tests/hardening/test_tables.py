@@ -106,3 +106,19 @@ def test_a_failed_table_is_one_line_on_stderr(
     assert result.code == ExitCode.PLAID_ERROR, result
     assert result.out == ""
     assert len(result.err.strip().splitlines()) == 1, result
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".html"])
+def test_charts_take_dollar_signs_and_escapes_literally(
+    suffix: str, forks: ForkServer, backend: Backend, tmp_path: Path
+) -> None:
+    saved = _run(forks, backend, tmp_path, ["get", "--save"], backend.hostile_token)
+    assert saved.code == 0, saved
+    chart = tmp_path / f"chart{suffix}"
+    title = "Savings $\\frac{1}{0}$ $x$ [red]x[/red] \x1b[31m"
+    result = _run(forks, backend, tmp_path, ["history", "--chart", str(chart), "--title", title], backend.token)
+    assert result.code == 0, result
+    assert chart.stat().st_size > 0
+    assert "Traceback" not in result.err and "Warning" not in result.err
+    if suffix == ".html":
+        assert "$x$" in chart.read_text()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from plaid_balance._errors import ConfigurationError
+from plaid_balance._safe_text import safe_text
 from plaid_balance.history.series import History
 
 FORMATS = {".png": "png", ".svg": "svg", ".html": "html", ".htm": "html"}
@@ -33,6 +34,8 @@ def _pyplot() -> Any:
     except ModuleNotFoundError:
         raise ConfigurationError("charts need matplotlib: pip install 'plaid-balance[chart]'") from None
     matplotlib.use("Agg")  # never a GUI: this runs in terminals, cron jobs and CI
+    # Titles and account names are text, not TeX: "$x$" in a bank's account name is two dollar signs.
+    matplotlib.rcParams["text.parse_math"] = False
     import matplotlib.pyplot as plt
 
     return plt
@@ -67,7 +70,8 @@ def build_figure(history: History, *, title: str | None = None) -> Any:
     fig, axes = plt.subplots(rows, 2, figsize=(15, 5.2 * rows), squeeze=False, constrained_layout=True)
     first, last = _span(history)
     fig.suptitle(
-        title or f"Balance history · {history.snapshot_count} snapshots · {first} → {last}", fontsize=14
+        safe_text(title or f"Balance history · {history.snapshot_count} snapshots · {first} → {last}"),
+        fontsize=14,
     )
     for row, currency in enumerate(currencies):
         left, right = axes[row][0], axes[row][1]
@@ -82,7 +86,7 @@ def build_figure(history: History, *, title: str | None = None) -> Any:
                 marker="o",
                 markersize=4,
                 linestyle="--" if owed else "-",
-                label=f"{series.label} ({series.latest.type}{', owed' if owed else ''})",
+                label=safe_text(f"{series.label} ({series.latest.type}{', owed' if owed else ''})"),
             )
         left.set_title(f"Current balance per account ({currency})")
         totals = history.totals.get(currency, [])
