@@ -88,7 +88,7 @@ def validate_base_url(url: str) -> str:
 
 
 def _lookup(environ: Mapping[str, str], name: str) -> str | None:
-    """``NAME`` or the seed job's lower-case ``name``; an empty value counts as unset."""
+    """``NAME`` or its lower-case ``name``; an empty value counts as unset."""
     for key in (name, name.lower()):
         value = environ.get(key)
         if value is not None and value.strip():

@@ -116,7 +116,9 @@ def test_charts_take_dollar_signs_and_escapes_literally(
     assert saved.code == 0, saved
     chart = tmp_path / f"chart{suffix}"
     title = "Savings $\\frac{1}{0}$ $x$ [red]x[/red] \x1b[31m"
-    result = _run(forks, backend, tmp_path, ["history", "--chart", str(chart), "--title", title], backend.token)
+    result = _run(
+        forks, backend, tmp_path, ["history", "--chart", str(chart), "--title", title], backend.token
+    )
     assert result.code == 0, result
     assert chart.stat().st_size > 0
     assert "Traceback" not in result.err and "Warning" not in result.err
