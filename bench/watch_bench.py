@@ -73,7 +73,7 @@ class FileItems:
 
 
 def child(args: argparse.Namespace) -> None:
-    from plaid_balance.batch.runner import BatchOptions, make_batch_client
+    from plaid_balance.batch import BatchClient, BatchOptions
     from plaid_balance.history import open_store
     from plaid_balance.watch import logs
     from plaid_balance.watch.clock import SystemClock
@@ -93,7 +93,7 @@ def child(args: argparse.Namespace) -> None:
         options = BatchOptions(
             concurrency=args.concurrency, rate_limit=args.limit, window_seconds=args.window
         )
-        client = make_batch_client(options, environment="production", base_url=args.base_url)
+        client = BatchClient(options, environment="production", base_url=args.base_url)
         async with client:
             watch = Watch(
                 config,

@@ -44,11 +44,12 @@ _EXPORTS = {
     "PlaidAPIError": "_errors",
     "PlaidNetworkError": "_errors",
     # batch
-    "BatchItem": "batch.items",
-    "BatchOptions": "batch.runner",
-    "BatchSummary": "batch.runner",
-    "ItemResult": "batch.runner",
-    "run_batch": "batch.runner",
+    "BatchClient": "batch",
+    "BatchItem": "batch",
+    "BatchOptions": "batch",
+    "BatchSummary": "batch",
+    "ItemResult": "batch",
+    "run_batch_sync": "batch",
     # sufficient-funds check
     "FundsCheckError": "funds",
     "FundsDecision": "funds",
@@ -61,6 +62,7 @@ __all__ = [
     "AccountReport",
     "AsyncPlaidClient",
     "BalanceReport",
+    "BatchClient",
     "BatchItem",
     "BatchOptions",
     "BatchSummary",
@@ -91,7 +93,7 @@ __all__ = [
     "get_balances",
     "load_settings",
     "open_store",
-    "run_batch",
+    "run_batch_sync",
 ]
 
 if TYPE_CHECKING:
@@ -111,8 +113,14 @@ if TYPE_CHECKING:
     from plaid_balance._retry import RetryPolicy
     from plaid_balance._sandbox import create_sandbox_item
     from plaid_balance._secret import SecretStr
-    from plaid_balance.batch.items import BatchItem
-    from plaid_balance.batch.runner import BatchOptions, BatchSummary, ItemResult, run_batch
+    from plaid_balance.batch import (
+        BatchClient,
+        BatchItem,
+        BatchOptions,
+        BatchSummary,
+        ItemResult,
+        run_batch_sync,
+    )
     from plaid_balance.funds import FundsCheckError, FundsDecision, check_funds
     from plaid_balance.history import HistoryStore, open_store
 

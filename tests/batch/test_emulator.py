@@ -5,22 +5,23 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from plaid_balance.batch.items import BatchItem
-from plaid_balance.batch.runner import BatchOptions, ItemResult, limiter_of, make_batch_client, run_batch
+from plaid_balance.batch import BatchClient, BatchItem, BatchOptions, ItemResult
 from plaid_balance.emulator import EmulatorConfig, RateLimitRule, RunningEmulator, run_emulator
 from tests.batch.conftest import FAST_RETRY
 
 BALANCE = "/accounts/balance/get"
 
 
+def client_for(emu: RunningEmulator, options: BatchOptions) -> BatchClient:
+    return BatchClient(
+        options, client_id=emu.client_id, secret=emu.secret, base_url=emu.base_url, retry=FAST_RETRY
+    )
+
+
 def run(emu: RunningEmulator, items: list[BatchItem], options: BatchOptions) -> tuple[list[ItemResult], Any]:
     async def main() -> tuple[list[ItemResult], Any]:
-        client = make_batch_client(
-            options, client_id=emu.client_id, secret=emu.secret, base_url=emu.base_url, retry=FAST_RETRY
-        )
-        async with client:
-            results = [r async for r in run_batch(items, client, options)]
-            return results, limiter_of(client)
+        async with client_for(emu, options) as client, client.run(items) as batch:
+            return [r async for r in batch], client.limiter
 
     return asyncio.run(main())
 
@@ -79,13 +80,10 @@ def test_rate_limit_answers_slow_the_whole_batch() -> None:
         slowest: list[float] = []
 
         async def main() -> tuple[list[ItemResult], Any]:
-            client = make_batch_client(
-                options, client_id=emu.client_id, secret=emu.secret, base_url=emu.base_url, retry=FAST_RETRY
-            )
-            async with client:
-                limiter = limiter_of(client)
+            async with client_for(emu, options) as client, client.run(items) as batch:
+                limiter = client.limiter
                 results = []
-                async for r in run_batch(items, client, options):
+                async for r in batch:
                     slowest.append(limiter.client.factor)
                     results.append(r)
                 return results, limiter

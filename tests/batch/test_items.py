@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from plaid_balance.batch.items import (
+from plaid_balance.batch import (
     BatchItem,
     InputError,
     ItemEntry,

@@ -176,7 +176,7 @@ def test_nothing_in_the_library_imports_the_package_root() -> None:
         ("plaid_balance._client", "plaid_balance.history.store", False),
         ("plaid_balance.history.store", "plaid_balance.emulator", False),
         ("plaid_balance.emulator.app", "plaid_balance._config", False),
-        ("plaid_balance.batch.runner", "plaid_balance._fetch", True),
+        ("plaid_balance.batch._client", "plaid_balance._fetch", True),
         ("plaid_balance.cli.get", "plaid_balance._fetch", True),
         ("plaid_balance.cli.demo", "plaid_balance.emulator", True),
     ],

@@ -1,68 +1,61 @@
-"""Fixtures for the funds tests: a scripted fake Plaid and the environment the CLI reads."""
+"""Fixtures for the funds tests: Items with chosen balances in the emulator, and the CLI's environment."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from plaid_balance._client import PlaidClient
-from tests.plaid_fakes import account
-
-TOKEN = "access-sandbox-5b2d7f3e-funds-check-token"
-SECRET = "funds-test-secret-9f8e7d6c"
+from plaid_balance.emulator import RunningEmulator, run_emulator
 
 
-def plaid_account(account_id: str = "acc-1", **balances: Any) -> dict[str, Any]:
-    """One account as Plaid sends it (see tests.plaid_fakes.account); ``acc-1`` unless told otherwise."""
-    return account(account_id, **balances)
-
-
-class FakePlaid:
-    """Answers /accounts/balance/get with ``body`` (status ``status``); records the request bodies."""
-
-    def __init__(self, body: dict[str, Any], status: int = 200) -> None:
-        self.body = body
-        self.status = status
-        self.requests: list[dict[str, Any]] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        import json
-
-        self.requests.append(json.loads(request.content))
-        return httpx.Response(self.status, json=self.body)
+@dataclass
+class CustomItem:
+    token: str
+    item_id: str
+    ids: dict[str, str]  # account name -> account_id
 
 
 @pytest.fixture
-def fake_plaid(monkeypatch: pytest.MonkeyPatch) -> Callable[..., FakePlaid]:
-    """Make every PlaidClient the CLI builds talk to a FakePlaid; returns a factory for it."""
+def emu() -> Iterator[RunningEmulator]:
+    with run_emulator() as running:
+        yield running
 
-    current: list[FakePlaid] = []
-    original = PlaidClient.__init__
 
-    def patched(self: PlaidClient, *args: Any, **kwargs: Any) -> None:
-        kwargs["transport"] = httpx.MockTransport(current[-1])
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(PlaidClient, "__init__", patched)
-
-    def install(body: dict[str, Any], status: int = 200) -> FakePlaid:
-        current.append(FakePlaid(body, status))
-        return current[-1]
-
-    return install
+def custom_account(name: str, balance: Any, **fields: Any) -> dict[str, Any]:
+    """One account of a ``user_custom`` Item: ``balance`` is its starting balance, ``fields`` the rest."""
+    meta = {"name": name, "mask": "1234", **fields.pop("meta", {})}
+    spec = {"type": "depository", "subtype": "checking", "currency": "USD", "starting_balance": balance}
+    return {**spec, **fields, "meta": meta}
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Credentials, token and a private history database for the CLI; yields the database path."""
+def custom_item(emu: RunningEmulator) -> Callable[..., CustomItem]:
+    """Make an Item holding exactly these accounts (see ``custom_account``)."""
+
+    def make(*accounts: dict[str, Any]) -> CustomItem:
+        token, item_id = emu.create_item(
+            username="user_custom", password=json.dumps({"override_accounts": list(accounts)})
+        )
+        body = {"client_id": emu.client_id, "secret": emu.secret, "access_token": token}
+        answer = httpx.post(f"{emu.base_url}/accounts/get", json=body, timeout=10).json()
+        return CustomItem(token, item_id, {a["name"]: a["account_id"] for a in answer["accounts"]})
+
+    return make
+
+
+@pytest.fixture
+def cli_env(emu: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Credentials for the emulator and a private history database; yields the database path."""
     db = tmp_path / "history.db"
-    monkeypatch.setenv("PLAID_CLIENT_ID", "client-funds")
-    monkeypatch.setenv("PLAID_SECRET", SECRET)
-    monkeypatch.setenv("PLAID_ACCESS_TOKEN", TOKEN)
+    monkeypatch.setenv("PLAID_CLIENT_ID", emu.client_id)
+    monkeypatch.setenv("PLAID_SECRET", emu.secret)
+    monkeypatch.setenv("PLAID_BASE_URL", emu.base_url)
     monkeypatch.setenv("PLAID_BALANCE_DB", f"sqlite:///{db}")
-    monkeypatch.delenv("PLAID_BASE_URL", raising=False)
+    monkeypatch.delenv("PLAID_ACCESS_TOKEN", raising=False)
     return db

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from plaid_balance._retry import RetryPolicy
-from plaid_balance.batch.runner import BatchOptions, make_batch_client
+from plaid_balance.batch import BatchClient, BatchOptions
 from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from plaid_balance.history import open_store
 from plaid_balance.watch.config import parse_config
@@ -58,7 +58,7 @@ async def test_budget_and_repair_against_the_emulator(emu: RunningEmulator, tmp_
         WatchedItem("b", item_b, "ins_109508", "First Platypus Bank"),
     )
     history = open_store(f"sqlite:///{tmp_path / 'h.db'}")
-    client = make_batch_client(
+    client = BatchClient(
         BatchOptions(concurrency=4),
         client_id=emu.client_id,
         secret=emu.secret,

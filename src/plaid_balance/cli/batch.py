@@ -1,4 +1,8 @@
-"""``plaid-balance batch``: balances for many Items under Plaid's rate limits (see docs/batch.md)."""
+"""``plaid-balance batch``: balances for many Items under Plaid's rate limits (see docs/batch.md).
+
+The library does the work (``plaid_balance.batch``: the run, its limits, its summary); this module only
+turns options into a ``BatchClient``, handles Ctrl-C, draws progress and prints.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +11,11 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from plaid_balance._errors import PlaidBalanceError
-from plaid_balance._report import BalanceReport
-from plaid_balance.batch.items import INPUT_FORMATS, InputFormat, ItemsFileError, open_items
-from plaid_balance.batch.runner import (
-    DEFAULT_CONCURRENCY,
-    BatchCounters,
-    BatchOptions,
-    BatchSummary,
-    ItemResult,
-    ReportHistory,
-    limiter_of,
-    make_batch_client,
-    run_batch,
-)
 from plaid_balance.cli import params
 from plaid_balance.cli.common import (
     announce_retries,
@@ -37,10 +26,27 @@ from plaid_balance.cli.common import (
 )
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
 from plaid_balance.cli.recall import history_options, history_store
-from plaid_balance.cli.render import dumps_line, money
+
+if TYPE_CHECKING:
+    from plaid_balance.batch import BatchOptions, BatchSummary, ItemResult, ReportHistory
+    from plaid_balance.batch._items import InputFormat
+
+INPUT_FORMATS = ("auto", "csv", "jsonl")
+DEFAULT_CONCURRENCY = 10  # the library's default (plaid_balance.batch.DEFAULT_CONCURRENCY); tested equal
 
 
-def _summary_text(summary: BatchSummary) -> list[str]:
+def _literal(value: object) -> Any:
+    """Bank data and file data for a rich table: shown as the characters they are, never as markup."""
+    from rich.text import Text
+
+    from plaid_balance._safe_text import safe_text
+
+    return Text(safe_text(value))
+
+
+def summary_text(summary: BatchSummary) -> list[str]:
+    from plaid_balance.cli.render import money
+
     failures = ", ".join(f"{code} {n}" for code, n in sorted(summary.errors_by_code.items()))
     lines = [
         f"batch: {summary.ok} ok, {summary.failed} failed{f' ({failures})' if failures else ''}"
@@ -57,21 +63,28 @@ def _summary_text(summary: BatchSummary) -> list[str]:
     return lines
 
 
-def _row(result: ItemResult) -> tuple[str, ...]:
+def _row(result: ItemResult) -> tuple[Any, ...]:
     """A short row for the table: the report itself is dropped, so memory stays small per Item."""
+    from plaid_balance.cli.render import money
+
     report = result.report
-    if isinstance(report, BalanceReport):
-        totals = "; ".join(f"{money(t.net)} {code}" for code, t in report.totals.items())
-        return (str(result.line), result.label or "", report.item_id, "ok", str(report.account_count), totals)
-    return (str(result.line), result.label or "", "", result.error_code or "", "", "")
+    label = _literal(result.label or "")
+    if result.success:
+        assert result.item_id is not None
+        totals = "; ".join(f"{money(t.net)} {code}" for code, t in report.totals.items())  # type: ignore[union-attr]
+        accounts = str(report.account_count)  # type: ignore[union-attr]
+        return (result.line, label, _literal(result.item_id), "ok", accounts, _literal(totals))
+    status = _literal(result.error_code)
+    status.stylize("red")
+    return (result.line, label, "", status, "", "")
 
 
-def _print_table(rows: list[tuple[str, ...]], summary: BatchSummary) -> None:
+def _table_text(rows: list[tuple[Any, ...]]) -> str:
+    """The table as text, rendered for stdout (its width and colours) but written like any output."""
+    from rich.console import Console
     from rich.table import Table
 
-    from plaid_balance.cli.text import cell, console
-
-    table = Table(title="Batch balances", caption=cell(" · ".join(_summary_text(summary))))
+    table = Table(title="Batch balances")
     for name, justify in (
         ("Line", "right"),
         ("Label", "left"),
@@ -82,19 +95,21 @@ def _print_table(rows: list[tuple[str, ...]], summary: BatchSummary) -> None:
     ):
         table.add_column(name, justify=justify, no_wrap=name in {"Status", "Net"})  # type: ignore[arg-type]
     for row in sorted(rows, key=lambda r: int(r[0])):
-        # Labels come from the items file: literal text; a failed Item's status in red.
-        status = cell(row[3], "" if row[3] == "ok" else "red")
-        table.add_row(*map(cell, row[:3]), status, *map(cell, row[4:]))
-    console().print(table)
+        table.add_row(str(row[0]), *row[1:])
+    console = Console(file=sys.stdout)
+    with console.capture() as captured:
+        console.print(table)
+    return captured.get()
 
 
 class _Progress:
-    """A rich progress bar on stderr, only when stderr is a terminal; otherwise plain stderr lines."""
+    """A rich progress bar on stderr, only when asked (by default when stderr is a terminal)."""
 
     def __init__(self, enabled: bool, total: int | None) -> None:
         self._bar: Any = None
         if not enabled:
             return
+        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -104,8 +119,6 @@ class _Progress:
             TimeRemainingColumn,
         )
 
-        from plaid_balance.cli.text import console
-
         self._bar = Progress(
             TextColumn("batch"),
             BarColumn(),
@@ -114,7 +127,7 @@ class _Progress:
             TextColumn("{task.fields[rate]:.1f}/s"),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
-            console=console(stderr=True),
+            console=Console(stderr=True),
             transient=True,
         )
         self._task = self._bar.add_task("batch", total=total, failed=0, rate=0.0)
@@ -122,14 +135,10 @@ class _Progress:
         self._bar.start()
 
     def note(self, message: str) -> None:
-        from plaid_balance._safe_text import safe_text
-        from plaid_balance.cli.text import cell
-
-        # Messages quote the items file: one line, shown literally above the bar.
         if self._bar is not None:
-            self._bar.console.print(cell(message))
+            self._bar.console.print(_literal(message))
         else:
-            click.echo(safe_text(message), err=True)
+            click.echo(message, err=True)
 
     def update(self, done: int, failed: int) -> None:
         if self._bar is not None:
@@ -160,85 +169,85 @@ async def _run(
     output_format: str,
     summary_line: bool,
     progress: bool,
-    history: ReportHistory | None = None,
-) -> int:
-    task = asyncio.current_task()
-    assert task is not None
+    history: ReportHistory | None,
+) -> BatchSummary:
+    from plaid_balance._errors import PlaidBalanceError
+    from plaid_balance.batch import BatchClient, ItemsFileError, open_items
+    from plaid_balance.cli._line_writer import LineWriter
+
     loop = asyncio.get_running_loop()
-    stopping = False
+    consuming: asyncio.Task[None] | None = None
+    signalled = False
 
     def on_signal() -> None:
-        nonlocal stopping
-        if stopping:
-            # A second Ctrl-C: the user insists. Lines are flushed whole, so stdout is still valid.
+        nonlocal signalled
+        if signalled:
+            # A second Ctrl-C: the user insists; lines already out are whole.
             os._exit(ExitCode.INTERRUPTED)
-        stopping = True
-        task.cancel()
+        signalled = True
+        if consuming is not None:
+            consuming.cancel()
 
     # Installed here rather than relying on asyncio.run's handler, which is skipped when the parent
-    # started us with SIGINT ignored; the loop runs it between callbacks, never in the middle of a write.
+    # started us with SIGINT ignored. The loop runs it between callbacks; stdout is written by its own
+    # thread, so a Ctrl-C is seen at once, even with a slow reader.
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, on_signal)
-
-    try:
-        reader = await open_items(items_file, input_format)
-    except ItemsFileError as exc:
-        fail(str(exc))
     try:
         announce_retries()
-        client = make_batch_client(options, **client_kwargs)
-    except PlaidBalanceError as exc:
-        await reader.aclose()
-        fail(exc)
+        try:
+            client = BatchClient(options, **client_kwargs)
+        except PlaidBalanceError as exc:
+            fail(exc)
+        try:
+            reader = await open_items(items_file, input_format)
+        except ItemsFileError as exc:
+            fail(exc)
+        total = _count_items(items_file) if progress else None
+        if total is not None and reader.format == "csv":
+            total -= 1
+        bar = _Progress(progress, total)
+        rows: list[tuple[Any, ...]] = []
+        async with client, reader, LineWriter(sys.stdout) as out:
+            run = client.run(reader, history=history)
 
-    total = _count_items(items_file) if progress else None
-    if total is not None and reader.format == "csv":
-        total -= 1
-    bar = _Progress(progress, total)
-    summary = BatchSummary()
-    counters = BatchCounters()
-    rows: list[tuple[str, ...]] = []
-    write: Callable[[str], object] = sys.stdout.write
-    started = time.monotonic()
-    try:
-        async with client, reader:
+            async def consume() -> None:
+                async with run:
+                    async for result in run:
+                        if result.is_input_error:
+                            bar.note(f"error: items file {items_file}: {result.error_message}")
+                        if output_format == "ndjson":
+                            await out.write(result.to_json().decode() + "\n")
+                            if out.closed:
+                                return
+                        else:
+                            rows.append(_row(result))
+                        bar.update(run.summary.done, run.summary.failed)
+
+            consuming = asyncio.create_task(consume())
             try:
-                async for result in run_batch(reader, client, options, counters=counters, history=history):
-                    summary.add(result)
-                    if result.is_input_error:
-                        bar.note(f"error: items file {items_file}: {result.error_message}")
-                    if output_format == "ndjson":
-                        # One write per complete line, then flush: a reader (or a Ctrl-C) never sees half a line.
-                        write(dumps_line(result.to_dict()) + "\n")
-                        sys.stdout.flush()
-                    else:
-                        rows.append(_row(result))
-                    bar.update(summary.done, summary.failed)
-            except PlaidBalanceError as exc:  # the history database failed mid-run
-                fail(exc)
+                await consuming
             except asyncio.CancelledError:
-                task.uncancel()
-                summary.interrupted = True
-                unread = reader.count_unread()
-                summary.not_done = counters.read - summary.done + (unread or 0)
-                summary.not_done_exact = unread is not None
+                if not consuming.cancelled():
+                    raise  # we were cancelled ourselves, not by on_signal
+            finally:
+                bar.stop()
+            summary = run.summary
+            if output_format == "table":
+                await out.write(_table_text(rows))
+            if summary_line:
+                await out.write(summary.to_json().decode() + "\n")
+        if out.closed:
+            raise BrokenPipeError
+        if out.error is not None:
+            fail(f"cannot write the results: {out.error.strerror or out.error}", ExitCode.USAGE)
     finally:
-        bar.stop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-    summary.elapsed_seconds = time.monotonic() - started
-    limiter = limiter_of(client)
-    summary.requests, summary.rate_limited = limiter.requests, limiter.rate_limited
-
-    if output_format == "table":
-        _print_table(rows, summary)
-    if summary_line:
-        write(dumps_line(summary.to_dict()) + "\n")
-        sys.stdout.flush()
-    else:
-        for line in _summary_text(summary):
+    if not summary_line:
+        for line in summary_text(summary):
             click.echo(line, err=True)
-    return exit_code_for(summary)
+    return summary
 
 
 @click.command()
@@ -249,7 +258,7 @@ async def _run(
     type=params.Integer(1, 500),
     default=DEFAULT_CONCURRENCY,
     show_default=True,
-    help="Items fetched at the same time, on one connection pool.",
+    help="Items fetched at the same time, one connection each.",
 )
 @click.option(
     "--rate-limit",
@@ -266,11 +275,12 @@ async def _run(
 )
 @click.option(
     "--rate-window",
-    type=params.Number(0.1, 86_400.0),
+    type=params.Number(0.0, 3600.0, min_open=True),
     default=60.0,
     show_default=True,
     metavar="SECONDS",
-    help="The window the two limits count over; change it only for an emulator with a shorter window.",
+    help="The window the two limits count over (at most 3600); change it only for an emulator "
+    "configured with a shorter window.",
 )
 @cached_option
 @min_last_updated_option
@@ -322,18 +332,23 @@ def batch(
     ITEMS_FILE is CSV with an 'access_token,label' header, or JSON lines like
     {"access_token": "...", "label": "..."}. Each Item gives one result line (the 'get' report plus
     'label' and 'line'). Exit codes: 0 all ok, 5 some or all Items failed, 2 usage error or a malformed
-    line in ITEMS_FILE (the other lines still run), 130 interrupted.
+    line in ITEMS_FILE (the other lines still run), 7 history database error, 130 interrupted.
     """
+    from plaid_balance.batch import BatchOptions, BatchOptionsError
+
     if cached and min_last_updated is not None:
         raise click.UsageError("--min-last-updated applies to real-time balances, not --cached")
-    options = BatchOptions(
-        concurrency=concurrency,
-        rate_limit=rate_limit,
-        item_rate_limit=item_rate_limit,
-        window_seconds=rate_window,
-        cached=cached,
-        min_last_updated_datetime=min_last_updated,
-    )
+    try:
+        options = BatchOptions(
+            concurrency=concurrency,
+            rate_limit=rate_limit,
+            item_rate_limit=item_rate_limit,
+            window_seconds=rate_window,
+            cached=cached,
+            min_last_updated_datetime=min_last_updated,
+        )
+    except BatchOptionsError as exc:
+        fail(exc)
     client_kwargs: dict[str, Any] = {"environment": environment, "base_url": base_url, "timeout": timeout}
     show_progress = sys.stderr.isatty() if progress is None else progress
     with history_store(save, max_age, db) as store:
@@ -342,7 +357,7 @@ def batch(
             from plaid_balance.history import Recall
 
             history = Recall(store, max_age=max_age, save=save)
-        code = asyncio.run(
+        summary = asyncio.run(
             _run(
                 items_file,
                 input_format,
@@ -354,4 +369,4 @@ def batch(
                 history,
             )
         )
-    sys.exit(code)
+    sys.exit(exit_code_for(summary))

@@ -1,4 +1,8 @@
-"""``plaid-balance check``: can one account cover an amount? Exit 0 pass, 6 fail (see docs/funds-check.md)."""
+"""``plaid-balance check``: can one account cover an amount? Exit 0 pass, 6 fail (see docs/funds-check.md).
+
+The check itself is the library's (``plaid_balance.funds.check_funds``): this module reads the options,
+hands them over, and prints the answer.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,6 @@ from plaid_balance.cli.exit_codes import exit_code_for
 from plaid_balance.cli.recall import history_options, history_store
 
 if TYPE_CHECKING:
-    from plaid_balance._report import Report
     from plaid_balance.funds import FundsCheckError, FundsDecision
 
 
@@ -31,16 +34,18 @@ def _amount(ctx: click.Context, param: click.Parameter, value: str) -> Decimal:
     try:
         return parse_amount(value)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+        raise click.BadParameter(getattr(exc, "message", str(exc)), ctx=ctx, param=param) from None
 
 
 def _currency(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from plaid_balance.funds import parse_currency
+
     if value is None:
         return None
-    code = value.strip().upper()
-    if not code.isalnum() or not 3 <= len(code) <= 10:
-        raise click.BadParameter(f"{value!r} is not a currency code like USD", ctx=ctx, param=param)
-    return code
+    try:
+        return parse_currency(value)
+    except ValueError as exc:
+        raise click.BadParameter(getattr(exc, "message", str(exc)), ctx=ctx, param=param) from None
 
 
 def _print_table(decision: FundsDecision) -> None:
@@ -135,36 +140,36 @@ def check(
     """Check that ACCOUNT can cover AMOUNT from a fresh balance: exit 0 pass, 6 fail.
 
     Uses the available balance; current only for depository accounts without one; for credit, the
-    available credit or limit − current. Cannot-decide cases (no balance, other currency) exit 2.
-    For ACH debits Plaid recommends /signal/evaluate instead (see docs/funds-check.md).
+    available credit or limit − current. Cannot-decide cases (no balance, other currency, an amount
+    with more decimals than its currency has) exit 2, before any billed call whenever they can be
+    known before. For ACH debits Plaid recommends /signal/evaluate instead (see docs/funds-check.md).
     """
-    token = read_access_token(access_token_file, access_token_arg)
-    from plaid_balance._fetch import fetch_report
     from plaid_balance._report import FailureReport
     from plaid_balance.cli.render import to_json
-    from plaid_balance.funds import FundsCheckError, decide_report
-    from plaid_balance.history.recall import fetch_or_recall
+    from plaid_balance.funds import FundsCheckError, check_funds
 
-    def fetch() -> Report:
-        # Credentials are needed only now: a stored answer works without them.
-        with make_client(environment, base_url, timeout) as client:
-            return fetch_report(
-                client, token, account_ids=[account_id], min_last_updated_datetime=min_last_updated
-            )
-
+    token = read_access_token(access_token_file, access_token_arg)
     with history_store(save, max_age, db) as store:
-        report = fetch_or_recall(store, token, fetch, save=save, max_age=max_age, account_ids=[account_id])
-    if isinstance(report, FailureReport):
-        sys.exit(emit_report(report, "json"))
-    try:
-        decision = decide_report(
-            report, account_id, amount, currency, max_age=max_age, floor=min_last_updated
-        )
-    except FundsCheckError as exc:
-        _emit_error(exc, output_format)
-        sys.exit(exit_code_for(exc))
+        try:
+            outcome = check_funds(
+                token,
+                account_id,
+                amount,
+                currency,
+                # Credentials are needed only if Plaid is called: a stored answer works without them.
+                client=lambda: make_client(environment, base_url, timeout),
+                min_last_updated_datetime=min_last_updated,
+                max_age=max_age,
+                store=store,
+                save=save,
+            )
+        except FundsCheckError as exc:
+            _emit_error(exc, output_format)
+            sys.exit(exit_code_for(exc))
+    if isinstance(outcome, FailureReport):
+        sys.exit(emit_report(outcome, "json"))
     if output_format == "json":
-        click.echo(to_json(decision))
+        click.echo(to_json(outcome))
     else:
-        _print_table(decision)
-    sys.exit(exit_code_for(decision))
+        _print_table(outcome)
+    sys.exit(exit_code_for(outcome))

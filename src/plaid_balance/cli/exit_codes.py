@@ -105,7 +105,7 @@ def _for_result(outcome: object) -> ExitCode:
     if isinstance(outcome, ErrorBody):
         return _for_error_body(outcome)
 
-    from plaid_balance.batch.runner import BatchSummary
+    from plaid_balance.batch import BatchSummary
     from plaid_balance.funds import FundsCheckError, FundsDecision
 
     if isinstance(outcome, FundsDecision):

@@ -65,7 +65,7 @@ def main(options: Options) -> bool:
 async def _serve(
     options: Options, config: object, sender: object, sources: object, token: str | None
 ) -> int | None:
-    from plaid_balance.batch.runner import BatchOptions, make_batch_client
+    from plaid_balance.batch import BatchClient, BatchOptions
     from plaid_balance.watch.clock import SystemClock
     from plaid_balance.watch.config import WatchConfig
     from plaid_balance.watch.notify import Sender
@@ -76,7 +76,7 @@ async def _serve(
 
     assert isinstance(config, WatchConfig) and isinstance(sources, Sources)
     sender_: Sender = sender  # type: ignore[assignment]
-    client = make_batch_client(
+    client = BatchClient(
         BatchOptions(concurrency=options.concurrency),
         environment=options.environment,
         base_url=options.base_url,

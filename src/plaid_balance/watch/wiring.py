@@ -11,11 +11,9 @@ from typing import Any
 
 import msgspec
 
-from plaid_balance._client import AsyncPlaidClient
 from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
-from plaid_balance._fetch import fetch_report_async
 from plaid_balance._report import BalanceReport, FailureReport
-from plaid_balance.batch.limits import CURRENT_ITEM
+from plaid_balance.batch import BatchClient
 from plaid_balance.history.store import HistoryStore
 from plaid_balance.watch.state import Failure, Outcome, ReportLike
 
@@ -30,17 +28,14 @@ def _from_exception(exc: PlaidAPIError | PlaidNetworkError) -> Failure:
 
 
 class LibraryPlaid:
-    """``PlaidPort`` on an ``AsyncPlaidClient`` from ``make_batch_client`` (its limiter holds the rates)."""
+    """``PlaidPort`` on a ``BatchClient``: its limiters hold the rates of every balance call."""
 
-    def __init__(self, client: AsyncPlaidClient) -> None:
-        self.client = client
+    def __init__(self, batch: BatchClient) -> None:
+        self.batch = batch
+        self.client = batch.plaid  # other calls (item_get, ...) share its pool
 
     async def _report(self, token: str, item_key: str, **options: Any) -> Outcome:
-        marker = CURRENT_ITEM.set(item_key)
-        try:
-            report = await fetch_report_async(self.client, token, **options)
-        finally:
-            CURRENT_ITEM.reset(marker)
+        report = await self.batch.fetch(token, item_key=item_key, **options)
         return _failure(report) if isinstance(report, FailureReport) else report
 
     async def balance(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import math
 import time
 from collections import deque
@@ -28,9 +29,15 @@ from plaid_balance._config import Environment
 
 BALANCE_PATH = "/accounts/balance/get"
 CACHED_PATH = "/accounts/get"
+LIMITED_PATHS = (BALANCE_PATH, CACHED_PATH)
 
 # The key of the Item the current task is fetching (a digest, never the token itself).
 CURRENT_ITEM: ContextVar[str | None] = ContextVar("plaid_balance_batch_item", default=None)
+
+
+def token_key(access_token: str) -> str:
+    """The per-Item limiter's key: a digest, so that no token sits in long-lived structures or reprs."""
+    return hashlib.blake2b(access_token.encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,20 +233,31 @@ class BatchLimiter:
 
 
 class LimitedTransport(httpx.AsyncBaseTransport):
-    """Sends requests to the limited endpoint only through ``BatchLimiter`` slots; others pass through."""
+    """Sends requests to each limited endpoint only through its ``BatchLimiter``; others pass through.
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, limiter: BatchLimiter, path: str) -> None:
+    ``limiters`` maps an endpoint path to its limiter. It may be given after construction
+    (``BatchClient`` learns the environment, and so Plaid's documented limits, from the client this
+    transport is built into); until then a request to a balance endpoint is refused, never let through.
+    """
+
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, limiters: dict[str, BatchLimiter] | None = None
+    ) -> None:
         self._inner = inner
-        self.limiter = limiter
-        self.path = path
+        self.limiters: dict[str, BatchLimiter] = dict(limiters or {})
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if not request.url.path.endswith(self.path):
+        path = request.url.path
+        endpoint = next((p for p in LIMITED_PATHS if path.endswith(p)), None)
+        if endpoint is None:
             return await self._inner.handle_async_request(request)
-        async with self.limiter.slot(CURRENT_ITEM.get()):
+        limiter = self.limiters.get(endpoint)
+        if limiter is None:
+            raise RuntimeError(f"no rate limiter for {endpoint}")
+        async with limiter.slot(CURRENT_ITEM.get()):
             response = await self._inner.handle_async_request(request)
         if response.status_code == 429:
-            self.limiter.on_rate_limited()
+            limiter.on_rate_limited()
         return response
 
     async def aclose(self) -> None:
