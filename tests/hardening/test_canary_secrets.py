@@ -23,6 +23,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
+from plaid_balance import PlaidClient
 from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from plaid_balance.vault import Vault, new_key_text
 from tests.hardening.test_fuzz_cli import COMMANDS
@@ -61,6 +62,7 @@ class Canaries:
     emulator: RunningEmulator
     token: str
     item_id: str
+    account_id: str
     secrets: dict[str, str] = field(default_factory=dict)
 
     def all(self) -> dict[str, str]:
@@ -72,10 +74,13 @@ def canaries() -> Iterator[Canaries]:
     config = EmulatorConfig(client_id=CLIENT_ID, secret=SECRET, rate_limits_enabled=False)
     with run_emulator(config) as emulator:
         token, item_id = emulator.create_item()
+        with PlaidClient(CLIENT_ID, SECRET, "sandbox", base_url=emulator.base_url) as plaid:
+            account_id = plaid.accounts_get(token).accounts[0].account_id
         yield Canaries(
             emulator,
             token,
             item_id,
+            account_id,
             {
                 "vault key": VAULT_KEY,
                 "client secret": SECRET,
@@ -179,8 +184,8 @@ def scenarios(c: Canaries, workdir: Path) -> dict[tuple[str, ...], list[Scenario
         ("get",): each(["get"])
         + each(["get"], ["--format", "table"], brief=True)
         + each(["get"], ["--format", "csv"], brief=True),
-        ("check",): each(["check"], ["--account-id", "nope", "--amount", "1"])
-        + each(["check"], ["--account-id", "nope", "--amount", "1", "--format", "table"], brief=True),
+        ("check",): each(["check"], ["--account-id", c.account_id, "--amount", "1"])
+        + each(["check"], ["--account-id", c.account_id, "--amount", "1", "--format", "table"], brief=True),
         ("batch",): [
             Scenario("batch ok", ["batch", str(clean_items), "--summary"]),
             Scenario("batch mixed", ["batch", items, "--summary"]),

@@ -94,7 +94,9 @@ def main(argv: list[str] | None = None) -> None:
     Everything written goes through one door (``streams``): secrets masked, whole lines, a closed pipe
     quiet. Usage errors are one line, naming the variable when a bad value came from one.
     """
+    from plaid_balance._errors import PlaidBalanceError
     from plaid_balance._redact import remember_environment
+    from plaid_balance._safe_text import safe_text
     from plaid_balance.cli import streams
     from plaid_balance.cli.params import remember_secret_arguments, usage_error_line
 
@@ -127,6 +129,10 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("interrupted", err=True)
         code = ExitCode.INTERRUPTED
     except BrokenPipeError as exc:
+        code = exit_code_for(exc)
+    except PlaidBalanceError as exc:
+        # A configuration or storage error no command caught: still one line and its documented code.
+        click.echo(f"error: {safe_text(exc)}", err=True)
         code = exit_code_for(exc)
     try:
         sys.stdout.flush()
