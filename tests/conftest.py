@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.databases import db_url, pg_server, pg_url, sqlite_url
+from tests.emulators import emu, emu_config
 
-__all__ = ["db_url", "pg_server", "pg_url", "sqlite_url"]  # fixtures for every test package
+# fixtures for every test package
+__all__ = ["db_url", "emu", "emu_config", "pg_server", "pg_url", "sqlite_url"]
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -1,24 +1,22 @@
-"""Fixtures for the batch tests: a running emulator with a short rate window, and items-file helpers."""
+"""Fixtures for the batch tests: the emulator (``emu``) with a short rate window, and items-file helpers."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from plaid_balance._retry import RetryPolicy
-from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator
+from plaid_balance.emulator import EmulatorConfig, RunningEmulator
 
 # Retries as the client makes them, only with waits short enough for a test.
 FAST_RETRY = RetryPolicy(attempts=4, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01, rate_limit_wait=0.05)
 
 
 @pytest.fixture
-def emu() -> Iterator[RunningEmulator]:
-    with run_emulator(EmulatorConfig(rate_window_seconds=1.0)) as running:
-        yield running
+def emu_config() -> EmulatorConfig:
+    return EmulatorConfig(rate_window_seconds=1.0)
 
 
 def write_csv(path: Path, rows: list[tuple[str, str]]) -> Path:

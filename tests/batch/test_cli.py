@@ -88,6 +88,17 @@ def test_stdin_and_table_format(emu: RunningEmulator) -> None:
     assert "row0" in result.stdout and "row1" in result.stdout and "2 ok, 0 failed" in result.stderr
 
 
+def test_an_items_file_that_breaks_mid_run_is_one_line_and_exit_2(emu: RunningEmulator) -> None:
+    created = emu.create_items(2)
+    text = "access_token,label\n" + "".join(f"{t},ok\n" for t, _ in created) + "x" * (2 << 20) + "\n"
+    proc = subprocess.run(
+        [*CLI, "-"], input=text, capture_output=True, text=True, env=cli_env(emu), timeout=60
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+    assert "longer than 1 MiB" in proc.stderr
+
+
 def test_stdin_pipe_and_cached_in_a_subprocess(emu: RunningEmulator) -> None:
     created = emu.create_items(3)
     text = "".join(json.dumps({"access_token": t}) + "\n" for t, _ in created)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from plaid_balance.emulator import RunningEmulator, run_emulator
+from plaid_balance.emulator import RunningEmulator
 
 
 @dataclass
@@ -19,12 +19,6 @@ class CustomItem:
     token: str
     item_id: str
     ids: dict[str, str]  # account name -> account_id
-
-
-@pytest.fixture
-def emu() -> Iterator[RunningEmulator]:
-    with run_emulator() as running:
-        yield running
 
 
 def custom_account(name: str, balance: Any, **fields: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ COMMANDS = {
     "history": "plaid_balance.cli.history:history",
     "emulator": "plaid_balance.cli.emulator:emulator",
     "watch": "plaid_balance.cli.watch:watch",
+    "link": "plaid_balance.cli.link:link",
 }
 # Commands that need an optional extra: name -> (extra, modules it must be able to import).
 EXTRAS = {
@@ -40,6 +41,7 @@ HELP = {
     "history": "Show stored balance history as a table, CSV, JSON or chart.",
     "emulator": "Run the offline Plaid sandbox emulator.",
     "watch": "Keep every vault Item fresh within a budget: alerts, webhooks, /metrics.",
+    "link": "Connect a bank with Plaid Link (or repair one with --update) and keep it in the vault.",
 }
 
 

@@ -230,6 +230,9 @@ async def _run(
             except asyncio.CancelledError:
                 if not consuming.cancelled():
                     raise  # we were cancelled ourselves, not by on_signal
+            except PlaidBalanceError as exc:  # the items file or the history database failed mid-run
+                bar.stop()
+                fail(exc)
             finally:
                 bar.stop()
             summary = run.summary

@@ -165,8 +165,11 @@ def make_client(environment: str, base_url: str | None, timeout: float) -> Plaid
         fail(exc)
 
 
-def emit_report(report: Report, output_format: str) -> int:
-    """Print a report in the chosen format; return the exit code it deserves."""
+def emit_report(report: Report, output_format: str, alias: str | None = None) -> int:
+    """Print a report in the chosen format; return the exit code it deserves.
+
+    ``alias`` (the Item's name in the vault, when known) goes into the repair command a failure names.
+    """
     from plaid_balance._report import FailureReport
     from plaid_balance.cli.render import failure_line, to_csv, to_json
 
@@ -175,7 +178,7 @@ def emit_report(report: Report, output_format: str) -> int:
         # blob in its stream: the one-line summary on stderr is the whole answer.
         if output_format == "json":
             click.echo(to_json(report))
-        click.echo(failure_line(report), err=True)
+        click.echo(failure_line(report, alias), err=True)
     elif output_format == "json":
         click.echo(to_json(report))
     elif output_format == "csv":

@@ -16,6 +16,7 @@ from plaid_balance._errors import (
     PlaidNetworkError,
     StorageError,
 )
+from plaid_balance.link.errors import LinkAborted
 
 if TYPE_CHECKING:
     from plaid_balance._error_body import ErrorBody
@@ -89,6 +90,8 @@ def exit_code_for(outcome: object) -> ExitCode:
         return ExitCode.PLAID_ERROR
     if isinstance(outcome, PlaidNetworkError):
         return ExitCode.NETWORK_ERROR
+    if isinstance(outcome, LinkAborted):
+        return ExitCode.LINK_NOT_COMPLETED
     return _for_result(outcome)
 
 

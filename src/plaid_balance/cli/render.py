@@ -9,7 +9,7 @@ import csv
 import io
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
@@ -177,10 +177,24 @@ def balance_table(report: BalanceReport, width: int = 80) -> Any:
     return table
 
 
-def failure_line(report: FailureReport) -> str:
-    """The one-line human summary of a failure, for stderr."""
+# Item states that only the account holder can fix, by logging in again through Link's update mode.
+REPAIR_CODES: Final = frozenset({"ITEM_LOGIN_REQUIRED", "PENDING_EXPIRATION", "PENDING_DISCONNECT"})
+
+
+def repair_hint(error_code: str, alias: str | None = None) -> str:
+    """The command that repairs an Item in this state (empty when logging in again would not help)."""
+    if error_code not in REPAIR_CODES:
+        return ""
+    target = alias if alias else "ALIAS"
+    where = "" if alias else " (the Item's alias: plaid-balance items list)"
+    return f" — repair it in place with: plaid-balance link --update {target}{where}"
+
+
+def failure_line(report: FailureReport, alias: str | None = None) -> str:
+    """The one-line human summary of a failure, for stderr; names the repair command when there is one."""
     from plaid_balance._safe_text import safe_text
 
     retry = " (temporary: try again later)" if report.error.retryable else ""
     # Plaid's message is outside text: one line, nothing a terminal would act on.
-    return f"error: {safe_text(report.error.summary())}{retry}"
+    summary = safe_text(report.error.summary())
+    return f"error: {summary}{retry}{repair_hint(report.error.error_code, alias)}"

@@ -1,0 +1,148 @@
+"""``LinkBackend`` and ``LinkVault`` bound to ``PlaidClient`` and the real vault."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from plaid_balance.link.flow import CreatedLinkToken, ExchangedItem, HeldItem, ItemFacts
+from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult, LinkSuccess
+
+if TYPE_CHECKING:
+    from plaid_balance._client import PlaidClient
+    from plaid_balance.models import LinkTokenGetResponse
+    from plaid_balance.vault import Vault
+
+
+class ClientBackend:
+    """Plaid, through ``PlaidClient``."""
+
+    def __init__(self, client: PlaidClient, country_codes: Sequence[str] = ("US",)) -> None:
+        self._client = client
+        self._country_codes = tuple(country_codes)
+
+    def create_link_token(self, body: dict[str, Any]) -> CreatedLinkToken:
+        rest = dict(body)
+        user = rest.pop("user")
+        response = self._client.link_token_create(
+            user["client_user_id"],
+            client_name=rest.pop("client_name"),
+            products=rest.pop("products", None),
+            country_codes=rest.pop("country_codes"),
+            language=rest.pop("language"),
+            access_token=rest.pop("access_token", None),
+            webhook=rest.pop("webhook", None),
+            redirect_uri=rest.pop("redirect_uri", None),
+            hosted_link=rest.pop("hosted_link", None),
+            extra=rest,
+        )
+        return CreatedLinkToken(response.link_token, response.hosted_link_url)
+
+    def hosted_result(self, link_token: str, *, update: bool) -> LinkResult | None:
+        return hosted_result(self._client.link_token_get(link_token), update=update)
+
+    def exchange(self, public_token: str) -> ExchangedItem:
+        response = self._client.item_public_token_exchange(public_token)
+        return ExchangedItem(response.access_token, response.item_id)
+
+    def describe(self, access_token: Any) -> ItemFacts:
+        # /accounts/get is free; Plaid's word on the accounts beats what the browser sent.
+        response = self._client.accounts_get(access_token)
+        item = response.item
+        name = item.institution_name
+        if name is None and item.institution_id:
+            name = self._client.institutions_get_by_id(
+                item.institution_id, country_codes=self._country_codes
+            ).institution.name
+        accounts = tuple(
+            LinkedAccount(a.account_id, a.name, a.mask, a.type, a.subtype) for a in response.accounts
+        )
+        return ItemFacts(item.item_id, item.institution_id, name, accounts)
+
+    def remove(self, access_token: Any) -> None:
+        self._client.item_remove(access_token)
+
+
+def hosted_result(response: LinkTokenGetResponse, *, update: bool) -> LinkResult | None:
+    """The first finished Hosted Link session's outcome, or None while the user is still in Link."""
+    for session in response.link_sessions:
+        results = session.results
+        if results is not None and results.item_add_results:
+            added = results.item_add_results[0]
+            institution = added.institution
+            return LinkSuccess(
+                public_token=added.public_token,
+                institution_id=institution.institution_id if institution else None,
+                institution_name=institution.name if institution else None,
+                accounts=tuple(
+                    LinkedAccount(a.id, a.name, a.mask, a.type, a.subtype) for a in added.accounts
+                ),
+                link_session_id=session.link_session_id,
+            )
+        if session.exit is not None:
+            error = session.exit.error
+            metadata = session.exit.metadata or {}
+            status = metadata.get("status")
+            return LinkExit(
+                status=status if isinstance(status, str) else None,
+                error_code=error.error_code if error else None,
+                error_message=(error.display_message or error.error_message) if error else None,
+                link_session_id=session.link_session_id,
+            )
+        if update and session.finished_at is not None:
+            # Update mode adds no Item, so there is no public token to report; finishing is the success.
+            return LinkSuccess(public_token="", link_session_id=session.link_session_id)
+    return None
+
+
+class VaultStore:
+    """The vault, as the link journey sees it."""
+
+    def __init__(self, vault: Vault, environment: str) -> None:
+        self._vault = vault
+        self._environment = environment
+
+    def items(self) -> list[HeldItem]:
+        return [
+            HeldItem(item.alias, item.item_id, item.institution_id, item.institution_name)
+            for item in self._vault.list(include_removed=False)
+        ]
+
+    def access_token(self, alias: str) -> Any:
+        return self._vault.access_token(alias)
+
+    def find(self, alias: str) -> HeldItem:
+        item = self._vault.get(alias)
+        return HeldItem(item.alias, item.item_id, item.institution_id, item.institution_name)
+
+    def alias_for(self, institution_name: str | None) -> str:
+        from plaid_balance.vault import suggest_alias
+
+        return self._vault.free_alias(suggest_alias(institution_name))
+
+    def add(self, alias: str, exchanged: ExchangedItem, facts: ItemFacts) -> None:
+        token = exchanged.access_token
+        self._vault.add(
+            alias,
+            token.get_secret_value() if hasattr(token, "get_secret_value") else token,
+            item_id=exchanged.item_id,
+            institution_id=facts.institution_id,
+            institution_name=facts.institution_name,
+            accounts=[_account(a) for a in facts.accounts],
+            environment=self._environment,
+        )
+
+    def repaired(self, item_id: str, accounts: tuple[LinkedAccount, ...] | None) -> None:
+        if accounts is not None:
+            self._vault.update(item_id, accounts=[_account(a) for a in accounts])
+        self._vault.set_health(item_id, "ok", None)
+
+
+def _account(account: LinkedAccount) -> dict[str, Any]:
+    return {
+        "account_id": account.account_id,
+        "name": account.name or account.account_id,
+        "mask": account.mask,
+        "type": account.type,
+        "subtype": account.subtype,
+    }

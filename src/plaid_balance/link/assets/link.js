@@ -1,0 +1,82 @@
+"use strict";
+// Opens Plaid Link and reports its outcome to the plaid-balance command that served this page, and to
+// nothing else: same-origin POSTs carrying the one-time state token.
+(function () {
+  var config = JSON.parse(document.getElementById("link-config").textContent);
+  var status = document.getElementById("status");
+
+  function say(text, state) {
+    status.textContent = text;
+    document.body.setAttribute("data-state", state);
+  }
+
+  function post(url, payload) {
+    payload.state = config.state;
+    return fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(payload),
+      credentials: "omit",
+      cache: "no-store",
+      redirect: "error",
+    }).then(function (response) { return response.ok; }, function () { return false; });
+  }
+
+  function pick(object, keys) {
+    var out = {};
+    if (!object) { return null; }
+    keys.forEach(function (key) { if (object[key] !== undefined) { out[key] = object[key]; } });
+    return out;
+  }
+
+  if (typeof window.Plaid === "undefined" || typeof window.Plaid.create !== "function") {
+    say("Plaid Link could not be loaded. Check your network connection, then run the command again.", "error");
+    post(config.event_url, { event: "LOAD_FAILED" });
+    return;
+  }
+
+  var handler = window.Plaid.create({
+    token: config.link_token,
+    onSuccess: function (publicToken, metadata) {
+      say("Connected. Finishing in your terminal…", "working");
+      post(config.result_url, {
+        outcome: "success",
+        public_token: publicToken,
+        metadata: {
+          link_session_id: metadata.link_session_id || null,
+          institution: pick(metadata.institution, ["name", "institution_id"]),
+          accounts: (metadata.accounts || []).map(function (account) {
+            return pick(account, ["id", "name", "mask", "type", "subtype"]);
+          }),
+        },
+      }).then(function (ok) {
+        if (ok) {
+          say(config.update ? "Done: your bank connection is repaired. You can close this tab."
+                            : "Done: your bank is linked. You can close this tab.", "done");
+        } else {
+          say("The plaid-balance command did not accept this result. Check your terminal.", "error");
+        }
+      });
+    },
+    onExit: function (error, metadata) {
+      metadata = metadata || {};
+      post(config.result_url, {
+        outcome: "exit",
+        error: pick(error, ["error_type", "error_code", "error_message", "display_message"]),
+        metadata: {
+          status: metadata.status || null,
+          link_session_id: metadata.link_session_id || null,
+          institution: pick(metadata.institution, ["name", "institution_id"]),
+        },
+      }).then(function () {
+        say(error ? "Link stopped on an error; see your terminal. You can close this tab."
+                  : "Link was closed; nothing was linked. You can close this tab.", "exit");
+      });
+    },
+    onEvent: function (eventName, metadata) {
+      post(config.event_url, { event: String(eventName), institution: (metadata && metadata.institution_name) || null });
+    },
+  });
+  say(config.update ? "Log in to your bank in the Plaid window." : "Choose your bank in the Plaid window.", "open");
+  handler.open();
+})();

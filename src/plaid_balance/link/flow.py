@@ -1,0 +1,281 @@
+"""The link journey, start to finish: token, page (or Hosted Link), result, exchange, vault.
+
+Plaid and the vault are reached through two small protocols (``LinkBackend``, ``LinkVault``) so the
+journey is tested with fakes as well as end to end; ``plaid_balance.link.adapters`` binds them to
+``PlaidClient`` and the real vault. Time comes from an injected clock, so no test sleeps for a timeout.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from plaid_balance.link.errors import LinkCancelled, LinkTimedOut
+from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult
+from plaid_balance.link.page import LinkScript
+from plaid_balance.link.request import LinkSettings, new_item_request, update_request
+from plaid_balance.link.server import LinkSession, LocalLinkServer
+
+Say = Callable[[str], None]
+Confirm = Callable[[str], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedLinkToken:
+    link_token: str = field(repr=False)
+    hosted_link_url: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangedItem:
+    access_token: Any = field(repr=False)  # a SecretStr; typed loosely to keep this module import-light
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFacts:
+    """What Plaid says about a new Item, trusted over the browser's metadata."""
+
+    item_id: str
+    institution_id: str | None
+    institution_name: str | None
+    accounts: tuple[LinkedAccount, ...]
+
+
+class LinkBackend(Protocol):
+    def create_link_token(self, body: dict[str, Any]) -> CreatedLinkToken: ...
+
+    def hosted_result(self, link_token: str, *, update: bool) -> LinkResult | None: ...
+
+    def exchange(self, public_token: str) -> ExchangedItem: ...
+
+    def describe(self, access_token: Any) -> ItemFacts: ...
+
+    def remove(self, access_token: Any) -> None:
+        """``/item/remove``: used only when a new Item cannot be stored, so Plaid stops billing it."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class HeldItem:
+    alias: str
+    item_id: str
+    institution_id: str | None
+    institution_name: str | None
+
+
+class LinkVault(Protocol):
+    def items(self) -> Sequence[HeldItem]: ...
+
+    def access_token(self, alias: str) -> Any: ...
+
+    def find(self, alias: str) -> HeldItem: ...
+
+    def alias_for(self, institution_name: str | None) -> str:
+        """A free alias made from the institution's name (``first-platypus-bank``, then ``-2``, …)."""
+        ...
+
+    def add(self, alias: str, exchanged: ExchangedItem, facts: ItemFacts) -> None: ...
+
+    def repaired(self, item_id: str, accounts: tuple[LinkedAccount, ...] | None) -> None:
+        """Mark the Item healthy again; ``accounts`` (when given) replace the ones it had."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """The outcome the command reports: which alias now holds which Item."""
+
+    alias: str
+    item_id: str
+    institution_name: str | None
+    account_count: int
+    updated: bool
+
+
+@dataclass(slots=True)
+class LinkEnvironment:
+    """Everything the journey needs from outside; the defaults are the real ones."""
+
+    backend: LinkBackend
+    vault: LinkVault
+    say: Say = lambda _text: None
+    confirm: Confirm = lambda _question: False
+    open_browser: Callable[[str], Any] | None = None
+    clock: Callable[[], float] = time.monotonic
+    wait: Callable[[threading.Event, float], bool] = lambda event, seconds: event.wait(seconds)
+    sleep: Callable[[float], None] = time.sleep
+
+
+def wait_for_result(session: LinkSession, timeout: float, env: LinkEnvironment) -> LinkResult:
+    """Block until the page delivers a result or ``timeout`` seconds pass (short waits: Ctrl-C stays live)."""
+    deadline = env.clock() + timeout
+    while True:
+        result = session.result
+        if result is not None:
+            return result
+        remaining = deadline - env.clock()
+        if remaining <= 0:
+            raise LinkTimedOut(f"no answer from the Link page within {_human(timeout)}; nothing was linked")
+        env.wait(session.done, min(remaining, 0.5))
+
+
+def poll_hosted(link_token: str, timeout: float, env: LinkEnvironment, *, update: bool) -> LinkResult:
+    """Poll ``/link/token/get`` with backoff (1 s, growing to 5 s) until Hosted Link has a result."""
+    deadline = env.clock() + timeout
+    delay = 1.0
+    while True:
+        result = env.backend.hosted_result(link_token, update=update)
+        if result is not None:
+            return result
+        remaining = deadline - env.clock()
+        if remaining <= 0:
+            raise LinkTimedOut(f"Hosted Link was not completed within {_human(timeout)}; nothing was linked")
+        env.sleep(min(delay, remaining))
+        delay = min(delay * 1.5, 5.0)
+
+
+def _human(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:g} minutes"
+    return f"{seconds:g} seconds"
+
+
+def _cancelled(result: LinkExit) -> LinkCancelled:
+    if result.error_code:
+        detail = f": {result.error_code}" + (f" ({result.error_message})" if result.error_message else "")
+        return LinkCancelled(f"Link stopped on an error{detail}; nothing was linked")
+    where = f" at step {result.status}" if result.status else ""
+    return LinkCancelled(f"Link was closed{where} before a bank was linked; nothing was linked")
+
+
+def obtain_result(
+    body: dict[str, Any],
+    env: LinkEnvironment,
+    script: LinkScript,
+    *,
+    timeout: float,
+    hosted: bool,
+    update: bool,
+) -> LinkResult:
+    """Create the link token, run Link (local page or Hosted Link) and return its result."""
+    env.say("Creating a link token…")
+    created = env.backend.create_link_token(body)
+    if hosted:
+        if not created.hosted_link_url:
+            raise LinkCancelled(
+                "Plaid returned no hosted_link_url; Hosted Link may not be enabled for your keys"
+            )
+        env.say(f"Open this address to continue (Hosted Link):\n  {created.hosted_link_url}")
+        if env.open_browser is not None:
+            env.open_browser(created.hosted_link_url)
+        env.say("Waiting for Link to finish…")
+        return poll_hosted(created.link_token, timeout, env, update=update)
+    session = LinkSession(
+        created.link_token, update=update, on_event=lambda name, inst: _event(env, name, inst)
+    )
+    with LocalLinkServer(session, script) as server:
+        if env.open_browser is not None:
+            env.say(f"Opening Link in your browser. If it does not open, visit:\n  {server.url}")
+            env.open_browser(server.url)
+        else:
+            env.say(f"Open this address in a browser on this computer:\n  {server.url}")
+        env.say("Waiting for you to finish in the browser (Ctrl-C to stop)…")
+        return wait_for_result(session, timeout, env)
+
+
+_EVENT_WORDS = {
+    "OPEN": "Link is open",
+    "SELECT_INSTITUTION": "bank chosen",
+    "SUBMIT_CREDENTIALS": "credentials submitted",
+    "ERROR": "Link showed an error",
+    "HANDOFF": "Link is done",
+    "LOAD_FAILED": "the page could not load Plaid Link",
+}
+
+
+def _event(env: LinkEnvironment, name: str, institution: str | None) -> None:
+    words = _EVENT_WORDS.get(name)
+    if words:
+        env.say(f"  · {words}" + (f": {institution}" if institution and name == "SELECT_INSTITUTION" else ""))
+
+
+def link_new_item(
+    settings: LinkSettings,
+    env: LinkEnvironment,
+    script: LinkScript,
+    *,
+    alias: str | None = None,
+    timeout: float = 600.0,
+    hosted: bool = False,
+) -> Linked:
+    """Link a new Item and keep it in the vault under ``alias`` (default: from the institution's name)."""
+    body = new_item_request(settings, hosted=hosted)
+    result = obtain_result(body, env, script, timeout=timeout, hosted=hosted, update=False)
+    if isinstance(result, LinkExit):
+        raise _cancelled(result)
+    held = env.vault.items()
+    if result.institution_id:
+        same = [item for item in held if item.institution_id == result.institution_id]
+        if same:
+            name = result.institution_name or result.institution_id
+            names = ", ".join(item.alias for item in same)
+            question = (
+                f"The vault already holds {name} as {names}. A second Item for the same bank is billed again "
+                f"and counts against your Item quota; to repair one, use `plaid-balance link --update "
+                f"{same[0].alias}`. Link it anyway?"
+            )
+            if not env.confirm(question):
+                raise LinkCancelled(f"not linked: {name} is already in the vault as {names}")
+    env.say("Exchanging the public token…")
+    exchanged = env.backend.exchange(result.public_token)
+    facts = env.backend.describe(exchanged.access_token)
+    institution_name = facts.institution_name or result.institution_name
+    chosen = alias or env.vault.alias_for(institution_name or facts.institution_id)
+    try:
+        env.vault.add(chosen, exchanged, facts)
+    except BaseException:
+        # An Item we cannot keep must not stay billed at Plaid with nobody holding its token.
+        _remove_quietly(env, exchanged)
+        raise
+    return Linked(chosen, exchanged.item_id, institution_name, len(facts.accounts), updated=False)
+
+
+def _remove_quietly(env: LinkEnvironment, exchanged: ExchangedItem) -> None:
+    try:
+        env.backend.remove(exchanged.access_token)
+    except Exception:
+        env.say(
+            f"warning: could not remove Item {exchanged.item_id} at Plaid; remove it in the Plaid Dashboard"
+        )
+    else:
+        env.say(f"Removed the new Item {exchanged.item_id} at Plaid, since it could not be stored.")
+
+
+def repair_item(
+    alias: str,
+    settings: LinkSettings,
+    env: LinkEnvironment,
+    script: LinkScript,
+    *,
+    select_accounts: bool = False,
+    timeout: float = 600.0,
+    hosted: bool = False,
+) -> Linked:
+    """Update mode: the user logs in again; the Item and its access token stay the same."""
+    held = env.vault.find(alias)
+    body = update_request(
+        settings, env.vault.access_token(held.alias), select_accounts=select_accounts, hosted=hosted
+    )
+    result = obtain_result(body, env, script, timeout=timeout, hosted=hosted, update=True)
+    if isinstance(result, LinkExit):
+        raise _cancelled(result)
+    accounts: tuple[LinkedAccount, ...] | None = None
+    if select_accounts:
+        accounts = env.backend.describe(env.vault.access_token(held.alias)).accounts
+    env.vault.repaired(held.item_id, accounts)
+    count = len(accounts) if accounts is not None else len(result.accounts)
+    return Linked(held.alias, held.item_id, held.institution_name, count, updated=True)
