@@ -230,6 +230,31 @@ def scenarios(c: Canaries, workdir: Path) -> dict[tuple[str, ...], list[Scenario
             Scenario("accounts token on argv", ["accounts", "--access-token", FAKE_TOKEN]),
             Scenario("accounts json", ["accounts", "--format", "json"], good),
         ],
+        ("link",): [
+            # Nobody completes Link here: each run waits out a short --timeout (exit 8) or is refused.
+            Scenario("link waits", ["link", "--no-browser", "--timeout", "2s", "--db", vault], keyed),
+            Scenario("link hosted", ["link", "--hosted", "--timeout", "2s", "--db", vault], keyed),
+            Scenario(
+                "link update",
+                ["link", "--update", "canary", "--no-browser", "--timeout", "2s", "--db", vault],
+                keyed,
+            ),
+            Scenario(
+                "link header secret",
+                ["link", "--no-browser", "--db", vault],
+                {**keyed, "PLAID_SECRET": BAD_HEADER_SECRET},
+            ),
+            Scenario(
+                "link bad keys",
+                ["link", "--no-browser", "--timeout", "2s", "--db", vault],
+                {**keyed, "PLAID_SECRET": "wrong-secret-value"},
+            ),
+            Scenario(
+                "link wrong vault key",
+                ["link", "--update", "canary", "--db", vault],
+                {"PLAID_BALANCE_VAULT_KEY": new_key_text()},
+            ),
+        ],
         ("watch",): [
             Scenario("watch once", [*watch, "--once"], keyed),
             Scenario("watch once json logs", [*watch, "--once", "--log-format", "json"], keyed),
@@ -318,7 +343,9 @@ def test_no_canary_leaves_the_program(
     assert not leaks, "\n".join([*leaks, "", *outcomes])
     assert outcomes, f"no scenario ran for {command}"
     # The success path was walked too, not only the failures (the emulator scenario is a refusal).
-    assert command == ("emulator", "serve") or any(o.endswith(": exit 0") for o in outcomes), outcomes
+    assert command in {("emulator", "serve"), ("link",)} or any(o.endswith(": exit 0") for o in outcomes), (
+        outcomes
+    )
 
 
 def test_the_scan_finds_a_planted_canary(canaries: Canaries) -> None:
