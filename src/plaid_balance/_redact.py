@@ -45,8 +45,9 @@ _ANCHORED_LENGTH: Final = _GRAM + _STRIDE - 1  # shorter token-like secrets take
 _LONG_WORD: Final = re.compile(rf"[A-Za-z0-9_\-]{{{_ANCHORED_LENGTH},}}")
 _URL_PASSWORD: Final = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@?#]*:)[^\s/?#]*@")
 _QUERY_SECRET: Final = re.compile(
-    r"(?P<head>[?&;](?:password|passwd|pwd|pass|secret|client_secret|sslpassword|access_token|token|"
-    r"api_key|apikey|key)=)[^&#\s\"']*",
+    # Not "token": a Hosted Link URL's ?token= is a one-time link token the user must be able to open.
+    r"(?P<head>[?&;](?:password|passwd|pwd|pass|secret|client_secret|sslpassword|access_token|"
+    r"api_key|apikey)=)[^&#\s\"']*",
     re.IGNORECASE,
 )
 _ACCESS_TOKEN: Final = re.compile(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -155,13 +155,12 @@ def _substitute(value: str, env: AllowedEnvironment, key: str) -> str:
 
 
 def _parse_datetime(value: str) -> datetime:
+    from plaid_balance._parse import InvalidValue, parse_datetime  # the one date-time validator
+
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigurationError(
-            f"min_last_updated_datetime {value!r} is not an ISO 8601 date-time"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parse_datetime(value)
+    except InvalidValue as exc:
+        raise ConfigurationError(f"min_last_updated_datetime: {exc}") from None
 
 
 def resolve_job(job_file: JobFile, environ: Mapping[str, str]) -> ResolvedJob:
