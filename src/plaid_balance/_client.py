@@ -29,6 +29,7 @@ from plaid_balance._config import (
 from plaid_balance._error_body import ErrorBody, plaid_error_body
 from plaid_balance._errors import PlaidAPIError, PlaidFailure, PlaidNetworkError
 from plaid_balance._json import decode, encode
+from plaid_balance._redact import quiet_library_loggers
 from plaid_balance._retry import RetryPolicy
 from plaid_balance._secret import SecretStr
 
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
         SandboxItemResetLoginResponse,
         WebhookVerificationKeyGetResponse,
     )
+
+quiet_library_loggers()  # after importing httpx and stamina, so their loggers exist
 
 T = TypeVar("T")
 Token = calls.Token

@@ -9,7 +9,6 @@ traceback.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from enum import StrEnum
@@ -70,12 +69,15 @@ def validate_base_url(url: str) -> str:
         raise ConfigurationError(
             "the base URL must not contain user:password@; Plaid authenticates by headers"
         )
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ConfigurationError(f"malformed base URL {url!r}: expected http(s)://host[:port]")
+    from plaid_balance._parse import InvalidValue, parse_url
+
     try:
-        _ = parts.port
-    except ValueError:
-        raise ConfigurationError(f"malformed base URL {url!r}: bad port") from None
+        # The one URL validator: IDN hosts become ASCII, malformed ones are refused here, not in httpx.
+        url = parse_url(url, what="base URL")
+        parts = urlsplit(url)
+    except InvalidValue as exc:
+        raise ConfigurationError(str(exc)) from None
+    assert parts.hostname is not None
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigurationError(
             f"refusing plain http to {parts.hostname}: http is allowed only for loopback addresses"
@@ -86,7 +88,7 @@ def validate_base_url(url: str) -> str:
 
 
 def _lookup(environ: Mapping[str, str], name: str) -> str | None:
-    """``NAME`` or the seed job's lower-case ``name``; an empty value counts as unset."""
+    """``NAME`` or its lower-case ``name``; an empty value counts as unset."""
     for key in (name, name.lower()):
         value = environ.get(key)
         if value is not None and value.strip():
@@ -95,17 +97,13 @@ def _lookup(environ: Mapping[str, str], name: str) -> str | None:
 
 
 def parse_timeout(value: str | float, name: str = "PLAID_TIMEOUT") -> float:
+    """Seconds, more than 0 and at most an hour: ASCII digits, finite (the one number validator)."""
+    from plaid_balance._parse import InvalidValue, parse_number
+
     try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        raise ConfigurationError(
-            f"invalid setting {name}: {str(value)!r} is not a number of seconds"
-        ) from None
-    if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_TIMEOUT:
-        raise ConfigurationError(
-            f"invalid setting {name}: {value!r} must be more than 0 and at most {MAX_TIMEOUT:.0f} seconds"
-        )
-    return seconds
+        return parse_number(str(value), minimum=0.0, maximum=MAX_TIMEOUT, min_open=True)
+    except InvalidValue as exc:
+        raise ConfigurationError(f"invalid setting {name}: {exc} (seconds)") from None
 
 
 class Settings(NamedTuple):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hmac
 from typing import Final, NoReturn
 
+from plaid_balance._redact import remember
+
 MASK: Final = "**********"
 
 
@@ -18,6 +20,7 @@ class SecretStr:
         if not isinstance(value, str):
             raise TypeError("SecretStr holds text")
         self._value = value
+        remember(value)  # masked wherever it is later copied as plain text
 
     def get_secret_value(self) -> str:
         return self._value

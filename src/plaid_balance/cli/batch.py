@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from plaid_balance.cli import params
 from plaid_balance.cli.common import (
     announce_retries,
     cached_option,
@@ -284,27 +285,27 @@ async def _run(
 @connection_options
 @click.option(
     "--concurrency",
-    type=click.IntRange(1, 500),
+    type=params.Integer(1, 500),
     default=DEFAULT_CONCURRENCY,
     show_default=True,
     help="Items fetched at the same time, one connection each.",
 )
 @click.option(
     "--rate-limit",
-    type=click.IntRange(min=1),
+    type=params.Integer(1, 1_000_000),
     metavar="N",
     help="Requests per minute for the whole client [default: Plaid's documented limit: "
     "production 1,200, sandbox 100; with --cached 15,000 / 5,000].",
 )
 @click.option(
     "--item-rate-limit",
-    type=click.IntRange(min=1),
+    type=params.Integer(1, 1_000_000),
     metavar="N",
     help="Requests per minute per Item [default: production 5, sandbox 25; with --cached 15 / 100].",
 )
 @click.option(
     "--rate-window",
-    type=float,
+    type=params.Number(0.0, 3600.0, min_open=True),
     default=60.0,
     show_default=True,
     metavar="SECONDS",

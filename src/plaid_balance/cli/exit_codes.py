@@ -40,7 +40,9 @@ EXIT_CODES: Final[dict[ExitCode, str]] = {
     ExitCode.OK: "success (check: the account covers the amount)",
     ExitCode.BUG: "a bug in plaid-balance: please report it",
     ExitCode.USAGE: "usage, configuration or input error: bad flag, missing credentials, malformed file or "
-    "line, a check that cannot decide (before any call where it can be known)",
+    "line, a check that cannot decide (before any call where it can be known). One line on stderr; stdout "
+    "is empty except for `check`, which prints its JSON error there, and `batch`, whose other Items' lines "
+    "and summary are complete",
     ExitCode.PLAID_ERROR: "Plaid answered with an error after any retries (its error object is in the JSON "
     "on stdout)",
     ExitCode.NETWORK_ERROR: "network error: no usable answer from Plaid after retries (connection, timeout, "

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from plaid_balance.cli import params
 from plaid_balance.cli.common import connection_options, fail
 from plaid_balance.cli.exit_codes import ExitCode
 
@@ -50,7 +51,7 @@ def _require_extra() -> None:
 )
 @click.option(
     "--concurrency",
-    type=click.IntRange(1, 100),
+    type=params.Integer(1, 100),
     default=10,
     show_default=True,
     help="Items refreshed at once (Plaid's rate limits hold whatever this is).",
