@@ -39,7 +39,7 @@ DOCUMENTED = {int(code) for code in ExitCode} - {int(ExitCode.BUG)}
 NEVER = {"allow_non_loopback", "help", "version"}
 # Servers and interactive commands wait for someone: they pass if they say so before the timeout.
 # Servers run until stopped: a run that is still serving at its timeout has passed if it said so.
-SERVERS = {("emulator", "serve"), ("watch",), ("link",)}
+SERVERS = {("emulator", "serve"), ("watch",), ("link",), ("dashboard",)}
 PATH_NAMES = {"access_token_file", "jobfile", "items_file", "custom_config", "output", "chart", "db"}
 VARIABLES = [
     "PLAID_CLIENT_ID",
@@ -175,8 +175,11 @@ def check_run(result: RunResult, path: tuple[str, ...]) -> None:
     assert "Traceback (most recent call last)" not in err, result
     assert "Exception ignored" not in err, result
     if result.timed_out:
-        waiting = "listening" in err or "Waiting" in err
-        assert path in SERVERS and waiting, f"no answer in time: {result!r}"
+        waiting = "listening" in err or "Waiting" in err or "press Ctrl-C to stop" in err
+        # demo --dashboard serves until stopped, like the servers.
+        assert (path in SERVERS or "press Ctrl-C to stop" in err) and waiting, (
+            f"no answer in time: {result!r}"
+        )
         return
     assert result.code in DOCUMENTED, f"undocumented exit code: {result!r}"
     lines = [line for line in err.splitlines() if not line.startswith("warning:")]
