@@ -25,8 +25,8 @@ from sqlalchemy import Engine, inspect, select, text
 
 from plaid_balance._money import ZERO, exact_sub, exact_sum
 from plaid_balance.history._schema import Snapshot, SnapshotAccount
+from plaid_balance.models import LIABILITY_TYPES
 
-LIABILITY_TYPES: Final = frozenset({"credit", "loan"})
 MAX_POINTS: Final = 240  # a chart is ~1,000 px wide: more points than this are not seen, only paid for
 MAX_VALUES: Final = 24_000  # points × series in one chart: keeps a page of 600 accounts under ~1 MB
 RANGES: Final = {"30d": 30, "90d": 90, "1y": 365, "2y": 730, "all": None}

@@ -14,11 +14,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Final, Literal, Protocol
 
+from plaid_balance.models import LIABILITY_TYPES
 from plaid_balance.watch.config import AlertRule, KnownAccount, account_matches
 from plaid_balance.watch.health import Health
 
 EventKind = Literal["firing", "reminder", "resolved"]
-LIABILITY_TYPES: Final = frozenset({"credit", "loan"})
 HUNDRED: Final = Decimal(100)
 
 
