@@ -117,27 +117,47 @@ class Settings(NamedTuple):
     timeout: float = DEFAULT_TIMEOUT
 
 
+def environment_setting(environ: Mapping[str, str] | None = None) -> Environment:
+    """``PLAID_ENVIRONMENT`` (sandbox when unset); a bad value raises naming the variable."""
+    value = _lookup(os.environ if environ is None else environ, "PLAID_ENVIRONMENT")
+    try:
+        return Environment.SANDBOX if value is None else parse_environment(value)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"invalid setting PLAID_ENVIRONMENT: {exc}") from None
+
+
+def base_url_setting(environ: Mapping[str, str] | None = None) -> str | None:
+    """``PLAID_BASE_URL``, validated (``None`` when unset)."""
+    value = _lookup(os.environ if environ is None else environ, "PLAID_BASE_URL")
+    try:
+        return None if value is None else validate_base_url(value)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"invalid setting PLAID_BASE_URL: {exc}") from None
+
+
+def timeout_setting(environ: Mapping[str, str] | None = None) -> float:
+    """``PLAID_TIMEOUT`` in seconds (the default when unset)."""
+    value = _lookup(os.environ if environ is None else environ, "PLAID_TIMEOUT")
+    return DEFAULT_TIMEOUT if value is None else parse_timeout(value)
+
+
+def credential_settings(environ: Mapping[str, str] | None = None) -> tuple[str | None, SecretStr | None]:
+    """``PLAID_CLIENT_ID`` and ``PLAID_SECRET`` as given (checked by ``require_credentials``)."""
+    env = os.environ if environ is None else environ
+    secret = _lookup(env, "PLAID_SECRET")
+    return _lookup(env, "PLAID_CLIENT_ID"), None if secret is None else SecretStr(secret)
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the settings; a bad value raises ``ConfigurationError`` naming the variable."""
     env = os.environ if environ is None else environ
-    secret = _lookup(env, "PLAID_SECRET")
-    environment = _lookup(env, "PLAID_ENVIRONMENT")
-    base_url = _lookup(env, "PLAID_BASE_URL")
-    timeout = _lookup(env, "PLAID_TIMEOUT")
-    try:
-        parsed_environment = Environment.SANDBOX if environment is None else parse_environment(environment)
-    except ConfigurationError as exc:
-        raise ConfigurationError(f"invalid setting PLAID_ENVIRONMENT: {exc}") from None
-    try:
-        parsed_base_url = None if base_url is None else validate_base_url(base_url)
-    except ConfigurationError as exc:
-        raise ConfigurationError(f"invalid setting PLAID_BASE_URL: {exc}") from None
+    client_id, secret = credential_settings(env)
     return Settings(
-        client_id=_lookup(env, "PLAID_CLIENT_ID"),
-        secret=None if secret is None else SecretStr(secret),
-        environment=parsed_environment,
-        base_url=parsed_base_url,
-        timeout=DEFAULT_TIMEOUT if timeout is None else parse_timeout(timeout),
+        client_id=client_id,
+        secret=secret,
+        environment=environment_setting(env),
+        base_url=base_url_setting(env),
+        timeout=timeout_setting(env),
     )
 
 

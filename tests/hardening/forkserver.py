@@ -5,8 +5,12 @@ killed if it outlives its timeout, like ``subprocess.run(..., timeout=...)``, bu
 interpreter start and the imports each time. Started by ``ForkServer`` in the tests; it reads one JSON
 request per line and answers one JSON line per run.
 
-Request: {"argv": [...], "env": {...}, "stdin": base64, "cwd": path, "timeout": seconds}
+Request: {"argv": [...], "env": {...}, "stdin": base64, "cwd": path, "timeout": seconds,
+          "serving": [markers]}
 Answer:  {"code": int | null, "stdout": base64, "stderr": base64, "timed_out": bool}
+
+A server runs until stopped: when its stderr shows one of the ``serving`` markers it is stopped at once and
+the run counts as timed out (still serving), so a fuzzed server costs its start-up, not the whole timeout.
 """
 
 from __future__ import annotations
@@ -110,6 +114,7 @@ def _run(request: dict[str, Any]) -> dict[str, Any]:
         if pid == 0:  # pragma: no cover - the child
             _child(request, stdin_path, out_path, err_path)
         deadline = time.monotonic() + float(request["timeout"])
+        markers = [marker.encode() for marker in request.get("serving", [])]
         timed_out = False
         status = None
         while status is None:
@@ -117,7 +122,8 @@ def _run(request: dict[str, Any]) -> dict[str, Any]:
             if done:
                 status = raw
                 break
-            if time.monotonic() > deadline:
+            serving = markers and any(m in Path(err_path).read_bytes() for m in markers)
+            if serving or time.monotonic() > deadline:
                 timed_out = True
                 os.killpg(pid, signal.SIGKILL)
                 status = os.waitpid(pid, 0)[1]
@@ -167,7 +173,14 @@ class ForkServer:
             raise RuntimeError(f"the fork server did not start: {ready!r}")
 
     def run(
-        self, argv: list[str], *, env: dict[str, str], cwd: str, stdin: bytes = b"", timeout: float = 30.0
+        self,
+        argv: list[str],
+        *,
+        env: dict[str, str],
+        cwd: str,
+        stdin: bytes = b"",
+        timeout: float = 30.0,
+        serving: tuple[str, ...] = (),
     ) -> RunResult:
         assert self._process.stdin is not None and self._process.stdout is not None
         request = {
@@ -176,6 +189,7 @@ class ForkServer:
             "cwd": cwd,
             "stdin": base64.b64encode(stdin).decode(),
             "timeout": timeout,
+            "serving": list(serving),
         }
         self._process.stdin.write(json.dumps(request) + "\n")
         self._process.stdin.flush()
