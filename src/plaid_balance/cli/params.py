@@ -113,6 +113,23 @@ class Url(_Type):
         return parse_url(text)
 
 
+class DatabaseUrl(click.ParamType):
+    """A history database: a file path or a sqlite/postgresql URL; checked here so a bad one from
+    ``PLAID_BALANCE_DB`` is reported under that name. The value stays the text given."""
+
+    name = "PATH|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from plaid_balance._errors import ConfigurationError
+        from plaid_balance.history._engine import parse_db_url
+
+        try:
+            parse_db_url(str(value))
+        except ConfigurationError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+
 class Environment(click.Choice):  # type: ignore[type-arg]
     """A Plaid environment; a retired one (``development``) gets the explanation, not "not one of"."""
 

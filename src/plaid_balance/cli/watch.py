@@ -35,6 +35,7 @@ def _require_extra() -> None:
 @click.option(
     "--db",
     metavar="URL",
+    type=params.DatabaseUrl(),
     envvar="PLAID_BALANCE_DB",
     help="Database with the vault and history [env: PLAID_BALANCE_DB; default: SQLite in the user data dir].",
 )
