@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Final, NamedTuple
 
 from plaid_balance._errors import ConfigurationError
+from plaid_balance._loopback import is_loopback
 from plaid_balance._secret import SecretStr
 
 PLAID_VERSION: Final = "2020-09-14"
@@ -45,17 +46,6 @@ def parse_environment(value: str | Environment) -> Environment:
         ) from None
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    import ipaddress
-
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def validate_base_url(url: str) -> str:
     """Accept https anywhere, plain http only on loopback (a local emulator or proxy)."""
     from urllib.parse import urlsplit  # here, not at the top: every command's --help imports this module
@@ -78,7 +68,7 @@ def validate_base_url(url: str) -> str:
     except InvalidValue as exc:
         raise ConfigurationError(str(exc)) from None
     assert parts.hostname is not None
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigurationError(
             f"refusing plain http to {parts.hostname}: http is allowed only for loopback addresses"
         )

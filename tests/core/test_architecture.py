@@ -33,6 +33,7 @@ TOP_LEVEL = {
     "_json": CORE,
     "_money": CORE,
     "_config": CORE,
+    "_loopback": CORE,
     "_version": CORE,
     "models": CORE,
     "_report": CORE,
@@ -42,6 +43,8 @@ TOP_LEVEL = {
     "_fetch": CLIENTS,
     "_sandbox": CLIENTS,
     "funds": FEATURES,
+    # uvicorn in a thread for the dashboard and the Link page: a feature's tool, never the core's.
+    "_local_server": FEATURES,
     "__init__": ROOT,
     "__main__": CLI,
 }

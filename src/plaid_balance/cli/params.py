@@ -113,7 +113,7 @@ class Url(_Type):
         return parse_url(text)
 
 
-class DatabaseUrl(click.ParamType):
+class DatabaseUrl(click.ParamType):  # type: ignore[type-arg]
     """A history database: a file path or a sqlite/postgresql URL; checked here so a bad one from
     ``PLAID_BALANCE_DB`` is reported under that name. The value stays the text given."""
 
