@@ -32,7 +32,7 @@ from plaid_balance._config import (
 from plaid_balance._error_body import ErrorBody, plaid_error_body
 from plaid_balance._errors import PlaidAPIError, PlaidFailure, PlaidNetworkError
 from plaid_balance._json import decode, encode
-from plaid_balance._redact import quiet_library_loggers
+from plaid_balance._log import quiet_library_loggers
 from plaid_balance._retry import RetryPolicy
 from plaid_balance._secret import SecretStr
 

@@ -11,7 +11,7 @@ Two kinds of secret are masked as ``***``:
 
 A known value is masked in every form it can take in text: raw, URL-encoded, JSON- and repr-escaped,
 and base64. The CLI runs everything it writes through ``redact``; the library's loggers carry
-``RedactingFilter``; exceptions built from lower layers pass their text through ``redact``; a
+``_log.RedactingFilter``; exceptions built from lower layers pass their text through ``redact``; a
 ``SecretStr`` (``plaid_balance._secret``) prints and serialises masked, and registers its value here.
 
 The registry is process-wide on purpose: a secret read in one place (an items file) must be masked
@@ -20,16 +20,10 @@ wherever a message about it is printed, including third-party exception text.
 
 from __future__ import annotations
 
-import base64
-import json
-import logging
 import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Final
-from urllib.parse import quote, quote_plus
-
-from plaid_balance._safe_text import safe_text
 
 MASK: Final = "***"
 # Shorter values would mask ordinary words; they are still masked where their place gives them away.
@@ -53,7 +47,6 @@ _QUERY_SECRET: Final = re.compile(
 _ACCESS_TOKEN: Final = re.compile(
     r"(?P<head>\baccess-(?:sandbox|development|production)-)[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b"
 )
-_LOGGER_PREFIXES: Final = ("plaid_balance", "httpx", "httpcore", "stamina")
 
 
 class _Registry:
@@ -115,6 +108,11 @@ class _Registry:
 
 
 def _forms(value: str) -> Iterable[str]:
+    # Imported here: every command's --help imports this module, and only a secret needs these.
+    import base64
+    import json
+    from urllib.parse import quote, quote_plus
+
     yield value
     yield value.strip()
     yield quote(value, safe="")
@@ -154,53 +152,6 @@ def redact(text: str) -> str:
     return text
 
 
-class RedactingFilter(logging.Filter):
-    """Masks secrets in a log record's message, arguments, traceback and stack before any handler runs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is the caller's bug; do not hide the record
-            message = str(record.msg)
-        # One record, one line: names from a bank or a file cannot forge further log lines.
-        clean = safe_text(redact(message))
-        if clean != message or record.args:
-            record.msg, record.args = clean, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-        elif record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info)
-        return True
-
-
-_FILTER: Final = RedactingFilter()
-
-
-def protect_logger(logger: logging.Logger) -> logging.Logger:
-    if _FILTER not in logger.filters:
-        logger.addFilter(_FILTER)
-    return logger
-
-
-def get_logger(name: str) -> logging.Logger:
-    """The library's way to get a logger: it carries the redacting filter from the start."""
-    return protect_logger(logging.getLogger(name))
-
-
-def protect_loggers(prefixes: Iterable[str] = _LOGGER_PREFIXES) -> None:
-    """Put the filter on every existing logger of the library and the HTTP stack it logs through.
-
-    Filters on a logger apply only to records created on that logger, so each one gets it (not just
-    the parents). Call again after importing a package that creates loggers.
-    """
-    prefixes = tuple(prefixes)
-    names = [n for n in list(logging.Logger.manager.loggerDict) if n.split(".")[0] in prefixes]
-    for name in {*prefixes, *names}:
-        protect_logger(logging.getLogger(name))
-
-
 def remember_url_secrets(url: str | None) -> None:
     """Register the password in a URL's user-info and any password-like query parameter."""
     if not url or "://" not in url:
@@ -230,18 +181,3 @@ def remember_environment(environ: Mapping[str, str]) -> None:
         if _SECRET_VARIABLE.search(name):
             remember(value)
         remember_url_secrets(value)
-
-
-def quiet_library_loggers() -> None:
-    """No bare log lines on a library user's stderr.
-
-    With no logging configured, Python prints warnings through its last-resort handler: stamina's
-    retry warning then shows up as a bare ``stamina.retry_scheduled``. A ``NullHandler`` (what the
-    logging docs ask libraries to add) stops that; applications that configure logging still get
-    every record, through the redacting filter.
-    """
-    for name in ("plaid_balance", "stamina"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
-            logger.addHandler(logging.NullHandler())
-    protect_loggers()

@@ -3,7 +3,6 @@ encoder (``_json``) never reveal it; used for the client secret and access token
 
 from __future__ import annotations
 
-import hmac
 from typing import Final, NoReturn
 
 from plaid_balance._redact import remember
@@ -41,6 +40,8 @@ class SecretStr:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SecretStr):
             return NotImplemented
+        import hmac  # here: every command's --help imports this module, few compare secrets
+
         return hmac.compare_digest(self._value.encode("utf-8"), other._value.encode("utf-8"))
 
     def __hash__(self) -> int:

@@ -28,6 +28,7 @@ TOP_LEVEL = {
     "_errors": CORE,
     "_secret": CORE,
     "_redact": CORE,
+    "_log": CORE,
     "_safe_text": CORE,
     "_parse": CORE,
     "_json": CORE,

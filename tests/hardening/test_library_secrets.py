@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from plaid_balance import ConfigurationError, PlaidClient, PlaidNetworkError, RetryPolicy
 from plaid_balance._json import dumps
-from plaid_balance._redact import protect_loggers, redact, remember
+from plaid_balance._log import protect_loggers
+from plaid_balance._redact import redact, remember
 from plaid_balance._secret import SecretStr
 
 SECRET = "lib-canary-secret-8Jq2"

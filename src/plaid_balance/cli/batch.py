@@ -6,7 +6,6 @@ turns options into a ``BatchClient``, handles Ctrl-C, draws progress and prints.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import sys
@@ -172,6 +171,8 @@ async def _run(
     progress: bool,
     history: ReportHistory | None,
 ) -> BatchSummary:
+    import asyncio  # here: `batch --help` should not pay for the event loop
+
     from plaid_balance._errors import PlaidBalanceError
     from plaid_balance.batch import BatchClient, ItemsFileError, open_items
     from plaid_balance.cli._line_writer import LineWriter
@@ -396,6 +397,8 @@ def batch(
             from plaid_balance.history import Recall
 
             history = Recall(store, max_age=max_age, save=save)
+        import asyncio
+
         summary = asyncio.run(
             _run(
                 source,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import click
@@ -25,6 +24,8 @@ from plaid_balance.cli.item_ref import alias_argument, environment_for, resolve_
 from plaid_balance.cli.recall import history_options, history_store
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from plaid_balance.funds import FundsCheckError, FundsDecision
 
 

@@ -9,19 +9,14 @@ under the variable's name.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from plaid_balance._parse import (
-    InvalidValue,
-    parse_amount,
-    parse_duration,
-    parse_number,
-    parse_url,
-    parse_when,
-)
+# The parsers (and decimal, urllib) are imported when a value is converted: every command's --help
+# imports this module, and help needs none of them.
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 
 class _Type(click.ParamType):  # type: ignore[type-arg]
@@ -33,6 +28,8 @@ class _Type(click.ParamType):  # type: ignore[type-arg]
         raise NotImplementedError
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from plaid_balance._parse import InvalidValue
+
         if isinstance(value, self.result_type) and not isinstance(value, str):
             return value
         try:
@@ -58,6 +55,8 @@ class Number(_Type):
         self.name = "INTEGER" if integer else "NUMBER"
 
     def parse(self, text: str) -> float:
+        from plaid_balance._parse import parse_number
+
         return parse_number(
             text, minimum=self.minimum, maximum=self.maximum, min_open=self.min_open, integer=self.integer
         )
@@ -78,9 +77,11 @@ class Rate(Number):
 
 class Amount(_Type):
     name = "AMOUNT"
-    result_type = Decimal
+    result_type = ()  # a Decimal default is read again from its text: exact either way
 
     def parse(self, text: str) -> Decimal:
+        from plaid_balance._parse import parse_amount
+
         return parse_amount(text)
 
 
@@ -92,6 +93,8 @@ class Duration(_Type):
         self.allow_zero = allow_zero
 
     def parse(self, text: str) -> timedelta:
+        from plaid_balance._parse import parse_duration
+
         return parse_duration(text, allow_zero=self.allow_zero)
 
 
@@ -102,6 +105,8 @@ class When(_Type):
     result_type = datetime
 
     def parse(self, text: str) -> datetime:
+        from plaid_balance._parse import parse_when
+
         return parse_when(text, datetime.now(UTC))
 
 
@@ -110,6 +115,8 @@ class Url(_Type):
     result_type = str
 
     def parse(self, text: str) -> str:
+        from plaid_balance._parse import parse_url
+
         return parse_url(text)
 
 
