@@ -7,6 +7,7 @@ number elsewhere.
 
 from __future__ import annotations
 
+import sys
 from enum import IntEnum
 from typing import TYPE_CHECKING, Final
 
@@ -108,17 +109,22 @@ def _for_result(outcome: object) -> ExitCode:
     if isinstance(outcome, ErrorBody):
         return _for_error_body(outcome)
 
-    from plaid_balance.batch import BatchSummary
-    from plaid_balance.funds import FundsCheckError, FundsDecision
+    # An outcome of the funds check or the batch means its package is loaded already; otherwise it
+    # cannot be one, and `check` need not import the batch runner (nor `batch` the funds check).
+    if "plaid_balance.funds" in sys.modules:
+        from plaid_balance.funds import FundsCheckError, FundsDecision
 
-    if isinstance(outcome, FundsDecision):
-        return ExitCode.OK if outcome.passed else ExitCode.INSUFFICIENT_FUNDS
-    if isinstance(outcome, FundsCheckError):
-        return ExitCode.USAGE
-    if isinstance(outcome, BatchSummary):
-        if outcome.interrupted:
-            return ExitCode.INTERRUPTED
-        if outcome.input_errors:
+        if isinstance(outcome, FundsDecision):
+            return ExitCode.OK if outcome.passed else ExitCode.INSUFFICIENT_FUNDS
+        if isinstance(outcome, FundsCheckError):
             return ExitCode.USAGE
-        return ExitCode.PARTIAL_FAILURE if outcome.failed else ExitCode.OK
+    if "plaid_balance.batch" in sys.modules:
+        from plaid_balance.batch import BatchSummary
+
+        if isinstance(outcome, BatchSummary):
+            if outcome.interrupted:
+                return ExitCode.INTERRUPTED
+            if outcome.input_errors:
+                return ExitCode.USAGE
+            return ExitCode.PARTIAL_FAILURE if outcome.failed else ExitCode.OK
     return ExitCode.BUG
