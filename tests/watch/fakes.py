@@ -102,7 +102,7 @@ class FakeHistory:
         self.saved: list[ReportLike] = []
         self.fail_with: Exception | None = None
 
-    def save(self, report: ReportLike, access_token: str) -> None:
+    def save(self, report: ReportLike, access_token: str, along: Any = None) -> None:
         if self.fail_with is not None:
             raise self.fail_with
         self.saved.append(report)

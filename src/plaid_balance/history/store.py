@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import localcontext
 from types import TracebackType
 from typing import Any, Final, Protocol, Self
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
@@ -125,6 +125,7 @@ class HistoryStore:
         *,
         access_token: Token | None = None,
         requested_account_ids: Sequence[str] | None = None,
+        along: Callable[[Connection], None] | None = None,
     ) -> int | None:
         """Store a successful report as one snapshot; return its id (the existing id if already stored).
 
@@ -132,6 +133,9 @@ class HistoryStore:
         report was fetched for some accounts only, so that it never answers a request for all of them.
         With ``access_token``, the store also remembers which Item that token belongs to (by its
         fingerprint), so a later ``fresh_report(access_token=...)`` finds this Item's series.
+        ``along`` is called with the connection inside the same transaction, for writes that must be
+        committed with the snapshot or not at all (the watch's budget counters); it may run again if
+        the transaction is retried.
         """
         if not isinstance(report, BalanceReport):
             return None
@@ -139,7 +143,7 @@ class HistoryStore:
         fingerprint = None if access_token is None else token_fingerprint(access_token)
         for attempt in range(3):
             try:
-                return self._insert(report, fingerprint, request_key, requested_account_ids is None)
+                return self._insert(report, fingerprint, request_key, requested_account_ids is None, along)
             except IntegrityError as exc:
                 # Another writer stored the same answer between our look-up and our insert: look again.
                 if attempt == 2:
@@ -149,11 +153,18 @@ class HistoryStore:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _insert(
-        self, report: BalanceReport, fingerprint: str | None, request_key: str, complete: bool
+        self,
+        report: BalanceReport,
+        fingerprint: str | None,
+        request_key: str,
+        complete: bool,
+        along: Callable[[Connection], None] | None,
     ) -> int:
         with self._session() as session, session.begin():
             if fingerprint is not None:
                 record_token(session, fingerprint, report.item_id, report.retrieved_at)
+            if along is not None:
+                along(session.connection())
             existing = session.scalar(
                 select(Snapshot.id).where(
                     Snapshot.item_id == report.item_id, Snapshot.request_id == request_key

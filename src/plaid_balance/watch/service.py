@@ -4,16 +4,23 @@ takes Plaid's webhooks, with every clock reading from the injected ``Clock``.
 One asyncio loop does everything: refreshes run as tasks (at most ``concurrency`` at once; the batch
 limiter underneath keeps Plaid's rate limits), notifications are delivered by the outbox, and the HTTP
 side (``app``) calls ``handle_webhook``. ``stop()`` lets refreshes in flight finish (each writes its
-results in transactions, so a refresh is stored whole or not at all) and then returns.
+results in one transaction, so a refresh is stored whole or not at all) and then returns.
+
+Every database write goes through one writer thread, in order: writes never queue for SQLite's write
+lock against each other (a waiter sleeps in SQLite's busy handler, up to 100 ms a turn, which on a busy
+machine made the first pass over 1,000 Items many times slower than the rate limit allows), and an
+alert's state is stored in the order it changed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -26,6 +33,7 @@ from plaid_balance.watch.health import Health, HealthChange, from_webhook
 from plaid_balance.watch.metrics import WatchMetrics
 from plaid_balance.watch.notify import Outbox, Sender
 from plaid_balance.watch.refresh import Refresher, RefreshResult
+from plaid_balance.watch.schedule import DueQueue
 from plaid_balance.watch.state import (
     Failure,
     HistoryPort,
@@ -35,7 +43,7 @@ from plaid_balance.watch.state import (
     ReportLike,
     WatchState,
 )
-from plaid_balance.watch.store import ItemRow, StateError, WatchStore
+from plaid_balance.watch.store import ItemRow, RefreshRecord, StateError, WatchStore
 from plaid_balance.watch.webhook import WebhookRefused, WebhookVerifier
 
 log = logging.getLogger("plaid_balance.watch")
@@ -82,6 +90,8 @@ class Watch:
         self.verifier = WebhookVerifier(plaid.verification_key, clock)
         self.metrics = WatchMetrics(self.state, self._budget_left, clock.now)
         self._semaphore = asyncio.Semaphore(concurrency)
+        self._due = DueQueue()
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="plaid-balance-watch-writer")
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -154,6 +164,12 @@ class Watch:
                     self._health_alerts(state)
         for gone in set(self.state.items) - seen:
             del self.state.items[gone]
+            self._due.discard(gone)
+        # Every Item's next refresh afresh, once a minute: whatever changed what it depends on
+        # (health in the vault, a retry, the config) is seen here at the latest.
+        for state in self.state.items.values():
+            if not state.refreshing:
+                self._reschedule(state)
         self._last_sync_done = True
 
     def next_due(self, state: ItemState, now: datetime | None = None) -> datetime | None:
@@ -164,6 +180,14 @@ class Watch:
         if retry is not None:
             return retry
         return settings.schedule.next_after(state.last_refresh, now or self.clock.now())
+
+    def _reschedule(self, state: ItemState) -> None:
+        self._due.set(state.item.item_id, self.next_due(state))
+
+    async def _write(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Run a database write on the writer thread (see the module's docstring)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, functools.partial(function, *args))
 
     async def run(self) -> None:
         """Refresh, deliver and sleep until ``stop()``."""
@@ -186,15 +210,15 @@ class Watch:
                 log.error("cannot read the vault: %s", exc)
                 self._last_sync = now
         wake_at = now + SYNC_EVERY
-        for state in list(self.state.items.values()):
-            due = self.next_due(state, now)
-            if due is None or state.refreshing:
-                continue
-            if due <= now:
-                state.refreshing = True
-                self._spawn(self._refresh(state))
-            else:
-                wake_at = min(wake_at, due)
+        for item_id in self._due.pop_due(now):
+            state = self.state.items.get(item_id)
+            if state is None or state.refreshing:
+                continue  # gone, or rescheduled when its refresh ends
+            state.refreshing = True
+            self._spawn(self._refresh(state))
+        next_refresh = self._due.next_due()
+        if next_refresh is not None:
+            wake_at = min(wake_at, next_refresh)
         if self.outbox.pending and not self._delivering:
             self._delivering = True
             self._spawn(self._deliver())
@@ -251,6 +275,8 @@ class Watch:
             self._retry_at[state.item.item_id] = self.clock.now() + RETRY_AFTER_FAILURE
         finally:
             state.refreshing = False
+            if self.state.items.get(state.item.item_id) is state:
+                self._reschedule(state)
 
     async def _refresh_now(self, state: ItemState) -> None:
         item = state.item
@@ -333,30 +359,46 @@ class Watch:
                 error=result.failure.error_code if result.failure else None,
             ),
         )
-        if self.store is not None:
-            try:
-                await asyncio.to_thread(
-                    self.store.record_refresh,
-                    item_id=item.item_id,
-                    alias=item.alias,
-                    at=state.last_refresh or result.started,
-                    source=result.source,
-                    outcome=state.last_outcome or "",
-                    health=state.health,
-                    health_reason=state.health_reason,
-                    periods=periods,
-                    billed=result.billed,
-                    saved=result.saved,
-                )
-            except StateError as exc:
-                self._storage_error("state", exc)
-        if result.report is not None and result.source in {"realtime", "cached"} and self.history is not None:
-            try:
-                await asyncio.to_thread(self.history.save, result.report, token)
-            except Exception as exc:  # full disk, locked database: the watch goes on
-                self._storage_error("history", exc)
+        await self._store_refresh(
+            RefreshRecord(
+                item_id=item.item_id,
+                alias=item.alias,
+                at=state.last_refresh or result.started,
+                source=result.source,
+                outcome=state.last_outcome or "",
+                health=state.health,
+                health_reason=state.health_reason,
+                periods=tuple(periods),
+                billed=result.billed,
+                saved=result.saved,
+            ),
+            result.report if result.source in {"realtime", "cached"} else None,
+            token,
+        )
         if result.report is not None:
             self._account_alerts(state, previous)
+
+    async def _store_refresh(self, record: RefreshRecord, report: ReportLike | None, token: str) -> None:
+        """The refresh's snapshot, its Item's state and its budget counters, in one transaction when the
+        history and the state share a database (they do in ``plaid-balance watch``). If the history
+        write fails (a full disk, say), the state and counters are still written on their own, so the
+        budget survives a restart whatever happened to the snapshot."""
+        state_written = self.store is None
+        if report is not None and self.history is not None:
+            along = (
+                record.write if self.store is not None and self.store.shares_database(self.history) else None
+            )
+            try:
+                await self._write(self.history.save, report, token, along)
+                state_written = state_written or along is not None
+            except Exception as exc:  # full disk, locked database: the watch goes on
+                self._storage_error("history", exc)
+        if not state_written:
+            assert self.store is not None
+            try:
+                await self._write(self.store.record_refresh, record)
+            except StateError as exc:
+                self._storage_error("state", exc)
 
     def _storage_error(self, what: str, exc: Exception) -> None:
         self.state.counters.history_errors += 1
@@ -380,13 +422,15 @@ class Watch:
             self._storage_error("vault", exc)
         if persist and self.store is not None:
             try:
-                await asyncio.to_thread(
+                await self._write(
                     self.store.record_health, state.item.item_id, state.alias, change.health, change.reason
                 )
             except StateError as exc:
                 self._storage_error("state", exc)
         if change.health is Health.OK and old is not Health.OK:
             self._retry_at.pop(state.item.item_id, None)
+        if not state.refreshing:
+            self._reschedule(state)
         self._health_alerts(state)
 
     def _health_alerts(self, state: ItemState) -> None:
@@ -420,7 +464,7 @@ class Watch:
     async def _persist_alert(self, state: AlertState, event: AlertEvent | None) -> None:
         assert self.store is not None
         try:
-            await asyncio.to_thread(self.store.record_alert, state, event)
+            await self._write(self.store.record_alert, state, event)
         except StateError as exc:
             self._storage_error("state", exc)
 
@@ -476,6 +520,8 @@ class Watch:
             await self._set_health(state, change)
         if code == "LOGIN_REPAIRED" or code == "NEW_ACCOUNTS_AVAILABLE":
             self._retry_at[state.item.item_id] = self.clock.now()  # balances again soon, within budget
+            if not state.refreshing:
+                self._reschedule(state)
             self.wake()
         return WebhookAnswer(200, {"ok": True, "used": True})
 
@@ -485,6 +531,9 @@ class Watch:
         self.config = config
         self.ledger.timezone = config.timezone
         self.outbox.sender = sender
+        for state in self.state.items.values():
+            if not state.refreshing:
+                self._reschedule(state)
         self.wake()
 
     def status(self) -> dict[str, Any]:
