@@ -107,6 +107,11 @@ class FakeHistory:
             raise self.fail_with
         self.saved.append(report)
 
+    def save_all(self, entries: Any) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.saved.extend(report for report, _, _ in entries)
+
     def fresh(self, item_id: str, max_age_seconds: float, now: datetime) -> ReportLike | None:
         for report in reversed(self.saved):
             if report.item_id == item_id and (now - report.retrieved_at).total_seconds() <= max_age_seconds:

@@ -152,6 +152,31 @@ class HistoryStore:
                 raise self._fail("write to", exc) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def save_all(
+        self, entries: Sequence[tuple[BalanceReport, Token | None, Callable[[Connection], None] | None]]
+    ) -> list[int]:
+        """Store several reports in ONE transaction: all of them or none (``HistoryError``).
+
+        Each entry is ``(report, access_token, along)`` as for ``save``. One commit for many snapshots
+        is how a writer that falls behind catches up (one fsync, one batched insert); a caller that
+        gets an error can save the entries one by one to keep the good ones.
+        """
+        try:
+            with self._session() as session, session.begin():
+                return [
+                    self._add(
+                        session,
+                        report,
+                        None if token is None else token_fingerprint(token),
+                        report.request_id or _content_key(report),
+                        True,
+                        along,
+                    )
+                    for report, token, along in entries
+                ]
+        except SQLAlchemyError as exc:
+            raise self._fail("write to", exc) from None
+
     def _insert(
         self,
         report: BalanceReport,
@@ -161,32 +186,41 @@ class HistoryStore:
         along: Callable[[Connection], None] | None,
     ) -> int:
         with self._session() as session, session.begin():
-            if fingerprint is not None:
-                record_token(session, fingerprint, report.item_id, report.retrieved_at)
-            if along is not None:
-                along(session.connection())
-            existing = session.scalar(
-                select(Snapshot.id).where(
-                    Snapshot.item_id == report.item_id, Snapshot.request_id == request_key
-                )
-            )
-            if existing is not None:
-                return existing
-            snapshot = Snapshot(
-                item_id=report.item_id,
-                request_id=request_key,
-                institution_id=report.institution_id,
-                institution_name=report.institution_name,
-                environment=report.environment,
-                source=report.source,
-                complete=complete,
-                retrieved_at=report.retrieved_at,
-                saved_at=utc_now(),
-                accounts=[SnapshotAccount.from_report(a, i) for i, a in enumerate(report.accounts)],
-            )
-            session.add(snapshot)
-            session.flush()
-            return snapshot.id
+            return self._add(session, report, fingerprint, request_key, complete, along)
+
+    @staticmethod
+    def _add(
+        session: Session,
+        report: BalanceReport,
+        fingerprint: str | None,
+        request_key: str,
+        complete: bool,
+        along: Callable[[Connection], None] | None,
+    ) -> int:
+        if fingerprint is not None:
+            record_token(session, fingerprint, report.item_id, report.retrieved_at)
+        if along is not None:
+            along(session.connection())
+        existing = session.scalar(
+            select(Snapshot.id).where(Snapshot.item_id == report.item_id, Snapshot.request_id == request_key)
+        )
+        if existing is not None:
+            return existing
+        snapshot = Snapshot(
+            item_id=report.item_id,
+            request_id=request_key,
+            institution_id=report.institution_id,
+            institution_name=report.institution_name,
+            environment=report.environment,
+            source=report.source,
+            complete=complete,
+            retrieved_at=report.retrieved_at,
+            saved_at=utc_now(),
+            accounts=[SnapshotAccount.from_report(a, i) for i, a in enumerate(report.accounts)],
+        )
+        session.add(snapshot)
+        session.flush()
+        return snapshot.id
 
     def link_token(self, access_token: Token, item_id: str) -> None:
         """Remember that ``access_token`` belongs to ``item_id`` (its fingerprint only)."""

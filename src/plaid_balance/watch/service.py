@@ -5,22 +5,17 @@ One asyncio loop does everything: refreshes run as tasks (at most ``concurrency`
 limiter underneath keeps Plaid's rate limits), notifications are delivered by the outbox, and the HTTP
 side (``app``) calls ``handle_webhook``. ``stop()`` lets refreshes in flight finish (each writes its
 results in one transaction, so a refresh is stored whole or not at all) and then returns.
-
-Every database write goes through one writer thread, in order: writes never queue for SQLite's write
-lock against each other (a waiter sleeps in SQLite's busy handler, up to 100 ms a turn, which on a busy
-machine made the first pass over 1,000 Items many times slower than the rate limit allows), and an
-alert's state is stored in the order it changed.
+Every database write goes through one writer (``writer``): in order, on one thread, refreshes that
+queue up committed together.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -45,6 +40,7 @@ from plaid_balance.watch.state import (
 )
 from plaid_balance.watch.store import ItemRow, RefreshRecord, StateError, WatchStore
 from plaid_balance.watch.webhook import WebhookRefused, WebhookVerifier
+from plaid_balance.watch.writer import RefreshWrite, Writer
 
 log = logging.getLogger("plaid_balance.watch")
 
@@ -91,7 +87,7 @@ class Watch:
         self.metrics = WatchMetrics(self.state, self._budget_left, clock.now)
         self._semaphore = asyncio.Semaphore(concurrency)
         self._due = DueQueue()
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="plaid-balance-watch-writer")
+        self.writer = Writer(history, store)
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -183,11 +179,6 @@ class Watch:
 
     def _reschedule(self, state: ItemState) -> None:
         self._due.set(state.item.item_id, self.next_due(state))
-
-    async def _write(self, function: Callable[..., Any], *args: Any) -> Any:
-        """Run a database write on the writer thread (see the module's docstring)."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, functools.partial(function, *args))
 
     async def run(self) -> None:
         """Refresh, deliver and sleep until ``stop()``."""
@@ -379,26 +370,12 @@ class Watch:
             self._account_alerts(state, previous)
 
     async def _store_refresh(self, record: RefreshRecord, report: ReportLike | None, token: str) -> None:
-        """The refresh's snapshot, its Item's state and its budget counters, in one transaction when the
-        history and the state share a database (they do in ``plaid-balance watch``). If the history
-        write fails (a full disk, say), the state and counters are still written on their own, so the
-        budget survives a restart whatever happened to the snapshot."""
-        state_written = self.store is None
-        if report is not None and self.history is not None:
-            along = (
-                record.write if self.store is not None and self.store.shares_database(self.history) else None
-            )
-            try:
-                await self._write(self.history.save, report, token, along)
-                state_written = state_written or along is not None
-            except Exception as exc:  # full disk, locked database: the watch goes on
-                self._storage_error("history", exc)
-        if not state_written:
-            assert self.store is not None
-            try:
-                await self._write(self.store.record_refresh, record)
-            except StateError as exc:
-                self._storage_error("state", exc)
+        """The refresh's snapshot, its Item's state and its budget counters, in one transaction (see
+        ``writer``); what could not be written is counted and logged, and the watch goes on."""
+        if self.store is None and (report is None or self.history is None):
+            return
+        for what, exc in await self.writer.refresh(RefreshWrite(record, report, token)):
+            self._storage_error(what, exc)
 
     def _storage_error(self, what: str, exc: Exception) -> None:
         self.state.counters.history_errors += 1
@@ -422,7 +399,7 @@ class Watch:
             self._storage_error("vault", exc)
         if persist and self.store is not None:
             try:
-                await self._write(
+                await self.writer.call(
                     self.store.record_health, state.item.item_id, state.alias, change.health, change.reason
                 )
             except StateError as exc:
@@ -464,7 +441,7 @@ class Watch:
     async def _persist_alert(self, state: AlertState, event: AlertEvent | None) -> None:
         assert self.store is not None
         try:
-            await self._write(self.store.record_alert, state, event)
+            await self.writer.call(self.store.record_alert, state, event)
         except StateError as exc:
             self._storage_error("state", exc)
 

@@ -6,7 +6,7 @@ Only this module knows the library's client, report and store types; the engine 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +96,13 @@ class LibraryHistory:
     ) -> None:
         assert isinstance(report, BalanceReport)
         self.store.save(report, access_token=access_token, along=along)
+
+    def save_all(
+        self, entries: Sequence[tuple[ReportLike, str, Callable[[Connection], None] | None]]
+    ) -> None:
+        reports = [(r, token, along) for r, token, along in entries if isinstance(r, BalanceReport)]
+        assert len(reports) == len(entries)
+        self.store.save_all(reports)
 
     def fresh(self, item_id: str, max_age_seconds: float, now: datetime) -> ReportLike | None:
         return self.store.fresh_report(item_id=item_id, max_age=timedelta(seconds=max_age_seconds), now=now)
