@@ -157,23 +157,28 @@ class HistoryStore:
     ) -> list[int]:
         """Store several reports in ONE transaction: all of them or none (``HistoryError``).
 
-        Each entry is ``(report, access_token, along)`` as for ``save``. One commit for many snapshots
-        is how a writer that falls behind catches up (one fsync, one batched insert); a caller that
-        gets an error can save the entries one by one to keep the good ones.
+        Each entry is ``(report, access_token, along)`` as for ``save``. One commit and one flush for
+        many snapshots is how a writer that falls behind catches up (one fsync, batched inserts). Two
+        entries for the same answer fail the whole call; a caller that gets an error can save the
+        entries one by one to keep the good ones.
         """
         try:
             with self._session() as session, session.begin():
-                return [
-                    self._add(
-                        session,
-                        report,
-                        None if token is None else token_fingerprint(token),
-                        report.request_id or _content_key(report),
-                        True,
-                        along,
-                    )
-                    for report, token, along in entries
-                ]
+                with session.no_autoflush:  # the look-ups need not see this call's own snapshots
+                    added = [
+                        self._add(
+                            session,
+                            report,
+                            None if token is None else token_fingerprint(token),
+                            report.request_id or _content_key(report),
+                            True,
+                            along,
+                            flush=False,
+                        )
+                        for report, token, along in entries
+                    ]
+                session.flush()
+                return [row if isinstance(row, int) else row.id for row in added]
         except SQLAlchemyError as exc:
             raise self._fail("write to", exc) from None
 
@@ -186,7 +191,8 @@ class HistoryStore:
         along: Callable[[Connection], None] | None,
     ) -> int:
         with self._session() as session, session.begin():
-            return self._add(session, report, fingerprint, request_key, complete, along)
+            added = self._add(session, report, fingerprint, request_key, complete, along, flush=True)
+            return added if isinstance(added, int) else added.id
 
     @staticmethod
     def _add(
@@ -196,7 +202,10 @@ class HistoryStore:
         request_key: str,
         complete: bool,
         along: Callable[[Connection], None] | None,
-    ) -> int:
+        *,
+        flush: bool,
+    ) -> Snapshot | int:
+        """The new snapshot (its id once flushed), or the id of the one already stored."""
         if fingerprint is not None:
             record_token(session, fingerprint, report.item_id, report.retrieved_at)
         if along is not None:
@@ -219,8 +228,9 @@ class HistoryStore:
             accounts=[SnapshotAccount.from_report(a, i) for i, a in enumerate(report.accounts)],
         )
         session.add(snapshot)
-        session.flush()
-        return snapshot.id
+        if flush:
+            session.flush()
+        return snapshot
 
     def link_token(self, access_token: Token, item_id: str) -> None:
         """Remember that ``access_token`` belongs to ``item_id`` (its fingerprint only)."""

@@ -254,10 +254,13 @@ class Watch:
 
     async def _refresh(self, state: ItemState) -> None:
         try:
-            async with self._semaphore:
+            async with self._semaphore:  # bounds the calls in flight, not the writes queued after them
                 if self._stopping:
                     return
-                await self._refresh_now(state)
+                fetched = await self._fetch(state)
+            if fetched is not None:
+                # From here on the refresh is written whole: a stop request waits for it (see stop()).
+                await asyncio.shield(self._apply(state, *fetched))
         except Exception as exc:  # a bug must cost one Item one refresh, not the watch
             log.error(
                 "refresh failed unexpectedly",
@@ -269,7 +272,7 @@ class Watch:
             if self.state.items.get(state.item.item_id) is state:
                 self._reschedule(state)
 
-    async def _refresh_now(self, state: ItemState) -> None:
+    async def _fetch(self, state: ItemState) -> tuple[RefreshResult, str] | None:
         item = state.item
         settings = self.config.settings_for(item.alias)
         now = self.clock.now()
@@ -278,13 +281,12 @@ class Watch:
         except Exception as exc:
             log.error("cannot read the access token", extra=_fields(alias=item.alias, error=str(exc)))
             self._retry_at[item.item_id] = now + min(RETRY_AFTER_FAILURE, _interval(settings, now))
-            return
+            return None
         await self._ensure_webhook(state, token)
         started = time.perf_counter()
         result = await self.refresher.refresh(state, settings, self.config, token, now)
         self.metrics.refresh_duration.labels(result.source).observe(time.perf_counter() - started)
-        # From here on the refresh is written whole: a stop request waits for it (see stop()).
-        await asyncio.shield(self._apply(state, result, token))
+        return result, token
 
     async def _ensure_webhook(self, state: ItemState, token: str) -> None:
         url = self.config.server.webhook_url
