@@ -1,9 +1,14 @@
-"""Fixtures shared by every test package: Plaid's official OpenAPI spec, the emulator, the databases."""
+"""Fixtures shared by every test package: Plaid's official OpenAPI spec, the emulator, the databases.
+
+Headless Chromium (tests/browsers.py) is not among them: a package that needs it imports it into its own
+conftest, so the browser lives only as long as that package's tests.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,3 +36,13 @@ def openapi_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def plaid_spec(openapi_dir: Path) -> dict[str, Any]:
+    """Plaid's full official spec, parsed once per run: 3 MB of YAML, a couple of seconds with the C loader."""
+    import yaml
+
+    with (openapi_dir / "2020-09-14.yml").open("rb") as fh:
+        spec: dict[str, Any] = yaml.load(fh, Loader=yaml.CSafeLoader)
+    return spec

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Final, NamedTuple
 
 from plaid_balance._errors import ConfigurationError
+from plaid_balance._loopback import is_loopback
 from plaid_balance._secret import SecretStr
 
 PLAID_VERSION: Final = "2020-09-14"
@@ -46,17 +47,6 @@ def parse_environment(value: str | Environment) -> Environment:
         ) from None
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    import ipaddress
-
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def validate_base_url(url: str) -> str:
     """Accept https anywhere, plain http only on loopback (a local emulator or proxy)."""
     from urllib.parse import urlsplit  # here, not at the top: every command's --help imports this module
@@ -76,7 +66,7 @@ def validate_base_url(url: str) -> str:
         _ = parts.port
     except ValueError:
         raise ConfigurationError(f"malformed base URL {url!r}: bad port") from None
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigurationError(
             f"refusing plain http to {parts.hostname}: http is allowed only for loopback addresses"
         )

@@ -9,6 +9,7 @@ import pytest
 
 from plaid_balance._retry import RetryPolicy
 from plaid_balance.emulator import EmulatorConfig, RunningEmulator
+from tests.emulators import emulator_env
 
 # Retries as the client makes them, only with waits short enough for a test.
 FAST_RETRY = RetryPolicy(attempts=4, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01, rate_limit_wait=0.05)
@@ -25,9 +26,4 @@ def write_csv(path: Path, rows: list[tuple[str, str]]) -> Path:
 
 
 def cli_env(emu: RunningEmulator) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PLAID_CLIENT_ID": emu.client_id,
-        "PLAID_SECRET": emu.secret,
-        "PLAID_BASE_URL": emu.base_url,
-    }
+    return {**os.environ, **emulator_env(emu)}

@@ -31,6 +31,7 @@ TOP_LEVEL = {
     "_money": CORE,
     "_safe_text": CORE,
     "_config": CORE,
+    "_loopback": CORE,
     "_version": CORE,
     "models": CORE,
     "_report": CORE,
@@ -40,6 +41,8 @@ TOP_LEVEL = {
     "_fetch": CLIENTS,
     "_sandbox": CLIENTS,
     "funds": FEATURES,
+    # uvicorn in a thread for the dashboard and the Link page: a feature's tool, never the core's.
+    "_local_server": FEATURES,
     "__init__": ROOT,
     "__main__": CLI,
 }

@@ -16,6 +16,7 @@ import stamina
 
 from plaid_balance.emulator import RunningEmulator
 from tests.core.conftest import Result
+from tests.emulators import emulator_env
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +33,7 @@ ACCOUNT_KEYS = [
 
 
 def creds(emu: RunningEmulator, token: str | None = None) -> dict[str, str]:
-    env = {"PLAID_CLIENT_ID": emu.client_id, "PLAID_SECRET": emu.secret, "PLAID_BASE_URL": emu.base_url}
+    env = emulator_env(emu)
     if token:
         env["PLAID_ACCESS_TOKEN"] = token
     return env

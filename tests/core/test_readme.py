@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from plaid_balance.emulator import RunningEmulator
+from tests.emulators import emulator_env
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -42,9 +43,7 @@ def test_snippet_runs(
 ) -> None:
     token, _ = emu.create_item()
     for name, value in {
-        "PLAID_CLIENT_ID": emu.client_id,
-        "PLAID_SECRET": emu.secret,
-        "PLAID_BASE_URL": emu.base_url,
+        **emulator_env(emu),
         "PLAID_ACCESS_TOKEN": token,
         "PLAID_BALANCE_DB": f"sqlite:///{tmp_path / 'history.db'}",
     }.items():

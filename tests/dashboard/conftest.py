@@ -3,12 +3,9 @@ and headless Chromium (Debian's, driven by Playwright)."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -16,16 +13,11 @@ from sqlalchemy import Engine
 from plaid_balance.dashboard._data import DashboardData
 from plaid_balance.dashboard._sample import SampleItem, write_sample_history
 from plaid_balance.history._engine import open_engine
+from tests.browsers import browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# fixtures for this package
+__all__ = ["browser"]
+
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 TOKEN = "dashboard-test-token-" + "x" * 16
 
@@ -47,22 +39,6 @@ def sample(engine: Engine) -> list[SampleItem]:
 @pytest.fixture
 def data(engine: Engine, sample: list[SampleItem]) -> DashboardData:
     return DashboardData(engine, clock=lambda: NOW)
-
-
-@pytest.fixture(scope="package")  # not session-wide: Playwright's loop would break asyncio.run elsewhere
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

@@ -1,30 +1,27 @@
-"""Fixtures for the emulator tests: a running emulator per test and the official spec, loaded once."""
+"""Fixtures for the emulator tests: a validator of Plaid's spec, raw HTTP to the emulator, Chromium.
+
+The emulator itself is ``emu`` from tests/emulators.py, as in every package.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-import yaml
+
+from plaid_balance.emulator import RunningEmulator
+from tests.browsers import browser
 from tests.emulator.emulator_support import PlaidHTTP, SpecValidator
 
-from plaid_balance.emulator import RunningEmulator, run_emulator
+# fixtures for this package
+__all__ = ["browser"]
 
 
 @pytest.fixture(scope="session")
-def spec_validator(openapi_dir: Path) -> SpecValidator:
-    # The full spec is 3 MB of YAML; the C loader keeps this to a couple of seconds, once per session.
-    with (openapi_dir / "2020-09-14.yml").open("rb") as fh:
-        spec = yaml.load(fh, Loader=yaml.CSafeLoader)
-    return SpecValidator(spec)
-
-
-@pytest.fixture
-def emu() -> Iterator[RunningEmulator]:
-    with run_emulator() as running:
-        yield running
+def spec_validator(plaid_spec: dict[str, Any]) -> SpecValidator:
+    return SpecValidator(plaid_spec)
 
 
 @pytest.fixture

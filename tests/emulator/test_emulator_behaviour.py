@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from tests.emulator.emulator_support import PlaidHTTP, credentials, error_code
 
 from plaid_balance.emulator import (
     EmulatorConfig,
@@ -18,6 +17,7 @@ from plaid_balance.emulator import (
     RunningEmulator,
     run_emulator,
 )
+from tests.emulator.emulator_support import PlaidHTTP, credentials, error_code
 
 
 def _iso(value: datetime) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import time
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from tests.emulator.emulator_support import PlaidHTTP, error_code
 
 from plaid_balance.emulator import EmulatorConfig, FaultConfig, ManualClock, RunningEmulator, run_emulator
+from tests.emulator.emulator_support import PlaidHTTP, error_code
 
 
 def test_fail_next_exact_counts(plaid_http: PlaidHTTP, emu: RunningEmulator) -> None:
@@ -59,31 +60,37 @@ def test_transport_faults(plaid_http: PlaidHTTP, emu: RunningEmulator) -> None:
     assert plaid_http.balance(token).status_code == 200
 
 
-def test_hang_outlasts_client_timeout_and_shutdown_is_prompt() -> None:
+def test_a_hang_outlasts_the_client_and_ends_when_the_emulator_stops() -> None:
+    # On a clock that never moves, a 30-second hang would never end by itself: only the client leaving or the
+    # emulator stopping ends it.
     config = EmulatorConfig(faults=FaultConfig(hang_seconds=30))
-    started = time.monotonic()
-    with run_emulator(config) as emu:
+    with ThreadPoolExecutor(1) as pool, run_emulator(config, clock=ManualClock()) as emu:
         token, item_id = emu.create_item()
-        emu.set_item_faults(item_id, fail_next=["hang"])
+        emu.set_item_faults(item_id, fail_next=["hang", "hang"])
         body = {"client_id": emu.client_id, "secret": emu.secret, "access_token": token}
-        with httpx.Client(base_url=emu.base_url, timeout=0.3) as client:
-            with pytest.raises(httpx.ReadTimeout):
-                client.post("/accounts/balance/get", json=body)
-            assert client.post("/accounts/balance/get", json=body).status_code == 200
-    assert time.monotonic() - started < 10
+        url = f"{emu.base_url}/accounts/balance/get"
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(url, json=body, timeout=0.3)
+        hanging = pool.submit(httpx.post, url, json=body, timeout=60)
+        while emu.stats()["faults_injected"].get("hang", 0) < 2:
+            threading.Event().wait(0.01)
+    # Leaving the block stopped the emulator: the hanging call got its answer rather than waiting out its hang.
+    assert hanging.result().status_code == 200
 
 
-def test_latency_and_jitter_are_added() -> None:
+def test_latency_and_jitter_are_added_to_balance_calls_only() -> None:
+    clock = ManualClock()
     config = EmulatorConfig(faults=FaultConfig(latency_ms=150, latency_jitter_ms=50, seed=1))
-    with run_emulator(config) as emu, httpx.Client(base_url=emu.base_url) as client:
+    with run_emulator(config, clock=clock) as emu, httpx.Client(base_url=emu.base_url) as client:
         plaid_http = PlaidHTTP(emu, client)
         token, _ = emu.create_item()
-        start = time.perf_counter()
+        before = clock.monotonic()
         assert plaid_http.balance(token).status_code == 200
-        assert time.perf_counter() - start >= 0.14
-        start = time.perf_counter()
+        waited = clock.monotonic() - before
+        assert 0.150 < waited <= 0.200  # the latency and some of the jitter, on the emulator's clock
+        before = clock.monotonic()
         assert plaid_http.post("/item/get", {"access_token": token}).status_code == 200
-        assert time.perf_counter() - start < 0.14  # latency applies to balance calls only
+        assert clock.monotonic() == before
 
 
 def test_random_faults_are_seeded() -> None:

@@ -13,10 +13,10 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.emulator.emulator_support import PlaidHTTP, SpecValidator, error_code
 
 from plaid_balance.emulator import EmulatorConfig, FaultKind, RunningEmulator, run_emulator
 from plaid_balance.emulator.errors import CATALOGUE
+from tests.emulator.emulator_support import PlaidHTTP, SpecValidator, error_code
 
 PLAID_ERROR = {"$ref": "#/components/schemas/PlaidError"}
 PATHS = [

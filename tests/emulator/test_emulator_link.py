@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.emulator.emulator_support import PlaidHTTP, SpecValidator, error_code
 
 from plaid_balance.emulator import EmulatorConfig, ManualClock, RunningEmulator, run_emulator
+from tests.emulator.emulator_support import PlaidHTTP, SpecValidator, error_code
 
 LINK = {
     "client_name": "plaid-balance",

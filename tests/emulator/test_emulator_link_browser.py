@@ -13,13 +13,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from tests.emulator.emulator_support import PlaidHTTP
 
 from plaid_balance.emulator import RunningEmulator
+from tests.emulator.emulator_support import PlaidHTTP
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
 # Set to a folder to refresh the screenshots in docs/ (e.g. PLAID_BALANCE_SCREENSHOTS=docs/images).
 SCREENSHOTS = os.environ.get("PLAID_BALANCE_SCREENSHOTS")
 LINK = {
@@ -43,20 +40,6 @@ const handler = Plaid.create({{
 document.getElementById("open").onclick = () => handler.open();
 document.getElementById("exit").onclick = () => handler.exit();
 </script></body></html>"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("/usr/bin/chromium is missing (.ci/run installs it)")
-        pytest.skip("/usr/bin/chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
-from tests.emulator.emulator_support import PlaidHTTP, SpecValidator, error_code
 
 from plaid_balance.emulator import RunningEmulator
+from tests.emulator.emulator_support import PlaidHTTP, SpecValidator, error_code
 
 CAPITAL_ONE_CUSTOM = {
     "override_accounts": [

@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from tests.emulator.emulator_support import PlaidHTTP, SpecValidator, error_code
 
 from plaid_balance.emulator import EmulatorConfig, ManualClock, RunningEmulator, run_emulator
+from tests.emulator.emulator_support import PlaidHTTP, SpecValidator, error_code
 
 SCHEMAS = {
     "ERROR": "ItemErrorWebhook",

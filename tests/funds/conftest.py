@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from plaid_balance.emulator import RunningEmulator
+from tests.emulators import emulator_env
 
 
 @dataclass
@@ -47,9 +48,8 @@ def custom_item(emu: RunningEmulator) -> Callable[..., CustomItem]:
 def cli_env(emu: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Credentials for the emulator and a private history database; yields the database path."""
     db = tmp_path / "history.db"
-    monkeypatch.setenv("PLAID_CLIENT_ID", emu.client_id)
-    monkeypatch.setenv("PLAID_SECRET", emu.secret)
-    monkeypatch.setenv("PLAID_BASE_URL", emu.base_url)
+    for name, value in emulator_env(emu).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("PLAID_BALANCE_DB", f"sqlite:///{db}")
     monkeypatch.delenv("PLAID_ACCESS_TOKEN", raising=False)
     return db

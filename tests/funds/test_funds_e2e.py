@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from plaid_balance.cli import cli
 from plaid_balance.emulator import RunningEmulator
+from tests.emulators import emulator_env
 
 
 def _accounts(base_url: str, client_id: str, secret: str, token: str) -> dict[str, str]:
@@ -46,10 +47,8 @@ def test_check_save_and_history_against_the_emulator(
     }
     token, item_id = emu.create_item(username="user_custom", password=json.dumps(custom))
     ids = _accounts(emu.base_url, emu.client_id, emu.secret, token)
-    monkeypatch.setenv("PLAID_CLIENT_ID", emu.client_id)
-    monkeypatch.setenv("PLAID_SECRET", emu.secret)
-    monkeypatch.setenv("PLAID_BASE_URL", emu.base_url)
-    monkeypatch.setenv("PLAID_ACCESS_TOKEN", token)
+    for name, value in {**emulator_env(emu), "PLAID_ACCESS_TOKEN": token}.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("PLAID_BALANCE_DB", f"sqlite:///{db}")
 
     def check(*args: str) -> Any:

@@ -12,25 +12,18 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from plaid_balance.emulator import RunningEmulator, run_emulator
+from plaid_balance.emulator import RunningEmulator
 from plaid_balance.vault import Vault, new_key_text
 from tests.link.cli_support import LinkProcess, cli_env
 
 SCREENSHOTS = os.environ.get("PLAID_BALANCE_SCREENSHOTS")
 WAITING = re.compile(r"(Waiting for you)")
-
-
-@pytest.fixture
-def emu() -> Iterator[RunningEmulator]:
-    with run_emulator() as running:
-        yield running
 
 
 @pytest.fixture

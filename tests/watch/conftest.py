@@ -1,7 +1,7 @@
-"""Async tests here run with ``asyncio.run`` in a thread of their own.
+"""Async tests here run with ``asyncio.run`` in a thread of their own; the emulator has a short rate window.
 
-Why not the anyio plugin on the main thread: the link tests keep a Playwright (sync API) session open for
-the whole run, and Playwright's loop counts as running in the main thread, so no other loop can run there.
+Why not the anyio plugin on the main thread: while a package's Playwright (sync API) session is open, its
+loop counts as running in the main thread, so no other loop can run there.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
+
+from plaid_balance.emulator import EmulatorConfig
 
 
 def run_in_thread(function: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
@@ -31,6 +33,12 @@ def run_in_thread(function: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+@pytest.fixture
+def emu_config() -> EmulatorConfig:
+    """The emulator (``emu``, tests/emulators.py) with a one-second rate window, so limits reset quickly."""
+    return EmulatorConfig(rate_window_seconds=1.0)
 
 
 @pytest.hookimpl(tryfirst=True)

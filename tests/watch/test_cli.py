@@ -60,27 +60,17 @@ def test_cron_that_does_not_parse(tmp_path: Path) -> None:
 
 import json  # noqa: E402
 import os  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
 
-import pytest  # noqa: E402
-
-from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator  # noqa: E402
+from plaid_balance.emulator import RunningEmulator  # noqa: E402
 from plaid_balance.vault import Vault, new_key_text  # noqa: E402
+from tests.emulators import emulator_env  # noqa: E402
 from tests.watch.receiver import receiver  # noqa: E402
-
-
-@pytest.fixture
-def emu() -> Iterator[RunningEmulator]:
-    with run_emulator(EmulatorConfig(rate_window_seconds=1.0)) as running:
-        yield running
 
 
 def vault_env(emu: RunningEmulator, db: Path, key: str) -> dict[str, str]:
     return {
         **os.environ,
-        "PLAID_CLIENT_ID": emu.client_id,
-        "PLAID_SECRET": emu.secret,
-        "PLAID_BASE_URL": emu.base_url,
+        **emulator_env(emu),
         "PLAID_BALANCE_DB": f"sqlite:///{db}",
         "PLAID_BALANCE_VAULT_KEY": key,
     }

@@ -15,18 +15,18 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator
+from plaid_balance.emulator import RunningEmulator
 from plaid_balance.vault import Vault, new_key_text
+from tests.emulators import emulator_env
 from tests.link.cli_support import LinkProcess
 from tests.watch.receiver import Receiver, receiver
 from tests.watch.signing import Signer, item_webhook
@@ -74,12 +74,6 @@ kind = "needs_repair"
 """
 
 
-@pytest.fixture
-def emu() -> Iterator[RunningEmulator]:
-    with run_emulator(EmulatorConfig(rate_window_seconds=1.0)) as running:
-        yield running
-
-
 def vault_health(db: str, key: str, alias: str) -> str:
     with Vault.open(db, key=key, use_keyring=False) as vault:
         return str(vault.get(alias).health)
@@ -123,16 +117,15 @@ class Watching:
 def log_in_again(url: str) -> None:
     """Be the user in Link's update mode, in headless Chromium (on a thread: Playwright's sync API
     must not share the main thread with the link tests' own session)."""
-    from tests.link.support import CHROMIUM, CHROMIUM_ARGS
+    from tests.browsers import launch, require_chromium
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+    require_chromium()
 
     def drive() -> None:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch(playwright)
             try:
                 page = browser.new_page()
                 page.goto(url)
@@ -168,9 +161,7 @@ def test_watch_done_when(emu: RunningEmulator, tmp_path: Path) -> None:
     hook = f"{base}/plaid/webhook"
     env = {
         **os.environ,
-        "PLAID_CLIENT_ID": emu.client_id,
-        "PLAID_SECRET": emu.secret,
-        "PLAID_BASE_URL": emu.base_url,
+        **emulator_env(emu),
         "PLAID_BALANCE_DB": db,
         "PLAID_BALANCE_VAULT_KEY": key,
         "PLAID_BALANCE_KEYRING": "off",

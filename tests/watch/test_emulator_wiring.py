@@ -3,14 +3,11 @@ counted by the emulator, not by the watch)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from plaid_balance._retry import RetryPolicy
 from plaid_balance.batch import BatchClient, BatchOptions
-from plaid_balance.emulator import EmulatorConfig, RunningEmulator, run_emulator
+from plaid_balance.emulator import RunningEmulator
 from plaid_balance.history import open_store
 from plaid_balance.watch.clock import SystemClock
 from plaid_balance.watch.config import parse_config
@@ -42,12 +39,6 @@ class EmulatorItems(FakeItems):
 
     def access_token(self, alias: str) -> str:
         return self.tokens[alias]
-
-
-@pytest.fixture
-def emu() -> Iterator[RunningEmulator]:
-    with run_emulator(EmulatorConfig(rate_window_seconds=1.0)) as running:
-        yield running
 
 
 async def test_budget_and_repair_against_the_emulator(emu: RunningEmulator, tmp_path: Path) -> None:

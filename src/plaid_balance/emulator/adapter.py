@@ -103,8 +103,8 @@ class PlaidAdapter:
         self.config = core.config
 
     async def dispatch(self, endpoint: Endpoint, request: Request) -> Response:
-        loop = asyncio.get_running_loop()
-        arrived = loop.time()
+        clock = self.core.clock
+        arrived = clock.monotonic()
         call = CallContext(endpoint.path, new_request_id(), "", base_url=str(request.base_url).rstrip("/"))
         self.core.record_request(endpoint.path)
         try:
@@ -132,7 +132,7 @@ class PlaidAdapter:
         if call.delay_seconds > 0:
             # Injected latency is the whole time the emulator takes to answer (like a bank's), not added on top
             # of its own processing.
-            await asyncio.sleep(max(0.0, arrived + call.delay_seconds - loop.time()))
+            await clock.sleep_until(arrived + call.delay_seconds)
         fault = call.transport_fault
         if fault == FaultKind.HANG:
             await self._hang(request, call.hang_seconds)
@@ -147,12 +147,14 @@ class PlaidAdapter:
         return Response(payload, status_code=status, media_type=JSON, headers=headers)
 
     async def _hang(self, request: Request, seconds: float) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        while loop.time() < deadline and not self.core.stopping.is_set():
+        """Hold the answer for ``seconds`` on the emulator's clock, or until the client leaves or we stop."""
+        clock = self.core.clock
+        deadline = clock.monotonic() + seconds
+        while clock.monotonic() < deadline and not self.core.stopping.is_set():
             if await request.is_disconnected():
                 return
-            await asyncio.sleep(min(0.05, max(0.0, deadline - loop.time())))
+            # Real time between looks at the client and the stop flag; the deadline is the clock's.
+            await asyncio.sleep(min(0.05, max(0.0, deadline - clock.monotonic())))
 
     async def not_found(self, request: Request) -> Response:
         error = PlaidAPIError("NOT_FOUND")

@@ -16,8 +16,8 @@ from plaid_balance.emulator.errors import FORCE_ERROR_ALIASES, PlaidAPIError
 from plaid_balance.emulator.sandbox_data import (
     ACCOUNT_SUBTYPES,
     ACCOUNT_TYPES,
-    ISO_CURRENCIES,
     AccountSpec,
+    iso_currencies,
     user_good_accounts,
 )
 
@@ -142,7 +142,7 @@ def _custom_account(raw: Any, index: int, rng: random.Random) -> AccountSpec:
     currency = raw.get("currency", "USD")
     if not isinstance(currency, str) or not currency or len(currency) > 16:
         raise _bad_config(f"{where}.currency must be a currency code")
-    is_iso = currency.upper() in ISO_CURRENCIES
+    is_iso = currency.upper() in iso_currencies()
     mask = meta.get("mask", f"{rng.randrange(10_000):04d}")
     if mask is not None and not (
         isinstance(mask, str) and (mask == "" or (2 <= len(mask) <= 4 and mask.isascii() and mask.isalnum()))

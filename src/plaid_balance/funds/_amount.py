@@ -6,6 +6,7 @@ decimals than its currency has) is refused before Plaid is asked, and billed, fo
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Final
@@ -15,81 +16,6 @@ from plaid_balance._errors import PlaidBalanceError
 
 # ASCII digits only: ``\d`` would also take other scripts' digits, which Decimal reads as numbers.
 _AMOUNT: Final = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,10})?", re.ASCII)
-# ISO 4217 minor units where they are not 2; codes listed in _TWO_DECIMALS are known to use 2.
-_MINOR_UNITS: Final = {
-    **dict.fromkeys(
-        [
-            "BIF",
-            "CLP",
-            "DJF",
-            "GNF",
-            "ISK",
-            "JPY",
-            "KMF",
-            "KRW",
-            "PYG",
-            "RWF",
-            "UGX",
-            "UYI",
-            "VND",
-            "VUV",
-            "XAF",
-            "XOF",
-            "XPF",
-        ],
-        0,
-    ),
-    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
-    **dict.fromkeys(["CLF", "UYW"], 4),
-}
-_TWO_DECIMALS: Final = frozenset(
-    [
-        "AED",
-        "ARS",
-        "AUD",
-        "BDT",
-        "BGN",
-        "BRL",
-        "CAD",
-        "CHF",
-        "CNY",
-        "COP",
-        "CZK",
-        "DKK",
-        "EGP",
-        "EUR",
-        "GBP",
-        "GHS",
-        "HKD",
-        "HUF",
-        "IDR",
-        "ILS",
-        "INR",
-        "KES",
-        "MAD",
-        "MXN",
-        "MYR",
-        "NGN",
-        "NOK",
-        "NZD",
-        "PEN",
-        "PHP",
-        "PKR",
-        "PLN",
-        "RON",
-        "RSD",
-        "RUB",
-        "SAR",
-        "SEK",
-        "SGD",
-        "THB",
-        "TRY",
-        "TWD",
-        "UAH",
-        "USD",
-        "ZAR",
-    ]
-)
 _CURRENCY: Final = re.compile(r"[A-Z0-9]{3,10}", re.ASCII)
 
 
@@ -107,11 +33,18 @@ class FundsCheckError(PlaidBalanceError, ValueError):
 
 
 def minor_units(currency: str) -> int | None:
-    """Decimals the currency allows, for ISO codes we know; None (no limit) for others (e.g. crypto)."""
-    code = currency.upper()
-    if code in _MINOR_UNITS:
-        return _MINOR_UNITS[code]
-    return 2 if code in _TWO_DECIMALS else None
+    """Decimals ISO 4217 allows the currency (2 for USD, 0 for JPY, 3 for KWD); None (no limit) for codes
+    ISO does not list (Plaid's unofficial codes, e.g. crypto) or gives no minor unit (gold, XDR)."""
+    return _iso_minor_units().get(currency.upper())
+
+
+@functools.cache
+def _iso_minor_units() -> dict[str, int | None]:
+    # The ISO table itself, kept current by the iso4217 package (decision 55). Imported here: parsing it
+    # costs tens of milliseconds, paid only once an amount is judged against a currency.
+    import iso4217
+
+    return {currency.code: currency.exponent for currency in iso4217.Currency}
 
 
 def parse_amount(text: str) -> Decimal:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 import secrets
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from plaid_balance._local_server import LocalServer
 from plaid_balance.link.outcome import LinkExit, LinkResult, parse_result
 from plaid_balance.link.page import LinkScript, asset, content_security_policy, render_page
 
@@ -232,51 +232,19 @@ def build_app(session: LinkSession, script: LinkScript, port_holder: list[int]) 
     return app
 
 
-class LocalLinkServer:
-    """Serves one ``LinkSession`` on 127.0.0.1 in a background thread until ``close()``.
+class LocalLinkServer(LocalServer):
+    """Serves one ``LinkSession`` on 127.0.0.1 (a random free port) in a background thread until ``close()``.
 
     >>> with LocalLinkServer(session, LinkScript.for_base_url(base_url)) as server:   # doctest: +SKIP
     ...     webbrowser.open(server.url)
     """
 
     def __init__(self, session: LinkSession, script: LinkScript) -> None:
-        import uvicorn
-
         self.session = session
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((LOOPBACK, 0))
-        self._socket.listen(16)
-        self.port: int = self._socket.getsockname()[1]
-        app = build_app(session, script, [self.port])
-        config = uvicorn.Config(
-            app,
-            log_level="critical",
-            access_log=False,  # the path holds the one-time token
-            lifespan="off",
-            server_header=False,
-            timeout_graceful_shutdown=2,
+        super().__init__(
+            lambda _host, port: build_app(session, script, [port]), LOOPBACK, 0, name="plaid-balance-link"
         )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": [self._socket]},
-            name="plaid-balance-link",
-            daemon=True,
-        )
-        self._thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}{self.session.base_path}"
-
-    def close(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
-        self._socket.close()
-
-    def __enter__(self) -> LocalLinkServer:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        return f"{self.base_url}{self.session.base_path}"
