@@ -20,15 +20,19 @@ from plaid_balance._config import (
     DEFAULT_CONNECT_TIMEOUT,
     PLAID_VERSION,
     Environment,
-    load_settings,
+    base_url_setting,
+    credential_settings,
+    environment_setting,
     parse_environment,
     parse_timeout,
     require_credentials,
+    timeout_setting,
     validate_base_url,
 )
 from plaid_balance._error_body import ErrorBody, plaid_error_body
 from plaid_balance._errors import PlaidAPIError, PlaidFailure, PlaidNetworkError
 from plaid_balance._json import decode, encode
+from plaid_balance._log import quiet_library_loggers
 from plaid_balance._retry import RetryPolicy
 from plaid_balance._secret import SecretStr
 
@@ -49,6 +53,8 @@ if TYPE_CHECKING:
         SandboxItemResetLoginResponse,
         WebhookVerificationKeyGetResponse,
     )
+
+quiet_library_loggers()  # after importing httpx and stamina, so their loggers exist
 
 T = TypeVar("T")
 Token = calls.Token
@@ -121,17 +127,18 @@ class _ClientConfig:
         timeout: float | None,
         retry: RetryPolicy | None,
     ) -> None:
-        settings = load_settings()
-        self.client_id, self._secret = require_credentials(
-            settings.client_id if client_id is None else client_id,
-            settings.secret if secret is None else secret,
-        )
-        self.environment = settings.environment if environment is None else parse_environment(environment)
+        # Only the variables an argument leaves open are read: a bad one that is overridden does not matter.
+        if client_id is None or secret is None:
+            env_client_id, env_secret = credential_settings()
+            client_id = env_client_id if client_id is None else client_id
+            secret = env_secret if secret is None else secret
+        self.client_id, self._secret = require_credentials(client_id, secret)
+        self.environment = environment_setting() if environment is None else parse_environment(environment)
         if base_url is not None:
             self.base_url = validate_base_url(base_url)
         else:
-            self.base_url = settings.base_url or self.environment.base_url
-        seconds = settings.timeout if timeout is None else parse_timeout(timeout, "timeout")
+            self.base_url = base_url_setting() or self.environment.base_url
+        seconds = timeout_setting() if timeout is None else parse_timeout(timeout, "timeout")
         self.timeout = httpx.Timeout(seconds, connect=min(DEFAULT_CONNECT_TIMEOUT, seconds))
         self.retry = retry or RetryPolicy()
 

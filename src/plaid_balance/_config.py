@@ -9,7 +9,6 @@ traceback.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from enum import StrEnum
@@ -60,12 +59,15 @@ def validate_base_url(url: str) -> str:
         raise ConfigurationError(
             "the base URL must not contain user:password@; Plaid authenticates by headers"
         )
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ConfigurationError(f"malformed base URL {url!r}: expected http(s)://host[:port]")
+    from plaid_balance._parse import InvalidValue, parse_url
+
     try:
-        _ = parts.port
-    except ValueError:
-        raise ConfigurationError(f"malformed base URL {url!r}: bad port") from None
+        # The one URL validator: IDN hosts become ASCII, malformed ones are refused here, not in httpx.
+        url = parse_url(url, what="base URL")
+        parts = urlsplit(url)
+    except InvalidValue as exc:
+        raise ConfigurationError(str(exc)) from None
+    assert parts.hostname is not None
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigurationError(
             f"refusing plain http to {parts.hostname}: http is allowed only for loopback addresses"
@@ -76,7 +78,7 @@ def validate_base_url(url: str) -> str:
 
 
 def _lookup(environ: Mapping[str, str], name: str) -> str | None:
-    """``NAME`` or the seed job's lower-case ``name``; an empty value counts as unset."""
+    """``NAME`` or its lower-case ``name``; an empty value counts as unset."""
     for key in (name, name.lower()):
         value = environ.get(key)
         if value is not None and value.strip():
@@ -85,17 +87,13 @@ def _lookup(environ: Mapping[str, str], name: str) -> str | None:
 
 
 def parse_timeout(value: str | float, name: str = "PLAID_TIMEOUT") -> float:
+    """Seconds, more than 0 and at most an hour: ASCII digits, finite (the one number validator)."""
+    from plaid_balance._parse import InvalidValue, parse_number
+
     try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        raise ConfigurationError(
-            f"invalid setting {name}: {str(value)!r} is not a number of seconds"
-        ) from None
-    if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_TIMEOUT:
-        raise ConfigurationError(
-            f"invalid setting {name}: {value!r} must be more than 0 and at most {MAX_TIMEOUT:.0f} seconds"
-        )
-    return seconds
+        return parse_number(str(value), minimum=0.0, maximum=MAX_TIMEOUT, min_open=True)
+    except InvalidValue as exc:
+        raise ConfigurationError(f"invalid setting {name}: {exc} (seconds)") from None
 
 
 class Settings(NamedTuple):
@@ -109,27 +107,47 @@ class Settings(NamedTuple):
     timeout: float = DEFAULT_TIMEOUT
 
 
+def environment_setting(environ: Mapping[str, str] | None = None) -> Environment:
+    """``PLAID_ENVIRONMENT`` (sandbox when unset); a bad value raises naming the variable."""
+    value = _lookup(os.environ if environ is None else environ, "PLAID_ENVIRONMENT")
+    try:
+        return Environment.SANDBOX if value is None else parse_environment(value)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"invalid setting PLAID_ENVIRONMENT: {exc}") from None
+
+
+def base_url_setting(environ: Mapping[str, str] | None = None) -> str | None:
+    """``PLAID_BASE_URL``, validated (``None`` when unset)."""
+    value = _lookup(os.environ if environ is None else environ, "PLAID_BASE_URL")
+    try:
+        return None if value is None else validate_base_url(value)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"invalid setting PLAID_BASE_URL: {exc}") from None
+
+
+def timeout_setting(environ: Mapping[str, str] | None = None) -> float:
+    """``PLAID_TIMEOUT`` in seconds (the default when unset)."""
+    value = _lookup(os.environ if environ is None else environ, "PLAID_TIMEOUT")
+    return DEFAULT_TIMEOUT if value is None else parse_timeout(value)
+
+
+def credential_settings(environ: Mapping[str, str] | None = None) -> tuple[str | None, SecretStr | None]:
+    """``PLAID_CLIENT_ID`` and ``PLAID_SECRET`` as given (checked by ``require_credentials``)."""
+    env = os.environ if environ is None else environ
+    secret = _lookup(env, "PLAID_SECRET")
+    return _lookup(env, "PLAID_CLIENT_ID"), None if secret is None else SecretStr(secret)
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the settings; a bad value raises ``ConfigurationError`` naming the variable."""
     env = os.environ if environ is None else environ
-    secret = _lookup(env, "PLAID_SECRET")
-    environment = _lookup(env, "PLAID_ENVIRONMENT")
-    base_url = _lookup(env, "PLAID_BASE_URL")
-    timeout = _lookup(env, "PLAID_TIMEOUT")
-    try:
-        parsed_environment = Environment.SANDBOX if environment is None else parse_environment(environment)
-    except ConfigurationError as exc:
-        raise ConfigurationError(f"invalid setting PLAID_ENVIRONMENT: {exc}") from None
-    try:
-        parsed_base_url = None if base_url is None else validate_base_url(base_url)
-    except ConfigurationError as exc:
-        raise ConfigurationError(f"invalid setting PLAID_BASE_URL: {exc}") from None
+    client_id, secret = credential_settings(env)
     return Settings(
-        client_id=_lookup(env, "PLAID_CLIENT_ID"),
-        secret=None if secret is None else SecretStr(secret),
-        environment=parsed_environment,
-        base_url=parsed_base_url,
-        timeout=DEFAULT_TIMEOUT if timeout is None else parse_timeout(timeout),
+        client_id=client_id,
+        secret=secret,
+        environment=environment_setting(env),
+        base_url=base_url_setting(env),
+        timeout=timeout_setting(env),
     )
 
 

@@ -14,7 +14,19 @@ if TYPE_CHECKING:
 
 
 class PlaidBalanceError(Exception):
-    """Base class of every error plaid-balance raises on purpose."""
+    """Base class of every error plaid-balance raises on purpose.
+
+    Its text passes the one redaction rule whenever it is shown: a message that quotes a lower layer or
+    Plaid never carries a known secret, a URL password or an access token.
+    """
+
+    def __str__(self) -> str:
+        from plaid_balance._redact import redact
+
+        return redact(super().__str__())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
 
 
 class ConfigurationError(PlaidBalanceError):

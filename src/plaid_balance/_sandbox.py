@@ -5,7 +5,6 @@ Works against Plaid's real Sandbox and against the built-in emulator alike.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,8 @@ def create_sandbox_item(
     """A new sandbox Item; ``password`` may be a ``user_custom`` configuration (a mapping or JSON text)."""
     if client.environment is not Environment.SANDBOX:
         raise ConfigurationError("sandbox Items can only be created in the sandbox environment")
+    import json
+
     secret_word = password if isinstance(password, str) else json.dumps(password)
     public = client.sandbox_public_token_create(
         institution_id, initial_products, override_username=username, override_password=secret_word

@@ -3,8 +3,9 @@ encoder (``_json``) never reveal it; used for the client secret and access token
 
 from __future__ import annotations
 
-import hmac
 from typing import Final, NoReturn
+
+from plaid_balance._redact import remember
 
 MASK: Final = "**********"
 
@@ -18,6 +19,7 @@ class SecretStr:
         if not isinstance(value, str):
             raise TypeError("SecretStr holds text")
         self._value = value
+        remember(value)  # masked wherever it is later copied as plain text
 
     def get_secret_value(self) -> str:
         return self._value
@@ -38,6 +40,8 @@ class SecretStr:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SecretStr):
             return NotImplemented
+        import hmac  # here: every command's --help imports this module, few compare secrets
+
         return hmac.compare_digest(self._value.encode("utf-8"), other._value.encode("utf-8"))
 
     def __hash__(self) -> int:

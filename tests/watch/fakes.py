@@ -102,10 +102,15 @@ class FakeHistory:
         self.saved: list[ReportLike] = []
         self.fail_with: Exception | None = None
 
-    def save(self, report: ReportLike, access_token: str) -> None:
+    def save(self, report: ReportLike, access_token: str, along: Any = None) -> None:
         if self.fail_with is not None:
             raise self.fail_with
         self.saved.append(report)
+
+    def save_all(self, entries: Any) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.saved.extend(report for report, _, _ in entries)
 
     def fresh(self, item_id: str, max_age_seconds: float, now: datetime) -> ReportLike | None:
         for report in reversed(self.saved):

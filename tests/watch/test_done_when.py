@@ -1,6 +1,10 @@
 """Issue 12's "Done when": ``plaid-balance watch`` run against the emulator with a short interval, for a
 bounded time, showing each point through the outside world only: the emulator's admin stats (billed
-calls), a real local receiver (alerts), HTTP (webhooks, /status, /metrics), signals and the log."""
+calls), a real local receiver (alerts), HTTP (webhooks, /status, /metrics), signals and the log.
+
+Webhooks come from the emulator itself, as from Plaid: the watch points each Item's webhook at its own
+endpoint (/item/webhook/update), and the emulator signs what it sends there with its ES256 key, whose
+public half the watch fetches by ``kid`` from the emulator's /webhook_verification_key/get."""
 
 from __future__ import annotations
 
@@ -75,6 +79,20 @@ def vault_health(db: str, key: str, alias: str) -> str:
         return str(vault.get(alias).health)
 
 
+def deliveries(emu: RunningEmulator, url: str, code: str, item_id: str) -> list[int | None]:
+    """The receiver's answer to each webhook the emulator sent to ``url`` (200: verified and taken)."""
+    return [
+        d["status"]
+        for d in emu.webhook_deliveries()
+        if d["url"] == url and d["body"]["webhook_code"] == code and d["body"]["item_id"] == item_id
+    ]
+
+
+def delivered(emu: RunningEmulator, url: str, code: str, item_id: str) -> list[int | None]:
+    assert emu.drain_webhooks(timeout=30), "the emulator's webhooks were not all delivered in 30 s"
+    return deliveries(emu, url, code, item_id)
+
+
 class Watching:
     def __init__(self, proc: subprocess.Popen[str], log: Path, base: str) -> None:
         self.proc, self.log, self.base = proc, log, base
@@ -140,6 +158,7 @@ def test_watch_done_when(emu: RunningEmulator, tmp_path: Path) -> None:
             )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    hook = f"{base}/plaid/webhook"
     env = {
         **os.environ,
         **emulator_env(emu),
@@ -177,6 +196,11 @@ def test_watch_done_when(emu: RunningEmulator, tmp_path: Path) -> None:
                 )
                 assert step.total_seconds() == 2
 
+            # The watch pointed each Item's webhook at itself; the emulator acknowledged that with a
+            # signed webhook to the new URL, which the watch verified (a refused one gets 401).
+            for _, item_id in items.values():
+                assert delivered(emu, hook, "WEBHOOK_UPDATE_ACKNOWLEDGED", item_id) == [200]
+
             # 2. The budget holds, counted by the emulator: 3 billed calls per Item, free calls after.
             stats = emu.stats()
             assert stats["balance_attempts_by_item"] == {item_id: 3 for _, item_id in items.values()}
@@ -210,11 +234,47 @@ def test_watch_done_when(emu: RunningEmulator, tmp_path: Path) -> None:
                 headers={"Plaid-Verification": Signer(kid="forged").sign(body, datetime.now().astimezone())},
             )
             assert forged.status_code == 401
+            # ... and so is one naming the emulator's real key but signed with another.
+            real_kid = emu.core.webhooks.current_key.kid
+            impostor = httpx.post(
+                f"{base}/plaid/webhook",
+                content=body,
+                headers={"Plaid-Verification": Signer(kid=real_kid).sign(body, datetime.now().astimezone())},
+            )
+            assert impostor.status_code == 401
             assert watching.item("spare")["health"] == "ok"
+
+            # 4b. Webhooks the emulator signs are verified and change the Item's health: consent about
+            # to expire (only a webhook can say so), then the login repaired.
+            checking_id = items["checking"][1]
+            emu.item_event(checking_id, "PENDING_EXPIRATION")
+            assert delivered(emu, hook, "PENDING_EXPIRATION", checking_id) == [200]
+            wait_for(
+                "pending expiration", lambda: watching.item("checking")["health"] == "pending_expiration"
+            )
+            assert vault_health(db, key, "checking") == "pending_expiration"
+            wait_for(
+                "expiry alert",
+                lambda: any(p["title"] == "Bank login needs repair: checking" for p in inbox.posts),
+            )
+            emu.item_event(checking_id, "LOGIN_REPAIRED")
+            assert delivered(emu, hook, "LOGIN_REPAIRED", checking_id) == [200]
+            wait_for("checking ok again", lambda: watching.item("checking")["health"] == "ok")
+            wait_for(
+                "expiry alert resolved",
+                lambda: any(p["title"] == "Resolved: bank login needs repair: checking" for p in inbox.posts),
+            )
+            # The emulator's key was fetched by its kid once and then cached; the forged kid was looked
+            # up once and is unknown to the emulator.
+            stats = emu.stats()
+            assert stats["requests_by_endpoint"]["/webhook_verification_key/get"] == 2
+            assert stats["responses_by_error_code"]["INVALID_WEBHOOK_VERIFICATION_KEY_ID"] == 1
 
             # 5. An Item whose login breaks is moved to "needs repair", and its billed calls stop.
             emu.reset_login(items["spare"][1])
             emu.reset_stats()
+            # The emulator announces it with a signed ERROR webhook, which the watch verifies and takes.
+            assert delivered(emu, hook, "ERROR", items["spare"][1]) == [200]
             wait_for("needs repair", lambda: watching.item("spare")["health"] == "needs_repair")
             wait_for("needs repair in the vault", lambda: vault_health(db, key, "spare") == "needs_repair")
             assert emu.stats()["balance_attempts_by_item"].get(items["spare"][1], 0) <= 1
@@ -231,6 +291,7 @@ def test_watch_done_when(emu: RunningEmulator, tmp_path: Path) -> None:
             finally:
                 repair.kill()
             assert code == 0, stderr
+            assert delivered(emu, hook, "LOGIN_REPAIRED", items["spare"][1]) == [200]
             wait_for("repaired", lambda: watching.item("spare")["health"] == "ok")
             wait_for(
                 "repair resolved",
@@ -241,13 +302,27 @@ def test_watch_done_when(emu: RunningEmulator, tmp_path: Path) -> None:
             assert titles.count("Resolved: bank login needs repair: spare") == 1
             assert titles.count("Low balance: checking: Plaid Checking ••0000") == 1
             assert titles.count("Resolved: low balance: checking: Plaid Checking ••0000") == 1
+            assert titles.count("Bank login needs repair: checking") == 1
+            assert titles.count("Resolved: bank login needs repair: checking") == 1
 
             # 6. /metrics, scraped, has the expected series.
             metrics = watching.metrics()
             refused = {
                 labels["reason"]: value for labels, value in metrics["plaid_balance_webhooks_refused_total"]
             }
-            assert refused.get("unknown_key") == 1.0
+            assert refused == {"unknown_key": 1.0, "bad_signature": 1.0}
+            received = {
+                labels["webhook_code"]: value
+                for labels, value in metrics["plaid_balance_webhooks_received_total"]
+                if labels["webhook_type"] == "ITEM"
+            }
+            assert received == {
+                "WEBHOOK_UPDATE_ACKNOWLEDGED": 2.0,
+                "PENDING_EXPIRATION": 1.0,
+                "LOGIN_REPAIRED": 2.0,
+                "ERROR": 1.0,
+            }
+            assert watching.status()["webhooks"] == {"verified": 6, "refused": 2}
             available = {
                 (labels["alias"], labels["mask"]): value
                 for labels, value in metrics["plaid_balance_account_available"]

@@ -91,3 +91,43 @@ def test_cron_schedule_moves_forward(cron: str, offsets: list[int], zone: str) -
         following = schedule.next_after(last, last)
         assert following > last
         assert following - last <= timedelta(days=31)
+
+
+due_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), st.sampled_from("abcde"), st.one_of(st.none(), st.integers(0, 50))),
+        st.tuples(st.just("discard"), st.sampled_from("abcde"), st.none()),
+        st.tuples(st.just("pop"), st.none(), st.integers(0, 50)),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ops=due_ops)
+def test_due_queue_hands_out_what_a_scan_of_every_item_would(
+    ops: list[tuple[str, str | None, int | None]],
+) -> None:
+    from plaid_balance.watch.schedule import DueQueue
+
+    queue, model = DueQueue(), {}
+    for op, key, minutes in ops:
+        when = None if minutes is None else START + timedelta(minutes=minutes)
+        if op == "set":
+            assert key is not None
+            queue.set(key, when)
+            model[key] = when
+        elif op == "discard":
+            assert key is not None
+            queue.discard(key)
+            model.pop(key, None)
+        else:
+            assert when is not None
+            due = {k for k, at in model.items() if at is not None and at <= when}
+            taken = queue.pop_due(when)
+            assert sorted(taken) == sorted(due)
+            for k in due:
+                model[k] = None
+        pending = [at for at in model.values() if at is not None]
+        assert queue.next_due() == (min(pending) if pending else None)
+        assert len(queue) == len(pending)

@@ -13,6 +13,7 @@ from plaid_balance.cli.exit_codes import EXIT_CODES, ExitCode, exit_code_for
 
 # name -> "module:attribute"; each module holds one click command or group.
 COMMANDS = {
+    "accounts": "plaid_balance.cli.accounts:accounts",
     "get": "plaid_balance.cli.get:get",
     "run": "plaid_balance.cli.run:run",
     "demo": "plaid_balance.cli.demo:demo",
@@ -33,8 +34,9 @@ EXTRAS = {
     "dashboard": ("web", ("starlette", "uvicorn", "jinja2")),
 }
 HELP = {
+    "accounts": "List an Item's accounts and their ids (free: no balance call is billed).",
     "get": "Fetch one Item's balances (real-time, or cached with --cached).",
-    "run": "Run a TOML job file: a saved balance fetch with an env allowlist.",
+    "run": "Fetch the balance report a TOML job file describes (see run.toml), with an env allowlist.",
     "demo": "Run the balance job against the built-in emulator: no keys, no network.",
     "sandbox-token": "Create a sandbox access token (Plaid sandbox or the emulator).",
     "batch": "Fetch balances for many Items under Plaid's rate limits.",
@@ -93,22 +95,29 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.meta[VERBOSE] = verbose
 
 
-def _quiet_closed_pipe() -> None:
-    """The reader went away (``| head``): say nothing, as a tool killed by SIGPIPE would."""
-    # Python would try to flush stdout again at exit and print an error about it: point it at /dev/null.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: click's parsing, then one exit code per outcome (``exit_code_for``)."""
+    """Console-script entry point: click's parsing, then one exit code per outcome (``exit_code_for``).
+
+    Everything written goes through one door (``streams``): secrets masked, whole lines, a closed pipe
+    quiet. Usage errors are one line, naming the variable when a bad value came from one.
+    """
+    from plaid_balance._errors import PlaidBalanceError
+    from plaid_balance._redact import remember_environment
+    from plaid_balance._safe_text import safe_text
+    from plaid_balance.cli import streams
+    from plaid_balance.cli.params import remember_secret_arguments, usage_error_line
+
     # httpx imports its own command-line tool (and with it rich and pygments) whenever they are installed;
     # this program never uses it. A None entry in sys.modules makes that optional import fail at once.
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    args = sys.argv[1:] if argv is None else list(argv)
+    streams.install()
+    # Secrets known at the door are masked in everything written from here on.
+    remember_environment(os.environ)
+    remember_secret_arguments(args)
     try:
         # Not cli.main(): it turns a closed pipe into a bare exit 1, and our codes are decided here.
-        with cli.make_context("plaid-balance", sys.argv[1:] if argv is None else list(argv)) as ctx:
+        with cli.make_context("plaid-balance", args) as ctx:
             cli.invoke(ctx)
         code: int = ExitCode.OK
     except SystemExit as exc:
@@ -117,18 +126,27 @@ def main(argv: list[str] | None = None) -> None:
         code = exc.code or ExitCode.OK
     except click.exceptions.Exit as exc:
         code = exc.exit_code
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.format_message())
+        code = ExitCode.USAGE
     except click.ClickException as exc:
-        exc.show()
+        click.echo(usage_error_line(exc), err=True)
         code = ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except (click.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
         code = ExitCode.INTERRUPTED
     except BrokenPipeError as exc:
-        _quiet_closed_pipe()
-        sys.exit(exit_code_for(exc))
+        code = exit_code_for(exc)
+    except PlaidBalanceError as exc:
+        # A configuration or storage error no command caught: still one line and its documented code.
+        click.echo(f"error: {safe_text(exc)}", err=True)
+        code = exit_code_for(exc)
     try:
         sys.stdout.flush()
     except BrokenPipeError as exc:
-        _quiet_closed_pipe()
         code = exit_code_for(exc)
+    if streams.stdout_closed() or code == ExitCode.CLOSED_PIPE:
+        # The reader (``| head``) has all it wanted: say nothing, as a tool killed by SIGPIPE would.
+        streams.silence_stdout()
+        code = ExitCode.CLOSED_PIPE
     sys.exit(code)

@@ -6,7 +6,6 @@ turns options into a ``BatchClient``, handles Ctrl-C, draws progress and prints.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import sys
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from plaid_balance.cli import params
 from plaid_balance.cli.common import (
     announce_retries,
     cached_option,
@@ -171,6 +171,8 @@ async def _run(
     progress: bool,
     history: ReportHistory | None,
 ) -> BatchSummary:
+    import asyncio  # here: `batch --help` should not pay for the event loop
+
     from plaid_balance._errors import PlaidBalanceError
     from plaid_balance.batch import BatchClient, ItemsFileError, open_items
     from plaid_balance.cli._line_writer import LineWriter
@@ -284,27 +286,27 @@ async def _run(
 @connection_options
 @click.option(
     "--concurrency",
-    type=click.IntRange(1, 500),
+    type=params.Integer(1, 500),
     default=DEFAULT_CONCURRENCY,
     show_default=True,
     help="Items fetched at the same time, one connection each.",
 )
 @click.option(
     "--rate-limit",
-    type=click.IntRange(min=1),
+    type=params.Integer(1, 1_000_000),
     metavar="N",
     help="Requests per minute for the whole client [default: Plaid's documented limit: "
     "production 1,200, sandbox 100; with --cached 15,000 / 5,000].",
 )
 @click.option(
     "--item-rate-limit",
-    type=click.IntRange(min=1),
+    type=params.Integer(1, 1_000_000),
     metavar="N",
     help="Requests per minute per Item [default: production 5, sandbox 25; with --cached 15 / 100].",
 )
 @click.option(
     "--rate-window",
-    type=float,
+    type=params.Number(0.0, 3600.0, min_open=True),
     default=60.0,
     show_default=True,
     metavar="SECONDS",
@@ -395,6 +397,8 @@ def batch(
             from plaid_balance.history import Recall
 
             history = Recall(store, max_age=max_age, save=save)
+        import asyncio
+
         summary = asyncio.run(
             _run(
                 source,

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, timedelta
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -25,6 +24,8 @@ from plaid_balance.cli.item_ref import alias_argument, environment_for, resolve_
 from plaid_balance.cli.recall import history_options, history_store
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from plaid_balance.funds import FundsCheckError, FundsDecision
 
 
@@ -48,43 +49,37 @@ def _currency(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(getattr(exc, "message", str(exc)), ctx=ctx, param=param) from None
 
 
-def _literal(value: object) -> Any:
-    """Bank data for a rich table: the characters it is, never markup or terminal commands."""
-    from rich.text import Text
-
-    from plaid_balance._safe_text import safe_text
-
-    return Text(safe_text(value))
-
-
 def _print_table(decision: FundsDecision) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     from plaid_balance.cli.render import money
+    from plaid_balance.cli.text import cell, console
     from plaid_balance.history.freshness import describe_age
 
     a = decision.account
-    verdict = "[bold green]PASS[/]" if decision.passed else "[bold red]FAIL[/]"
-    table = Table(title=f"Sufficient funds: {verdict}", show_header=False)
+    verdict = cell("PASS", "bold green") if decision.passed else cell("FAIL", "bold red")
+    table = Table(title=Text.assemble("Sufficient funds: ", verdict), show_header=False)
     table.add_column("", style="bold")
     table.add_column("")
     mask = f" ••{a.mask}" if a.mask else ""
-    table.add_row("Account", _literal(f"{a.name}{mask} ({a.type}/{a.subtype or '—'}) {a.account_id}"))
-    table.add_row("Amount", money(decision.amount, decision.currency))
-    table.add_row("Balance used", f"{decision.balance_used}: {money(decision.figure, decision.currency)}")
+    # The name and mask are the bank's text: shown literally, never as markup.
+    table.add_row("Account", cell(f"{a.name}{mask} ({a.type}/{a.subtype or '—'}) {a.account_id}"))
+    table.add_row("Amount", cell(money(decision.amount, decision.currency)))
+    table.add_row(
+        "Balance used", cell(f"{decision.balance_used}: {money(decision.figure, decision.currency)}")
+    )
     if decision.shortfall:
-        table.add_row("Short by", money(decision.shortfall, decision.currency))
-    table.add_row("Reason", _literal(decision.reason))
+        table.add_row("Short by", cell(money(decision.shortfall, decision.currency)))
+    table.add_row("Reason", cell(decision.reason))
     age = describe_age(decision.age_seconds or 0)
     origin = (
         "stored snapshot (no Plaid call)" if decision.source == "stored" else f"{decision.source} from Plaid"
     )
-    table.add_row("Source", f"{origin}, {age} old")
+    table.add_row("Source", cell(f"{origin}, {age} old"))
     if decision.stale:
-        table.add_row("Stale", Text("yes", style="bold red"))
-    Console().print(table)
+        table.add_row("Stale", cell("yes", "bold red"))
+    console().print(table)
 
 
 def _emit_error(exc: FundsCheckError, output_format: str) -> None:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from plaid_balance._config import DEFAULT_TIMEOUT, Environment
+from plaid_balance._config import DEFAULT_TIMEOUT, MAX_TIMEOUT, Environment
 from plaid_balance._errors import ConfigurationError
+from plaid_balance._safe_text import safe_text
+from plaid_balance.cli import params
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
 
 if TYPE_CHECKING:
@@ -22,8 +22,7 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 VERBOSE = "plaid_balance.verbose"  # key in the root context's meta: was -v given?
 TOKEN_ENV = "PLAID_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+MAX_TOKEN_FILE_BYTES = 4096
 
 
 def fail(problem: str | BaseException, code: int | None = None) -> NoReturn:
@@ -33,59 +32,19 @@ def fail(problem: str | BaseException, code: int | None = None) -> NoReturn:
     """
     if code is None:
         code = exit_code_for(problem) if isinstance(problem, BaseException) else ExitCode.USAGE
-    click.echo(f"error: {problem}", err=True)
+    click.echo(f"error: {safe_text(problem)}", err=True)
     sys.exit(code)
 
 
-def parse_duration(value: str) -> timedelta:
-    match = _DURATION.match(value)
-    if not match:
-        raise click.BadParameter(f"{value!r} is not a duration like 90s, 15m, 12h, 2d or 1w")
-    amount, unit = match.groups()
-    return timedelta(**{_UNITS[unit]: float(amount)})
-
-
-def parse_when(value: str) -> datetime:
-    """An ISO 8601 date-time (UTC if no zone) or a duration back from now (``2d`` = two days ago)."""
-    if _DURATION.match(value):
-        return datetime.now(UTC) - parse_duration(value)
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is neither an ISO 8601 date-time (2026-01-31T00:00:00Z) nor a duration (2d)"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-class DurationType(click.ParamType):  # type: ignore[type-arg]
-    name = "DURATION"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
-        if isinstance(value, timedelta):
-            return value
-        try:
-            return parse_duration(str(value))
-        except click.BadParameter as exc:
-            self.fail(exc.message, param, ctx)
-
-
-class WhenType(click.ParamType):  # type: ignore[type-arg]
-    name = "DATETIME|DURATION"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        try:
-            return parse_when(str(value))
-        except click.BadParameter as exc:
-            self.fail(exc.message, param, ctx)
+# The option types live in cli.params (one validator per kind of value); these names are kept for imports.
+DurationType = params.Duration
+WhenType = params.When
 
 
 environment_option = click.option(
     "--environment",
     "-e",
-    type=click.Choice([e.value for e in Environment], case_sensitive=False),
+    type=params.Environment(),
     envvar=["PLAID_ENVIRONMENT", "plaid_environment"],
     default=Environment.SANDBOX.value,
     show_default=True,
@@ -94,12 +53,12 @@ environment_option = click.option(
 base_url_option = click.option(
     "--base-url",
     envvar="PLAID_BASE_URL",
-    metavar="URL",
+    type=params.Url(),
     help="Override the API URL (an emulator or proxy; plain http only on loopback) [env: PLAID_BASE_URL].",
 )
 timeout_option = click.option(
     "--timeout",
-    type=click.FloatRange(min=1),
+    type=params.Number(1, MAX_TIMEOUT),
     envvar="PLAID_TIMEOUT",
     default=DEFAULT_TIMEOUT,
     show_default=True,
@@ -149,21 +108,35 @@ def read_access_token(access_token_file: str | None, access_token_arg: str | Non
             fail(
                 f"no access token: use --access-token-file PATH, --access-token-file - (stdin) or ${TOKEN_ENV}"
             )
-    token = token.strip()
-    if not token or any(c.isspace() for c in token):
-        fail("the access token is empty or malformed (it must be one word, like access-sandbox-…)")
+    from plaid_balance._parse import InvalidValue, check_access_token
+    from plaid_balance._redact import remember
+
+    try:
+        token = check_access_token(token)
+    except InvalidValue as exc:
+        fail(str(exc))
+    remember(token)
     return token
 
 
 def _read_token_file(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
     from pathlib import Path
 
     try:
-        return Path(path).read_text(encoding="utf-8")
+        if path == "-":
+            stdin = getattr(sys.stdin, "buffer", None)  # a test's StringIO has none
+            data = (
+                stdin.read(MAX_TOKEN_FILE_BYTES + 1) if stdin else sys.stdin.read().encode("utf-8", "replace")
+            )
+        else:
+            with Path(path).open("rb") as handle:
+                data = handle.read(MAX_TOKEN_FILE_BYTES + 1)
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read access token file {path}: {getattr(exc, 'strerror', None) or exc}")
+    if len(data) > MAX_TOKEN_FILE_BYTES:
+        fail(f"{path} is too large to hold an access token")
+    # Binary bytes mean the wrong file: refused by check_access_token, never decoded into a traceback.
+    return str(data.decode("ascii", "replace"))
 
 
 def announce_retries() -> None:
@@ -209,8 +182,10 @@ def emit_report(report: Report, output_format: str, alias: str | None = None) ->
     from plaid_balance.cli.render import failure_line, to_csv, to_json
 
     if isinstance(report, FailureReport):
-        # The JSON goes to stdout for programs; the one-line summary to stderr for people.
-        click.echo(to_json(report))
+        # JSON: the failure document goes to stdout for programs. A table or CSV reader gets no JSON
+        # blob in its stream: the one-line summary on stderr is the whole answer.
+        if output_format == "json":
+            click.echo(to_json(report))
         click.echo(failure_line(report, alias), err=True)
     elif output_format == "json":
         click.echo(to_json(report))
@@ -222,11 +197,15 @@ def emit_report(report: Report, output_format: str, alias: str | None = None) ->
 
 
 def print_table(report: BalanceReport) -> None:
-    from rich.console import Console
-
     from plaid_balance.cli.render import balance_table
+    from plaid_balance.cli.text import console
 
-    Console().print(balance_table(report))
+    out = console()
+    table = balance_table(report, out.width)
+    # Amounts are never cut: a table that cannot fit is printed wider than the terminal instead.
+    if table.min_width and table.min_width > out.width:
+        out.width = table.min_width
+    out.print(table)
 
 
 cached_option = click.option(

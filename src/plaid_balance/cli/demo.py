@@ -48,6 +48,7 @@ def demo(output_format: str, institution: str, username: str, with_dashboard: bo
         run_dashboard_demo(no_browser)
         return
     from plaid_balance._client import PlaidClient
+    from plaid_balance._config import timeout_setting
     from plaid_balance._errors import PlaidFailure
     from plaid_balance._fetch import fetch_report
     from plaid_balance._sandbox import create_sandbox_item
@@ -55,11 +56,12 @@ def demo(output_format: str, institution: str, username: str, with_dashboard: bo
 
     if output_format == "auto":
         output_format = "table" if sys.stdout.isatty() else "json"
+    timeout = timeout_setting()  # the one variable the demo reads: refused before anything is printed
     with run_emulator() as emulator:
         click.echo(f"emulator: Plaid sandbox emulator at {emulator.base_url} (offline)", err=True)
         announce_retries()
         with PlaidClient(
-            emulator.client_id, emulator.secret, "sandbox", base_url=emulator.base_url
+            emulator.client_id, emulator.secret, "sandbox", base_url=emulator.base_url, timeout=timeout
         ) as client:
             try:
                 item = create_sandbox_item(client, institution, username)

@@ -19,6 +19,7 @@ INSTITUTIONS = (("ins_109508", "platypus"), ("ins_109509", "gingham"), ("ins_109
 
 def run_dashboard_demo(no_browser: bool) -> None:
     from plaid_balance._client import PlaidClient
+    from plaid_balance._config import timeout_setting
     from plaid_balance._fetch import fetch_report
     from plaid_balance._report import BalanceReport
     from plaid_balance._sandbox import create_sandbox_item
@@ -30,6 +31,7 @@ def run_dashboard_demo(no_browser: bool) -> None:
     from plaid_balance.history.store import open_store
     from plaid_balance.vault import Vault
 
+    timeout = timeout_setting()  # the one variable the demo reads: refused before anything is printed
     with tempfile.TemporaryDirectory(prefix="plaid-balance-demo-") as folder:
         db_url = f"sqlite:///{Path(folder) / 'demo.db'}"
         key = secrets.token_bytes(32)
@@ -38,7 +40,11 @@ def run_dashboard_demo(no_browser: bool) -> None:
             click.echo(f"demo: Plaid sandbox emulator at {emulator.base_url} (offline)", err=True)
             with (
                 PlaidClient(
-                    emulator.client_id, emulator.secret, "sandbox", base_url=emulator.base_url
+                    emulator.client_id,
+                    emulator.secret,
+                    "sandbox",
+                    base_url=emulator.base_url,
+                    timeout=timeout,
                 ) as client,
                 open_store(db_url) as store,
                 Vault.open(db_url, key=key, use_keyring=False) as vault,

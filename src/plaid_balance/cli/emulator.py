@@ -7,13 +7,14 @@ from typing import Any
 
 import click
 
+from plaid_balance.cli import params
 from plaid_balance.cli.exit_codes import ExitCode
 
 _DEFAULT_CLIENT_ID = "emulator-client-id"
 _DEFAULT_SECRET = "emulator-secret"  # noqa: S105 - the emulator's own fixed test value
 _MAX_MS = 3_600_000.0
-_rate = click.FloatRange(0.0, 1.0)
-_ms = click.FloatRange(0.0, _MAX_MS)
+_rate = params.Rate()
+_ms = params.Number(0.0, _MAX_MS)
 
 
 class EmulatorUsageError(click.ClickException):
@@ -44,7 +45,7 @@ def emulator() -> None:
     "--port",
     default=8787,
     show_default=True,
-    type=click.IntRange(0, 65535),
+    type=params.Integer(0, 65535),
     help="TCP port to listen on; 0 picks a free one (printed at start-up).",
 )
 @click.option(
@@ -95,7 +96,7 @@ def emulator() -> None:
 @click.option(
     "--hang-seconds",
     default=30.0,
-    type=click.FloatRange(0.0, 3600.0),
+    type=params.Number(0.0, 3600.0),
     show_default=True,
     help="How long a hanging call waits before answering (at most an hour).",
 )
@@ -115,11 +116,16 @@ def emulator() -> None:
     help="Fault for the next balance call: a fault kind (error, drop, hang, malformed, truncated, "
     "institution_not_responding) or a Plaid error_code. Repeatable; used up in order.",
 )
-@click.option("--seed", default=None, type=int, help="Seed for fault and jitter draws, for repeatable runs.")
+@click.option(
+    "--seed",
+    default=None,
+    type=params.Integer(0, 2**63 - 1),
+    help="Seed for fault and jitter draws, for repeatable runs.",
+)
 @click.option(
     "--rate-window-seconds",
     default=60.0,
-    type=click.FloatRange(0.0, 86_400.0, min_open=True),
+    type=params.Number(0.0, 86_400.0, min_open=True),
     show_default=True,
     help="Length of the sliding window Plaid's rate limits count over.",
 )

@@ -7,6 +7,7 @@ number elsewhere.
 
 from __future__ import annotations
 
+import sys
 from enum import IntEnum
 from typing import TYPE_CHECKING, Final
 
@@ -40,7 +41,9 @@ EXIT_CODES: Final[dict[ExitCode, str]] = {
     ExitCode.OK: "success (check: the account covers the amount)",
     ExitCode.BUG: "a bug in plaid-balance: please report it",
     ExitCode.USAGE: "usage, configuration or input error: bad flag, missing credentials, malformed file or "
-    "line, a check that cannot decide (before any call where it can be known)",
+    "line, a check that cannot decide (before any call where it can be known). One line on stderr; stdout "
+    "is empty except for `check`, which prints its JSON error there, and `batch`, whose other Items' lines "
+    "and summary are complete",
     ExitCode.PLAID_ERROR: "Plaid answered with an error after any retries (its error object is in the JSON "
     "on stdout)",
     ExitCode.NETWORK_ERROR: "network error: no usable answer from Plaid after retries (connection, timeout, "
@@ -106,17 +109,22 @@ def _for_result(outcome: object) -> ExitCode:
     if isinstance(outcome, ErrorBody):
         return _for_error_body(outcome)
 
-    from plaid_balance.batch import BatchSummary
-    from plaid_balance.funds import FundsCheckError, FundsDecision
+    # An outcome of the funds check or the batch means its package is loaded already; otherwise it
+    # cannot be one, and `check` need not import the batch runner (nor `batch` the funds check).
+    if "plaid_balance.funds" in sys.modules:
+        from plaid_balance.funds import FundsCheckError, FundsDecision
 
-    if isinstance(outcome, FundsDecision):
-        return ExitCode.OK if outcome.passed else ExitCode.INSUFFICIENT_FUNDS
-    if isinstance(outcome, FundsCheckError):
-        return ExitCode.USAGE
-    if isinstance(outcome, BatchSummary):
-        if outcome.interrupted:
-            return ExitCode.INTERRUPTED
-        if outcome.input_errors:
+        if isinstance(outcome, FundsDecision):
+            return ExitCode.OK if outcome.passed else ExitCode.INSUFFICIENT_FUNDS
+        if isinstance(outcome, FundsCheckError):
             return ExitCode.USAGE
-        return ExitCode.PARTIAL_FAILURE if outcome.failed else ExitCode.OK
+    if "plaid_balance.batch" in sys.modules:
+        from plaid_balance.batch import BatchSummary
+
+        if isinstance(outcome, BatchSummary):
+            if outcome.interrupted:
+                return ExitCode.INTERRUPTED
+            if outcome.input_errors:
+                return ExitCode.USAGE
+            return ExitCode.PARTIAL_FAILURE if outcome.failed else ExitCode.OK
     return ExitCode.BUG

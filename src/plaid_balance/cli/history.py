@@ -105,12 +105,11 @@ def history(
 
         click.echo(history_to_csv(result), nl=False)
     else:
-        from rich.console import Console
-
         from plaid_balance.cli.history_output import history_table
+        from plaid_balance.cli.text import console
 
-        console = Console()
-        console.print(history_table(result, width=console.width))
+        out = console()
+        out.print(history_table(result, width=out.width))
 
 
 def _item_for(alias: str, db: str | None) -> str:

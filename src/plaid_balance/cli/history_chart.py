@@ -46,6 +46,8 @@ def _pyplot() -> Any:
             "charts need plaid-balance[chart]: pip install 'plaid-balance[chart]'"
         ) from None
     matplotlib.use("Agg")  # never a GUI: this runs in terminals, cron jobs and CI
+    # Titles and account names are text, not TeX: "$x$" in a bank's account name is two dollar signs.
+    matplotlib.rcParams["text.parse_math"] = False
     import matplotlib.pyplot as plt
 
     return plt

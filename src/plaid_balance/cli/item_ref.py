@@ -9,8 +9,7 @@ answer (an Item that needs repair, or works again) is recorded in its health.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 
@@ -26,11 +25,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 PENDING_HEALTH = {"pending_expiration": "PENDING_EXPIRATION", "pending_disconnect": "PENDING_DISCONNECT"}
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRef:
+class ItemRef(NamedTuple):
     """The token to call Plaid with and, when it came from the vault, the Item it belongs to."""
 
-    access_token: SecretStr = field(repr=False)
+    access_token: SecretStr  # its repr is masked
     item_id: str | None = None
     alias: str | None = None
     environment: str | None = None

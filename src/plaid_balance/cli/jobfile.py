@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -105,13 +105,23 @@ def _describe(error: msgspec.ValidationError) -> str:
     return f"{where}: {what}" if where else what
 
 
+MAX_JOB_FILE_BYTES = 1 << 16  # a job file is a few lines; anything bigger is the wrong file
+
+
 def load_job(path: str | Path) -> JobFile:
     try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        with Path(path).open("rb") as handle:
+            data = handle.read(MAX_JOB_FILE_BYTES + 1)
     except OSError as exc:
         raise ConfigurationError(f"cannot read job file {path}: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+    if len(data) > MAX_JOB_FILE_BYTES:
+        raise ConfigurationError(f"job file {path} is larger than {MAX_JOB_FILE_BYTES // 1024} KiB")
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigurationError(f"job file {path} is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib descends once per level of nesting
+        raise ConfigurationError(f"job file {path} is nested too deeply to be a job file") from None
     try:
         return convert(raw, JobFile)
     except msgspec.ValidationError as exc:
@@ -145,13 +155,12 @@ def _substitute(value: str, env: AllowedEnvironment, key: str) -> str:
 
 
 def _parse_datetime(value: str) -> datetime:
+    from plaid_balance._parse import InvalidValue, parse_datetime  # the one date-time validator
+
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigurationError(
-            f"min_last_updated_datetime {value!r} is not an ISO 8601 date-time"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parse_datetime(value)
+    except InvalidValue as exc:
+        raise ConfigurationError(f"min_last_updated_datetime: {exc}") from None
 
 
 def resolve_job(job_file: JobFile, environ: Mapping[str, str]) -> ResolvedJob:

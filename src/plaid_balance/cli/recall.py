@@ -16,6 +16,7 @@ import click
 
 from plaid_balance._errors import ConfigurationError, StorageError
 from plaid_balance.cli.common import DurationType, fail
+from plaid_balance.cli.params import DatabaseUrl
 
 if TYPE_CHECKING:
     from plaid_balance.history import HistoryStore
@@ -27,7 +28,9 @@ DB_HELP = (
     "[env: PLAID_BALANCE_DB; default: SQLite in the user data dir]."
 )
 
-db_option = click.option("--db", metavar="PATH|URL", envvar="PLAID_BALANCE_DB", help=DB_HELP)
+db_option = click.option(
+    "--db", metavar="PATH|URL", type=DatabaseUrl(), envvar="PLAID_BALANCE_DB", help=DB_HELP
+)
 
 
 def history_options(func: F) -> F:

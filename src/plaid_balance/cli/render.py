@@ -88,18 +88,33 @@ def money(value: Decimal | None, currency: str | None = None) -> str:
 
 
 def outside_text(value: str | None) -> Any:
-    """Text from Plaid, a file or the user, for a rich table: shown literally (never read as markup) and
-    without control characters (a name cannot move the cursor or recolour the terminal)."""
-    from rich.text import Text
+    """Text from Plaid, a file or the user, for a rich table: shown literally (``cli.text.cell``)."""
+    from plaid_balance.cli.text import cell
 
-    return Text("".join(c for c in (value or "") if c.isprintable() or c == " "))
+    return cell(value or "")
 
 
-def balance_table(report: BalanceReport) -> Any:
-    """A rich ``Table`` of the accounts with per-currency totals as the footer."""
+def aligned_money(values: list[Decimal | None]) -> list[str]:
+    """``money`` for a column: padded on the right so the decimal points line up when right-justified."""
+    texts = [money(v) for v in values]
+    decimals = [len(t) - t.index(".") - 1 if "." in t else 0 for t in texts]
+    widest = max(decimals, default=0)
+    # A whole number or "—" stands where the point would be, then the blank decimals.
+    return [
+        t + " " * (widest - d + (1 if widest and not d else 0)) for t, d in zip(texts, decimals, strict=True)
+    ]
+
+
+def balance_table(report: BalanceReport, width: int = 80) -> Any:
+    """A rich ``Table`` of the accounts with per-currency totals as the footer, fitted to ``width``.
+
+    Bank data is shown literally (``cli.text.cell``). Amounts are never cut and their decimal points line
+    up; names and types give way first (ending in "…"), and a table whose amounts alone are wider than
+    ``width`` is printed wider rather than cut.
+    """
     from rich.table import Table
 
-    plain = outside_text
+    from plaid_balance.cli.text import cell
 
     currencies = sorted({a.currency or "—" for a in report.accounts})
     single = currencies[0] if len(currencies) == 1 else None
@@ -110,44 +125,62 @@ def balance_table(report: BalanceReport) -> Any:
     if single:
         caption += f" · all amounts in {single}"
     caption += " · credit and loan balances are amounts owed"
-    table = Table(title=plain(title), caption=plain(caption))
-    table.add_column("Account", overflow="fold")
-    table.add_column("Type", overflow="fold")
-    table.add_column("Mask")
-    for heading in ("Current", "Available", "Limit"):
-        table.add_column(heading, justify="right", no_wrap=True)
+
+    totals = list(report.totals.items())
+    columns = {
+        "Current": [a.current_balance for a in report.accounts]
+        + [v for _, t in totals for v in (t.assets, t.liabilities, t.net)],
+        "Available": [a.available_balance for a in report.accounts] + [None] * (3 * len(totals)),
+        "Limit": [a.limit for a in report.accounts] + [None] * (3 * len(totals)),
+    }
+    shown = {heading: aligned_money(values) for heading, values in columns.items()}
+    amount_widths = {h: max([len(h), *map(len, texts)]) for h, texts in shown.items()}
+    kinds = [a.subtype or a.type or "" for a in report.accounts]
+    kind_width = min(max([4, *map(len, kinds)]), 12)
+    mask_width = max([4, *(len(a.mask or "") for a in report.accounts)])
+    currency_width = 0 if single else max(4, *map(len, currencies))
+    # Three characters of border and padding per column, one more for the outer edge.
+    fixed = sum(amount_widths.values()) + kind_width + mask_width + currency_width
+    count = 6 if single else 7
+    name_width = max(8, width - fixed - 3 * count - 1)
+
+    # min_width: what the amounts need whole; the printer widens its console to it rather than cut them.
+    table = Table(title=cell(title), caption=cell(caption), min_width=fixed + 8 + 3 * count + 1)
+    table.add_column("Account", no_wrap=True, overflow="ellipsis", max_width=name_width)
+    table.add_column("Type", no_wrap=True, overflow="ellipsis", max_width=kind_width)
+    table.add_column("Mask", no_wrap=True, min_width=mask_width)
+    for heading, column_width in amount_widths.items():
+        table.add_column(heading, justify="right", no_wrap=True, min_width=column_width)
     if not single:
-        table.add_column("Cur.")
+        table.add_column("Cur.", no_wrap=True, min_width=currency_width)
 
     def row(*cells: Any, currency: str | None = None) -> None:
-        table.add_row(*cells, *([] if single else [plain(currency or "—")]))
+        table.add_row(*cells, *([] if single else [cell(currency or "—")]))
 
-    for a in report.accounts:
-        current = money(a.current_balance)
-        if a.is_liability and a.current_balance is not None:
-            current = f"[red]{current}[/red]"
+    n = len(report.accounts)
+    for i, a in enumerate(report.accounts):
+        owed = "red" if a.is_liability and a.current_balance is not None else ""
         row(
-            plain(a.name),
-            plain(a.subtype or a.type),
-            plain(a.mask or "—"),
-            current,
-            money(a.available_balance),
-            money(a.limit),
+            cell(a.name),
+            cell(kinds[i]),
+            cell(a.mask or "—"),
+            cell(shown["Current"][i], owed),
+            cell(shown["Available"][i]),
+            cell(shown["Limit"][i]),
             currency=a.currency,
         )
-    for code, totals in report.totals.items():
+    for j, (code, _) in enumerate(totals):
         table.add_section()
-        row("[bold]Assets[/bold]", plain(code), "", money(totals.assets), "", "", currency=code)
-        row(
-            "[bold]Liabilities[/bold]",
-            plain(code),
-            "",
-            f"[red]{money(totals.liabilities)}[/red]",
-            "",
-            "",
-            currency=code,
-        )
-        row("[bold]Net[/bold]", plain(code), "", f"[bold]{money(totals.net)}[/bold]", "", "", currency=code)
+        for k, (label, style) in enumerate((("Assets", ""), ("Liabilities", "red"), ("Net", "bold"))):
+            row(
+                cell(label, "bold"),
+                "",
+                "",
+                cell(shown["Current"][n + 3 * j + k], style),
+                "",
+                "",
+                currency=code,
+            )
     return table
 
 
@@ -166,7 +199,9 @@ def repair_hint(error_code: str, alias: str | None = None) -> str:
 
 def failure_line(report: FailureReport, alias: str | None = None) -> str:
     """The one-line human summary of a failure, for stderr; names the repair command when there is one."""
+    from plaid_balance._safe_text import safe_text
+
     retry = " (temporary: try again later)" if report.error.retryable else ""
-    # Plaid's messages are data: whitespace (newlines included) collapses, control characters go.
-    text = " ".join("".join(c for c in report.error.summary() if c.isprintable() or c.isspace()).split())
-    return f"error: {text}{retry}{repair_hint(report.error.error_code, alias)}"
+    # Plaid's message is outside text: one line, nothing a terminal would act on.
+    summary = safe_text(report.error.summary())
+    return f"error: {summary}{retry}{repair_hint(report.error.error_code, alias)}"

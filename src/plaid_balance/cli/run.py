@@ -1,4 +1,4 @@
-"""``plaid-balance run JOBFILE``: run a TOML job file (the seed's run job)."""
+"""``plaid-balance run JOBFILE``: the balance report a TOML job file describes."""
 
 from __future__ import annotations
 

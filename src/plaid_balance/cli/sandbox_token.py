@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +13,24 @@ from plaid_balance._sandbox import DEFAULT_INSTITUTION, DEFAULT_PASSWORD, DEFAUL
 from plaid_balance.cli.common import base_url_option, fail, make_client, timeout_option
 from plaid_balance.cli.exit_codes import exit_code_for
 
+_MAX_CONFIG_BYTES = 1 << 20
+
 
 def _password(password: str | None, custom_config: str | None) -> str | dict[str, Any]:
     if custom_config is None:
         return password or DEFAULT_PASSWORD
     try:
-        config = json.loads(Path(custom_config).read_text(encoding="utf-8"))
+        with Path(custom_config).open("rb") as handle:
+            data = handle.read(_MAX_CONFIG_BYTES + 1)
+        if len(data) > _MAX_CONFIG_BYTES:
+            fail(f"{custom_config} is larger than {_MAX_CONFIG_BYTES // 1024} KiB")
+        config = json.loads(data.decode("utf-8"))
     except OSError as exc:
         fail(f"cannot read {custom_config}: {exc.strerror or exc}")
     except ValueError as exc:
         fail(f"{custom_config} is not valid JSON: {exc}")
+    except RecursionError:  # the parser descends once per level of nesting
+        fail(f"{custom_config} is nested too deeply to be a user_custom configuration")
     if not isinstance(config, dict):
         fail(f"{custom_config} must hold a JSON object (a user_custom configuration)")
     return config
@@ -88,4 +95,8 @@ def sandbox_token(
         click.echo(f"wrote the access token of Item {item.item_id} to {output}", err=True)
     else:
         click.echo(f"item_id: {item.item_id}", err=True)
-        sys.stdout.write(item.access_token.get_secret_value() + "\n")
+        from plaid_balance.cli.streams import write_secret
+
+        write_secret(
+            item.access_token.get_secret_value() + "\n"
+        )  # what the user asked for: the one output not masked

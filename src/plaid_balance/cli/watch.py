@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from plaid_balance.cli import params
 from plaid_balance.cli.common import connection_options, fail
 from plaid_balance.cli.exit_codes import ExitCode
 
@@ -34,6 +35,7 @@ def _require_extra() -> None:
 @click.option(
     "--db",
     metavar="URL",
+    type=params.DatabaseUrl(),
     envvar="PLAID_BALANCE_DB",
     help="Database with the vault and history [env: PLAID_BALANCE_DB; default: SQLite in the user data dir].",
 )
@@ -50,7 +52,7 @@ def _require_extra() -> None:
 )
 @click.option(
     "--concurrency",
-    type=click.IntRange(1, 100),
+    type=params.Integer(1, 100),
     default=10,
     show_default=True,
     help="Items refreshed at once (Plaid's rate limits hold whatever this is).",

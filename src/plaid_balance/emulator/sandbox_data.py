@@ -101,7 +101,7 @@ ACCOUNT_SUBTYPES = frozenset(_DATA["account_subtypes"])
 def iso_currencies() -> frozenset[str]:
     """ISO 4217's active codes; anything else (e.g. a crypto ticker) is an unofficial_currency_code.
 
-    The table is the iso4217 package's, the one the library's funds check reads too (decision 55);
+    The table is the iso4217 package's, the one the library's funds check reads too (decision 62);
     imported on first use, as parsing it costs tens of milliseconds.
     """
     import iso4217

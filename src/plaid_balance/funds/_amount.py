@@ -40,7 +40,7 @@ def minor_units(currency: str) -> int | None:
 
 @functools.cache
 def _iso_minor_units() -> dict[str, int | None]:
-    # The ISO table itself, kept current by the iso4217 package (decision 55). Imported here: parsing it
+    # The ISO table itself, kept current by the iso4217 package (decision 62). Imported here: parsing it
     # costs tens of milliseconds, paid only once an amount is judged against a currency.
     import iso4217
 

@@ -74,7 +74,16 @@ def parse_db_url(raw: str | None) -> URL:
     # psycopg 3 is the PostgreSQL driver we ship with; SQLAlchemy's default would be psycopg2.
     if url.drivername in {"postgresql", "postgres"}:
         url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise DatabaseURLError(_unsupported(url))
     return url
+
+
+def _unsupported(url: URL) -> str:
+    return (
+        f"unsupported database {url.drivername!r}: use a file path, sqlite:///PATH or "
+        "postgresql+psycopg://user@host/db (pip install 'plaid-balance[postgres]')"
+    )
 
 
 def display_url(url: URL) -> str:
@@ -124,7 +133,11 @@ def _create_private_file(path: Path) -> None:
 def _sqlite_engine(url: URL, *, create: bool) -> Engine:
     path = _sqlite_path(url)
     if path is not None:
-        if not path.exists():
+        try:
+            exists = path.exists()
+        except OSError as exc:  # a name too long, a folder we may not search
+            raise HistoryError(f"cannot open database {path}: {exc.strerror or exc}") from None
+        if not exists:
             if not create:
                 raise DatabaseNotFound(f"no database at {path} yet")
             # SQLite gives its -wal and -shm files the database file's mode: they are 0600 too.
@@ -164,10 +177,7 @@ def _engine_for(url: URL, *, create: bool) -> Engine:
         connect_args = {"connect_timeout": 10} if "connect_timeout" not in url.query else {}
         return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     except (NoSuchModuleError, ModuleNotFoundError):
-        raise DatabaseURLError(
-            f"unsupported database {url.drivername!r}: use a file path, sqlite:///PATH or "
-            "postgresql+psycopg://user@host/db (pip install 'plaid-balance[postgres]')"
-        ) from None
+        raise DatabaseURLError(_unsupported(url)) from None
     except ArgumentError as exc:
         raise DatabaseURLError(f"invalid database URL: {scrub(first_line(exc), url)}") from None
 

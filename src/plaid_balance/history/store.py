@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import localcontext
 from types import TracebackType
 from typing import Any, Final, Protocol, Self
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
@@ -125,6 +125,7 @@ class HistoryStore:
         *,
         access_token: Token | None = None,
         requested_account_ids: Sequence[str] | None = None,
+        along: Callable[[Connection], None] | None = None,
     ) -> int | None:
         """Store a successful report as one snapshot; return its id (the existing id if already stored).
 
@@ -132,6 +133,9 @@ class HistoryStore:
         report was fetched for some accounts only, so that it never answers a request for all of them.
         With ``access_token``, the store also remembers which Item that token belongs to (by its
         fingerprint), so a later ``fresh_report(access_token=...)`` finds this Item's series.
+        ``along`` is called with the connection inside the same transaction, for writes that must be
+        committed with the snapshot or not at all (the watch's budget counters); it may run again if
+        the transaction is retried.
         """
         if not isinstance(report, BalanceReport):
             return None
@@ -139,7 +143,7 @@ class HistoryStore:
         fingerprint = None if access_token is None else token_fingerprint(access_token)
         for attempt in range(3):
             try:
-                return self._insert(report, fingerprint, request_key, requested_account_ids is None)
+                return self._insert(report, fingerprint, request_key, requested_account_ids is None, along)
             except IntegrityError as exc:
                 # Another writer stored the same answer between our look-up and our insert: look again.
                 if attempt == 2:
@@ -148,34 +152,85 @@ class HistoryStore:
                 raise self._fail("write to", exc) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def save_all(
+        self, entries: Sequence[tuple[BalanceReport, Token | None, Callable[[Connection], None] | None]]
+    ) -> list[int]:
+        """Store several reports in ONE transaction: all of them or none (``HistoryError``).
+
+        Each entry is ``(report, access_token, along)`` as for ``save``. One commit and one flush for
+        many snapshots is how a writer that falls behind catches up (one fsync, batched inserts). Two
+        entries for the same answer fail the whole call; a caller that gets an error can save the
+        entries one by one to keep the good ones.
+        """
+        try:
+            with self._session() as session, session.begin():
+                with session.no_autoflush:  # the look-ups need not see this call's own snapshots
+                    added = [
+                        self._add(
+                            session,
+                            report,
+                            None if token is None else token_fingerprint(token),
+                            report.request_id or _content_key(report),
+                            True,
+                            along,
+                            flush=False,
+                        )
+                        for report, token, along in entries
+                    ]
+                session.flush()
+                return [row if isinstance(row, int) else row.id for row in added]
+        except SQLAlchemyError as exc:
+            raise self._fail("write to", exc) from None
+
     def _insert(
-        self, report: BalanceReport, fingerprint: str | None, request_key: str, complete: bool
+        self,
+        report: BalanceReport,
+        fingerprint: str | None,
+        request_key: str,
+        complete: bool,
+        along: Callable[[Connection], None] | None,
     ) -> int:
         with self._session() as session, session.begin():
-            if fingerprint is not None:
-                record_token(session, fingerprint, report.item_id, report.retrieved_at)
-            existing = session.scalar(
-                select(Snapshot.id).where(
-                    Snapshot.item_id == report.item_id, Snapshot.request_id == request_key
-                )
-            )
-            if existing is not None:
-                return existing
-            snapshot = Snapshot(
-                item_id=report.item_id,
-                request_id=request_key,
-                institution_id=report.institution_id,
-                institution_name=report.institution_name,
-                environment=report.environment,
-                source=report.source,
-                complete=complete,
-                retrieved_at=report.retrieved_at,
-                saved_at=utc_now(),
-                accounts=[SnapshotAccount.from_report(a, i) for i, a in enumerate(report.accounts)],
-            )
-            session.add(snapshot)
+            added = self._add(session, report, fingerprint, request_key, complete, along, flush=True)
+            return added if isinstance(added, int) else added.id
+
+    @staticmethod
+    def _add(
+        session: Session,
+        report: BalanceReport,
+        fingerprint: str | None,
+        request_key: str,
+        complete: bool,
+        along: Callable[[Connection], None] | None,
+        *,
+        flush: bool,
+    ) -> Snapshot | int:
+        """The new snapshot (its id once flushed), or the id of the one already stored."""
+        if fingerprint is not None:
+            record_token(session, fingerprint, report.item_id, report.retrieved_at)
+        if along is not None:
+            along(session.connection())
+        existing = session.scalar(
+            select(Snapshot.id).where(Snapshot.item_id == report.item_id, Snapshot.request_id == request_key)
+        )
+        if existing is not None:
+            return existing
+        snapshot = Snapshot(
+            item_id=report.item_id,
+            request_id=request_key,
+            institution_id=report.institution_id,
+            institution_name=report.institution_name,
+            environment=report.environment,
+            source=report.source,
+            complete=complete,
+            retrieved_at=report.retrieved_at,
+            saved_at=utc_now(),
+            accounts=[SnapshotAccount.from_report(a, i) for i, a in enumerate(report.accounts)],
+        )
+        session.add(snapshot)
+        if flush:
             session.flush()
-            return snapshot.id
+        return snapshot
 
     def link_token(self, access_token: Token, item_id: str) -> None:
         """Remember that ``access_token`` belongs to ``item_id`` (its fingerprint only)."""

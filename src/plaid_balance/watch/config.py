@@ -280,6 +280,8 @@ def parse_config(text: str, path: Path) -> WatchConfig:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise WatchConfigError(_toml_error(path, exc)) from None
+    except RecursionError:  # tomllib descends once per level of nesting
+        raise WatchConfigError(f"{path}: nested too deeply to be a watch config") from None
     root = _Reader(path, text, data, ())
 
     watch = root.table("watch")

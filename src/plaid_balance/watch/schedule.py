@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -36,6 +38,55 @@ class Schedule:
         if self.interval is not None:
             return f"every {_describe(self.interval)}"
         return f"cron {self.cron!r} ({self.timezone})"
+
+
+class DueQueue:
+    """Items by the time they are next due, so that each pass of the watch's loop costs O(log n) per Item
+    it starts rather than a look at every Item (the loop wakes once per finished refresh: scanning all
+    Items each time made a first pass over n Items cost n² look-ups).
+
+    A heap with lazy deletion: ``set`` records an Item's current due time and pushes it; entries that no
+    longer match the current time are skipped when they reach the top.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[datetime, int, str]] = []
+        self._due: dict[str, datetime | None] = {}
+        self._order = itertools.count()
+
+    def __len__(self) -> int:
+        return sum(1 for due in self._due.values() if due is not None)
+
+    def set(self, key: str, due: datetime | None) -> None:
+        """``key`` is next due at ``due`` (None: not scheduled, until set again)."""
+        self._due[key] = due
+        if due is not None:
+            heapq.heappush(self._heap, (due, next(self._order), key))
+            if len(self._heap) > 2 * len(self._due) + 64:
+                self._compact()
+
+    def discard(self, key: str) -> None:
+        self._due.pop(key, None)
+
+    def pop_due(self, now: datetime) -> list[str]:
+        """The keys due at ``now``, each taken off the schedule (``set`` puts it back)."""
+        taken = []
+        while self._heap and self._heap[0][0] <= now:
+            due, _, key = heapq.heappop(self._heap)
+            if self._due.get(key) == due:
+                self._due[key] = None
+                taken.append(key)
+        return taken
+
+    def next_due(self) -> datetime | None:
+        """The earliest due time still scheduled."""
+        while self._heap and self._due.get(self._heap[0][2]) != self._heap[0][0]:
+            heapq.heappop(self._heap)
+        return self._heap[0][0] if self._heap else None
+
+    def _compact(self) -> None:
+        self._heap = [entry for entry in self._heap if self._due.get(entry[2]) == entry[0]]
+        heapq.heapify(self._heap)
 
 
 def check_cron(expression: str) -> None:

@@ -4,7 +4,9 @@ takes Plaid's webhooks, with every clock reading from the injected ``Clock``.
 One asyncio loop does everything: refreshes run as tasks (at most ``concurrency`` at once; the batch
 limiter underneath keeps Plaid's rate limits), notifications are delivered by the outbox, and the HTTP
 side (``app``) calls ``handle_webhook``. ``stop()`` lets refreshes in flight finish (each writes its
-results in transactions, so a refresh is stored whole or not at all) and then returns.
+results in one transaction, so a refresh is stored whole or not at all) and then returns.
+Every database write goes through one writer (``writer``): in order, on one thread, refreshes that
+queue up committed together.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from plaid_balance.watch.health import Health, HealthChange, from_webhook
 from plaid_balance.watch.metrics import WatchMetrics
 from plaid_balance.watch.notify import Outbox, Sender
 from plaid_balance.watch.refresh import Refresher, RefreshResult
+from plaid_balance.watch.schedule import DueQueue
 from plaid_balance.watch.state import (
     Failure,
     HistoryPort,
@@ -35,8 +38,9 @@ from plaid_balance.watch.state import (
     ReportLike,
     WatchState,
 )
-from plaid_balance.watch.store import ItemRow, StateError, WatchStore
+from plaid_balance.watch.store import ItemRow, RefreshRecord, StateError, WatchStore
 from plaid_balance.watch.webhook import WebhookRefused, WebhookVerifier
+from plaid_balance.watch.writer import RefreshWrite, Writer
 
 log = logging.getLogger("plaid_balance.watch")
 
@@ -82,6 +86,8 @@ class Watch:
         self.verifier = WebhookVerifier(plaid.verification_key, clock)
         self.metrics = WatchMetrics(self.state, self._budget_left, clock.now)
         self._semaphore = asyncio.Semaphore(concurrency)
+        self._due = DueQueue()
+        self.writer = Writer(history, store)
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -154,6 +160,12 @@ class Watch:
                     self._health_alerts(state)
         for gone in set(self.state.items) - seen:
             del self.state.items[gone]
+            self._due.discard(gone)
+        # Every Item's next refresh afresh, once a minute: whatever changed what it depends on
+        # (health in the vault, a retry, the config) is seen here at the latest.
+        for state in self.state.items.values():
+            if not state.refreshing:
+                self._reschedule(state)
         self._last_sync_done = True
 
     def next_due(self, state: ItemState, now: datetime | None = None) -> datetime | None:
@@ -164,6 +176,9 @@ class Watch:
         if retry is not None:
             return retry
         return settings.schedule.next_after(state.last_refresh, now or self.clock.now())
+
+    def _reschedule(self, state: ItemState) -> None:
+        self._due.set(state.item.item_id, self.next_due(state))
 
     async def run(self) -> None:
         """Refresh, deliver and sleep until ``stop()``."""
@@ -186,15 +201,15 @@ class Watch:
                 log.error("cannot read the vault: %s", exc)
                 self._last_sync = now
         wake_at = now + SYNC_EVERY
-        for state in list(self.state.items.values()):
-            due = self.next_due(state, now)
-            if due is None or state.refreshing:
-                continue
-            if due <= now:
-                state.refreshing = True
-                self._spawn(self._refresh(state))
-            else:
-                wake_at = min(wake_at, due)
+        for item_id in self._due.pop_due(now):
+            state = self.state.items.get(item_id)
+            if state is None or state.refreshing:
+                continue  # gone, or rescheduled when its refresh ends
+            state.refreshing = True
+            self._spawn(self._refresh(state))
+        next_refresh = self._due.next_due()
+        if next_refresh is not None:
+            wake_at = min(wake_at, next_refresh)
         if self.outbox.pending and not self._delivering:
             self._delivering = True
             self._spawn(self._deliver())
@@ -239,10 +254,13 @@ class Watch:
 
     async def _refresh(self, state: ItemState) -> None:
         try:
-            async with self._semaphore:
+            async with self._semaphore:  # bounds the calls in flight, not the writes queued after them
                 if self._stopping:
                     return
-                await self._refresh_now(state)
+                fetched = await self._fetch(state)
+            if fetched is not None:
+                # From here on the refresh is written whole: a stop request waits for it (see stop()).
+                await asyncio.shield(self._apply(state, *fetched))
         except Exception as exc:  # a bug must cost one Item one refresh, not the watch
             log.error(
                 "refresh failed unexpectedly",
@@ -251,8 +269,10 @@ class Watch:
             self._retry_at[state.item.item_id] = self.clock.now() + RETRY_AFTER_FAILURE
         finally:
             state.refreshing = False
+            if self.state.items.get(state.item.item_id) is state:
+                self._reschedule(state)
 
-    async def _refresh_now(self, state: ItemState) -> None:
+    async def _fetch(self, state: ItemState) -> tuple[RefreshResult, str] | None:
         item = state.item
         settings = self.config.settings_for(item.alias)
         now = self.clock.now()
@@ -261,13 +281,12 @@ class Watch:
         except Exception as exc:
             log.error("cannot read the access token", extra=_fields(alias=item.alias, error=str(exc)))
             self._retry_at[item.item_id] = now + min(RETRY_AFTER_FAILURE, _interval(settings, now))
-            return
+            return None
         await self._ensure_webhook(state, token)
         started = time.perf_counter()
         result = await self.refresher.refresh(state, settings, self.config, token, now)
         self.metrics.refresh_duration.labels(result.source).observe(time.perf_counter() - started)
-        # From here on the refresh is written whole: a stop request waits for it (see stop()).
-        await asyncio.shield(self._apply(state, result, token))
+        return result, token
 
     async def _ensure_webhook(self, state: ItemState, token: str) -> None:
         url = self.config.server.webhook_url
@@ -333,30 +352,32 @@ class Watch:
                 error=result.failure.error_code if result.failure else None,
             ),
         )
-        if self.store is not None:
-            try:
-                await asyncio.to_thread(
-                    self.store.record_refresh,
-                    item_id=item.item_id,
-                    alias=item.alias,
-                    at=state.last_refresh or result.started,
-                    source=result.source,
-                    outcome=state.last_outcome or "",
-                    health=state.health,
-                    health_reason=state.health_reason,
-                    periods=periods,
-                    billed=result.billed,
-                    saved=result.saved,
-                )
-            except StateError as exc:
-                self._storage_error("state", exc)
-        if result.report is not None and result.source in {"realtime", "cached"} and self.history is not None:
-            try:
-                await asyncio.to_thread(self.history.save, result.report, token)
-            except Exception as exc:  # full disk, locked database: the watch goes on
-                self._storage_error("history", exc)
+        await self._store_refresh(
+            RefreshRecord(
+                item_id=item.item_id,
+                alias=item.alias,
+                at=state.last_refresh or result.started,
+                source=result.source,
+                outcome=state.last_outcome or "",
+                health=state.health,
+                health_reason=state.health_reason,
+                periods=tuple(periods),
+                billed=result.billed,
+                saved=result.saved,
+            ),
+            result.report if result.source in {"realtime", "cached"} else None,
+            token,
+        )
         if result.report is not None:
             self._account_alerts(state, previous)
+
+    async def _store_refresh(self, record: RefreshRecord, report: ReportLike | None, token: str) -> None:
+        """The refresh's snapshot, its Item's state and its budget counters, in one transaction (see
+        ``writer``); what could not be written is counted and logged, and the watch goes on."""
+        if self.store is None and (report is None or self.history is None):
+            return
+        for what, exc in await self.writer.refresh(RefreshWrite(record, report, token)):
+            self._storage_error(what, exc)
 
     def _storage_error(self, what: str, exc: Exception) -> None:
         self.state.counters.history_errors += 1
@@ -380,13 +401,15 @@ class Watch:
             self._storage_error("vault", exc)
         if persist and self.store is not None:
             try:
-                await asyncio.to_thread(
+                await self.writer.call(
                     self.store.record_health, state.item.item_id, state.alias, change.health, change.reason
                 )
             except StateError as exc:
                 self._storage_error("state", exc)
         if change.health is Health.OK and old is not Health.OK:
             self._retry_at.pop(state.item.item_id, None)
+        if not state.refreshing:
+            self._reschedule(state)
         self._health_alerts(state)
 
     def _health_alerts(self, state: ItemState) -> None:
@@ -420,7 +443,7 @@ class Watch:
     async def _persist_alert(self, state: AlertState, event: AlertEvent | None) -> None:
         assert self.store is not None
         try:
-            await asyncio.to_thread(self.store.record_alert, state, event)
+            await self.writer.call(self.store.record_alert, state, event)
         except StateError as exc:
             self._storage_error("state", exc)
 
@@ -476,6 +499,8 @@ class Watch:
             await self._set_health(state, change)
         if code == "LOGIN_REPAIRED" or code == "NEW_ACCOUNTS_AVAILABLE":
             self._retry_at[state.item.item_id] = self.clock.now()  # balances again soon, within budget
+            if not state.refreshing:
+                self._reschedule(state)
             self.wake()
         return WebhookAnswer(200, {"ok": True, "used": True})
 
@@ -485,6 +510,9 @@ class Watch:
         self.config = config
         self.ledger.timezone = config.timezone
         self.outbox.sender = sender
+        for state in self.state.items.values():
+            if not state.refreshing:
+                self._reschedule(state)
         self.wake()
 
     def status(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ client and the history store in ``wiring``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -89,7 +89,15 @@ class PlaidPort(Protocol):
 class HistoryPort(Protocol):
     """Balance history (sync: called in a worker thread)."""
 
-    def save(self, report: ReportLike, access_token: str) -> None: ...
+    def save(self, report: ReportLike, access_token: str, along: Callable[[Any], None] | None = None) -> None:
+        """Store the report; ``along``, when given, is called with the database connection inside the
+        same transaction (the watch's state for this refresh: committed with the snapshot or not at all)."""
+        ...
+
+    def save_all(self, entries: Sequence[tuple[ReportLike, str, Callable[[Any], None] | None]]) -> None:
+        """Several ``save``s in one transaction: all stored, or none and an exception."""
+        ...
+
     def fresh(self, item_id: str, max_age_seconds: float, now: datetime) -> ReportLike | None: ...
     def latest(self, item_id: str) -> ReportLike | None: ...
     def latest_all(self) -> dict[str, ReportLike]: ...

@@ -3,15 +3,16 @@
 Kept so that a restart carries on where the watch stopped: per Item the last refresh (so nothing is
 refreshed early and no budget is spent twice) and its health; per Item and period the billed and saved
 calls; per alert its state; and the log of alert events (what the dashboard shows). Each write is one
-transaction. A failing write (full disk, locked file) raises ``StateError``; the watch logs it and keeps
+transaction; a refresh's state can also join the history's transaction for its snapshot
+(``RefreshRecord.write``), so that a refresh costs one commit. A failing write (full disk, locked file) raises ``StateError``; the watch logs it and keeps
 running on what it holds in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from plaid_balance._errors import StorageError
@@ -109,9 +111,74 @@ def _health(value: str) -> Health:
         return Health.OK
 
 
+@dataclass(frozen=True, slots=True)
+class RefreshRecord:
+    """What one refresh leaves in the watch's state: its Item's row and what it cost in each period."""
+
+    item_id: str
+    alias: str
+    at: datetime
+    source: str
+    outcome: str
+    health: Health
+    health_reason: str
+    periods: tuple[str, ...]
+    billed: int
+    saved: int
+
+    def write(self, connection: Connection) -> None:
+        """In the caller's transaction (it commits or rolls back)."""
+        _upsert_item(
+            connection,
+            self.item_id,
+            self.alias,
+            self.health,
+            self.health_reason,
+            self.at,
+            self.source,
+            self.outcome,
+        )
+        for period in self.periods:
+            key = (budget_table.c.item_id == self.item_id) & (budget_table.c.period == period)
+            done = connection.execute(
+                update(budget_table)
+                .where(key)
+                .values(billed=budget_table.c.billed + self.billed, saved=budget_table.c.saved + self.saved)
+            )
+            if done.rowcount == 0:
+                connection.execute(
+                    insert(budget_table).values(
+                        item_id=self.item_id, period=period, billed=self.billed, saved=self.saved
+                    )
+                )
+
+
+def _upsert_item(
+    connection: Connection,
+    item_id: str,
+    alias: str,
+    health: Health,
+    reason: str,
+    at: datetime | None,
+    source: str | None,
+    outcome: str | None,
+) -> None:
+    values: dict[str, object] = {"alias": alias, "health": health.value, "health_reason": reason}
+    if at is not None:
+        values.update(last_refresh_at=at, last_source=source, last_outcome=outcome)
+    done = connection.execute(update(items_table).where(items_table.c.item_id == item_id).values(**values))
+    if done.rowcount == 0:
+        connection.execute(insert(items_table).values(item_id=item_id, **values))
+
+
 class WatchStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    def shares_database(self, history: Any) -> bool:
+        """Whether ``history`` writes to this store's database (then a refresh's state can be written in
+        the history's transaction)."""
+        return getattr(history, "engine", None) is self._engine
 
     def _fail(self, action: str, exc: SQLAlchemyError) -> StateError:
         inner = getattr(exc, "orig", None) or exc
@@ -147,69 +214,20 @@ class WatchStore:
             raise self._fail("read", exc) from None
         return Loaded(items, budget, alerts)
 
-    def record_refresh(
-        self,
-        *,
-        item_id: str,
-        alias: str,
-        at: datetime,
-        source: str,
-        outcome: str,
-        health: Health,
-        health_reason: str,
-        periods: Iterable[str],
-        billed: int,
-        saved: int,
-    ) -> None:
+    def record_refresh(self, record: RefreshRecord) -> None:
         """The refresh and what it cost, in one transaction: both are kept or neither."""
         try:
             with self._engine.begin() as connection:
-                self._upsert_item(connection, item_id, alias, health, health_reason, at, source, outcome)
-                for period in periods:
-                    key = (budget_table.c.item_id == item_id) & (budget_table.c.period == period)
-                    done = connection.execute(
-                        update(budget_table)
-                        .where(key)
-                        .values(billed=budget_table.c.billed + billed, saved=budget_table.c.saved + saved)
-                    )
-                    if done.rowcount == 0:
-                        connection.execute(
-                            insert(budget_table).values(
-                                item_id=item_id, period=period, billed=billed, saved=saved
-                            )
-                        )
+                record.write(connection)
         except SQLAlchemyError as exc:
             raise self._fail("write", exc) from None
 
     def record_health(self, item_id: str, alias: str, health: Health, reason: str) -> None:
         try:
             with self._engine.begin() as connection:
-                self._upsert_item(connection, item_id, alias, health, reason, None, None, None)
+                _upsert_item(connection, item_id, alias, health, reason, None, None, None)
         except SQLAlchemyError as exc:
             raise self._fail("write", exc) from None
-
-    @staticmethod
-    def _upsert_item(
-        connection: object,
-        item_id: str,
-        alias: str,
-        health: Health,
-        reason: str,
-        at: datetime | None,
-        source: str | None,
-        outcome: str | None,
-    ) -> None:
-        from sqlalchemy.engine import Connection
-
-        assert isinstance(connection, Connection)
-        values: dict[str, object] = {"alias": alias, "health": health.value, "health_reason": reason}
-        if at is not None:
-            values.update(last_refresh_at=at, last_source=source, last_outcome=outcome)
-        done = connection.execute(
-            update(items_table).where(items_table.c.item_id == item_id).values(**values)
-        )
-        if done.rowcount == 0:
-            connection.execute(insert(items_table).values(item_id=item_id, **values))
 
     def record_alert(self, state: AlertState, event: AlertEvent | None) -> None:
         try:

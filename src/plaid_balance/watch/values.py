@@ -11,21 +11,17 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+from plaid_balance import _parse
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)", re.ASCII)
 _CURRENCY = re.compile(r"^[A-Z][A-Z0-9]{2,7}$")  # ISO 4217, or Plaid's unofficial codes (BTC, DOGE)
 
 
 def parse_duration(value: Any) -> timedelta:
-    """``90s``, ``15m``, ``12h``, ``2d`` or ``1w`` (the same syntax as the CLI's ``--max-age``)."""
-    match = _DURATION.match(value) if isinstance(value, str) else None
-    if not match:
+    """``90s``, ``15m``, ``12h``, ``2d`` or ``1w``: the CLI's one duration validator, zero refused."""
+    if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a duration like 90s, 15m, 12h, 2d or 1w")
-    amount, unit = match.groups()
-    duration = timedelta(**{_UNITS[unit]: float(amount)})
-    if duration <= timedelta(0):
-        raise ValueError(f"{value!r} must be longer than zero")
-    return duration
+    return _parse.parse_duration(value, allow_zero=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +46,9 @@ def parse_money(value: Any) -> Money:
         if len(parts) not in {1, 2}:
             raise ValueError(f'{value!r} is not an amount like 100, "100.50" or "100.50 USD"')
         try:
+            # ASCII digits only: Decimal() alone would take other scripts' digits (١٠٠) as a number.
+            if not _PLAIN_NUMBER.fullmatch(parts[0]):
+                raise InvalidOperation
             amount = Decimal(parts[0].replace("_", ""))
         except InvalidOperation:
             raise ValueError(f'{value!r} is not an amount like 100, "100.50" or "100.50 USD"') from None
@@ -109,6 +108,10 @@ def parse_listen(value: Any) -> ListenAddress:
         raise ValueError(f"{value!r} is not an address like 127.0.0.1:8787")
     host, sep, port_text = value.strip().rpartition(":")
     host = host.strip("[]")
-    if not sep or not host or not port_text.isdigit() or int(port_text) > 65535:
+    try:
+        port = _parse.parse_integer(port_text, minimum=0, maximum=65535)
+    except ValueError:
+        port = -1
+    if not sep or not host or port < 0:
         raise ValueError(f"{value!r} is not an address like 127.0.0.1:8787")
-    return ListenAddress(host, int(port_text))
+    return ListenAddress(host, port)

@@ -6,8 +6,9 @@ Only this module knows the library's client, report and store types; the engine 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -16,6 +17,9 @@ from plaid_balance._report import BalanceReport, FailureReport
 from plaid_balance.batch import BatchClient
 from plaid_balance.history.store import HistoryStore
 from plaid_balance.watch.state import Failure, Outcome, ReportLike
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
 
 
 def _failure(report: FailureReport) -> Failure:
@@ -82,9 +86,23 @@ class LibraryHistory:
     def __init__(self, store: HistoryStore) -> None:
         self.store = store
 
-    def save(self, report: ReportLike, access_token: str) -> None:
+    @property
+    def engine(self) -> Engine:
+        """The database (the watch's state store joins its transactions when it shares it)."""
+        return self.store.engine
+
+    def save(
+        self, report: ReportLike, access_token: str, along: Callable[[Connection], None] | None = None
+    ) -> None:
         assert isinstance(report, BalanceReport)
-        self.store.save(report, access_token=access_token)
+        self.store.save(report, access_token=access_token, along=along)
+
+    def save_all(
+        self, entries: Sequence[tuple[ReportLike, str, Callable[[Connection], None] | None]]
+    ) -> None:
+        reports = [(r, token, along) for r, token, along in entries if isinstance(r, BalanceReport)]
+        assert len(reports) == len(entries)
+        self.store.save_all(reports)
 
     def fresh(self, item_id: str, max_age_seconds: float, now: datetime) -> ReportLike | None:
         return self.store.fresh_report(item_id=item_id, max_age=timedelta(seconds=max_age_seconds), now=now)

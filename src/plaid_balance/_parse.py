@@ -1,0 +1,223 @@
+"""One validator per kind of value read from outside: numbers, amounts, durations, dates, URLs, tokens.
+
+Options, environment variables and job files all go through these, so a value is accepted or refused
+the same way wherever it comes from. Each returns the parsed value or raises ``InvalidValue`` with a
+message that names what was expected; callers prefix where the value came from (``--timeout``,
+``PLAID_TIMEOUT``, ``job.main.input...``).
+
+Rules every one of them keeps:
+- digits are ASCII digits: Python's ``int``/``float``/``Decimal`` also accept ``١٢٣`` or ``１２``, which
+  no user means as a number here;
+- numbers are finite and within documented bounds, so no later arithmetic overflows (no ``inf`` timeout,
+  no ``1e308`` seconds, no date 9,999 years out);
+- date-times are in years 1900-2199 and carry a time zone (UTC when none is given).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Final
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+from plaid_balance._safe_text import safe_text
+
+
+class InvalidValue(ValueError):
+    """A value from outside that is not what was asked for; the message says what was expected."""
+
+
+# re.ASCII: \d must not match other scripts' digits.
+_NUMBER: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?", re.ASCII)
+_INTEGER: Final = re.compile(r"[+-]?\d{1,18}", re.ASCII)
+_AMOUNT: Final = re.compile(r"\d{1,18}(?:\.\d{1,10})?", re.ASCII)
+_DURATION: Final = re.compile(r"(\d{1,12}(?:\.\d{1,9})?)\s*([smhdw])", re.ASCII)
+_DATETIME_CHARS: Final = re.compile(r"[0-9T:.+\-Z ]{4,40}", re.ASCII | re.IGNORECASE)
+_TOKEN: Final = re.compile(r"[!-~]{1,512}", re.ASCII)  # printable ASCII, no spaces
+_ASCII_HOST: Final = re.compile(r"[A-Za-z0-9.\-_:%]{1,253}", re.ASCII)
+_UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_DURATION: Final = timedelta(days=366 * 100)
+EARLIEST: Final = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST: Final = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _shown(text: str) -> str:
+    """The value as quoted in a message: short, one line, nothing a terminal would act on."""
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    return repr(safe_text(shown))
+
+
+def parse_number(
+    text: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    min_open: bool = False,
+    integer: bool = False,
+) -> float:
+    """A finite number in [minimum, maximum] (``min_open``: strictly above minimum), ASCII digits only."""
+    stripped = text.strip()
+    pattern = _INTEGER if integer else _NUMBER
+    kind = "a whole number" if integer else "a number"
+    if not pattern.fullmatch(stripped):
+        raise InvalidValue(f"{_shown(text)} is not {kind}")
+    value = Decimal(stripped)
+    low = "" if minimum is None else (f"more than {minimum:g}" if min_open else f"at least {minimum:g}")
+    high = "" if maximum is None else f"at most {maximum:g}"
+    bounds = " and ".join(b for b in (low, high) if b)
+    too_low = minimum is not None and (value <= Decimal(minimum) if min_open else value < Decimal(minimum))
+    too_high = maximum is not None and value > Decimal(maximum)
+    if too_low or too_high:
+        raise InvalidValue(f"{_shown(text)} is out of range: it must be {bounds}")
+    return float(value) if not integer else int(value)
+
+
+def parse_integer(text: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    return int(parse_number(text, minimum=minimum, maximum=maximum, integer=True))
+
+
+def parse_rate(text: str) -> float:
+    """A share between 0 and 1 (``0.25``)."""
+    return parse_number(text, minimum=0.0, maximum=1.0)
+
+
+def parse_amount(text: str) -> Decimal:
+    """A strictly positive plain decimal (``125``, ``125.00``): no exponent, sign, separator or other digits."""
+    stripped = text.strip()
+    if not _AMOUNT.fullmatch(stripped):
+        raise InvalidValue(
+            f"{_shown(text)} is not an amount: write digits with an optional decimal point, like 125 or 125.00"
+        )
+    try:
+        amount = Decimal(stripped)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise InvalidValue(f"{_shown(text)} is not an amount") from None
+    if amount <= 0:
+        raise InvalidValue(f"the amount must be more than zero, not {_shown(text)}")
+    return amount
+
+
+def parse_duration(text: str, *, allow_zero: bool = True) -> timedelta:
+    """``90s``, ``15m``, ``12h``, ``2d``, ``1w`` (decimals allowed), up to 100 years."""
+    match = _DURATION.fullmatch(text.strip())
+    if not match:
+        raise InvalidValue(f"{_shown(text)} is not a duration like 90s, 15m, 12h, 2d or 1w")
+    amount, unit = match.groups()
+    seconds = Decimal(amount) * _UNITS[unit]
+    if seconds > Decimal(MAX_DURATION.total_seconds()):
+        raise InvalidValue(f"{_shown(text)} is too long: at most {MAX_DURATION.days // 366} years")
+    if seconds == 0 and not allow_zero:
+        raise InvalidValue(f"{_shown(text)} must be longer than zero")
+    return timedelta(seconds=float(seconds))
+
+
+def parse_datetime(text: str) -> datetime:
+    """An ISO 8601 date or date-time (``2026-01-31``, ``2026-01-31T09:00:00Z``), UTC if no zone given."""
+    stripped = text.strip()
+    expected = f"{_shown(text)} is not an ISO 8601 date-time like 2026-01-31T09:00:00Z"
+    if not _DATETIME_CHARS.fullmatch(stripped):
+        raise InvalidValue(expected)
+    try:
+        parsed = datetime.fromisoformat(stripped[:-1] + "+00:00" if stripped[-1:] in "zZ" else stripped)
+    except ValueError:
+        raise InvalidValue(expected) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:
+        parsed = EARLIEST if parsed.year < 2000 else LATEST
+    if not EARLIEST <= parsed < LATEST:
+        raise InvalidValue(f"{_shown(text)} is out of range: use a date in the years 1900 to 2199")
+    return parsed
+
+
+def parse_when(text: str, now: datetime) -> datetime:
+    """A date-time, or a duration back from ``now`` (``2d`` = two days ago)."""
+    try:
+        return now - parse_duration(text)
+    except InvalidValue:
+        pass
+    try:
+        return parse_datetime(text)
+    except InvalidValue as exc:
+        if "out of range" in str(exc):
+            raise
+        raise InvalidValue(
+            f"{_shown(text)} is neither an ISO 8601 date-time (2026-01-31T00:00:00Z) nor a duration (2d)"
+        ) from None
+
+
+def _ascii_host(host: str, original: str, what: str) -> str:
+    import idna  # httpx's own dependency: IDNA 2008 with UTS 46 mapping, as browsers use
+
+    invalid = InvalidValue(f"malformed {what} {_shown(original)}: the host name is not valid")
+    try:
+        if host.isascii():
+            if not _ASCII_HOST.fullmatch(host) or ".." in host or host.startswith("."):
+                raise invalid
+            if "xn--" in host.lower():
+                idna.decode(host)  # an A-label must decode to a valid name
+            return host
+        return str(idna.encode(host, uts46=True).decode("ascii"))
+    except (idna.IDNAError, UnicodeError, ValueError):
+        raise invalid from None
+
+
+def parse_url(text: str, *, schemes: tuple[str, ...] = ("http", "https"), what: str = "URL") -> str:
+    """An absolute URL with a host, returned with its host in ASCII (IDNA) and no trailing slash.
+
+    Refused: other schemes, no host, a bad port, spaces or control characters, invalid
+    internationalised host names. Policy (which hosts may use plain http) is the caller's.
+    """
+    stripped = text.strip()
+    if not stripped or len(stripped) > 2048 or any(c.isspace() or not c.isprintable() for c in stripped):
+        raise InvalidValue(f"malformed {what} {_shown(text)}: expected {schemes[-1]}://host[:port]")
+    try:
+        parts = urlsplit(stripped)
+        port = parts.port
+    except ValueError:
+        raise InvalidValue(f"malformed {what} {_shown(text)}: bad port or host") from None
+    if parts.scheme.lower() not in schemes or not parts.hostname:
+        raise InvalidValue(f"malformed {what} {_shown(text)}: expected {schemes[-1]}://host[:port]")
+    host = _ascii_host(parts.hostname, text, what)
+    netloc = host if ":" not in host else f"[{host}]"
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    if parts.username is not None or parts.password is not None:
+        userinfo = parts.netloc.rpartition("@")[0]
+        netloc = f"{userinfo}@{netloc}"
+    rebuilt = SplitResult(parts.scheme.lower(), netloc, parts.path, parts.query, parts.fragment)
+    return urlunsplit(rebuilt).rstrip("/")
+
+
+def check_access_token(text: str) -> str:
+    """A token as read from a file, stdin or a variable: one word of printable ASCII, at most 512 chars.
+
+    Plaid's tokens look like ``access-sandbox-<uuid>``; binary bytes, spaces or control characters
+    mean the wrong file was read. The token itself is never quoted back.
+    """
+    token = text.strip()
+    if not token:
+        raise InvalidValue("the access token is empty")
+    if not _TOKEN.fullmatch(token):
+        raise InvalidValue(
+            "the access token is malformed: it must be one word of printable ASCII, like access-sandbox-…"
+        )
+    return token
+
+
+def check_header_value(name: str, value: str) -> str:
+    """A credential sent in an HTTP header: printable ASCII only (no newline, no other scripts).
+
+    Checked before any request, so a bad value is one clear line and never reaches the HTTP stack,
+    whose errors would quote it. The value itself is never quoted back.
+    """
+    stripped = value.strip()
+    if not stripped.isascii() or not all(" " <= c <= "~" for c in stripped):
+        raise InvalidValue(
+            f"{name} contains a character that cannot be sent in an HTTP header "
+            "(only printable ASCII is allowed; check for a stray newline or a pasted non-ASCII character)"
+        )
+    return stripped

@@ -1,0 +1,183 @@
+"""One redaction rule for every message that leaves plaid-balance.
+
+Two kinds of secret are masked as ``***``:
+
+- values the program knows to be secret: every ``SecretStr`` registers its value when it is made
+  (client secret, access tokens, vault key), and ``remember`` registers a plain string (database
+  passwords, tokens read from files, the secrets in ``PLAID_*`` variables and on the command line);
+- secrets recognisable by their place: the password of a URL's user-info
+  (``postgresql://user:***@host``), password-like query parameters (``?password=***``) and Plaid access
+  tokens (``access-sandbox-***``), whether or not they were registered.
+
+A known value is masked in every form it can take in text: raw, URL-encoded, JSON- and repr-escaped,
+and base64. The CLI runs everything it writes through ``redact``; the library's loggers carry
+``_log.RedactingFilter``; exceptions built from lower layers pass their text through ``redact``; a
+``SecretStr`` (``plaid_balance._secret``) prints and serialises masked, and registers its value here.
+
+The registry is process-wide on purpose: a secret read in one place (an items file) must be masked
+wherever a message about it is printed, including third-party exception text.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+MASK: Final = "***"
+# Shorter values would mask ordinary words; they are still masked where their place gives them away.
+MIN_LENGTH: Final = 6
+# Token-like secrets (only these characters) are found by substring search while there are few of them,
+# and through an index of their first characters beyond that (a batch may know thousands of access
+# tokens); other secrets by substring search. Either way a secret is masked wherever it appears.
+_WORD: Final = re.compile(rf"[A-Za-z0-9_\-]{{{MIN_LENGTH},}}")
+_SUBSTRING_WORDS: Final = 64
+_GRAM: Final = 6
+_STRIDE: Final = 8
+_ANCHORED_LENGTH: Final = _GRAM + _STRIDE - 1  # shorter token-like secrets take the substring path
+_LONG_WORD: Final = re.compile(rf"[A-Za-z0-9_\-]{{{_ANCHORED_LENGTH},}}")
+_URL_PASSWORD: Final = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@?#]*:)[^\s/?#]*@")
+_QUERY_SECRET: Final = re.compile(
+    # Not "token": a Hosted Link URL's ?token= is a one-time link token the user must be able to open.
+    r"(?P<head>[?&;](?:password|passwd|pwd|pass|secret|client_secret|sslpassword|access_token|"
+    r"api_key|apikey)=)[^&#\s\"']*",
+    re.IGNORECASE,
+)
+_ACCESS_TOKEN: Final = re.compile(
+    r"(?P<head>\baccess-(?:sandbox|development|production)-)[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b"
+)
+
+
+class _Registry:
+    """The secret values known to this process, in every textual form they can take."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._words: set[str] = set()
+        self._others: tuple[str, ...] = ()
+        # Token-like forms by the _GRAM-character pieces that end them (last _STRIDE positions), for the
+        # many-secrets path: a text is then probed only every _STRIDE characters and still finds each
+        # form. Their ends, not their starts: tokens share a prefix (access-sandbox-) but not a tail.
+        self._anchors: dict[str, list[tuple[str, int]]] = {}
+
+    def add(self, value: str) -> None:
+        if len(value.strip()) < MIN_LENGTH:
+            return
+        forms = {form for form in _forms(value) if len(form) >= MIN_LENGTH}
+        with self._lock:
+            words = {form for form in forms if _WORD.fullmatch(form) and len(form) >= _ANCHORED_LENGTH}
+            new_words = words - self._words
+            others = forms - words - set(self._others)
+            for word in new_words:
+                last = len(word) - _GRAM
+                for offset in range(last - _STRIDE + 1, last + 1):
+                    self._anchors.setdefault(word[offset : offset + _GRAM], []).append((word, offset))
+            self._words |= new_words
+            if others:
+                # Longest first, so a form that contains another is masked whole.
+                self._others = tuple(sorted({*self._others, *others}, key=len, reverse=True))
+
+    def redact(self, text: str) -> str:
+        for form in self._others:
+            if form in text:
+                text = text.replace(form, MASK)
+        words = self._words
+        if not words:
+            return text
+        if len(words) <= _SUBSTRING_WORDS:
+            found: set[str] = {form for form in list(words) if form in text}
+        else:
+            found = self._anchored(text)
+        for form in sorted(found, key=len, reverse=True):
+            text = text.replace(form, MASK)
+        return text
+
+    def _anchored(self, text: str) -> set[str]:
+        """Known token-like secrets in ``text``: one dictionary look-up per _STRIDE characters of its words."""
+        anchors = self._anchors
+        found: set[str] = set()
+        for match in _LONG_WORD.finditer(text):
+            run = match.group()
+            for probe in range(0, len(run) - _GRAM + 1, _STRIDE):
+                for form, offset in anchors.get(run[probe : probe + _GRAM], ()):
+                    start = probe - offset
+                    if start >= 0 and run.startswith(form, start):
+                        found.add(form)
+        return found
+
+
+def _forms(value: str) -> Iterable[str]:
+    # Imported here: every command's --help imports this module, and only a secret needs these.
+    import base64
+    import json
+    from urllib.parse import quote, quote_plus
+
+    yield value
+    yield value.strip()
+    yield quote(value, safe="")
+    yield quote_plus(value, safe="")
+    yield json.dumps(value)[1:-1]
+    yield json.dumps(value, ensure_ascii=False)[1:-1]
+    yield repr(value)[1:-1]
+    raw = value.encode("utf-8", "surrogateescape")
+    yield repr(raw)[2:-1]
+    yield base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    standard = base64.b64encode(raw).decode("ascii").rstrip("=")
+    # For token-like values the standard alphabet's + and / would put thousands of forms on the slow
+    # path; such a value is masked in its URL-safe base64 form and wherever it appears as itself.
+    if _WORD.fullmatch(standard) or not _WORD.fullmatch(value):
+        yield standard
+
+
+_REGISTRY: Final = _Registry()
+
+
+def remember(*values: str | None) -> None:
+    """Mark these values as secret: from now on they are masked in everything ``redact`` sees."""
+    for value in values:
+        if value:
+            _REGISTRY.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with every known secret, URL password, password parameter and access token masked."""
+    text = _REGISTRY.redact(text)
+    if "://" in text:
+        text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{MASK}@", text)
+    if "=" in text:
+        text = _QUERY_SECRET.sub(lambda m: f"{m.group('head')}{MASK}", text)
+    if "access-" in text:
+        text = _ACCESS_TOKEN.sub(lambda m: f"{m.group('head')}{MASK}", text)
+    return text
+
+
+def remember_url_secrets(url: str | None) -> None:
+    """Register the password in a URL's user-info and any password-like query parameter."""
+    if not url or "://" not in url:
+        return
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return
+    if password:
+        remember(password, unquote(password))
+    for key, value in parse_qsl(parts.query):
+        if _QUERY_SECRET.match(f"?{key}="):
+            remember(value)
+
+
+_SECRET_VARIABLE: Final = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|(?:^|_)KEY$", re.IGNORECASE)
+
+
+def remember_environment(environ: Mapping[str, str]) -> None:
+    """Register the secrets plaid-balance reads from its variables (PLAID_*), before anything runs."""
+    for name, value in environ.items():
+        if not name.upper().startswith("PLAID"):
+            continue
+        if _SECRET_VARIABLE.search(name):
+            remember(value)
+        remember_url_secrets(value)
