@@ -43,12 +43,13 @@ def check_backend(data: dict[str, Any], stdout: str, backend: str) -> None:
     for name in names:
         assert name in stdout
     # The per-account chart's query is captured from the page itself, and explained.
-    (chart,) = [
+    chart = [
         p
         for p in result["plans"]
         if p["page"] == "history: one Item's accounts, 2 years" and "snapshot_accounts" in p["sql"]
     ]
-    assert chart["plan"] and all(isinstance(line, str) for line in chart["plan"])
+    assert chart
+    assert all(p["plan"] and all(isinstance(line, str) for line in p["plan"]) for p in chart)
     assert any(
         "snapshot_accounts" in p["sql"] for p in result["plans"] if p["page"].startswith("overview after")
     )
