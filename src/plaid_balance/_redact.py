@@ -20,6 +20,7 @@ wherever a message about it is printed, including third-party exception text.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -31,22 +32,51 @@ MIN_LENGTH: Final = 6
 # Token-like secrets (only these characters) are found by substring search while there are few of them,
 # and through an index of their first characters beyond that (a batch may know thousands of access
 # tokens); other secrets by substring search. Either way a secret is masked wherever it appears.
-_WORD: Final = re.compile(rf"[A-Za-z0-9_\-]{{{MIN_LENGTH},}}")
 _SUBSTRING_WORDS: Final = 64
 _GRAM: Final = 6
 _STRIDE: Final = 8
 _ANCHORED_LENGTH: Final = _GRAM + _STRIDE - 1  # shorter token-like secrets take the substring path
-_LONG_WORD: Final = re.compile(rf"[A-Za-z0-9_\-]{{{_ANCHORED_LENGTH},}}")
-_URL_PASSWORD: Final = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@?#]*:)[^\s/?#]*@")
-_QUERY_SECRET: Final = re.compile(
-    # Not "token": a Hosted Link URL's ?token= is a one-time link token the user must be able to open.
-    r"(?P<head>[?&;](?:password|passwd|pwd|pass|secret|client_secret|sslpassword|access_token|"
-    r"api_key|apikey)=)[^&#\s\"']*",
-    re.IGNORECASE,
-)
-_ACCESS_TOKEN: Final = re.compile(
-    r"(?P<head>\baccess-(?:sandbox|development|production)-)[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b"
-)
+_URLSAFE: Final = str.maketrans("+/", "-_")
+
+
+class _Patterns:
+    """The rule's regular expressions, compiled on first use: compiling them all costs more than the rest
+    of a ``--help``, which imports this module and rarely needs more than one of them."""
+
+    @functools.cached_property
+    def word(self) -> re.Pattern[str]:
+        return re.compile(rf"[A-Za-z0-9_\-]{{{MIN_LENGTH},}}")
+
+    @functools.cached_property
+    def long_word(self) -> re.Pattern[str]:
+        return re.compile(rf"[A-Za-z0-9_\-]{{{_ANCHORED_LENGTH},}}")
+
+    @functools.cached_property
+    def url_password(self) -> re.Pattern[str]:
+        return re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@?#]*:)[^\s/?#]*@")
+
+    @functools.cached_property
+    def query_secret(self) -> re.Pattern[str]:
+        return re.compile(
+            # Not "token": a Hosted Link URL's ?token= is a one-time link token the user must open.
+            r"(?P<head>[?&;](?:password|passwd|pwd|pass|secret|client_secret|sslpassword|access_token|"
+            r"api_key|apikey)=)[^&#\s\"']*",
+            re.IGNORECASE,
+        )
+
+    @functools.cached_property
+    def access_token(self) -> re.Pattern[str]:
+        return re.compile(
+            r"(?P<head>\baccess-(?:sandbox|development|production)-)"
+            r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b"
+        )
+
+    @functools.cached_property
+    def secret_variable(self) -> re.Pattern[str]:
+        return re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|(?:^|_)KEY$", re.IGNORECASE)
+
+
+_RE: Final = _Patterns()
 
 
 class _Registry:
@@ -66,7 +96,7 @@ class _Registry:
             return
         forms = {form for form in _forms(value) if len(form) >= MIN_LENGTH}
         with self._lock:
-            words = {form for form in forms if _WORD.fullmatch(form) and len(form) >= _ANCHORED_LENGTH}
+            words = {form for form in forms if _RE.word.fullmatch(form) and len(form) >= _ANCHORED_LENGTH}
             new_words = words - self._words
             others = forms - words - set(self._others)
             for word in new_words:
@@ -97,7 +127,7 @@ class _Registry:
         """Known token-like secrets in ``text``: one dictionary look-up per _STRIDE characters of its words."""
         anchors = self._anchors
         found: set[str] = set()
-        for match in _LONG_WORD.finditer(text):
+        for match in _RE.long_word.finditer(text):
             run = match.group()
             for probe in range(0, len(run) - _GRAM + 1, _STRIDE):
                 for form, offset in anchors.get(run[probe : probe + _GRAM], ()):
@@ -108,25 +138,28 @@ class _Registry:
 
 
 def _forms(value: str) -> Iterable[str]:
-    # Imported here: every command's --help imports this module, and only a secret needs these.
-    import base64
-    import json
-    from urllib.parse import quote, quote_plus
+    import binascii
 
     yield value
     yield value.strip()
-    yield quote(value, safe="")
-    yield quote_plus(value, safe="")
-    yield json.dumps(value)[1:-1]
-    yield json.dumps(value, ensure_ascii=False)[1:-1]
-    yield repr(value)[1:-1]
+    if not _RE.word.fullmatch(value):
+        # Only a value outside [A-Za-z0-9_-] changes under URL, JSON or repr escaping. Imported here:
+        # every command's --help registers the PLAID_* secrets, and tokens need none of these.
+        import json
+        from urllib.parse import quote, quote_plus
+
+        yield quote(value, safe="")
+        yield quote_plus(value, safe="")
+        yield json.dumps(value)[1:-1]
+        yield json.dumps(value, ensure_ascii=False)[1:-1]
+        yield repr(value)[1:-1]
+        yield repr(value.encode("utf-8", "surrogateescape"))[2:-1]
     raw = value.encode("utf-8", "surrogateescape")
-    yield repr(raw)[2:-1]
-    yield base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-    standard = base64.b64encode(raw).decode("ascii").rstrip("=")
+    standard = binascii.b2a_base64(raw, newline=False).decode("ascii").rstrip("=")
+    yield standard.translate(_URLSAFE)
     # For token-like values the standard alphabet's + and / would put thousands of forms on the slow
     # path; such a value is masked in its URL-safe base64 form and wherever it appears as itself.
-    if _WORD.fullmatch(standard) or not _WORD.fullmatch(value):
+    if _RE.word.fullmatch(standard) or not _RE.word.fullmatch(value):
         yield standard
 
 
@@ -143,12 +176,12 @@ def remember(*values: str | None) -> None:
 def redact(text: str) -> str:
     """``text`` with every known secret, URL password, password parameter and access token masked."""
     text = _REGISTRY.redact(text)
-    if "://" in text:
-        text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{MASK}@", text)
+    if "://" in text and "@" in text:
+        text = _RE.url_password.sub(lambda m: f"{m.group('head')}{MASK}@", text)
     if "=" in text:
-        text = _QUERY_SECRET.sub(lambda m: f"{m.group('head')}{MASK}", text)
+        text = _RE.query_secret.sub(lambda m: f"{m.group('head')}{MASK}", text)
     if "access-" in text:
-        text = _ACCESS_TOKEN.sub(lambda m: f"{m.group('head')}{MASK}", text)
+        text = _RE.access_token.sub(lambda m: f"{m.group('head')}{MASK}", text)
     return text
 
 
@@ -166,11 +199,8 @@ def remember_url_secrets(url: str | None) -> None:
     if password:
         remember(password, unquote(password))
     for key, value in parse_qsl(parts.query):
-        if _QUERY_SECRET.match(f"?{key}="):
+        if _RE.query_secret.match(f"?{key}="):
             remember(value)
-
-
-_SECRET_VARIABLE: Final = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|(?:^|_)KEY$", re.IGNORECASE)
 
 
 def remember_environment(environ: Mapping[str, str]) -> None:
@@ -178,6 +208,6 @@ def remember_environment(environ: Mapping[str, str]) -> None:
     for name, value in environ.items():
         if not name.upper().startswith("PLAID"):
             continue
-        if _SECRET_VARIABLE.search(name):
+        if _RE.secret_variable.search(name):
             remember(value)
         remember_url_secrets(value)
