@@ -187,8 +187,8 @@ def redact(text: str) -> str:
 
 def remember_url_secrets(url: str | None) -> None:
     """Register the password in a URL's user-info and any password-like query parameter."""
-    if not url or "://" not in url:
-        return
+    if not url or "://" not in url or ("@" not in url and "?" not in url):
+        return  # no user-info and no query: nothing secret by its place (and no urllib to import)
     from urllib.parse import parse_qsl, unquote, urlsplit
 
     try:
