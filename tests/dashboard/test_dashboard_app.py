@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select, update
 
 from plaid_balance.dashboard._app import COOKIE, create_app, money_parts
 from plaid_balance.dashboard._data import DashboardData, buckets
-from plaid_balance.dashboard._sample import SampleItem
+from plaid_balance.dashboard._sample import SampleItem, write_sample_history
 from plaid_balance.history._schema import Snapshot, SnapshotAccount
 from tests.dashboard.conftest import NOW, TOKEN
 
@@ -302,3 +302,36 @@ def test_account_chart_over_many_snapshots_reads_each_bucket_newest_row_in_bound
             checked += shown is not None
             lo = t
     assert checked > 2 * ID_BATCH
+
+
+def test_a_dashboard_read_never_holds_up_a_writer(tmp_path: Any) -> None:
+    """On SQLite the dashboard's transactions start deferred: while one is open (its first index can
+    take seconds), another process can still take the write lock at once."""
+    import sqlite3
+
+    from plaid_balance.history._engine import open_engine
+
+    path = tmp_path / "h.db"
+    engine, _ = open_engine(f"sqlite:///{path}", create=True)
+    try:
+        write_sample_history(engine, items=1, accounts_per_item=2, days=3, end=NOW)
+        data = DashboardData(engine, clock=lambda: NOW)
+        with data.engine.begin() as reading:
+            assert reading.execute(select(Snapshot.id)).first() is not None
+            writer = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                writer.execute("BEGIN IMMEDIATE")  # "database is locked" if the reader held the lock
+                writer.execute("ROLLBACK")
+            finally:
+                writer.close()
+        # A writer on the same engine still takes its lock up front.
+        with engine.begin() as writing:
+            probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    probe.execute("BEGIN IMMEDIATE")
+            finally:
+                probe.close()
+            writing.execute(select(Snapshot.id).limit(1))
+    finally:
+        engine.dispose()

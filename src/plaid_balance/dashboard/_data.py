@@ -24,6 +24,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, inspect, select, text
 
 from plaid_balance._money import ZERO, exact_sub, exact_sum
+from plaid_balance.history._engine import read_only
 from plaid_balance.history._schema import ExactDecimal, Snapshot, SnapshotAccount
 from plaid_balance.models import LIABILITY_TYPES
 
@@ -220,7 +221,8 @@ class DashboardData:
     """Read-only views over one history database. Thread-safe; cheap to call on every request."""
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
-        self.engine = engine
+        # The dashboard only reads: it must never hold up the watch's or a fetch's writes.
+        self.engine = read_only(engine)
         self.clock = clock or (lambda: datetime.now(UTC))
         self._index = _SnapshotIndex()
         self._tables = set(inspect(engine).get_table_names())

@@ -22,6 +22,7 @@ from sqlalchemy.pool import StaticPool
 from plaid_balance._errors import ConfigurationError, StorageError
 
 DB_ENV: Final = "PLAID_BALANCE_DB"
+READ_ONLY_OPTION: Final = "plaid_balance_read_only"
 APP_NAME: Final = "plaid-balance"
 VERSION_TABLE: Final = "plaid_balance_alembic_version"
 # Every revision this version understands, oldest first; a test checks it against the migration files.
@@ -163,11 +164,22 @@ def _sqlite_engine(url: URL, *, create: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            # A reader takes no write lock: in WAL mode it sees a consistent snapshot while the
+            # watch or a `get --save` commits beside it.
+            connection.exec_driver_sql("BEGIN")
+            return
         # IMMEDIATE takes the write lock up front: a read-then-write transaction (idempotent save,
         # migration check) can then never fail half-way with "database is locked"; it waits instead.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same database and pool for a reader that never writes: on SQLite its transactions start
+    deferred, so a long read (the dashboard's first index) does not hold up writers."""
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
 
 
 def _engine_for(url: URL, *, create: bool) -> Engine:
