@@ -29,7 +29,7 @@ from plaid_balance.history._schema import ExactDecimal, Snapshot, SnapshotAccoun
 from plaid_balance.models import LIABILITY_TYPES
 
 MAX_POINTS: Final = 240  # a chart is ~1,000 px wide: more points than this are not seen, only paid for
-MAX_VALUES: Final = 18_000  # points × series in one chart: 600 accounts get 30 points each (decisions 67)
+MAX_VALUES: Final = 18_000  # points × series in one chart: 600 accounts get 30 points each (decision 67)
 ID_BATCH: Final = 250  # snapshot ids per query of an account chart (see accounts_chart)
 RANGES: Final = {"30d": 30, "90d": 90, "1y": 365, "2y": 730, "all": None}
 
