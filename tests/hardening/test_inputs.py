@@ -169,6 +169,19 @@ def test_deeply_nested_toml_and_json_files_are_refused_in_one_line(
     assert len(result.err.strip().splitlines()) == 1, result
 
 
+def test_a_deeply_nested_items_line_is_an_input_error(
+    forks: ForkServer, backend: Backend, tmp_path: Path
+) -> None:
+    """One bad line of an items file is that line's error, not a traceback; the other Items run."""
+    path = tmp_path / "items.jsonl"
+    path.write_text('{"access_token": "' + backend.token + '", "label": "fine"}\n' + "[" * 100_000 + "\n")
+    result = forks.run(["batch", str(path)], env={**backend.env(), "HOME": str(tmp_path)}, cwd=str(tmp_path))
+    assert "Traceback" not in result.err, result
+    assert result.code == ExitCode.USAGE, result
+    assert "line 2: nested too deeply" in result.out + result.err, result
+    assert '"label": "fine"' in result.out or '"label":"fine"' in result.out, result
+
+
 def test_a_database_path_the_system_refuses_is_one_line(
     forks: ForkServer, backend: Backend, tmp_path: Path
 ) -> None:

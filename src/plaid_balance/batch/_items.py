@@ -138,6 +138,8 @@ class ItemsParser:
         except json.JSONDecodeError as exc:
             # exc.msg describes the problem without quoting the line (which may hold a token).
             return InputError(line, f"line {line}: invalid JSON ({exc.msg} at column {exc.colno})")
+        except RecursionError:  # the decoder descends once per level of nesting
+            return InputError(line, f"line {line}: nested too deeply to be an Item")
         if not isinstance(data, dict):
             return InputError(line, f"line {line}: expected a JSON object with an access_token")
         label = data.get("label")
