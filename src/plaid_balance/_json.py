@@ -41,7 +41,10 @@ _ENCODER = msgspec.json.Encoder(decimal_format="number", enc_hook=_enc_hook)
 def decode(content: bytes | str, type_: type[T]) -> T:
     """Parse and validate in one pass; raises ``msgspec.DecodeError`` (a ``ValueError``) when it cannot."""
     decoder: msgspec.json.Decoder[T] = _decoder(type_)  # type: ignore[arg-type]
-    result: T = decoder.decode(content)
+    try:
+        result: T = decoder.decode(content)
+    except RecursionError:  # a hostile or broken server's deeply nested answer: malformed like any other
+        raise msgspec.DecodeError("JSON nested too deeply") from None
     return result
 
 

@@ -137,7 +137,7 @@ def _dotenv(path: Path, text: str) -> list[ImportLine]:
 def _json_object(path: Path) -> dict[str, object]:
     try:
         value = json.loads(_read_text(path) or "{}")
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise ImportSourceError(f"{path} is not JSON") from None
     if not isinstance(value, dict):
         raise ImportSourceError(f"{path} is not a JSON object")

@@ -97,7 +97,7 @@ class WebhookVerifier:
             raise WebhookRefused("body_mismatch", "body does not match request_body_sha256")
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise WebhookRefused("malformed", "body is not JSON") from None
         if not isinstance(payload, dict):
             raise WebhookRefused("malformed", "body is not a JSON object")
