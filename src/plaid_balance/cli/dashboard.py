@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+from typing import TYPE_CHECKING
 
 import click
 
 from plaid_balance.cli.common import fail
 from plaid_balance.cli.exit_codes import ExitCode
 from plaid_balance.cli.recall import db_option, storage_errors
+
+if TYPE_CHECKING:
+    from plaid_balance.dashboard import DashboardData
 
 TOKEN_ENV = "PLAID_BALANCE_DASHBOARD_TOKEN"  # noqa: S105 (a variable's name)
 
@@ -32,8 +36,7 @@ def dashboard(db: str | None, host: str, port: int, no_browser: bool) -> None:
     Ctrl-C. Nothing is sent anywhere: the page and its chart library are served by plaid-balance itself.
     """
     from plaid_balance.dashboard import open_dashboard_data
-    from plaid_balance.dashboard._app import create_app
-    from plaid_balance.dashboard._server import DashboardServer, is_loopback
+    from plaid_balance.dashboard._server import is_loopback
 
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
@@ -45,6 +48,22 @@ def dashboard(db: str | None, host: str, port: int, no_browser: bool) -> None:
     with storage_errors():
         data = open_dashboard_data(db)
         data.refresh()  # read everything once now, so the first page answers quickly
+    serve_dashboard(data, token, host=host, port=port, no_browser=no_browser)
+
+
+def serve_dashboard(
+    data: DashboardData,
+    token: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    no_browser: bool,
+    note: str = "press Ctrl-C to stop",
+) -> None:
+    """Serve the dashboard over ``data`` until Ctrl-C: print its URL (and ``note``), open a browser."""
+    from plaid_balance.dashboard._app import create_app
+    from plaid_balance.dashboard._server import DashboardServer
+
     try:
         server = DashboardServer(lambda hosts: create_app(data, token=token, hosts=hosts), host, port)
     except OSError as exc:
@@ -54,7 +73,7 @@ def dashboard(db: str | None, host: str, port: int, no_browser: bool) -> None:
             fail(f"the dashboard server on {host}:{port} did not start", ExitCode.USAGE)
         url = f"{server.base_url}/?token={token}"
         click.echo(f"dashboard: {url}", err=True)
-        click.echo("dashboard: press Ctrl-C to stop", err=True)
+        click.echo(f"dashboard: {note}", err=True)
         if not no_browser:
             import webbrowser
 

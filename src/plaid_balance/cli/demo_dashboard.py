@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-import threading
 from pathlib import Path
 
 import click
@@ -23,10 +22,9 @@ def run_dashboard_demo(no_browser: bool) -> None:
     from plaid_balance._fetch import fetch_report
     from plaid_balance._report import BalanceReport
     from plaid_balance._sandbox import create_sandbox_item
+    from plaid_balance.cli.dashboard import serve_dashboard
     from plaid_balance.dashboard import open_dashboard_data
-    from plaid_balance.dashboard._app import create_app
     from plaid_balance.dashboard._sample import write_backfill
-    from plaid_balance.dashboard._server import DashboardServer
     from plaid_balance.emulator import run_emulator
     from plaid_balance.history.store import open_store
     from plaid_balance.vault import Vault
@@ -81,13 +79,9 @@ def run_dashboard_demo(no_browser: bool) -> None:
         data = open_dashboard_data(db_url)
         data.refresh()
         token = secrets.token_urlsafe(32)
-        with DashboardServer(lambda hosts: create_app(data, token=token, hosts=hosts)) as server:
-            server.wait_started()
-            url = f"{server.base_url}/?token={token}"
-            click.echo(f"dashboard: {url}", err=True)
-            click.echo("dashboard: sample history for the last 180 days; press Ctrl-C to stop", err=True)
-            if not no_browser:
-                import webbrowser
-
-                webbrowser.open(url)
-            threading.Event().wait()
+        serve_dashboard(
+            data,
+            token,
+            no_browser=no_browser,
+            note="sample history for the last 180 days; press Ctrl-C to stop",
+        )
