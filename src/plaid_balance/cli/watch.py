@@ -10,6 +10,7 @@ import click
 from plaid_balance.cli import params
 from plaid_balance.cli.common import connection_options, fail
 from plaid_balance.cli.exit_codes import ExitCode
+from plaid_balance.cli.recall import db_option
 
 EXTRA_MODULES = ("apprise", "prometheus_client", "jwt", "cronsim", "starlette", "uvicorn")
 
@@ -32,13 +33,7 @@ def _require_extra() -> None:
     envvar="PLAID_BALANCE_WATCH_CONFIG",
     help="The watch's TOML config [env: PLAID_BALANCE_WATCH_CONFIG].",
 )
-@click.option(
-    "--db",
-    metavar="URL",
-    type=params.DatabaseUrl(),
-    envvar="PLAID_BALANCE_DB",
-    help="Database with the vault and history [env: PLAID_BALANCE_DB; default: SQLite in the user data dir].",
-)
+@db_option
 @connection_options
 @click.option("--listen", metavar="HOST:PORT", help="Override [server] listen (port 0: any free port).")
 @click.option("--once", is_flag=True, help="Refresh every Item that is due once, deliver alerts, and exit.")

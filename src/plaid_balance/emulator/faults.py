@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from plaid_balance.emulator.config import FaultConfig, FaultKind
 from plaid_balance.emulator.state import Item
 
-# Fixed order so that a seed reproduces the same sequence of faults.
+# Fixed order, so that the same --seed reproduces the same sequence of faults.
 _RATE_ORDER: tuple[tuple[str, FaultKind], ...] = (
     ("error_rate", FaultKind.ERROR),
     ("institution_not_responding_rate", FaultKind.INSTITUTION_NOT_RESPONDING),
