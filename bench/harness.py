@@ -65,6 +65,11 @@ def run_process(
     Output is captured whole unless ``on_line`` is given: then stdout is streamed to it line by line and
     never held (a batch over 10,000 Items). ``expect`` lists the acceptable exit codes (None: any).
     """
+    # Installed packages are byte-compiled at install time; an editable checkout is compiled by the warm-up
+    # round, unless PYTHONDONTWRITEBYTECODE (set on some machines) stops it and every run compiles the
+    # project's sources while the SDK's load from .pyc: the comparison would not be like for like.
+    run_env = dict(os.environ if env is None else env)
+    run_env.pop("PYTHONDONTWRITEBYTECODE", None)
     read_fd, write_fd = os.pipe()
     try:
         proc = subprocess.Popen(
@@ -72,7 +77,7 @@ def run_process(
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=dict(env) if env is not None else None,
+            env=run_env,
             cwd=cwd,
             pass_fds=(write_fd,),
         )

@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from plaid_balance._errors import ConfigurationError
-from plaid_balance._loopback import is_loopback
-from plaid_balance._secret import SecretStr
+
+# The secret's type and the loopback check are imported where used: every command's --help imports
+# this module (for its defaults), and needs neither.
+if TYPE_CHECKING:
+    from plaid_balance._secret import SecretStr
 
 PLAID_VERSION: Final = "2020-09-14"
 DEFAULT_TIMEOUT: Final = 60.0  # a live balance call can take 30 s or more
@@ -68,6 +71,8 @@ def validate_base_url(url: str) -> str:
     except InvalidValue as exc:
         raise ConfigurationError(str(exc)) from None
     assert parts.hostname is not None
+    from plaid_balance._loopback import is_loopback
+
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigurationError(
             f"refusing plain http to {parts.hostname}: http is allowed only for loopback addresses"
@@ -133,6 +138,8 @@ def timeout_setting(environ: Mapping[str, str] | None = None) -> float:
 
 def credential_settings(environ: Mapping[str, str] | None = None) -> tuple[str | None, SecretStr | None]:
     """``PLAID_CLIENT_ID`` and ``PLAID_SECRET`` as given (checked by ``require_credentials``)."""
+    from plaid_balance._secret import SecretStr
+
     env = os.environ if environ is None else environ
     secret = _lookup(env, "PLAID_SECRET")
     return _lookup(env, "PLAID_CLIENT_ID"), None if secret is None else SecretStr(secret)
@@ -163,6 +170,8 @@ def _credential_problem(value: str) -> str | None:
 
 def require_credentials(client_id: str | None, secret: str | SecretStr | None) -> tuple[str, SecretStr]:
     """Both credentials, stripped and validated before any request is made; errors never quote them."""
+    from plaid_balance._secret import SecretStr
+
     secret_value = secret.get_secret_value() if isinstance(secret, SecretStr) else (secret or "")
     values = {"PLAID_CLIENT_ID": (client_id or "").strip(), "PLAID_SECRET": secret_value.strip()}
     missing = [name for name, value in values.items() if not value]

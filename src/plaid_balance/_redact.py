@@ -37,6 +37,7 @@ _GRAM: Final = 6
 _STRIDE: Final = 8
 _ANCHORED_LENGTH: Final = _GRAM + _STRIDE - 1  # shorter token-like secrets take the substring path
 _URLSAFE: Final = str.maketrans("+/", "-_")
+_TOKEN_PREFIXES: Final = ("access-sandbox-", "access-development-", "access-production-")
 
 
 class _Patterns:
@@ -180,7 +181,7 @@ def redact(text: str) -> str:
         text = _RE.url_password.sub(lambda m: f"{m.group('head')}{MASK}@", text)
     if "=" in text:
         text = _RE.query_secret.sub(lambda m: f"{m.group('head')}{MASK}", text)
-    if "access-" in text:
+    if any(prefix in text for prefix in _TOKEN_PREFIXES):  # not "access-": --access-token is no token
         text = _RE.access_token.sub(lambda m: f"{m.group('head')}{MASK}", text)
     return text
 

@@ -11,7 +11,6 @@ lost. Markup is a separate matter: callers hand the result to rich as a ``Text``
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Final
 
 _BIDI_CONTROLS: Final = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -27,13 +26,14 @@ def _escape(char: str) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def _unsafe(char: str) -> bool:
-    return char in _BIDI_CONTROLS or unicodedata.category(char) in _UNSAFE_CATEGORIES
-
-
 def safe_text(value: object) -> str:
     """``str(value)`` with every character a terminal would act on replaced by a visible escape."""
     text = value if isinstance(value, str) else str(value)
     if text.isprintable():  # the common case: no scan needed
         return text
-    return "".join(_escape(c) if _unsafe(c) else c for c in text)
+    # Only here: the Unicode database is a compiled extension, and most text never needs it.
+    from unicodedata import category
+
+    return "".join(
+        _escape(c) if c in _BIDI_CONTROLS or category(c) in _UNSAFE_CATEGORIES else c for c in text
+    )

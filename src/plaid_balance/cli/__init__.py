@@ -5,10 +5,10 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Mapping
 
 import click
 
-from plaid_balance.cli.common import VERBOSE
 from plaid_balance.cli.exit_codes import EXIT_CODES, ExitCode, exit_code_for
 
 # name -> "module:attribute"; each module holds one click command or group.
@@ -78,21 +78,39 @@ class LazyGroup(click.Group):
             formatter.write_dl([(str(int(code)), text) for code, text in EXIT_CODES.items()])
 
 
+HELP_MAX_WIDTH = 100
+
+
+def help_width(environ: Mapping[str, str] = os.environ) -> int:
+    """The width click would give help text (the terminal's columns or ``COLUMNS``, at most
+    ``HELP_MAX_WIDTH``, less a margin of 2, at least 50), computed here because click imports ``shutil``
+    to ask the terminal, and with it bz2, lzma and fnmatch: a tenth of a ``--help``'s time."""
+    try:
+        columns = int(environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return max(min(columns or 80, HELP_MAX_WIDTH) - 2, 50)
+
+
 @click.group(
-    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": HELP_MAX_WIDTH},
 )
 @click.version_option(package_name="plaid-balance", prog_name="plaid-balance")
 @click.option("-v", "--verbose", is_flag=True, help="Say on stderr when a call is retried, and why.")
-@click.pass_context
-def cli(ctx: click.Context, verbose: bool) -> None:
+def cli(verbose: bool) -> None:
     """Real-time account balances from Plaid.
 
     Credentials come from PLAID_CLIENT_ID and PLAID_SECRET; access tokens from a file, stdin or
     PLAID_ACCESS_TOKEN, never from the command line.
     """
-    # Read when a command builds its client (cli.common.announce_retries), not here: `COMMAND --help`
-    # runs this callback too and must not pay for importing the retry machinery.
-    ctx.meta[VERBOSE] = verbose
+    # -v is read from the root context when a command builds its client (cli.common.announce_retries),
+    # not acted on here: `COMMAND --help` runs this callback too and must not import the retry machinery.
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -117,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
     remember_secret_arguments(args)
     try:
         # Not cli.main(): it turns a closed pipe into a bare exit 1, and our codes are decided here.
-        with cli.make_context("plaid-balance", args) as ctx:
+        with cli.make_context("plaid-balance", args, terminal_width=help_width()) as ctx:
             cli.invoke(ctx)
         code: int = ExitCode.OK
     except SystemExit as exc:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 
 import click
@@ -53,6 +51,9 @@ def accounts(
     if output_format == "json":
         click.echo(to_json({"item_id": report.item_id, "accounts": rows}))
     elif output_format == "csv":
+        import csv  # here, as every import --help does not need
+        import io
+
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n")
         writer.writeheader()

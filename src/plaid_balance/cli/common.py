@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from plaid_balance._report import BalanceReport, Report
 
 F = TypeVar("F", bound=Callable[..., Any])
-VERBOSE = "plaid_balance.verbose"  # key in the root context's meta: was -v given?
 TOKEN_ENV = "PLAID_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
 MAX_TOKEN_FILE_BYTES = 4096
 
@@ -147,7 +146,7 @@ def announce_retries() -> None:
     retry): its log records are dropped instead.
     """
     context = click.get_current_context(silent=True)
-    if context and context.find_root().meta.get(VERBOSE):
+    if context and context.find_root().params.get("verbose"):  # the root command's -v
         import stamina.instrumentation
 
         stamina.instrumentation.set_on_retry_hooks([_say_retry])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 from typing import TYPE_CHECKING
 
@@ -40,6 +39,8 @@ def dashboard(db: str | None, host: str, port: int, no_browser: bool) -> None:
 
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
+        import secrets  # here: --help does not need it (it brings hashlib, random, base64)
+
         token = secrets.token_urlsafe(32)
     elif len(token) < 16 or not token.isascii() or not token.isprintable():
         fail(f"${TOKEN_ENV} must be at least 16 printable ASCII characters")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 
 import click
@@ -25,6 +24,8 @@ class EmulatorUsageError(click.ClickException):
 
 def export_line(base_url: str, client_id: str, secret: str) -> str:
     """Shell lines that point plaid-balance (or any Plaid client reading these variables) at the emulator."""
+    import shlex
+
     pairs = {"PLAID_BASE_URL": base_url, "PLAID_CLIENT_ID": client_id, "PLAID_SECRET": secret}
     return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in pairs.items())
 

@@ -17,7 +17,6 @@ from plaid_balance._errors import (
     PlaidNetworkError,
     StorageError,
 )
-from plaid_balance.link.errors import LinkAborted
 
 if TYPE_CHECKING:
     from plaid_balance._error_body import ErrorBody
@@ -91,14 +90,12 @@ def exit_code_for(outcome: object) -> ExitCode:
         return ExitCode.PLAID_ERROR
     if isinstance(outcome, PlaidNetworkError):
         return ExitCode.NETWORK_ERROR
-    if isinstance(outcome, LinkAborted):
-        return ExitCode.LINK_NOT_COMPLETED
     return _for_result(outcome)
 
 
 def _for_result(outcome: object) -> ExitCode:
-    # Imported only here: `--help` never loads the models, and a `get` never loads the funds check or
-    # the batch runner.
+    # Imported only here: `--help` never loads the models, and a `get` never loads the funds check, the
+    # batch runner or Link.
     from plaid_balance._error_body import ErrorBody
     from plaid_balance._report import BalanceReport, FailureReport
 
@@ -109,8 +106,13 @@ def _for_result(outcome: object) -> ExitCode:
     if isinstance(outcome, ErrorBody):
         return _for_error_body(outcome)
 
-    # An outcome of the funds check or the batch means its package is loaded already; otherwise it
+    # An outcome of Link, the funds check or the batch means its module is loaded already; otherwise it
     # cannot be one, and `check` need not import the batch runner (nor `batch` the funds check).
+    if "plaid_balance.link.errors" in sys.modules:
+        from plaid_balance.link.errors import LinkAborted
+
+        if isinstance(outcome, LinkAborted):
+            return ExitCode.LINK_NOT_COMPLETED
     if "plaid_balance.funds" in sys.modules:
         from plaid_balance.funds import FundsCheckError, FundsDecision
 

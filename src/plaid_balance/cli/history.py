@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from plaid_balance._errors import ConfigurationError
+from plaid_balance.cli import params
 from plaid_balance.cli.common import WhenType, fail
 from plaid_balance.cli.exit_codes import ExitCode
 from plaid_balance.cli.recall import db_option, storage_errors
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @click.command()
@@ -36,7 +39,7 @@ from plaid_balance.cli.recall import db_option, storage_errors
 )
 @click.option(
     "--chart",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=params.FilePath(dir_okay=False),
     metavar="FILE",
     help="Write a chart instead (.png, .svg, or .html with the SVG inline); needs plaid-balance[chart].",
 )

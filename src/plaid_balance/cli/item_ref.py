@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 
-from plaid_balance._secret import SecretStr
 from plaid_balance.cli.common import fail, read_access_token
 from plaid_balance.cli.recall import storage_errors
 
 if TYPE_CHECKING:
     from plaid_balance._report import Report
+    from plaid_balance._secret import SecretStr
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Vault health set from Plaid's ITEM webhooks: the Item still works, but will stop unless its user logs in.
@@ -44,6 +44,8 @@ def resolve_item(
 ) -> ItemRef:
     """ALIAS from the vault, else the token from the file / flag / environment (one clear line if none)."""
     if alias is None:
+        from plaid_balance._secret import SecretStr
+
         return ItemRef(SecretStr(read_access_token(access_token_file, access_token_arg)))
     if access_token_file is not None or access_token_arg is not None:
         raise click.UsageError("give an ALIAS or an access token, not both")

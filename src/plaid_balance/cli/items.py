@@ -11,16 +11,18 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from plaid_balance.cli import params
 from plaid_balance.cli.common import base_url_option, fail, timeout_option
 from plaid_balance.cli.exit_codes import ExitCode
 from plaid_balance.cli.recall import db_option, storage_errors
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from plaid_balance._client import PlaidClient
     from plaid_balance.history import StoredSnapshot
     from plaid_balance.vault import Vault, VaultItem
@@ -412,7 +414,7 @@ def rotate(alias: str, db: str | None, environment: str | None, base_url: str | 
 
 
 @items.command("import")
-@click.argument("source", type=click.Path(path_type=Path, allow_dash=False))
+@click.argument("source", type=params.FilePath(allow_dash=False))
 @db_option
 @plaid_options
 @click.option(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import timedelta
 from typing import Any
@@ -161,6 +160,8 @@ def link(
         say(
             f"Linked {name} as {linked.alias} ({linked.account_count} accounts). Try: plaid-balance get {linked.alias}"
         )
+    import json  # here, as every import a command's --help does not need
+
     click.echo(
         json.dumps(
             {

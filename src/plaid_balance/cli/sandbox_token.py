@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 from typing import Any
 
 import click
@@ -19,6 +17,9 @@ _MAX_CONFIG_BYTES = 1 << 20
 def _password(password: str | None, custom_config: str | None) -> str | dict[str, Any]:
     if custom_config is None:
         return password or DEFAULT_PASSWORD
+    import json  # here: --help needs neither
+    from pathlib import Path
+
     try:
         with Path(custom_config).open("rb") as handle:
             data = handle.read(_MAX_CONFIG_BYTES + 1)
@@ -38,6 +39,8 @@ def _password(password: str | None, custom_config: str | None) -> str | dict[str
 
 def _write_private(path: str, text: str) -> None:
     """Write the token readable by its owner only, replacing the file whole (never half-written)."""
+    from pathlib import Path
+
     target = Path(path)
     temporary = target.with_name(f".{target.name}.tmp")
     try:

@@ -3,7 +3,7 @@ serve /metrics (see docs/watch.md)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +11,9 @@ from plaid_balance.cli import params
 from plaid_balance.cli.common import connection_options, fail
 from plaid_balance.cli.exit_codes import ExitCode
 from plaid_balance.cli.recall import db_option
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 EXTRA_MODULES = ("apprise", "prometheus_client", "jwt", "cronsim", "starlette", "uvicorn")
 
@@ -27,7 +30,7 @@ def _require_extra() -> None:
     "--config",
     "-c",
     "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=params.FilePath(dir_okay=False),
     default="watch.toml",
     show_default=True,
     envvar="PLAID_BALANCE_WATCH_CONFIG",

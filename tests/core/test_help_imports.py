@@ -1,0 +1,85 @@
+"""Every ``--help`` imports click, the command's own modules and the output door: nothing else (issue 10).
+
+A ``--help`` is paid for on every call from a script, and its budget is a quarter of importing click. Each
+command runs in a fresh interpreter that has imported click and nothing of ours; what the help adds to
+``sys.modules`` must be in the sets below. A module-level ``import pathlib`` (which brings urllib.parse and
+ipaddress), ``json``, ``csv``, ``shutil`` or any library module of ours (models, client, history...) fails
+here, naming the command and the module.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+import pytest
+
+from plaid_balance.cli import COMMANDS, cli
+
+# What click's own help rendering loads (wrapping, translations), the door's Ctrl-C hold, the extras
+# check (find_spec), and the None entry main() puts in for httpx's command-line tool.
+STDLIB_ALLOWED = frozenset(
+    {
+        "textwrap",
+        "click._textwrap",
+        "locale",
+        "_locale",
+        "signal",
+        "importlib.util",
+        "importlib._abc",
+        "httpx._main",
+    }
+)
+# Of the library: only what the command line's options and exit codes are made of.
+LIBRARY_ALLOWED = frozenset(
+    {
+        "plaid_balance",
+        "plaid_balance._config",
+        "plaid_balance._errors",
+        "plaid_balance._redact",
+        "plaid_balance._safe_text",
+        "plaid_balance._sandbox",
+    }
+)
+
+PROBE = """
+import sys
+import click
+before = set(sys.modules)
+from plaid_balance.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    assert exc.code == 0, exc.code
+print(" ".join(sorted(set(sys.modules) - before)))
+"""
+
+
+def command_paths() -> list[list[str]]:
+    paths: list[list[str]] = [[]]
+    context = click.Context(cli)
+    for name in COMMANDS:
+        command = cli.get_command(context, name)
+        paths.append([name])
+        if isinstance(command, click.Group):
+            paths += [[name, sub] for sub in command.list_commands(context)]
+    return paths
+
+
+@pytest.mark.parametrize("path", command_paths(), ids=lambda path: " ".join(path) or "(root)")
+def test_help_imports_only_what_help_needs(path: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *path, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    # The help text itself is on stdout first; the module list is its last line.
+    loaded = set(result.stdout.strip().splitlines()[-1].split())
+    own_cli = {m for m in loaded if m.startswith("plaid_balance.cli")}
+    unexpected = loaded - STDLIB_ALLOWED - LIBRARY_ALLOWED - own_cli
+    assert not unexpected, f"plaid-balance {' '.join(path)} --help imports {sorted(unexpected)}"
+    assert "plaid_balance.cli.streams" in loaded  # the probe really ran the command line's main
