@@ -194,6 +194,21 @@ def interleaved_rounds(
     return values
 
 
+def adjacent(cases: Mapping[str, Callable[[], T]], *, seed: int = 0) -> Callable[[], dict[str, T]]:
+    """One trial of several cases run back to back, in a new random order each time: returns each case's
+    value. A ratio of two of them is taken over a fraction of a second, not over a whole round of
+    cases: on a shared machine the speed drifts by a third within a round, and a ratio between runs
+    seconds apart measures the drift as much as the programs."""
+    order = list(cases)
+    shuffle = random.Random(seed).shuffle
+
+    def trial() -> dict[str, T]:
+        shuffle(order)
+        return {name: cases[name]() for name in order}
+
+    return trial
+
+
 @dataclass(frozen=True)
 class Summary:
     """Median with spread: the inter-quartile range and the extremes, over n values."""
@@ -225,7 +240,8 @@ def summarize(values: Sequence[float]) -> Summary:
 
 
 def paired_ratios(numerator: Sequence[float], denominator: Sequence[float]) -> list[float]:
-    """Round-by-round ratios of two interleaved cases: each pair ran under the same machine load."""
+    """Round-by-round ratios of two interleaved cases (or of the cases of ``adjacent`` trials): each pair
+    ran under the same machine load."""
     if len(numerator) != len(denominator):
         raise ValueError("paired cases need the same number of rounds")
     return [a / b for a, b in zip(numerator, denominator, strict=True)]

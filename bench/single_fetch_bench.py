@@ -4,8 +4,9 @@ Everything runs as a whole process against the emulator, started here on 127.0.0
 limits): ``plaid-balance get`` and ``check`` vs ten-line scripts on the official plaid-python SDK doing the
 same call, vs curl; ``plaid-balance --help`` and every ``COMMAND --help`` (found in the CLI's own listing)
 vs ``python -c "import click"``; ``import plaid_balance`` and a library single-fetch script vs the SDK's
-imports. All cases run once per round, in a new random order each round; targets are judged on the median
-of the round-by-round ratios.
+imports. Each comparison is a trial: its cases run back to back, in a random order; every trial runs once
+per round, the trials in a new random order each round. Targets are judged on the median of the
+trial-by-trial ratios.
 """
 
 from __future__ import annotations
@@ -85,10 +86,14 @@ def json_success(run: harness.ProcessRun) -> None:
         raise SystemExit(f"{run.argv[:2]} did not report success: {run.stdout[:200]!r}")
 
 
-def build_cases(
+CLICK = "python -c 'import click'"
+
+
+def build_trials(
     env: Mapping[str, str], base_url: str, account_id: str, commands: list[list[str]]
-) -> dict[str, Callable[[], harness.ProcessRun]]:
-    """name -> one measured run. Each run's output is checked, so a broken path cannot look fast."""
+) -> dict[str, Callable[[], dict[str, harness.ProcessRun]]]:
+    """trial name -> one measured trial: the cases a target compares, run back to back. Each run's output
+    is checked, so a broken path cannot look fast."""
 
     def case(
         argv: list[str], check: Callable[[harness.ProcessRun], None] | None = None
@@ -105,27 +110,15 @@ def build_cases(
         if not result.stdout.strip():
             raise SystemExit(f"{result.argv[:3]} printed nothing")
 
-    curl = shutil.which("curl")
-    body = json.dumps({"access_token": env["PLAID_ACCESS_TOKEN"]})
-    cases: dict[str, Callable[[], harness.ProcessRun]] = {
+    click = case([PYTHON, "-c", "import click"])
+    get = {
         "plaid-balance get": case([CLI, "get"], json_success),
         "sdk script get": case([PYTHON, str(SCRIPTS / "sdk_get.py")], nonempty),
-        "plaid-balance check": case(
-            # Exit 0 is the check's "pass": anything else fails the bench.
-            [CLI, "check", "--account-id", account_id, "--amount", CHECK_AMOUNT],
-            nonempty,
-        ),
-        "sdk script check": case([PYTHON, str(SCRIPTS / "sdk_check.py"), account_id, CHECK_AMOUNT], nonempty),
-        "python -c 'import click'": case([PYTHON, "-c", "import click"]),
-        "plaid-balance --help": case([CLI, "--help"], nonempty),
-        "python -c 'import plaid_balance'": case([PYTHON, "-c", "import plaid_balance"]),
-        "library get script": case([PYTHON, str(SCRIPTS / "library_get.py")], nonempty),
-        "sdk imports": case([PYTHON, "-c", SDK_IMPORTS]),
     }
-    for path in commands:
-        cases[f"plaid-balance {' '.join(path)} --help"] = case([CLI, *path, "--help"], nonempty)
+    curl = shutil.which("curl")
     if curl is not None:
-        cases["curl"] = case(
+        body = json.dumps({"access_token": env["PLAID_ACCESS_TOKEN"]})
+        get["curl"] = case(
             [
                 curl,
                 "-sS",
@@ -146,49 +139,82 @@ def build_cases(
             ],
             nonempty,
         )
-    return cases
+    trials = {
+        "get": harness.adjacent(get),
+        "check": harness.adjacent(
+            {
+                # Exit 0 is the check's "pass": anything else fails the bench.
+                "plaid-balance check": case(
+                    [CLI, "check", "--account-id", account_id, "--amount", CHECK_AMOUNT], nonempty
+                ),
+                "sdk script check": case(
+                    [PYTHON, str(SCRIPTS / "sdk_check.py"), account_id, CHECK_AMOUNT], nonempty
+                ),
+            }
+        ),
+        "imports": harness.adjacent(
+            {
+                "python -c 'import plaid_balance'": case([PYTHON, "-c", "import plaid_balance"]),
+                "library get script": case([PYTHON, str(SCRIPTS / "library_get.py")], nonempty),
+                "sdk imports": case([PYTHON, "-c", SDK_IMPORTS]),
+            }
+        ),
+    }
+    for path in [[], *commands]:
+        name = help_name(path)
+        trials[name] = harness.adjacent({name: case([CLI, *path, "--help"], nonempty), CLICK: click})
+    return trials
 
 
-def targets(seconds: Mapping[str, list[float]], commands: list[list[str]]) -> list[harness.Target]:
+def help_name(path: list[str]) -> str:
+    return f"plaid-balance {' '.join([*path, '--help'])}"
+
+
+Seconds = Mapping[str, Mapping[str, list[float]]]  # trial -> case -> seconds, trial by trial
+
+
+def targets(seconds: Seconds, commands: list[list[str]]) -> list[harness.Target]:
+    def ratio(
+        name: str, trial: str, numerator: str, denominator: str, comparison: harness.Comparison, limit: float
+    ) -> harness.Target:
+        runs = seconds[trial]
+        return harness.ratio_target(name, runs[numerator], runs[denominator], comparison, limit)
+
     found = [
-        harness.ratio_target(
+        ratio(
             "plaid-balance get vs the SDK script",
-            seconds["plaid-balance get"],
-            seconds["sdk script get"],
+            "get",
+            "plaid-balance get",
+            "sdk script get",
             "<=",
             FETCH_LIMIT,
         ),
-        harness.ratio_target(
+        ratio(
             "plaid-balance check vs the SDK script",
-            seconds["plaid-balance check"],
-            seconds["sdk script check"],
+            "check",
+            "plaid-balance check",
+            "sdk script check",
             "<=",
             FETCH_LIMIT,
         ),
     ]
     for path in [[], *commands]:
-        name = f"plaid-balance {' '.join([*path, '--help'])}"
-        found.append(
-            harness.ratio_target(
-                f"{name} vs import click",
-                seconds[name],
-                seconds["python -c 'import click'"],
-                "<=",
-                HELP_LIMIT,
-            )
-        )
+        name = help_name(path)
+        found.append(ratio(f"{name} vs import click", name, name, CLICK, "<=", HELP_LIMIT))
     found += [
-        harness.ratio_target(
+        ratio(
             "import plaid_balance vs the SDK's imports",
-            seconds["python -c 'import plaid_balance'"],
-            seconds["sdk imports"],
+            "imports",
+            "python -c 'import plaid_balance'",
+            "sdk imports",
             "<",
             1.0,
         ),
-        harness.ratio_target(
+        ratio(
             "library single fetch (import + call) vs the SDK's imports alone",
-            seconds["library get script"],
-            seconds["sdk imports"],
+            "imports",
+            "library get script",
+            "sdk imports",
             "<",
             1.0,
         ),
@@ -212,21 +238,32 @@ def main(argv: list[str] | None = None) -> int:
         env = bench_env(emu.base_url, emu.client_id, emu.secret, token)
         commands = discover_commands(env)
         account_id = first_account_id(env)
-        cases = build_cases(env, emu.base_url, account_id, commands)
+        trials = build_trials(env, emu.base_url, account_id, commands)
         print(
-            f"{len(cases)} cases ({len(commands)} commands found), {rounds} rounds after {warmup} warm-up",
+            f"{len(trials)} trials ({len(commands)} commands found), {rounds} rounds after {warmup} warm-up",
             flush=True,
         )
-        runs = harness.interleaved_rounds(cases, rounds, warmup=warmup)
+        runs = harness.interleaved_rounds(trials, rounds, warmup=warmup)
 
-    seconds = {name: [run.seconds for run in values] for name, values in runs.items()}
+    seconds: dict[str, dict[str, list[float]]] = {
+        trial: {name: [result[name].seconds for result in results] for name in results[0]}
+        for trial, results in runs.items()
+    }
+    # Each process over every trial it ran in (import click ran next to every --help).
+    every: dict[str, list[harness.ProcessRun]] = {}
+    for results in runs.values():
+        for result in results:
+            for name, run in result.items():
+                every.setdefault(name, []).append(run)
     print("\nwall time per process, median (spread):")
-    width = max(map(len, seconds))
-    for name, values in seconds.items():
-        peak = harness.summarize([run.peak_rss_mb for run in runs[name]]).median
+    width = max(map(len, every))
+    for name, process_runs in every.items():
+        peak = harness.summarize([run.peak_rss_mb for run in process_runs]).median
+        values = [run.seconds for run in process_runs]
         print(f"  {name:<{width}}  {harness.summarize(values).text('.3f', ' s')}  peak RSS {peak:.1f} MB")
-    if "curl" in seconds:
-        versus_curl = harness.summarize(harness.paired_ratios(seconds["plaid-balance get"], seconds["curl"]))
+    if "curl" in seconds["get"]:
+        get = seconds["get"]
+        versus_curl = harness.summarize(harness.paired_ratios(get["plaid-balance get"], get["curl"]))
         print(f"  plaid-balance get vs curl (no target): {versus_curl.text('.1f', '×')}")
 
     found = targets(seconds, commands)
@@ -240,12 +277,13 @@ def main(argv: list[str] | None = None) -> int:
         "commands": [" ".join(path) for path in commands],
         "cases": {
             name: {
-                "seconds": asdict(harness.summarize(values)),
-                "peak_rss_mb": asdict(harness.summarize([run.peak_rss_mb for run in runs[name]])),
-                "all_seconds": values,
+                "seconds": asdict(harness.summarize([run.seconds for run in process_runs])),
+                "peak_rss_mb": asdict(harness.summarize([run.peak_rss_mb for run in process_runs])),
+                "all_seconds": [run.seconds for run in process_runs],
             }
-            for name, values in seconds.items()
+            for name, process_runs in every.items()
         },
+        "trials": seconds,
         "targets": [target.as_json() for target in found],
     }
     kept = harness.save_results("single_fetch", payload, args.json, smoke=args.smoke)
