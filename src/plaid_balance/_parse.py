@@ -28,14 +28,16 @@ class InvalidValue(ValueError):
     """A value from outside that is not what was asked for; the message says what was expected."""
 
 
-# re.ASCII: \d must not match other scripts' digits.
-_NUMBER: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?", re.ASCII)
-_INTEGER: Final = re.compile(r"[+-]?\d{1,18}", re.ASCII)
-_AMOUNT: Final = re.compile(r"\d{1,18}(?:\.\d{1,10})?", re.ASCII)
-_DURATION: Final = re.compile(r"(\d{1,12}(?:\.\d{1,9})?)\s*([smhdw])", re.ASCII)
-_DATETIME_CHARS: Final = re.compile(r"[0-9T:.+\-Z ]{4,40}", re.ASCII | re.IGNORECASE)
-_TOKEN: Final = re.compile(r"[!-~]{1,512}", re.ASCII)  # printable ASCII, no spaces
-_ASCII_HOST: Final = re.compile(r"[A-Za-z0-9.\-_:%]{1,253}", re.ASCII)
+# Pattern texts, compiled on first use by re's own cache: a command uses two or three of them, and
+# compiling all of them at import would cost more than the rest of this module. (?a) is re.ASCII: \d
+# must not match other scripts' digits.
+_NUMBER: Final = r"(?a)[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?"
+_INTEGER: Final = r"(?a)[+-]?\d{1,18}"
+_AMOUNT: Final = r"(?a)\d{1,18}(?:\.\d{1,10})?"
+_DURATION: Final = r"(?a)(\d{1,12}(?:\.\d{1,9})?)\s*([smhdw])"
+_DATETIME_CHARS: Final = r"(?ai)[0-9T:.+\-Z ]{4,40}"
+_ACCESS_TOKEN_CHARS: Final = r"(?a)[!-~]{1,512}"  # noqa: S105 - a pattern (printable ASCII, no spaces)
+_ASCII_HOST: Final = r"(?a)[A-Za-z0-9.\-_:%]{1,253}"
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_DURATION: Final = timedelta(days=366 * 100)
 EARLIEST: Final = datetime(1900, 1, 1, tzinfo=UTC)
@@ -60,7 +62,7 @@ def parse_number(
     stripped = text.strip()
     pattern = _INTEGER if integer else _NUMBER
     kind = "a whole number" if integer else "a number"
-    if not pattern.fullmatch(stripped):
+    if not re.fullmatch(pattern, stripped):
         raise InvalidValue(f"{_shown(text)} is not {kind}")
     value = Decimal(stripped)
     low = "" if minimum is None else (f"more than {minimum:g}" if min_open else f"at least {minimum:g}")
@@ -85,7 +87,7 @@ def parse_rate(text: str) -> float:
 def parse_amount(text: str) -> Decimal:
     """A strictly positive plain decimal (``125``, ``125.00``): no exponent, sign, separator or other digits."""
     stripped = text.strip()
-    if not _AMOUNT.fullmatch(stripped):
+    if not re.fullmatch(_AMOUNT, stripped):
         raise InvalidValue(
             f"{_shown(text)} is not an amount: write digits with an optional decimal point, like 125 or 125.00"
         )
@@ -100,7 +102,7 @@ def parse_amount(text: str) -> Decimal:
 
 def parse_duration(text: str, *, allow_zero: bool = True) -> timedelta:
     """``90s``, ``15m``, ``12h``, ``2d``, ``1w`` (decimals allowed), up to 100 years."""
-    match = _DURATION.fullmatch(text.strip())
+    match = re.fullmatch(_DURATION, text.strip())
     if not match:
         raise InvalidValue(f"{_shown(text)} is not a duration like 90s, 15m, 12h, 2d or 1w")
     amount, unit = match.groups()
@@ -116,7 +118,7 @@ def parse_datetime(text: str) -> datetime:
     """An ISO 8601 date or date-time (``2026-01-31``, ``2026-01-31T09:00:00Z``), UTC if no zone given."""
     stripped = text.strip()
     expected = f"{_shown(text)} is not an ISO 8601 date-time like 2026-01-31T09:00:00Z"
-    if not _DATETIME_CHARS.fullmatch(stripped):
+    if not re.fullmatch(_DATETIME_CHARS, stripped):
         raise InvalidValue(expected)
     try:
         parsed = datetime.fromisoformat(stripped[:-1] + "+00:00" if stripped[-1:] in "zZ" else stripped)
@@ -155,7 +157,7 @@ def _ascii_host(host: str, original: str, what: str) -> str:
     invalid = InvalidValue(f"malformed {what} {_shown(original)}: the host name is not valid")
     try:
         if host.isascii():
-            if not _ASCII_HOST.fullmatch(host) or ".." in host or host.startswith("."):
+            if not re.fullmatch(_ASCII_HOST, host) or ".." in host or host.startswith("."):
                 raise invalid
             if "xn--" in host.lower():
                 idna.decode(host)  # an A-label must decode to a valid name
@@ -201,7 +203,7 @@ def check_access_token(text: str) -> str:
     token = text.strip()
     if not token:
         raise InvalidValue("the access token is empty")
-    if not _TOKEN.fullmatch(token):
+    if not re.fullmatch(_ACCESS_TOKEN_CHARS, token):
         raise InvalidValue(
             "the access token is malformed: it must be one word of printable ASCII, like access-sandbox-…"
         )

@@ -5,8 +5,6 @@ JSON numbers keep their exact decimal value: money is written from ``Decimal``, 
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
@@ -72,6 +70,9 @@ def csv_rows(report: BalanceReport) -> list[list[str]]:
 
 
 def to_csv(report: BalanceReport, *, header: bool = True) -> str:
+    import csv  # here: most runs print JSON or a table, and csv is a compiled module to load
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if header:

@@ -15,8 +15,9 @@ from plaid_balance._error_body import FUNDS_CHECK_ERROR, ErrorBody
 from plaid_balance._errors import PlaidBalanceError
 
 # ASCII digits only: ``\d`` would also take other scripts' digits, which Decimal reads as numbers.
-_AMOUNT: Final = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,10})?", re.ASCII)
-_CURRENCY: Final = re.compile(r"[A-Z0-9]{3,10}", re.ASCII)
+# Compiled on first use by re's cache, as in plaid_balance._parse.
+_AMOUNT: Final = r"[0-9]{1,18}(?:\.[0-9]{1,10})?"
+_CURRENCY: Final = r"[A-Z0-9]{3,10}"
 
 
 class FundsCheckError(PlaidBalanceError, ValueError):
@@ -67,7 +68,7 @@ def parse_amount(text: str) -> Decimal:
     """A strictly positive plain decimal: ``125``, ``125.00``. Rejects ``1e3``, ``NaN``, signs, commas, 0,
     and digits of other scripts. Raises ``FundsCheckError`` (``INVALID_AMOUNT``), a ``ValueError`` too."""
     value = text.strip()
-    if not _AMOUNT.fullmatch(value):
+    if not re.fullmatch(_AMOUNT, value):
         raise FundsCheckError(
             "INVALID_AMOUNT",
             f"{text!r} is not an amount: write digits with an optional decimal point, like 125 or 125.00",
@@ -84,7 +85,7 @@ def parse_amount(text: str) -> Decimal:
 def parse_currency(text: str) -> str:
     """An upper-case currency code like USD (3 to 10 ASCII letters or digits, for unofficial codes too)."""
     code = text.strip().upper()
-    if not _CURRENCY.fullmatch(code):
+    if not re.fullmatch(_CURRENCY, code):
         raise FundsCheckError("INVALID_CURRENCY", f"{text!r} is not a currency code like USD")
     return code
 
