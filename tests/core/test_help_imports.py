@@ -18,7 +18,8 @@ import pytest
 from plaid_balance.cli import COMMANDS, cli
 
 # What click's own help rendering loads (wrapping, translations), the door's Ctrl-C hold, the extras
-# check (find_spec), and the None entry main() puts in for httpx's command-line tool.
+# check (find_spec), the None entry main() puts in for httpx's command-line tool, and two modules built
+# into the interpreter (no file to load) for the exit handler.
 STDLIB_ALLOWED = frozenset(
     {
         "textwrap",
@@ -29,6 +30,8 @@ STDLIB_ALLOWED = frozenset(
         "importlib.util",
         "importlib._abc",
         "httpx._main",
+        "atexit",
+        "gc",
     }
 )
 # Of the library: only what the command line's options and exit codes are made of.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import os
 import sys
@@ -125,6 +127,12 @@ def main(argv: list[str] | None = None) -> None:
     from plaid_balance.cli import streams
     from plaid_balance.cli.params import remember_secret_arguments, usage_error_line
 
+    # On the way out the interpreter runs full collections over every object the imports made (tens of
+    # thousands), only for the system to free the whole process an instant later: a sixth of a `get`'s
+    # time. Moving them to the permanent generation first (at exit only: an in-process caller keeps its
+    # collector) skips those passes; atexit handlers, flushing and module teardown still run.
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
     # httpx imports its own command-line tool (and with it rich and pygments) whenever they are installed;
     # this program never uses it. A None entry in sys.modules makes that optional import fail at once.
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
