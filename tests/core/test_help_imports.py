@@ -9,13 +9,18 @@ here, naming the command and the module.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+from unittest import mock
 
 import click
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from plaid_balance.cli import COMMANDS, cli
+from plaid_balance.cli import COMMANDS, HELP_MAX_WIDTH, cli, help_width
 
 # What click's own help rendering loads (wrapping, translations), the door's Ctrl-C hold, the extras
 # check (find_spec), the None entry main() puts in for httpx's command-line tool, and two modules built
@@ -86,3 +91,21 @@ def test_help_imports_only_what_help_needs(path: list[str]) -> None:
     unexpected = loaded - STDLIB_ALLOWED - LIBRARY_ALLOWED - own_cli
     assert not unexpected, f"plaid-balance {' '.join(path)} --help imports {sorted(unexpected)}"
     assert "plaid_balance.cli.streams" in loaded  # the probe really ran the command line's main
+
+
+@given(
+    columns=st.one_of(
+        st.none(),
+        st.integers(-10, 400).map(str),
+        st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=6),
+    )
+)
+def test_help_width_is_the_one_click_would_compute(columns: str | None) -> None:
+    # click asks shutil for the terminal's size (COLUMNS first), caps it at max_content_width and keeps a
+    # margin of 2 and a minimum of 50; main computes the same without importing shutil.
+    environ = {} if columns is None else {"COLUMNS": columns}
+    with mock.patch.dict(os.environ, environ, clear=False):
+        if columns is None:
+            os.environ.pop("COLUMNS", None)
+        expected = max(min(shutil.get_terminal_size().columns, HELP_MAX_WIDTH) - 2, 50)
+        assert help_width() == expected
