@@ -97,11 +97,25 @@ def unlimited(concurrency: int) -> list[str]:
 
 
 def case_latency(n: int, concurrency: int, tmp: Path) -> dict[str, Any]:
+    """The CLI, and next to it (in a random order, on the same emulator) the minimal client: the floor
+    any client reaches here, since the emulator's own work and the machine's wake-ups add to every call."""
     config = EmulatorConfig(faults=FaultConfig(latency_ms=LATENCY_MS), rate_limits_enabled=False)
     with run_emulator(config) as emu:
         items = tmp / "latency.csv"
-        write_items(emu, n, items)
-        run = run_batch(emu, items, n, *unlimited(concurrency))
+        tokens = write_items(emu, n, items)
+        token_file = tmp / "latency_tokens.txt"
+        token_file.write_text("\n".join(tokens))
+
+        def minimal() -> float:
+            argv = [sys.executable, str(SCRIPTS / "minimal_client.py"), str(token_file), str(concurrency)]
+            return harness.run_process(argv, env=cli_env(emu)).seconds
+
+        both = harness.adjacent(
+            {"cli": lambda: run_batch(emu, items, n, *unlimited(concurrency)), "minimal": minimal},
+            seed=None,  # a fresh order each round: this trial is built anew every round
+        )()
+    run, floor_seconds = both["cli"], both["minimal"]
+    assert isinstance(run, dict) and isinstance(floor_seconds, float)
     bound = n * LATENCY_MS / 1000 / concurrency
     return {
         "items": n,
@@ -109,6 +123,8 @@ def case_latency(n: int, concurrency: int, tmp: Path) -> dict[str, Any]:
         "bound_seconds": bound,
         **run,
         "ratio": bound / run["seconds"],
+        "minimal_client_seconds": floor_seconds,
+        "minimal_client_ratio": bound / floor_seconds,
     }
 
 
@@ -195,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
         f"\n(a) {sizes.latency_items} Items, concurrency {args.concurrency}, {LATENCY_MS:.0f} ms: "
         f"{a_seconds.text('.2f', ' s')} vs bound {latency[0]['bound_seconds']:.2f} s; "
         f"CLI CPU {harness.summarize([run['cpu_seconds'] for run in latency]).text('.2f', ' s')}"
+    )
+    floor = harness.summarize([run["minimal_client_ratio"] for run in latency])
+    print(
+        f"    a minimal client (scripts/minimal_client.py, same emulator, same rounds) reaches "
+        f"{floor.text('.3f')} of the bound: what the emulator and this machine leave to any client"
     )
     print(
         f"(b) {sizes.rate_items} Items at {sizes.rate_limit}/{sizes.rate_window:g}s "

@@ -194,7 +194,7 @@ def interleaved_rounds(
     return values
 
 
-def adjacent(cases: Mapping[str, Callable[[], T]], *, seed: int = 0) -> Callable[[], dict[str, T]]:
+def adjacent(cases: Mapping[str, Callable[[], T]], *, seed: int | None = 0) -> Callable[[], dict[str, T]]:
     """One trial of several cases run back to back, in a new random order each time: returns each case's
     value. A ratio of two of them is taken over a fraction of a second, not over a whole round of
     cases: on a shared machine the speed drifts by a third within a round, and a ratio between runs
