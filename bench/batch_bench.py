@@ -68,18 +68,19 @@ def write_items(emu: RunningEmulator, n: int, path: Path) -> list[str]:
 
 
 def run_batch(emu: RunningEmulator, items: Path, n: int, *args: str) -> dict[str, Any]:
-    """The real CLI over ``items``; its output is read line by line as it comes, never held whole."""
+    """The real CLI over ``items``; its output goes to a file (see harness.run_process), read afterwards
+    line by line, never held whole."""
+    output = items.with_suffix(".out")
+    run = harness.run_process(
+        [CLI, "batch", str(items), "--summary", "--no-progress", *args], env=cli_env(emu), stdout_to=output
+    )
     lines = 0
     last = b""
-
-    def on_line(line: bytes) -> None:
-        nonlocal lines, last
-        lines += 1
-        last = line
-
-    run = harness.run_process(
-        [CLI, "batch", str(items), "--summary", "--no-progress", *args], env=cli_env(emu), on_line=on_line
-    )
+    with output.open("rb") as printed:
+        for line in printed:
+            lines += 1
+            last = line
+    output.unlink()
     summary = json.loads(last)
     if lines != n + 1:
         raise SystemExit(f"batch printed {lines} lines for {n} Items (+ summary)")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -65,15 +66,15 @@ def test_a_command_that_cannot_start_is_reported() -> None:
         harness.run_process(["/nonexistent/plaid-balance-bench-command"])
 
 
-def test_streamed_output_goes_to_the_callback_line_by_line() -> None:
-    lines: list[bytes] = []
+def test_output_can_go_to_a_file_instead_of_through_the_bench(tmp_path: Path) -> None:
+    printed = tmp_path / "out.txt"
     run = harness.run_process(
         [sys.executable, "-c", "import sys\nfor line in sys.stdin: print(line.strip().upper())"],
         stdin=b"a\nb\nc\n",
-        on_line=lines.append,
+        stdout_to=printed,
     )
 
-    assert lines == [b"A\n", b"B\n", b"C\n"]
+    assert printed.read_bytes() == b"A\nB\nC\n"
     assert run.stdout == b""
 
 
