@@ -181,7 +181,9 @@ def redact(text: str) -> str:
         text = _RE.url_password.sub(lambda m: f"{m.group('head')}{MASK}@", text)
     if "=" in text:
         text = _RE.query_secret.sub(lambda m: f"{m.group('head')}{MASK}", text)
-    if any(prefix in text for prefix in _TOKEN_PREFIXES):  # not "access-": --access-token is no token
+    # One scan for the common case (no "access-" at all), then the three prefixes: "--access-token" in a
+    # help text must not cost the pattern's compilation.
+    if "access-" in text and any(prefix in text for prefix in _TOKEN_PREFIXES):
         text = _RE.access_token.sub(lambda m: f"{m.group('head')}{MASK}", text)
     return text
 
