@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -161,6 +163,25 @@ def test_migrations_run_once_and_are_idempotent(db_url: str) -> None:
                 assert conn.execute(COUNT_VERSIONS).scalar() == 1
     with open_store(db_url) as store:
         assert store.count() == (1, 4)
+
+
+def test_opening_waits_for_another_connection_to_the_fresh_file(tmp_path: Path) -> None:
+    # Another process writing the file before it is in WAL mode (the loser of two first opens): SQLite
+    # refuses the switch to WAL at once, busy timeout or not, and opening must wait instead of failing.
+    path = tmp_path / "history.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE elsewhere (x)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO elsewhere VALUES (1)")
+    release = threading.Timer(0.3, other.execute, ["COMMIT"])
+    release.start()
+    try:
+        with open_store(f"sqlite:///{path}") as store:
+            store.save(report(0), access_token=TOKEN)
+            assert store.count() == (1, 4)
+    finally:
+        release.join()
+        other.close()
 
 
 def test_concurrent_writers_neither_corrupt_nor_duplicate(db_url: str) -> None:

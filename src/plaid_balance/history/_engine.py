@@ -158,7 +158,7 @@ def _sqlite_engine(url: URL, *, create: bool) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         if path is not None:
             # WAL lets readers work while a writer commits; the setting persists in the file.
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(cursor)
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
@@ -174,6 +174,30 @@ def _sqlite_engine(url: URL, *, create: bool) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch the file to WAL, waiting out a concurrent switch as the busy timeout waits out any lock.
+
+    Two processes opening a fresh database at once (two ``get --save`` runs, the watch and the
+    dashboard) both ask for WAL; SQLite answers the loser "database is locked" at once, without calling
+    its busy handler (the two would otherwise wait on each other), so the timeout above never applies.
+    Trying again until it does is what every other statement gets from SQLite itself.
+    """
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def read_only(engine: Engine) -> Engine:
