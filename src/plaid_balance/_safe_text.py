@@ -37,3 +37,15 @@ def safe_text(value: object) -> str:
     return "".join(
         _escape(c) if c in _BIDI_CONTROLS or category(c) in _UNSAFE_CATEGORIES else c for c in text
     )
+
+
+def bounded_text(value: object, limit: int = 200) -> str:
+    """``safe_text`` of at most ``limit`` characters of ``value``, saying how many more were cut.
+
+    For values a stranger chooses (a webhook's header, a query parameter) that reach a log line: one
+    request cannot write kilobytes, nor a second line.
+    """
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return safe_text(text)
+    return f"{safe_text(text[:limit])}... ({len(text) - limit} more characters)"

@@ -1,6 +1,8 @@
 """The watch's logs: one line per event on stderr, as ``key=value`` text or JSON lines, never a secret.
 
-Messages carry their data in ``extra={"fields": {...}}``. Before anything is written, access tokens,
+Messages carry their data in ``extra={"fields": {...}}``. Each value (and the message) is cut to a few
+hundred characters and its control characters escaped (``bounded_text``): some come from strangers,
+such as a refused webhook's details. Before anything is written, access tokens,
 the Plaid secret and the bearer token are masked wherever they appear (a last line of defence: the
 watch never passes them to a log call).
 """
@@ -14,6 +16,8 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Final
+
+from plaid_balance._safe_text import bounded_text
 
 TOKEN_PATTERN: Final = re.compile(r"\b(access|public|link)-(sandbox|production|development)-[0-9a-fA-F-]{8,}")
 MASK: Final = "***"
@@ -30,8 +34,12 @@ class Redactor:
         return text
 
 
+# What one field or message of a log line may take: values can come from a webhook's sender.
+MAX_VALUE_CHARS: Final = 300
+
+
 def _value(value: Any) -> str:
-    text = str(value)
+    text = bounded_text(value, MAX_VALUE_CHARS)
     if text == "" or any(c.isspace() or c in '"=' for c in text):
         return json.dumps(text)
     return text
@@ -49,8 +57,12 @@ class WatchFormatter(logging.Formatter):
             .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z")
         )
-        fields = {k: v for k, v in (getattr(record, "fields", None) or {}).items() if v is not None}
-        message = record.getMessage()
+        fields = {
+            k: v if isinstance(v, int | float | bool) else bounded_text(v, MAX_VALUE_CHARS)
+            for k, v in (getattr(record, "fields", None) or {}).items()
+            if v is not None
+        }
+        message = bounded_text(record.getMessage(), MAX_VALUE_CHARS * 4)
         if self.as_json:
             line = json.dumps(
                 {"ts": when, "level": record.levelname.lower(), "msg": message, **fields}, default=str

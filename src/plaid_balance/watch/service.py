@@ -55,6 +55,10 @@ class WebhookAnswer:
     body: dict[str, Any]
 
 
+# A refused webhook's HTTP status: Plaid's own retries only matter for the 5xx (docs/security.md).
+_REFUSED_STATUS: Final = {"malformed": 400, "replayed": 409}
+
+
 def _fields(**fields: Any) -> dict[str, Any]:
     return {"fields": fields}
 
@@ -153,6 +157,7 @@ class Watch:
                 if item.health is not state.health:
                     old = state.health
                     state.health, state.health_reason = item.health, item.health_reason
+                    state.health_changed_at = self.clock.now()
                     log.info(
                         "item health changed in the vault",
                         extra=_fields(alias=item.alias, was=old.value, now=item.health.value),
@@ -318,7 +323,7 @@ class Watch:
             self.metrics.saved_calls.labels(item.alias, result.source).inc(result.saved)
         periods = self.ledger.record(item.item_id, result.started, billed=result.billed, saved=result.saved)
         if result.health is not None:
-            await self._set_health(state, result.health, persist=False)
+            await self._set_health(state, result.health, persist=False, at=result.started)
         self._retry_at.pop(item.item_id, None)
         if result.report is not None:
             state.report = result.report
@@ -386,11 +391,14 @@ class Watch:
 
     # --- health and alerts ----------------------------------------------------------------------
 
-    async def _set_health(self, state: ItemState, change: HealthChange, *, persist: bool = True) -> None:
+    async def _set_health(
+        self, state: ItemState, change: HealthChange, *, persist: bool = True, at: datetime | None = None
+    ) -> None:
         if change.health is state.health and change.reason == state.health_reason:
             return
         old = state.health
         state.health, state.health_reason = change.health, change.reason
+        state.health_changed_at = at or self.clock.now()
         log.warning(
             "item health",
             extra=_fields(alias=state.alias, was=old.value, now=change.health.value, reason=change.reason),
@@ -476,15 +484,16 @@ class Watch:
 
     async def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookAnswer:
         try:
-            payload = await self.verifier.verify(headers, body)
+            verified = await self.verifier.verify(headers, body)
         except WebhookRefused as exc:
             self.state.counters.webhooks_refused += 1
             self.metrics.webhooks_refused.labels(exc.reason).inc()
             log.warning("webhook refused", extra=_fields(reason=exc.reason, detail=str(exc)))
-            return WebhookAnswer(401 if exc.reason != "malformed" else 400, {"error": exc.reason})
-        except Exception as exc:  # Plaid unreachable while fetching the key: let Plaid try again later
+            return WebhookAnswer(_REFUSED_STATUS.get(exc.reason, 401), {"error": exc.reason})
+        except Exception as exc:  # key fetch budget spent, or Plaid unreachable: let Plaid try again later
             log.error("cannot verify webhook: %s", exc)
             return WebhookAnswer(503, {"error": "verification key unavailable"})
+        payload = verified.payload
         webhook_type = str(payload.get("webhook_type", ""))
         code = str(payload.get("webhook_code", ""))
         self.state.counters.webhooks_verified += 1
@@ -495,8 +504,15 @@ class Watch:
         if state is None or webhook_type != "ITEM":
             return WebhookAnswer(200, {"ok": True, "used": False})
         change = from_webhook(payload, state.health)
+        changed_at = state.health_changed_at
+        # iat has whole seconds: a webhook signed in the same second as the change is not older.
+        if changed_at is not None and verified.issued_at < changed_at.replace(microsecond=0):
+            log.info(
+                "webhook older than the Item's health: ignored", extra=_fields(alias=state.alias, code=code)
+            )
+            return WebhookAnswer(200, {"ok": True, "used": False})
         if change is not None:
-            await self._set_health(state, change)
+            await self._set_health(state, change, at=verified.issued_at)
         if code == "LOGIN_REPAIRED" or code == "NEW_ACCOUNTS_AVAILABLE":
             self._retry_at[state.item.item_id] = self.clock.now()  # balances again soon, within budget
             if not state.refreshing:

@@ -108,6 +108,9 @@ class ItemState:
     item: WatchedItem
     health: Health = Health.OK
     health_reason: str = ""
+    # When the evidence for the current health was produced (a call's start, a webhook's signed iat):
+    # a webhook signed before it is older news and never moves the health back.
+    health_changed_at: datetime | None = None
     last_refresh: datetime | None = None
     last_source: str | None = None
     last_outcome: str | None = None  # "ok" or the error code

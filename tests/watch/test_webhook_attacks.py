@@ -1,0 +1,102 @@
+"""The webhook endpoint against an attacker on the Internet: replays of captured genuine webhooks, old
+news delivered late, and hostile values that would reach the log."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from plaid_balance.watch.health import Health
+from plaid_balance.watch.logs import Redactor, WatchFormatter
+from tests.watch.signing import Signer, item_webhook
+from tests.watch.test_app import client_for, health_of
+from tests.watch.test_service import Rig
+
+ERROR = item_webhook("ERROR", "item-1", error={"error_code": "ITEM_LOGIN_REQUIRED"})
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(WatchFormatter(Redactor(), as_json=False))
+    logger = logging.getLogger("plaid_balance")
+    logger.addHandler(handler)
+    level, logger.level = logger.level, logging.INFO
+    try:
+        yield out
+    finally:
+        logger.removeHandler(handler)
+        logger.level = level
+
+
+async def watched(signer: Signer) -> Rig:
+    rig = Rig()
+    rig.plaid.keys[signer.kid] = signer.jwk()
+    await rig.watch.load()
+    await rig.step()
+    return rig
+
+
+async def test_a_captured_error_replayed_after_a_repair_is_refused() -> None:
+    """A genuine ERROR webhook sent again after the repair is refused and the Item stays ok."""
+    signer = Signer()
+    rig = await watched(signer)
+    async with client_for(rig) as http:
+        captured = {"Plaid-Verification": signer.sign(ERROR, rig.clock.now())}
+        assert (await http.post("/plaid/webhook", content=ERROR, headers=captured)).status_code == 200
+        assert health_of(rig) is Health.NEEDS_REPAIR
+        rig.clock.advance(30)
+        repaired = item_webhook("LOGIN_REPAIRED", "item-1")
+        headers = {"Plaid-Verification": signer.sign(repaired, rig.clock.now())}
+        assert (await http.post("/plaid/webhook", content=repaired, headers=headers)).status_code == 200
+        assert health_of(rig) is Health.OK
+        rig.clock.advance(60)
+        replay = await http.post("/plaid/webhook", content=ERROR, headers=captured)
+    assert replay.status_code == 409 and replay.json() == {"error": "replayed"}
+    assert health_of(rig) is Health.OK
+
+
+async def test_a_webhook_signed_before_the_last_health_change_does_not_move_it_back() -> None:
+    """An ERROR signed before a repair but delivered after it (Plaid retries late) is old news."""
+    signer = Signer()
+    rig = await watched(signer)
+    async with client_for(rig) as http:
+        late = {"Plaid-Verification": signer.sign(ERROR, rig.clock.now())}
+        rig.clock.advance(20)
+        assert (await http.post("/plaid/webhook", content=ERROR, headers=late)).status_code == 200
+        assert health_of(rig) is Health.NEEDS_REPAIR
+        rig.clock.advance(20)
+        repaired = item_webhook("LOGIN_REPAIRED", "item-1")
+        headers = {"Plaid-Verification": signer.sign(repaired, rig.clock.now())}
+        assert (await http.post("/plaid/webhook", content=repaired, headers=headers)).status_code == 200
+        older = item_webhook("ERROR", "item-1", error={"error_code": "ITEM_LOCKED"})
+        stale = {"Plaid-Verification": signer.sign(older, rig.clock.now() - timedelta(seconds=30))}
+        answer = await http.post("/plaid/webhook", content=older, headers=stale)
+    assert answer.status_code == 200 and answer.json() == {"ok": True, "used": False}
+    assert health_of(rig) is Health.OK
+
+
+async def test_hostile_values_reach_the_log_cut_short_and_escaped(log_lines: io.StringIO) -> None:
+    """Forged webhooks with kilobytes of header, escape sequences and newlines write short, single,
+    inert log lines."""
+    signer = Signer()
+    rig = await watched(signer)
+    hostile = ["k" * 12_000, "kid\x1b]0;pwned\x07\nforged line", "\u202eevil"]
+    async with client_for(rig) as http:
+        for kid in hostile:
+            token = Signer(kid=kid).sign(ERROR, rig.clock.now())
+            assert (
+                await http.post("/plaid/webhook", content=ERROR, headers={"Plaid-Verification": token})
+            ).status_code == 400
+        for alg_header in ["x" * 12_000, "\x1b[2J"]:
+            await http.post("/plaid/webhook", content=ERROR, headers={"Plaid-Verification": alg_header})
+    lines = log_lines.getvalue().splitlines()
+    assert len([line for line in lines if "webhook refused" in line]) == 5
+    for line in lines:
+        assert len(line) < 2_000 and "\x1b" not in line and "\u202e" not in line
+        assert not line.startswith("forged")
