@@ -33,6 +33,14 @@ class ConfigurationError(PlaidBalanceError):
     """Bad credentials configuration, environment, URL, flag or file: fixed by the user, never retried."""
 
 
+class MissingExtra(ConfigurationError):
+    """A part of plaid-balance that needs an optional extra which is not installed (``_extras``)."""
+
+    def __init__(self, extra: str, needed_by: str = "this") -> None:
+        super().__init__(f"{needed_by} needs plaid-balance[{extra}]: pip install 'plaid-balance[{extra}]'")
+        self.extra = extra
+
+
 class StorageError(PlaidBalanceError):
     """A local database (history, vault) cannot be opened, read or written, or its key is wrong."""
 

@@ -26,6 +26,7 @@ ROOT = "root"
 TOP_LEVEL = {
     "_error_body": CORE,
     "_errors": CORE,
+    "_extras": CORE,
     "_secret": CORE,
     "_redact": CORE,
     "_log": CORE,

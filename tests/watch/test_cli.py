@@ -60,6 +60,12 @@ def test_cron_that_does_not_parse(tmp_path: Path) -> None:
 
 import json  # noqa: E402
 import os  # noqa: E402
+import signal  # noqa: E402
+import time  # noqa: E402
+from typing import Any  # noqa: E402
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
 
 from plaid_balance.emulator import RunningEmulator  # noqa: E402
 from plaid_balance.vault import Vault, new_key_text  # noqa: E402
@@ -208,3 +214,53 @@ def test_listening_beyond_loopback_needs_a_token(emu: RunningEmulator, tmp_path:
         f"error: {config}:2: server.listen: listening on 0.0.0.0:0 (beyond loopback) needs a bearer token "
         "in $PLAID_BALANCE_WATCH_TOKEN\n"
     )
+
+
+@pytest.mark.parametrize("web_installed", [True, False])
+def test_the_dashboard_is_left_out_without_its_extra(
+    emu: RunningEmulator, tmp_path: Path, web_installed: bool
+) -> None:
+    """plaid-balance[watch] without [web]: the watch runs, says in one log line that its dashboard is off
+    and why, and /dashboard is not there (jinja2 made absent as in tests/core/test_extras.py)."""
+    key = new_key_text()
+    db = tmp_path / "db.sqlite"
+    fill_vault(emu, db, key, ["checking"])
+    config = tmp_path / "watch.toml"
+    config.write_text('[server]\nlisten = "127.0.0.1:0"\n')
+    blocked = [] if web_installed else ["jinja2"]
+    code = (
+        f"import sys\nfor name in {blocked!r}:\n    sys.modules[name] = None\n"
+        "from plaid_balance.cli import main\n"
+        f"main(['watch', '-c', {str(config)!r}, '--log-format', 'json'])\n"
+    )
+    log = tmp_path / "watch.log"
+    with log.open("w") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stderr=log_file,
+            stdout=subprocess.DEVNULL,
+            env=vault_env(emu, db, key),
+        )
+        try:
+
+            def records() -> list[dict[str, Any]]:
+                return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+            deadline = time.monotonic() + 60
+            while not any(r["msg"] == "listening" for r in records()):
+                assert proc.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.05)
+            [listening] = [r for r in records() if r["msg"] == "listening"]
+            status = httpx.get(f"{listening['url']}/dashboard/", timeout=10).status_code
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=60) == 0
+    off = [r["msg"] for r in records() if "dashboard" in r["msg"]]
+    if web_installed:
+        assert status != 404
+        assert off == []
+    else:
+        assert status == 404
+        assert off == ["dashboard off: it needs plaid-balance[web]: pip install 'plaid-balance[web]'"]
+    assert "Traceback" not in log.read_text()

@@ -29,12 +29,16 @@ COMMANDS = {
     "link": "plaid_balance.cli.link:link",
     "dashboard": "plaid_balance.cli.dashboard:dashboard",
 }
-# Commands that need an optional extra: name -> (extra, modules it must be able to import).
-EXTRAS = {
-    "demo": ("emulator", ("starlette", "uvicorn")),
-    "emulator": ("emulator", ("starlette", "uvicorn")),
-    "dashboard": ("web", ("starlette", "uvicorn", "jinja2")),
+# Commands that need an optional extra (plaid_balance._extras) to run at all: checked here, once, before
+# the command is imported. A need that depends on an option (`link` without --hosted, `history --format
+# png`, `--db postgresql://...`) is checked where that option is read, by the same require_extra.
+COMMAND_EXTRAS = {
+    "demo": "emulator",
+    "emulator": "emulator",
+    "dashboard": "web",
+    "watch": "watch",
 }
+HELP_OPTIONS = ("-h", "--help")
 HELP = {
     "accounts": "List an Item's accounts and their ids (free: no balance call is billed).",
     "get": "Fetch one Item's balances (real-time, or cached with --cached).",
@@ -60,15 +64,21 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
-        if cmd_name in EXTRAS:
-            from plaid_balance.cli.extras import require_extra
-
-            extra, modules = EXTRAS[cmd_name]
-            require_extra(extra, *modules)
         module_name, attribute = target.split(":")
         command = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(command, click.Command)
         return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        # The one check of a command's extra, before it runs: `COMMAND --help` still works without it.
+        extra = COMMAND_EXTRAS.get(args[0]) if args else None
+        if extra is not None and not any(arg in HELP_OPTIONS for arg in args[1:]):
+            from plaid_balance._extras import require_extra
+
+            require_extra(extra, f"plaid-balance {args[0]}")
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Listing help must not import every subcommand (and its heavy dependencies).

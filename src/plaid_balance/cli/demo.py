@@ -41,10 +41,10 @@ def demo(output_format: str, institution: str, username: str, with_dashboard: bo
     180 days of sample history, from a temporary database that is removed when the demo stops.
     """
     if with_dashboard:
+        from plaid_balance._extras import require_extra
         from plaid_balance.cli.demo_dashboard import run_dashboard_demo
-        from plaid_balance.cli.extras import require_extra
 
-        require_extra("web", "jinja2")
+        require_extra("web", "demo --dashboard")
         run_dashboard_demo(no_browser)
         return
     from plaid_balance._client import PlaidClient

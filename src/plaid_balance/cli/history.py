@@ -67,10 +67,13 @@ def history(
     from plaid_balance.history import DatabaseNotFound, load_history, open_store
 
     if chart is not None:
+        from plaid_balance._extras import require_extra
         from plaid_balance.cli.history_chart import chart_format
 
         try:
-            chart_format(chart)  # a bad suffix is reported before any database work
+            # A bad suffix, or a missing extra, is reported before any database work.
+            if chart_format(chart) != "html":
+                require_extra("chart", "history --chart FILE.png|.svg")
         except ConfigurationError as exc:
             fail(str(exc))
     with storage_errors():

@@ -39,12 +39,8 @@ def chart_format(path: Path) -> str:
 
 
 def _pyplot() -> Any:
-    try:
-        import matplotlib
-    except ModuleNotFoundError:
-        raise ConfigurationError(
-            "charts need plaid-balance[chart]: pip install 'plaid-balance[chart]'"
-        ) from None
+    import matplotlib  # `history --chart` checked for plaid-balance[chart] before any database work
+
     matplotlib.use("Agg")  # never a GUI: this runs in terminals, cron jobs and CI
     # Titles and account names are text, not TeX: "$x$" in a bank's account name is two dollar signs.
     matplotlib.rcParams["text.parse_math"] = False

@@ -9,11 +9,9 @@ from typing import Any
 import click
 
 from plaid_balance.cli.common import DurationType, base_url_option, environment_option, fail
-from plaid_balance.cli.extras import require_extra
 from plaid_balance.cli.recall import db_option, storage_errors
 
 ACCOUNT_TYPES = ("depository", "credit", "loan", "investment")
-WEB_MODULES = ("starlette", "uvicorn", "jinja2")
 
 EPILOG = """\b
 Examples:
@@ -99,7 +97,9 @@ def link(
         fail("--select-accounts works with --update ALIAS")
     if not hosted:
         # Hosted Link needs no local page, hence no web server: only the local page asks for the extra.
-        require_extra("web", *WEB_MODULES)
+        from plaid_balance._extras import require_extra
+
+        require_extra("web", "the local Link page (or link --hosted)")
 
     from plaid_balance._errors import ConfigurationError
     from plaid_balance.link.adapters import ClientBackend, VaultStore

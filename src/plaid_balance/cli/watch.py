@@ -15,14 +15,7 @@ from plaid_balance.cli.recall import db_option
 if TYPE_CHECKING:
     from pathlib import Path
 
-EXTRA_MODULES = ("apprise", "prometheus_client", "jwt", "cronsim", "starlette", "uvicorn")
-
-
-def _require_extra() -> None:
-    import importlib.util
-
-    if any(importlib.util.find_spec(name) is None for name in EXTRA_MODULES):
-        fail("this needs plaid-balance[watch]: pip install 'plaid-balance[watch]'")
+    from plaid_balance.watch.app import DashboardFactory
 
 
 @click.command("watch")
@@ -74,9 +67,16 @@ def watch(
     health, sends alerts through Apprise, verifies Plaid's webhooks and serves Prometheus /metrics.
     Runs in the foreground; SIGHUP reloads the config, SIGTERM or Ctrl-C stops it cleanly.
     """
-    _require_extra()
+    # plaid-balance[watch] itself was checked before this command was loaded (cli.COMMAND_EXTRAS).
     from plaid_balance._errors import PlaidBalanceError
+    from plaid_balance._extras import has_extra
     from plaid_balance.watch.main import Options, main
+
+    dashboard: DashboardFactory | None = None
+    if has_extra("web"):  # else the watch runs without its dashboard, and says so in its log
+        from plaid_balance.dashboard import create_watch_app
+
+        dashboard = create_watch_app
 
     options = Options(
         config_path=config_path,
@@ -89,6 +89,8 @@ def watch(
         listen=listen,
         check_only=check_only,
         json_logs=log_format == "json",
+        dashboard=dashboard,
+        dashboard_off="" if dashboard else "it needs plaid-balance[web]: pip install 'plaid-balance[web]'",
     )
     try:
         interrupted = main(options)

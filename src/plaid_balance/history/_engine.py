@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from plaid_balance._errors import ConfigurationError, StorageError
+from plaid_balance._extras import require_extra
 
 DB_ENV: Final = "PLAID_BALANCE_DB"
 READ_ONLY_OPTION: Final = "plaid_balance_read_only"
@@ -210,6 +211,7 @@ def _engine_for(url: URL, *, create: bool) -> Engine:
     try:
         if url.get_backend_name() == "sqlite":
             return _sqlite_engine(url, create=create)
+        require_extra("postgres", "a PostgreSQL database")
         connect_args = {"connect_timeout": 10} if "connect_timeout" not in url.query else {}
         return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     except (NoSuchModuleError, ModuleNotFoundError):

@@ -9,7 +9,7 @@ beyond loopback, since balances are private.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 if TYPE_CHECKING:
@@ -34,6 +34,11 @@ class WatchView(Protocol):
 
     def status(self) -> dict[str, Any]: ...
     def alert_history(self, limit: int = 100) -> list[Any]: ...
+
+
+# The dashboard as the watch mounts it: ``plaid_balance.dashboard.create_watch_app``, which the command
+# line passes in when plaid-balance[web] is installed (the watch never imports the dashboard itself).
+DashboardFactory = Callable[[WatchView], "ASGIApp"]
 
 
 def _authorised(headers: Any, token: str | None) -> bool:

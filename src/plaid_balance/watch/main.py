@@ -1,18 +1,24 @@
-"""``plaid-balance watch`` put together: config, vault, history, the batch client, the service."""
+"""``plaid-balance watch`` put together, in this one module: config, vault, history, the batch client,
+the service, its HTTP side and the dashboard the caller passes in (``Options.dashboard``)."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import os
 import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from plaid_balance._errors import ConfigurationError
 from plaid_balance.watch.config import load_config
 from plaid_balance.watch.values import parse_listen
+
+if TYPE_CHECKING:
+    from plaid_balance.watch.app import DashboardFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +33,10 @@ class Options:
     listen: str | None = None  # overrides [server] listen
     check_only: bool = False
     json_logs: bool = False
+    # Mounted at /dashboard when given (the command line passes the dashboard when plaid-balance[web] is
+    # installed); else ``dashboard_off`` says why there is none, in one line of the log at start.
+    dashboard: DashboardFactory | None = None
+    dashboard_off: str = ""
 
 
 def main(options: Options) -> bool:
@@ -94,14 +104,19 @@ async def _serve(
             concurrency=options.concurrency,
         )
         await watch.load()
+        if options.dashboard is None and options.dashboard_off and not options.once:
+            logging.getLogger("plaid_balance.watch").info(f"dashboard off: {options.dashboard_off}")
         result = await run_watch(
-            watch, known=sources.known_items, config_path=options.config_path, token=token, once=options.once
+            watch,
+            known=sources.known_items,
+            config_path=options.config_path,
+            token=token,
+            once=options.once,
+            dashboard=options.dashboard,
         )
         counters = watch.state.counters
         billed, saved = watch.ledger.month_totals(watch.clock.now())
         sys.stderr.flush()
-        import logging
-
         logging.getLogger("plaid_balance.watch").info(
             "stopped",
             extra={

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
-import importlib.util
 import logging
 import os
 import signal
@@ -24,6 +22,7 @@ from plaid_balance.watch.notify import Sender, check_notifiers
 from plaid_balance.watch.state import ItemSource
 
 if TYPE_CHECKING:
+    from plaid_balance.watch.app import DashboardFactory
     from plaid_balance.watch.service import Watch
 
 log = logging.getLogger("plaid_balance.watch")
@@ -45,15 +44,6 @@ def bearer_token(config: WatchConfig) -> str | None:
             f"listening on {config.server.listen} (beyond loopback) needs a bearer token in ${config.server.token_env}",
         )
     return token
-
-
-def dashboard_mounts(watch: Watch) -> list[tuple[str, Any]]:
-    """The dashboard, when installed: ``plaid_balance.dashboard.create_watch_app(view)`` at /dashboard."""
-    if importlib.util.find_spec("plaid_balance.dashboard") is None:
-        return []
-    module = importlib.import_module("plaid_balance.dashboard")
-    factory = getattr(module, "create_watch_app", None)
-    return [("/dashboard", factory(watch))] if callable(factory) else []
 
 
 class _Server:
@@ -101,9 +91,10 @@ async def run_watch(
     token: str | None,
     once: bool,
     on_listen: Callable[[str], None] | None = None,
+    dashboard: DashboardFactory | None = None,
 ) -> int | None:
     """Serve until SIGTERM/SIGINT (or, with ``once``, until every due Item was refreshed once); return
-    the signal that stopped it, if any."""
+    the signal that stopped it, if any. ``dashboard``, when given, is mounted at /dashboard."""
     from plaid_balance.watch.app import create_app
 
     loop = asyncio.get_running_loop()
@@ -149,7 +140,7 @@ async def run_watch(
             token=token,
             webhook_path=config.server.webhook_path,
             metrics=config.server.metrics,
-            mounts=dashboard_mounts(watch),
+            mounts=[("/dashboard", dashboard(watch))] if dashboard is not None else [],
         )
         server = _Server(app, config.server.listen.host, config.server.listen.port)
         serving = asyncio.create_task(server.serve())
