@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -127,15 +127,17 @@ class FakeHistory:
 
 class FakeSender:
     def __init__(self) -> None:
-        self.sent: list[tuple[str, AlertEvent]] = []
+        self.sent: list[tuple[str, AlertEvent]] = []  # every event delivered, digests unpacked
+        self.messages: list[tuple[str, list[AlertEvent]]] = []  # what each message carried
         self.down: set[str] = set()
         self.attempts = 0
 
-    async def send(self, notifier: str, event: AlertEvent) -> bool:
+    async def send(self, notifier: str, events: Sequence[AlertEvent]) -> bool:
         self.attempts += 1
         if notifier in self.down:
             return False
-        self.sent.append((notifier, event))
+        self.messages.append((notifier, list(events)))
+        self.sent.extend((notifier, event) for event in events)
         return True
 
 

@@ -264,3 +264,80 @@ def test_the_dashboard_is_left_out_without_its_extra(
         assert status == 404
         assert off == ["dashboard off: it needs plaid-balance[web]: pip install 'plaid-balance[web]'"]
     assert "Traceback" not in log.read_text()
+
+
+def test_renotify_never_is_accepted_in_watch_as_documented(tmp_path: Path) -> None:
+    """`[watch] renotify = "never"` (offered by docs/watch.md and examples/watch.toml) is a valid config."""
+    config = tmp_path / "watch.toml"
+    config.write_text('[watch]\nrenotify = "never"\n\n[[alerts]]\nkind = "low_balance"\nbelow = "10 USD"\n')
+    env = {**os.environ, "PLAID_BALANCE_DB": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    result = subprocess.run(
+        [*CLI, "watch", "-c", str(config), "--check"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{config}: OK: 0 of 0 Items watched, 1 alerts, notifiers: none\n"
+    config.write_text('[watch]\nrenotify = "sometimes"\n')
+    result = run("watch", "-c", str(config))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {config}:2: watch.renotify: 'sometimes' is not a duration")
+
+
+def test_check_refuses_a_rule_in_another_currency_than_its_account_before_any_snapshot(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    """`watch --check` knows each account's currency from import time, with no stored balances yet."""
+    token, _ = emu.create_item()
+    db = tmp_path / "db.sqlite"
+    env = vault_env(emu, db, new_key_text())
+    items_file = tmp_path / "items.csv"
+    items_file.write_text(f"access_token,label\n{token},checking\n")
+    imported = subprocess.run(
+        [*CLI, "items", "import", str(items_file)], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert imported.returncode == 0, imported.stderr
+    config = tmp_path / "watch.toml"
+    config.write_text(
+        '[[alerts]]\nkind = "low_balance"\nitem = "checking"\naccount = "0000"\nbelow = "100 EUR"\n'
+    )
+    result = subprocess.run(
+        [*CLI, "watch", "-c", str(config), "--check"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == (
+        f"error: {config}:5: alerts[0].below: is in EUR but account 'Plaid Checking' (0000) is in USD\n"
+    )
+    config.write_text(
+        '[[alerts]]\nkind = "low_balance"\nitem = "checking"\naccount = "0000"\nbelow = "100 USD"\n'
+    )
+    result = subprocess.run(
+        [*CLI, "watch", "-c", str(config), "--check"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_alerts_of_one_round_go_to_each_notifier_as_one_digest(emu: RunningEmulator, tmp_path: Path) -> None:
+    """A first round that finds several low balances on several Items sends each notifier one message."""
+    key = new_key_text()
+    db = tmp_path / "db.sqlite"
+    fill_vault(emu, db, key, ["checking", "spare", "third"])
+    with receiver() as inbox, receiver() as other:
+        config = tmp_path / "watch.toml"
+        config.write_text(
+            f'[notify.ops]\nurl = "{inbox.url()}"\n[notify.team]\nurl = "{other.url()}"\n'
+            '[[alerts]]\nkind = "low_balance"\naccount = "0000"\nbelow = "150 USD"\n'
+        )
+        result = subprocess.run(
+            [*CLI, "watch", "-c", str(config), "--once"],
+            capture_output=True,
+            text=True,
+            env=vault_env(emu, db, key),
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+    for box in (inbox, other):
+        [post] = box.posts
+        assert post["title"] == "3 balance alerts (3 new)"
+        for alias in ("checking", "spare", "third"):
+            assert f"Low balance: {alias}: Plaid Checking ••0000" in post["message"]
+        assert post["message"].count("available 100 USD is below 150 USD") == 3

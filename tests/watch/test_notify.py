@@ -27,7 +27,7 @@ EVENT = AlertEvent(
 async def test_apprise_delivers_to_a_local_json_webhook() -> None:
     with receiver() as inbox:
         sender = AppriseSender({"ops": Notifier("ops", (inbox.url("/hook"),))})
-        assert await sender.send("ops", EVENT)
+        assert await sender.send("ops", [EVENT])
     [post] = inbox.posts
     assert post["path"] == "/hook"
     assert post["title"] == EVENT.title and post["message"] == EVENT.message

@@ -3,6 +3,7 @@ the clock is moved by hand and each step runs the loop's pass once."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -278,3 +279,27 @@ async def test_an_unexpected_error_costs_one_refresh_not_the_watch() -> None:
     assert calls == 1  # not retried in a tight loop
     await rig.step(minutes=15)
     assert calls == 2
+
+
+async def test_a_round_s_alerts_travel_as_one_digest_and_each_resolves_on_its_own() -> None:
+    """Two Items low in the same round: one message carrying both; later only the one that recovered
+    sends a "Resolved", alone, while the other keeps firing."""
+    other = WatchedItem("savings", "item-2", "ins_109508", "First Platypus Bank")
+    rig = Rig(BASE.replace("per_day = 2", "per_day = 100").replace('"6h"', '"never"'), ITEM, other)
+    await rig.watch.load()
+    rig.plaid.set_accounts("item-1", checking("42.10"))
+    rig.plaid.set_accounts("item-2", replace(checking("7"), account_id="acc-savings"))
+    await rig.step()
+    [(notifier, events)] = rig.sender.messages
+    assert notifier == "phone"
+    assert sorted((e.title, e.kind) for e in events) == [
+        ("Low balance: checking: Plaid Checking ••0000", "firing"),
+        ("Low balance: savings: Plaid Checking ••0000", "firing"),
+    ]
+    rig.plaid.set_accounts("item-2", replace(checking("500"), account_id="acc-savings"))
+    await rig.step(hours=1)
+    [_, (_, resolved)] = rig.sender.messages
+    assert [(e.kind, e.title) for e in resolved] == [
+        ("resolved", "Resolved: low balance: savings: Plaid Checking ••0000")
+    ]
+    assert [s.label for s in rig.watch.book.firing()] == ["checking: Plaid Checking ••0000"]

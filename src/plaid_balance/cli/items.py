@@ -516,7 +516,14 @@ def _import_one(
     except AliasError:
         alias = vault.free_alias(suggest_alias(item.institution_name or item.institution_id))
     accounts = [
-        {"account_id": a.account_id, "name": a.name, "mask": a.mask, "type": a.type, "subtype": a.subtype}
+        {
+            "account_id": a.account_id,
+            "name": a.name,
+            "mask": a.mask,
+            "type": a.type,
+            "subtype": a.subtype,
+            "currency": a.balances.currency,
+        }
         for a in answer.accounts
     ]
     try:

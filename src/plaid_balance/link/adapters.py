@@ -55,7 +55,8 @@ class ClientBackend:
                 item.institution_id, country_codes=self._country_codes
             ).institution.name
         accounts = tuple(
-            LinkedAccount(a.account_id, a.name, a.mask, a.type, a.subtype) for a in response.accounts
+            LinkedAccount(a.account_id, a.name, a.mask, a.type, a.subtype, a.balances.currency)
+            for a in response.accounts
         )
         return ItemFacts(item.item_id, item.institution_id, name, accounts)
 
@@ -145,4 +146,5 @@ def _account(account: LinkedAccount) -> dict[str, Any]:
         "mask": account.mask,
         "type": account.type,
         "subtype": account.subtype,
+        "currency": account.currency,
     }

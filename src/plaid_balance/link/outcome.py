@@ -21,6 +21,7 @@ class LinkedAccount:
     mask: str | None = None
     type: str | None = None
     subtype: str | None = None
+    currency: str | None = None  # from Plaid's /accounts/get, not from the browser
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,9 @@ class VaultAccount(msgspec.Struct, frozen=True, kw_only=True):
     mask: str | None = None
     type: str | None = None
     subtype: str | None = None
+    # The account's currency as Plaid reported it when the Item was linked or imported (None in vaults
+    # written before it was kept): the watch checks its rules' currencies against it.
+    currency: str | None = None
 
 
 class VaultItem(msgspec.Struct, frozen=True, kw_only=True):
@@ -128,6 +131,7 @@ def _accounts(accounts: Iterable[VaultAccount | Mapping[str, Any]]) -> tuple[Vau
                 mask=account.get("mask"),
                 type=account.get("type"),
                 subtype=account.get("subtype"),
+                currency=account.get("currency"),
             )
         )
     return tuple(result)

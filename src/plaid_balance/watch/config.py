@@ -294,7 +294,7 @@ def parse_config(text: str, path: Path) -> WatchConfig:
             "over_budget", 'over_budget = "history" needs max_age (how old a stored balance may be)'
         )
     floor = watch.get("capital_one_floor", parse_duration, DEFAULT_CAPITAL_ONE_FLOOR)
-    renotify_default = watch.get("renotify", parse_duration, DEFAULT_RENOTIFY)
+    renotify_default = watch.get("renotify", _renotify, _optional(DEFAULT_RENOTIFY))
     watch.finish()
 
     budget_reader = root.table("budget")
@@ -352,7 +352,7 @@ def parse_config(text: str, path: Path) -> WatchConfig:
 
 
 def _alerts(
-    root: _Reader, raw: Any, notifiers: Mapping[str, Notifier], renotify_default: timedelta
+    root: _Reader, raw: Any, notifiers: Mapping[str, Notifier], renotify_default: timedelta | None
 ) -> tuple[AlertRule, ...]:
     root.used.add("alerts")
     if not isinstance(raw, list):
@@ -377,7 +377,7 @@ def _alerts(
             kind=kind,
             item=item,
             account=account,
-            renotify=reader.get("renotify", _renotify, _optional(renotify_default)),
+            renotify=reader.get("renotify", _renotify, renotify_default),
             notify=notify,
             index=index,
         )

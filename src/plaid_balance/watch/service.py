@@ -47,6 +47,9 @@ log = logging.getLogger("plaid_balance.watch")
 SYNC_EVERY: Final = timedelta(seconds=60)
 RETRY_AFTER_FAILURE: Final = timedelta(minutes=15)
 RECENT_EVENTS: Final = 200
+# Alerts found while other refreshes of the same round still run wait for them (one digest), this long
+# at most: a slow bank must not hold back what the others found.
+DIGEST_WAIT: Final = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,13 +218,24 @@ class Watch:
         next_refresh = self._due.next_due()
         if next_refresh is not None:
             wake_at = min(wake_at, next_refresh)
-        if self.outbox.pending and not self._delivering:
+        hold_until = self._digest_hold(now)
+        if self.outbox.pending and not self._delivering and hold_until is None:
             self._delivering = True
             self._spawn(self._deliver())
         next_delivery = self.outbox.next_due()
         if next_delivery is not None and not self._delivering:
-            wake_at = min(wake_at, next_delivery)  # (a delivery in flight wakes the loop when done)
+            # (a delivery in flight, or a refresh ending, wakes the loop when done)
+            wake_at = min(wake_at, max(next_delivery, hold_until or next_delivery))
         return wake_at
+
+    def _digest_hold(self, now: datetime) -> datetime | None:
+        """Until when to hold the alerts queued: while refreshes of this round are still running (so
+        what they find goes out in the same digest), for at most ``DIGEST_WAIT``; None to send now."""
+        oldest = self.outbox.oldest()
+        if oldest is None or not any(s.refreshing for s in self.state.items.values()):
+            return None
+        until = oldest + DIGEST_WAIT
+        return until if until > now else None
 
     def wake(self) -> None:
         self._wake.set()

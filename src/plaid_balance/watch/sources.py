@@ -24,7 +24,7 @@ class VaultItems:
         watched = []
         for entry in self.vault.list(include_removed=False):
             accounts = tuple(
-                KnownAccount(a.account_id, a.name, a.mask, a.type or "", None) for a in entry.accounts
+                KnownAccount(a.account_id, a.name, a.mask, a.type or "", a.currency) for a in entry.accounts
             )
             try:
                 health = Health(entry.health)
@@ -57,14 +57,16 @@ class Sources:
     state: WatchStore
 
     def known_items(self) -> list[KnownItem]:
-        """The vault's Items with their accounts' currencies, as the last stored balances give them."""
+        """The vault's Items with their accounts' currencies: as the last stored balances give them, else
+        as Plaid reported them when the Item was linked or imported."""
         latest_by_item = LibraryHistory(self.history).latest_all()
         known = []
         for item in self.items.items():
             latest = latest_by_item.get(item.item_id)
             currencies = {a.account_id: a.currency for a in latest.accounts} if latest is not None else {}
             accounts = tuple(
-                dataclasses.replace(a, currency=currencies.get(a.account_id)) for a in item.accounts
+                dataclasses.replace(a, currency=currencies.get(a.account_id) or a.currency)
+                for a in item.accounts
             )
             known.append(KnownItem(item.alias, item.item_id, accounts))
         return known
