@@ -179,3 +179,56 @@ def test_not_found_and_invalid_body_match_plaid_error(
         assert body["error_code"] == code
         assert body["error_type"] == "INVALID_REQUEST"
         assert not spec_validator.errors(schema, body)
+
+
+def test_institutions_get_and_item_import_match_the_spec(
+    plaid_http: PlaidHTTP, spec_validator: SpecValidator
+) -> None:
+    """/institutions/get pages through the directory (with and without optional metadata) and /item/import
+    makes an Item from Sandbox credentials; answers and errors in the spec's shapes."""
+
+    def call(path: str, body: dict[str, object]) -> httpx.Response:
+        response = plaid_http.post(path, body)
+        spec_validator.check_response(path, response)
+        return response
+
+    whole = call("/institutions/get", {"count": 500, "offset": 0, "country_codes": ["US"]}).json()
+    assert whole["total"] == len(whole["institutions"]) > 3
+    assert "url" not in whole["institutions"][0]
+    page = call(
+        "/institutions/get",
+        {"count": 2, "offset": 1, "country_codes": ["US"], "options": {"include_optional_metadata": True}},
+    ).json()
+    assert [i["institution_id"] for i in page["institutions"]] == [
+        i["institution_id"] for i in whole["institutions"][1:3]
+    ]
+    assert all(i["url"] and i["primary_color"] for i in page["institutions"])
+    assert page["total"] == whole["total"]
+    oauth = call(
+        "/institutions/get", {"count": 10, "offset": 0, "country_codes": ["US"], "options": {"oauth": True}}
+    )
+    assert {i["oauth"] for i in oauth.json()["institutions"]} == {True}
+    gb = call("/institutions/get", {"count": 10, "offset": 0, "country_codes": ["GB"]}).json()["institutions"]
+    assert gb and all(i["country_codes"] == ["GB"] for i in gb)
+    assert (
+        error_code(call("/institutions/get", {"count": 0, "offset": 0, "country_codes": ["US"]}))
+        == "INVALID_FIELD"
+    )
+    assert error_code(call("/institutions/get", {"count": 1, "country_codes": ["US"]})) == "MISSING_FIELDS"
+
+    imported = call(
+        "/item/import",
+        {"products": ["identity", "auth"], "user_auth": {"user_id": "user_good", "auth_token": "pass_good"}},
+    ).json()
+    assert imported["access_token"].startswith("access-sandbox-")
+    item = plaid_http.post("/item/get", {"access_token": imported["access_token"]}).json()["item"]
+    assert item["billed_products"] == ["auth", "identity"]
+    assert plaid_http.balance(imported["access_token"]).status_code == 200
+    wrong = call(
+        "/item/import", {"products": ["auth"], "user_auth": {"user_id": "user_good", "auth_token": "nope"}}
+    )
+    assert error_code(wrong) == "INVALID_CREDENTIALS"
+    assert error_code(call("/item/import", {"products": ["auth"]})) == "MISSING_FIELDS"
+    assert error_code(
+        call("/item/import", {"products": ["nope"], "user_auth": {"user_id": "u", "auth_token": "p"}})
+    ) == ("INVALID_PRODUCT")

@@ -31,6 +31,21 @@ SCHEMAS = {
     "WEBHOOK_UPDATE_ACKNOWLEDGED": "WebhookUpdateAcknowledgedWebhook",
 }
 
+PRODUCT_SCHEMAS = {
+    ("TRANSACTIONS", "DEFAULT_UPDATE"): "DefaultUpdateWebhook",
+    ("AUTH", "DEFAULT_UPDATE"): "AuthDefaultUpdateWebhook",
+    ("IDENTITY", "DEFAULT_UPDATE"): "IdentityDefaultUpdateWebhook",
+    ("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE"): "InvestmentsDefaultUpdateWebhook",
+    ("HOLDINGS", "DEFAULT_UPDATE"): "HoldingsDefaultUpdateWebhook",
+    ("LIABILITIES", "DEFAULT_UPDATE"): "LiabilitiesDefaultUpdateWebhook",
+    ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE"): "SyncUpdatesAvailableWebhook",
+    ("TRANSACTIONS", "RECURRING_TRANSACTIONS_UPDATE"): "RecurringTransactionsUpdateWebhook",
+    ("AUTH", "SMS_MICRODEPOSITS_VERIFICATION"): "HostedMMDVerificationWebhook",
+    ("ASSETS", "PRODUCT_READY"): "AssetsProductReadyWebhook",
+    ("ASSETS", "ERROR"): "AssetsErrorWebhook",
+}
+ALL_PRODUCTS = ("transactions", "auth", "identity", "investments", "liabilities", "assets")
+
 
 @dataclass
 class Received:
@@ -280,19 +295,88 @@ def test_key_matches_spec(emu: RunningEmulator, plaid_http: PlaidHTTP, spec_vali
     )
 
 
-def test_fire_webhook_needs_a_loopback_webhook(emu: RunningEmulator, plaid_http: PlaidHTTP) -> None:
+def test_fire_webhook_needs_a_webhook_and_sends_only_to_loopback(
+    emu: RunningEmulator, plaid_http: PlaidHTTP
+) -> None:
+    """No webhook URL: SANDBOX_WEBHOOK_INVALID. A URL off the machine is accepted, as Plaid accepts it, and
+    the webhook is logged as not sent: nothing leaves the machine."""
     bare, _ = emu.create_item()
     answer = plaid_http.post("/sandbox/item/fire_webhook", {"access_token": bare, "webhook_code": "ERROR"})
     assert error_code(answer) == "SANDBOX_WEBHOOK_INVALID"
-    remote, remote_id = emu.create_item(webhook="https://example.com/hook")
-    answer = plaid_http.post("/sandbox/item/fire_webhook", {"access_token": remote, "webhook_code": "ERROR"})
-    assert error_code(answer) == "SANDBOX_WEBHOOK_INVALID"
-    emu.reset_login(remote_id)  # the state changes; nothing leaves the machine
-    assert emu.webhook_deliveries()[-1]["error"].startswith("not sent")
-    wrong = plaid_http.post(
-        "/sandbox/item/fire_webhook", {"access_token": bare, "webhook_code": "DEFAULT_UPDATE"}
+    remote, _remote_id = emu.create_item(webhook="https://example.com/hook")
+    answer = plaid_http.post(
+        "/sandbox/item/fire_webhook",
+        {"access_token": remote, "webhook_code": "DEFAULT_UPDATE", "webhook_type": "TRANSACTIONS"},
     )
-    assert error_code(wrong) == "INVALID_FIELD"
+    assert answer.json()["webhook_fired"] is True
+    last = emu.webhook_deliveries()[-1]
+    assert last["url"] == "https://example.com/hook" and last["error"].startswith("not sent")
+    assert last["body"]["webhook_code"] == "DEFAULT_UPDATE"
+
+
+@pytest.mark.parametrize(
+    ("webhook_type", "code"),
+    [("ITEM", "DEFAULT_UPDATE"), ("TRANSACTIONS", "LOGIN_REPAIRED"), ("ASSETS", "DEFAULT_UPDATE"),
+     ("NOPE", "DEFAULT_UPDATE"), (None, "AUTHORIZATION_GRANTED"), (None, "NOPE")],
+)  # fmt: skip
+def test_fire_webhook_refuses_pairs_the_sandbox_does_not_fire(
+    emu: RunningEmulator, plaid_http: PlaidHTTP, receiver: Receiver, webhook_type: str | None, code: str
+) -> None:
+    access, _ = emu.create_item(webhook=receiver.url, products=ALL_PRODUCTS)
+    body = {"access_token": access, "webhook_code": code}
+    if webhook_type is not None:
+        body["webhook_type"] = webhook_type
+    answer = plaid_http.post("/sandbox/item/fire_webhook", body)
+    assert answer.status_code == 400 and error_code(answer) == "INVALID_FIELD"
+    assert emu.drain_webhooks(10) and receiver.received == []
+
+
+@pytest.mark.parametrize(("webhook_type", "code"), sorted(PRODUCT_SCHEMAS))
+def test_fire_webhook_sends_each_product_webhook(
+    emu: RunningEmulator, plaid_http: PlaidHTTP, receiver: Receiver, verifier: PlaidWebhookVerifier,
+    spec_validator: SpecValidator, webhook_type: str, code: str,
+) -> None:  # fmt: skip
+    """Every product webhook Plaid's Sandbox fires arrives signed, in the shape of its schema in the spec."""
+    access, item_id = emu.create_item(webhook=receiver.url, products=ALL_PRODUCTS)
+    fired = plaid_http.post(
+        "/sandbox/item/fire_webhook",
+        {"access_token": access, "webhook_code": code, "webhook_type": webhook_type},
+    )
+    spec_validator.check_response("/sandbox/item/fire_webhook", fired)
+    assert fired.json()["webhook_fired"] is True
+    [received] = _arrived(emu, receiver, 1)
+    assert verifier.verify(received)
+    body = received.body
+    assert (body["webhook_type"], body["webhook_code"], body["item_id"]) == (webhook_type, code, item_id)
+    assert not spec_validator.errors(
+        {"$ref": f"#/components/schemas/{PRODUCT_SCHEMAS[webhook_type, code]}"}, body
+    )
+    # A product webhook reports; it does not change the Item.
+    assert plaid_http.balance(access).status_code == 200
+
+
+def test_default_update_without_a_type_is_transactions(
+    emu: RunningEmulator, plaid_http: PlaidHTTP, receiver: Receiver
+) -> None:
+    access, _ = emu.create_item(webhook=receiver.url)
+    plaid_http.post("/sandbox/item/fire_webhook", {"access_token": access, "webhook_code": "DEFAULT_UPDATE"})
+    [received] = _arrived(emu, receiver, 1)
+    assert (received.body["webhook_type"], received.body["new_transactions"]) == ("TRANSACTIONS", 0)
+
+
+@pytest.mark.parametrize(("webhook_type", "code"), sorted(PRODUCT_SCHEMAS))
+def test_product_webhooks_need_the_product(
+    emu: RunningEmulator, plaid_http: PlaidHTTP, receiver: Receiver, webhook_type: str, code: str
+) -> None:
+    """An Item without the webhook's product gets SANDBOX_PRODUCT_NOT_ENABLED, as Plaid's Sandbox answers."""
+    access, _ = emu.create_item(webhook=receiver.url, products=("balance_plus",))
+    answer = plaid_http.post(
+        "/sandbox/item/fire_webhook",
+        {"access_token": access, "webhook_code": code, "webhook_type": webhook_type},
+    )
+    assert (answer.status_code, error_code(answer)) == (400, "SANDBOX_PRODUCT_NOT_ENABLED")
+    assert answer.json()["error_type"] == "SANDBOX_ERROR"
+    assert emu.drain_webhooks(10) and receiver.received == []
 
 
 def test_a_receiver_that_is_down_never_blocks(emu: RunningEmulator, plaid_http: PlaidHTTP) -> None:

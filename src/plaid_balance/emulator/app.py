@@ -33,6 +33,8 @@ def endpoints(rules: PlaidRules) -> tuple[Endpoint, ...]:
         Endpoint("/webhook_verification_key/get", rq.WebhookVerificationKeyGetRequest,
                  rules.webhook_verification_key_get),
         Endpoint("/institutions/get_by_id", rq.InstitutionGetByIdRequest, rules.institutions_get_by_id),
+        Endpoint("/institutions/get", rq.InstitutionsGetRequest, rules.institutions_get),
+        Endpoint("/item/import", rq.ItemImportRequest, rules.item_import),
         Endpoint("/institutions/search", rq.InstitutionsSearchRequest, rules.institutions_search),
         Endpoint("/link/token/create", rq.LinkTokenCreateRequest, rules.link_token_create),
         Endpoint("/link/token/get", rq.LinkTokenGetRequest, rules.link_token_get),

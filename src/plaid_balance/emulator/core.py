@@ -12,7 +12,12 @@ from plaid_balance.emulator.config import BALANCE_PATH, EmulatorConfig, FaultKin
 from plaid_balance.emulator.credentials import accounts_for_credentials
 from plaid_balance.emulator.errors import PlaidAPIError, is_known_error_code
 from plaid_balance.emulator.faults import FaultDecision, FaultInjector
-from plaid_balance.emulator.item_events import apply_event, webhook_update_acknowledged
+from plaid_balance.emulator.item_events import (
+    FIRE_PAIRS,
+    apply_event,
+    product_webhook,
+    webhook_update_acknowledged,
+)
 from plaid_balance.emulator.link import LinkTokens
 from plaid_balance.emulator.ratelimit import SlidingWindowLog
 from plaid_balance.emulator.sandbox_data import DEFAULT_INSTITUTION_ID
@@ -123,6 +128,27 @@ class EmulatorCore:
         item = item_ref if isinstance(item_ref, Item) else self.state.find_item(item_ref)
         with self.lock:
             body = apply_event(item, code, self.clock.now(), reason=reason)
+            url = item.webhook
+        if url:
+            self.webhooks.send(url, body)
+        return body
+
+    def fire_webhook(
+        self, item_ref: str | Item, webhook_type: str, code: str, *, reason: str | None = None
+    ) -> dict[str, Any]:
+        """Send any webhook /sandbox/item/fire_webhook takes (see item_events.FIRE_PAIRS); ITEM ones also
+        change the Item as they report. Raises ValueError for a pair Plaid's Sandbox does not fire and
+        PlaidAPIError(SANDBOX_PRODUCT_NOT_ENABLED) when the Item lacks the webhook's product."""
+        if (webhook_type, code) not in FIRE_PAIRS:
+            raise ValueError(f"{webhook_type} {code} is not a webhook the Sandbox fires")
+        item = item_ref if isinstance(item_ref, Item) else self.state.find_item(item_ref)
+        if webhook_type == "ITEM":
+            return self.item_event(item, code, reason=reason)
+        product = FIRE_PAIRS[(webhook_type, code)]
+        if product is not None and product not in item.products:
+            raise PlaidAPIError("SANDBOX_PRODUCT_NOT_ENABLED", product=product)
+        with self.lock:
+            body = product_webhook(item, webhook_type, code)
             url = item.webhook
         if url:
             self.webhooks.send(url, body)

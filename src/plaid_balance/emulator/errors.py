@@ -23,6 +23,7 @@ _DOC_PAGES = {
     "INVALID_RESULT": "invalid-result",
     "RATE_LIMIT_EXCEEDED": "rate-limit-exceeded",
     "SANDBOX_ERROR": "sandbox",
+    "ASSET_REPORT_ERROR": "assets",
 }
 
 _RATE_LIMIT_MESSAGE = "rate limit exceeded for attempts to access this item. please try again later"
@@ -207,6 +208,13 @@ CATALOGUE: dict[str, ErrorSpec] = {
         400,
         "Webhook for this item is either not set up, or invalid. Please update the webhook and try again.",
     ),
+    "SANDBOX_PRODUCT_NOT_ENABLED": ErrorSpec(
+        "SANDBOX_ERROR", 400, "the {product} product is not enabled on this item"
+    ),
+    # ASSET_REPORT_ERROR (only inside the ASSETS ERROR webhook: the emulator makes no asset reports)
+    "ASSET_REPORT_GENERATION_FAILED": ErrorSpec(
+        "ASSET_REPORT_ERROR", 400, "an error occurred while generating the asset report"
+    ),
 }
 
 # What a message says when it is raised without its details (e.g. an error code queued with fail_next).
@@ -214,6 +222,7 @@ _FORMAT_DEFAULTS = {
     "detail": "one of the fields in the request is invalid",
     "fields": "(not specified)",
     "datetime": "(not available)",
+    "product": "requested",
 }
 
 

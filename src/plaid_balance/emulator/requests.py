@@ -101,6 +101,22 @@ class FireWebhookRequest(PlaidRequest):
     webhook_type: ShortText | None = None
 
 
+class ItemImportUserAuth(_Options):
+    user_id: Text
+    auth_token: Text
+
+
+class ItemImportOptions(_Options):
+    webhook: ShortText | None = None
+
+
+class ItemImportRequest(PlaidRequest):
+    products: list[ShortText]
+    user_auth: ItemImportUserAuth
+    institution_id: ShortText | None = None
+    options: ItemImportOptions | None = None
+
+
 class WebhookVerificationKeyGetRequest(PlaidRequest):
     key_id: Text
 
@@ -119,6 +135,22 @@ class InstitutionGetByIdRequest(PlaidRequest):
     institution_id: Text
     country_codes: list[ShortText]
     options: InstitutionGetOptions | None = None
+
+
+class InstitutionsGetOptions(_Options):
+    products: list[ShortText] | None = None
+    routing_numbers: list[ShortText] | None = None
+    oauth: bool | None = None
+    include_optional_metadata: bool | None = None
+    include_auth_metadata: bool | None = None
+    include_payment_initiation_metadata: bool | None = None
+
+
+class InstitutionsGetRequest(PlaidRequest):
+    count: Annotated[int, msgspec.Meta(ge=1, le=500)]
+    offset: Annotated[int, msgspec.Meta(ge=0)]
+    country_codes: list[ShortText]
+    options: InstitutionsGetOptions | None = None
 
 
 class InstitutionSearchOptions(_Options):

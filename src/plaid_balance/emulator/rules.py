@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 
 from plaid_balance.emulator.core import CallContext, EmulatorCore
 from plaid_balance.emulator.errors import PlaidAPIError
-from plaid_balance.emulator.item_events import FIREABLE
+from plaid_balance.emulator.item_events import DEFAULT_TYPE, FIRE_PAIRS
 from plaid_balance.emulator.link import FILTER_TYPES, LANGUAGES, LinkToken, new_link_token, session_json
 from plaid_balance.emulator.requests import (
     AccessTokenRequest,
@@ -20,7 +20,10 @@ from plaid_balance.emulator.requests import (
     BalanceGetRequest,
     FireWebhookRequest,
     InstitutionGetByIdRequest,
+    InstitutionsGetOptions,
+    InstitutionsGetRequest,
     InstitutionsSearchRequest,
+    ItemImportRequest,
     ItemRemoveRequest,
     ItemWebhookUpdateRequest,
     LinkTokenCreateRequest,
@@ -34,12 +37,12 @@ from plaid_balance.emulator.sandbox_data import (
     BALANCE_BANK_ID,
     CAPITAL_ONE_ID,
     COUNTRY_CODES,
+    DEFAULT_INSTITUTION_ID,
     INSTITUTIONS,
     PRODUCTS,
     search_institutions,
 )
 from plaid_balance.emulator.state import Item, format_datetime
-from plaid_balance.emulator.webhooks import is_loopback_url
 
 _REMOVE_REASONS = frozenset(
     {
@@ -117,6 +120,28 @@ class PlaidRules:
         )
         return {"public_token": self.state.create_public_token(item)}
 
+    def item_import(self, call: CallContext, request: ItemImportRequest) -> dict[str, Any]:
+        """An Item straight from credentials: user_auth.user_id and auth_token are read as the Sandbox
+        username and password (user_good / pass_good, user_custom, error_<CODE>)."""
+        if not request.products:
+            raise invalid_field("products must be a non-empty list of products")
+        unknown = [p for p in request.products if p not in PRODUCTS]
+        if unknown:
+            raise PlaidAPIError("INVALID_PRODUCT", detail=f"invalid products: {', '.join(unknown)}")
+        options = request.options
+        if options is not None and options.webhook is not None and not _http_url(options.webhook):
+            raise invalid_field("options.webhook must be an http or https URL")
+        item = self.state.build_item(
+            institution_id=request.institution_id or DEFAULT_INSTITUTION_ID,
+            username=request.user_auth.user_id,
+            password=request.user_auth.auth_token,
+            # balance is billed per call and never listed among an Item's products.
+            products=[p for p in request.products if p != "balance"] or ["transactions"],
+            webhook=options.webhook if options else None,
+        )
+        self.state.register(item)
+        return {"access_token": item.access_token}
+
     def item_public_token_exchange(
         self, call: CallContext, request: PublicTokenExchangeRequest
     ) -> dict[str, Any]:
@@ -160,13 +185,20 @@ class PlaidRules:
 
     def sandbox_item_fire_webhook(self, call: CallContext, request: FireWebhookRequest) -> dict[str, Any]:
         item = self.core.item_for_call(call, request.access_token)
-        if request.webhook_type is not None and request.webhook_type != "ITEM":
-            raise invalid_field("the emulator fires ITEM webhooks only (webhook_type ITEM or omitted)")
-        if request.webhook_code not in FIREABLE:
-            raise invalid_field(f"webhook_code must be one of {', '.join(FIREABLE)}")
-        if not item.webhook or not is_loopback_url(item.webhook):
+        code = request.webhook_code
+        webhook_type = request.webhook_type or DEFAULT_TYPE.get(code, "")
+        if (webhook_type, code) not in FIRE_PAIRS:
+            codes = sorted({c for t, c in FIRE_PAIRS if t == webhook_type}) if request.webhook_type else []
+            raise invalid_field(
+                f"webhook_type {webhook_type} takes webhook_code {', '.join(codes)}"
+                if codes
+                else f"webhook_type/webhook_code {request.webhook_type or '(omitted)'}/{code} cannot be "
+                "fired in the Sandbox"
+            )
+        if not item.webhook:
             raise PlaidAPIError("SANDBOX_WEBHOOK_INVALID")
-        self.core.item_event(item, request.webhook_code)
+        # A URL off the machine is accepted (as Plaid accepts any URL) but only logged as not sent.
+        self.core.fire_webhook(item, webhook_type, code)
         return {"webhook_fired": True}
 
     def webhook_verification_key_get(
@@ -244,6 +276,35 @@ class PlaidRules:
                 include_optional_metadata=bool(options and options.include_optional_metadata),
                 include_status=bool(options and options.include_status),
             )
+        }
+
+    def institutions_get(self, call: CallContext, request: InstitutionsGetRequest) -> dict[str, Any]:
+        """Plaid's directory, a page at a time, in the emulator's fixed order."""
+        self.core.admit(call.path, call.client_id, None)
+        self.core.apply_faults(call, None)
+        if not request.country_codes:
+            raise invalid_field("country_codes must list at least one country")
+        check_country_codes(request.country_codes)
+        options = request.options or InstitutionsGetOptions()
+        if options.products:
+            check_products(options.products, "options.products")
+        countries = set(request.country_codes)
+        routing = set(options.routing_numbers or ())
+        found = [
+            ins
+            for ins in INSTITUTIONS.values()
+            if countries & set(ins.country_codes)
+            and (not options.products or set(options.products) <= set(ins.products))
+            and (options.oauth is None or ins.oauth == options.oauth)
+            and (not routing or routing & set(ins.routing_numbers))
+        ]
+        page = found[request.offset : request.offset + request.count]
+        metadata = bool(options.include_optional_metadata)
+        return {
+            "institutions": [
+                ins.to_json(include_optional_metadata=metadata, include_status=False) for ins in page
+            ],
+            "total": len(found),
         }
 
     def institutions_search(self, call: CallContext, request: InstitutionsSearchRequest) -> dict[str, Any]:
