@@ -20,6 +20,8 @@ CLIENTS = "clients"
 FEATURES = "features"
 CLI = "cli"
 EMULATOR = "emulator"
+# plaid_balance.testing: the emulator as pytest fixtures for other projects (decision in docs/decisions.md).
+TESTING = "testing"
 ROOT = "root"
 
 # Top-level modules by layer; a new top-level module must be placed here on purpose.
@@ -57,6 +59,8 @@ ALLOWED = {
     FEATURES: {CORE, CLIENTS, FEATURES},
     CLI: {CORE, CLIENTS, FEATURES, CLI, EMULATOR, ROOT},
     EMULATOR: {EMULATOR},
+    # The fixtures wrap the emulator and nothing else: a test suite gets a fake Plaid, not the library.
+    TESTING: {EMULATOR},
     # The root only re-exports, lazily; it may name anything but the command line and the emulator.
     ROOT: {CORE, CLIENTS, FEATURES},
 }
@@ -83,6 +87,8 @@ def layer_of(module: str) -> str:
         return CLI
     if head == "emulator":
         return EMULATOR
+    if head == "testing":
+        return TESTING
     if len(parts) == 2 and head in TOP_LEVEL:
         return TOP_LEVEL[head]
     if (PACKAGE / head).is_dir():
@@ -153,12 +159,12 @@ def test_the_emulator_imports_nothing_from_the_library() -> None:
             assert target.startswith("plaid_balance.emulator"), f"{source} imports {target}"
 
 
-def test_the_library_never_imports_the_emulator_or_the_command_line() -> None:
+def test_the_library_never_imports_the_emulator_the_fixtures_or_the_command_line() -> None:
     for source, target in edges():
         if layer_of(source) in {CORE, CLIENTS, FEATURES, ROOT}:
-            assert not target.startswith(("plaid_balance.emulator", "plaid_balance.cli")) or (
-                (source, target) in KNOWN_CROSSINGS
-            ), f"{source} imports {target}"
+            assert not target.startswith(
+                ("plaid_balance.emulator", "plaid_balance.cli", "plaid_balance.testing")
+            ) or ((source, target) in KNOWN_CROSSINGS), f"{source} imports {target}"
 
 
 def test_core_and_clients_import_no_presentation_library() -> None:
@@ -184,6 +190,9 @@ def test_nothing_in_the_library_imports_the_package_root() -> None:
         ("plaid_balance.batch._client", "plaid_balance._fetch", True),
         ("plaid_balance.cli.get", "plaid_balance._fetch", True),
         ("plaid_balance.cli.demo", "plaid_balance.emulator", True),
+        ("plaid_balance.testing._handle", "plaid_balance.emulator", True),
+        ("plaid_balance.testing._handle", "plaid_balance._client", False),
+        ("plaid_balance._client", "plaid_balance.testing", False),
     ],
 )
 def test_the_rules_themselves(source: str, target: str, ok: bool) -> None:

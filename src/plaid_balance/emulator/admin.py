@@ -15,7 +15,7 @@ from plaid_balance.emulator import jsonio
 from plaid_balance.emulator.adapter import JSON, error_response, read_body
 from plaid_balance.emulator.core import EmulatorCore
 from plaid_balance.emulator.errors import PlaidAPIError
-from plaid_balance.emulator.item_events import FIREABLE
+from plaid_balance.emulator.item_events import FIRE_PAIRS
 from plaid_balance.emulator.sandbox_data import DEFAULT_INSTITUTION_ID
 
 ADMIN_PREFIX = "/__emulator"
@@ -29,10 +29,13 @@ class CreateItems(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     password: str | dict[str, Any] = "pass_good"  # noqa: S105 - Sandbox test credential
     products: list[str] = msgspec.field(default_factory=lambda: ["transactions"])
     webhook: str | None = None
+    # Accounts with exact balances (see accounts.py); replaces username/password when given.
+    accounts: list[dict[str, Any]] | None = None
 
 
 class EventBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     code: str
+    webhook_type: str = "ITEM"
     reason: str | None = None
 
 
@@ -91,7 +94,15 @@ class AdminAPI:
             body: CreateItems = await self._typed(request, CreateItems)
             if not 0 <= body.count <= MAX_ADMIN_ITEMS:
                 raise _invalid(f"count must be an integer between 0 and {MAX_ADMIN_ITEMS}")
-            if body.count == 1:
+            if body.accounts is not None:
+                if body.count != 1:
+                    raise _invalid("accounts makes one Item: leave count at 1")
+                pairs = [
+                    self.core.create_item_with_accounts(
+                        body.accounts, body.institution_id, products=body.products, webhook=body.webhook
+                    )
+                ]
+            elif body.count == 1:
                 pairs = [
                     self.core.create_item(
                         body.institution_id,
@@ -107,7 +118,14 @@ class AdminAPI:
                 )
         except PlaidAPIError as exc:
             return error_response(exc)
-        return _ok({"items": [{"access_token": t, "item_id": i} for t, i in pairs]})
+        items: list[dict[str, Any]] = [{"access_token": t, "item_id": i} for t, i in pairs]
+        if len(items) == 1:
+            # One Item (the usual test case): its account ids too, so a test can name its accounts.
+            items[0]["account_ids"] = self._account_ids(items[0]["item_id"])
+        return _ok({"items": items})
+
+    def _account_ids(self, item_id: str) -> list[str]:
+        return [a.account_id for a in self.core.state.find_item(item_id).accounts]
 
     async def item_faults(self, request: Request) -> Response:
         item_id = request.path_params["item_id"]
@@ -134,20 +152,25 @@ class AdminAPI:
         return _ok(result)
 
     async def item_event(self, request: Request) -> Response:
-        """Put an Item into the state a webhook reports, and send that webhook (see item_events.FIREABLE)."""
+        """Send one webhook for an Item, as /sandbox/item/fire_webhook would (ITEM ones change its state)."""
         item_id = request.path_params["item_id"]
         try:
             body: EventBody = await self._typed(request, EventBody)
-            if body.code not in FIREABLE:
-                raise _invalid(f"code must be one of {', '.join(FIREABLE)}")
+            if (body.webhook_type, body.code) not in FIRE_PAIRS:
+                pairs = ", ".join(f"{t}/{c}" for t, c in FIRE_PAIRS)
+                raise _invalid(f"webhook_type/code must be one of {pairs}")
             if body.reason not in (None, "INSTITUTION_MIGRATION", "INSTITUTION_TOKEN_EXPIRATION"):
                 raise _invalid("reason must be INSTITUTION_MIGRATION or INSTITUTION_TOKEN_EXPIRATION")
-            sent = self.core.item_event(item_id, body.code, reason=body.reason)
+            sent = self.core.fire_webhook(item_id, body.webhook_type, body.code, reason=body.reason)
         except KeyError:
             return error_response(PlaidAPIError("INVALID_FIELD", f"no Item {item_id}", status=404))
         except PlaidAPIError as exc:
             return error_response(exc)
         return _ok({"webhook": sent})
+
+    async def billing(self, request: Request) -> Response:
+        """What Plaid would have billed: successful balance calls, in total and per Item."""
+        return _ok(self.core.billing())
 
     async def webhooks(self, request: Request) -> Response:
         """Webhooks sent so far (oldest first, the last 1000), with the receiver's status or the error."""

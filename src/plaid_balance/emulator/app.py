@@ -63,6 +63,7 @@ def create_app(config: EmulatorConfig | EmulatorCore | None = None) -> Starlette
         Route(f"{ADMIN_PREFIX}/items/{{item_id}}/faults", admin.item_faults, methods=["POST"]),
         Route(f"{ADMIN_PREFIX}/items/{{item_id}}/event", admin.item_event, methods=["POST"]),
         Route(f"{ADMIN_PREFIX}/webhooks", admin.webhooks, methods=["GET"]),
+        Route(f"{ADMIN_PREFIX}/billing", admin.billing, methods=["GET"]),
         Route(f"{ADMIN_PREFIX}/webhook_key/rotate", admin.rotate_webhook_key, methods=["POST"]),
         # Anything else, including a known path with the wrong method, gets Plaid's 404 body.
         Route("/{path:path}", adapter.not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from plaid_balance.emulator.accounts import user_custom_config
 from plaid_balance.emulator.clock import Clock, SystemClock
 from plaid_balance.emulator.config import BALANCE_PATH, EmulatorConfig, FaultKind, validate_fault_name
 from plaid_balance.emulator.credentials import accounts_for_credentials
@@ -75,6 +76,19 @@ class EmulatorCore:
         )
         self.state.register(item)
         return item.access_token, item.item_id
+
+    def create_item_with_accounts(
+        self,
+        accounts: Sequence[Mapping[str, Any]],
+        institution_id: str = DEFAULT_INSTITUTION_ID,
+        *,
+        products: Sequence[str] = ("transactions",),
+        webhook: str | None = None,
+    ) -> tuple[str, str]:
+        """An Item holding exactly these accounts (see accounts.user_custom_config); (access_token, item_id)."""
+        return self.create_item(
+            institution_id, "user_custom", user_custom_config(accounts), products=products, webhook=webhook
+        )
 
     def create_items(
         self,
@@ -181,6 +195,15 @@ class EmulatorCore:
             snapshot = self.stats.snapshot()
             snapshot["items"] = len(self.state.items)
             return snapshot
+
+    def billing(self) -> dict[str, Any]:
+        """What Plaid would have billed so far: successful balance calls, in total and per Item."""
+        with self.lock:
+            return self.stats.billing()
+
+    def record_billed(self, item: Item) -> None:
+        with self.lock:
+            self.stats.billed_balance_calls_by_item[item.item_id] += 1
 
     def reset_stats(self) -> None:
         """Zero the counters and forget rate-limit windows, so each test starts from a clean slate."""

@@ -259,6 +259,7 @@ class PlaidRules:
                 oldest = min(s for s in stale if s is not None)
                 raise PlaidAPIError("LAST_UPDATED_DATETIME_OUT_OF_RANGE", datetime=format_datetime(oldest))
         accounts = [item.accounts[i].to_json(last_updated=stamps[i]) for i in indexes]
+        self.core.record_billed(item)
         return {"accounts": accounts, "item": item.to_json(call.request_id, with_error=False)}
 
     # -- institutions ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -161,6 +161,28 @@ class RunningEmulator:
     def rotate_webhook_key(self) -> str:
         """Expire the current signing key (its expired_at is set) and sign with a new one; returns the new kid."""
         return self.core.webhooks.rotate_key().kid
+
+    def create_item_with_accounts(
+        self,
+        accounts: Sequence[Mapping[str, Any]],
+        institution_id: str = DEFAULT_INSTITUTION_ID,
+        *,
+        products: Sequence[str] = ("transactions",),
+        webhook: str | None = None,
+    ) -> tuple[str, str]:
+        """An Item holding exactly these accounts (``current``, ``available``, ``limit``, ``currency``,
+        ``type``, ``subtype``, ``name``, ``official_name``, ``mask``); returns (access_token, item_id)."""
+        return self.core.create_item_with_accounts(
+            accounts, institution_id, products=products, webhook=webhook
+        )
+
+    def fire_webhook(self, item: str, webhook_type: str, code: str) -> dict[str, Any]:
+        """Any webhook /sandbox/item/fire_webhook takes, e.g. ("TRANSACTIONS", "DEFAULT_UPDATE")."""
+        return self.core.fire_webhook(item, webhook_type, code)
+
+    def billing(self) -> dict[str, Any]:
+        """What Plaid would have billed: successful balance calls, in total and per Item."""
+        return self.core.billing()
 
     def stats(self) -> dict[str, Any]:
         return self.core.stats_snapshot()

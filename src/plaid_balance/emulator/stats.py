@@ -20,13 +20,23 @@ class Stats:
         self.responses_by_status: Counter[int] = Counter()
         self.responses_by_error_code: Counter[str] = Counter()
         self.balance_attempts_by_item: Counter[str] = Counter()
+        # Plaid bills each successful /accounts/balance/get call (research notes §0): counted when the
+        # emulator has the answer, even if a transport fault then keeps it from the client.
+        self.billed_balance_calls_by_item: Counter[str] = Counter()
         self.faults_injected: Counter[str] = Counter()
         self.rate_limited: Counter[str] = Counter()
         self.balance_peak_per_client = PeakTracker(self.window)
         self.balance_peak_per_item = PeakTracker(self.window)
 
+    def billing(self) -> dict[str, Any]:
+        return {
+            "balance_calls": sum(self.billed_balance_calls_by_item.values()),
+            "balance_calls_by_item": dict(self.billed_balance_calls_by_item),
+        }
+
     def snapshot(self) -> dict[str, Any]:
         return {
+            "billing": self.billing(),
             "window_seconds": self.window,
             "requests_total": sum(self.requests_by_endpoint.values()),
             "requests_by_endpoint": dict(self.requests_by_endpoint),
