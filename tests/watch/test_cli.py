@@ -341,3 +341,24 @@ def test_alerts_of_one_round_go_to_each_notifier_as_one_digest(emu: RunningEmula
         for alias in ("checking", "spare", "third"):
             assert f"Low balance: {alias}: Plaid Checking ••0000" in post["message"]
         assert post["message"].count("available 100 USD is below 150 USD") == 3
+
+def test_once_without_the_vault_key_is_the_storage_exit_code(emu: RunningEmulator, tmp_path: Path) -> None:
+    """`watch --once` with no vault key anywhere exits 7 with one line, as docs/watch.md says."""
+    db = tmp_path / "db.sqlite"
+    fill_vault(emu, db, new_key_text(), ["checking"])
+    config = tmp_path / "watch.toml"
+    config.write_text('[watch]\ninterval = "1h"\n')
+    env = vault_env(emu, db, "")
+    del env["PLAID_BALANCE_VAULT_KEY"]
+    env |= {"PLAID_BALANCE_KEYRING": "off", "PLAID_BALANCE_VAULT_KEY_FILE": str(tmp_path / "no-key")}
+    result = subprocess.run(
+        [*CLI, "watch", "-c", str(config), "--once"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 7, result.stderr
+    assert result.stderr.count("\n") == 1 and "no vault key found" in result.stderr
+    assert emu.stats()["requests_by_endpoint"].get("/accounts/balance/get", 0) == 0

@@ -64,6 +64,9 @@ def main(options: Options) -> bool:
                 f"notifiers: {', '.join(config.notifiers) or 'none'}"
             )
             return False
+        # The key must open the vault now, not at each refresh: a missing key is the storage exit code
+        # (docs/watch.md), never a watch that runs, logs an error per Item and exits 0.
+        sources.check_vault_key()
         secrets = [os.environ.get("PLAID_SECRET", ""), token or ""]
         logs.configure(as_json=options.json_logs, secrets=secrets)
         stopped_by = asyncio.run(_serve(options, config, sender, sources, token))

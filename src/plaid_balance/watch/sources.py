@@ -71,6 +71,12 @@ class Sources:
             known.append(KnownItem(item.alias, item.item_id, accounts))
         return known
 
+    def check_vault_key(self) -> None:
+        """Raise ``VaultKeyError`` unless the vault key opens the vault (no Items: no key needed)."""
+        watched = self.items.items()
+        if watched:
+            self.items.access_token(watched[0].alias)
+
     def close(self) -> None:
         self.history.close()
         close = getattr(self.items.vault, "close", None)
