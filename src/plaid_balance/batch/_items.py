@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
+from plaid_balance._bounded import InputTooLarge, bounded_lines
 from plaid_balance._errors import ConfigurationError
 
 InputFormat = Literal["auto", "csv", "jsonl"]
@@ -186,7 +187,7 @@ class ItemsReader:
         parser: ItemsParser,
         first: ItemEntry | None,
         close: contextlib.AsyncExitStack,
-        remaining: Iterator[bytes] | None,
+        remaining: BinaryIO | None,
     ) -> None:
         self._lines = lines
         self.parser = parser
@@ -216,7 +217,10 @@ class ItemsReader:
         """Non-blank lines not read yet (after an interruption); None when the source is a pipe."""
         if self._remaining is None:
             return None
-        return sum(1 for raw in self._remaining if raw.strip())
+        try:
+            return sum(1 for raw in bounded_lines(self._remaining, limit=MAX_LINE_BYTES) if raw.strip())
+        except (InputTooLarge, OSError):
+            return None
 
     async def aclose(self) -> None:
         await self._stack.aclose()
@@ -257,10 +261,12 @@ async def _pipe_lines(stream: BinaryIO, stack: contextlib.AsyncExitStack) -> Asy
 
 
 async def _file_lines(stream: BinaryIO) -> AsyncIterator[bytes]:
-    for raw in stream:
-        if len(raw) > MAX_LINE_BYTES:
-            raise ItemsFileError("items file: a line is longer than 1 MiB")
-        yield raw
+    # Bounded as it is read: `for raw in stream` would hold all of /dev/zero's one endless line.
+    try:
+        for raw in bounded_lines(stream, limit=MAX_LINE_BYTES):
+            yield raw
+    except InputTooLarge:
+        raise ItemsFileError("items file: a line is longer than 1 MiB") from None
 
 
 async def _numbered(lines: AsyncIterator[bytes], start: int) -> AsyncIterator[tuple[int, bytes]]:
@@ -297,7 +303,7 @@ async def open_items(path: str | Path, input_format: InputFormat = "auto") -> It
                 break
         else:
             raise ItemsFileError(f"items file {name} is empty: no access tokens to fetch")
-        return ItemsReader(lines, parser, first, stack, None if pollable else iter(stream))
+        return ItemsReader(lines, parser, first, stack, None if pollable else stream)
     except BaseException:
         await stack.aclose()
         raise

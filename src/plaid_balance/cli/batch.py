@@ -152,12 +152,15 @@ class _Progress:
 
 def _count_items(path: str) -> int | None:
     """Non-blank lines of a regular file, for the progress bar's total (a header is subtracted later)."""
+    from plaid_balance._bounded import InputTooLarge, bounded_lines
+    from plaid_balance.batch._items import MAX_LINE_BYTES
+
     if path == "-":
         return None
     try:
         with open(path, "rb") as fh:
-            return sum(1 for raw in fh if raw.strip())
-    except OSError:
+            return sum(1 for raw in bounded_lines(fh, limit=MAX_LINE_BYTES) if raw.strip())
+    except (OSError, InputTooLarge):
         return None
 
 

@@ -119,21 +119,15 @@ def read_access_token(access_token_file: str | None, access_token_arg: str | Non
 
 
 def _read_token_file(path: str) -> str:
-    from pathlib import Path
+
+    from plaid_balance._bounded import InputTooLarge, read_bounded
 
     try:
-        if path == "-":
-            stdin = getattr(sys.stdin, "buffer", None)  # a test's StringIO has none
-            data = (
-                stdin.read(MAX_TOKEN_FILE_BYTES + 1) if stdin else sys.stdin.read().encode("utf-8", "replace")
-            )
-        else:
-            with Path(path).open("rb") as handle:
-                data = handle.read(MAX_TOKEN_FILE_BYTES + 1)
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read access token file {path}: {getattr(exc, 'strerror', None) or exc}")
-    if len(data) > MAX_TOKEN_FILE_BYTES:
+        data = read_bounded(path, limit=MAX_TOKEN_FILE_BYTES)
+    except InputTooLarge:
         fail(f"{path} is too large to hold an access token")
+    except (OSError, UnicodeError) as exc:
+        fail(f"cannot read access token file {path}: {getattr(exc, 'strerror', None) or exc}")
     # Binary bytes mean the wrong file: refused by check_access_token, never decoded into a traceback.
     return str(data.decode("ascii", "replace"))
 

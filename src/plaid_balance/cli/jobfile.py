@@ -28,6 +28,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from plaid_balance._bounded import InputTooLarge, read_bounded
 from plaid_balance._config import Environment, parse_environment
 from plaid_balance._errors import ConfigurationError
 from plaid_balance._json import convert
@@ -110,12 +111,11 @@ MAX_JOB_FILE_BYTES = 1 << 16  # a job file is a few lines; anything bigger is th
 
 def load_job(path: str | Path) -> JobFile:
     try:
-        with Path(path).open("rb") as handle:
-            data = handle.read(MAX_JOB_FILE_BYTES + 1)
+        data = read_bounded(path, limit=MAX_JOB_FILE_BYTES)
+    except InputTooLarge:
+        raise ConfigurationError(f"job file {path} is larger than {MAX_JOB_FILE_BYTES // 1024} KiB") from None
     except OSError as exc:
         raise ConfigurationError(f"cannot read job file {path}: {exc.strerror or exc}") from None
-    if len(data) > MAX_JOB_FILE_BYTES:
-        raise ConfigurationError(f"job file {path} is larger than {MAX_JOB_FILE_BYTES // 1024} KiB")
     try:
         raw = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -18,14 +18,14 @@ def _password(password: str | None, custom_config: str | None) -> str | dict[str
     if custom_config is None:
         return password or DEFAULT_PASSWORD
     import json  # here: --help needs neither
-    from pathlib import Path
+
+    from plaid_balance._bounded import InputTooLarge, read_bounded
 
     try:
-        with Path(custom_config).open("rb") as handle:
-            data = handle.read(_MAX_CONFIG_BYTES + 1)
-        if len(data) > _MAX_CONFIG_BYTES:
-            fail(f"{custom_config} is larger than {_MAX_CONFIG_BYTES // 1024} KiB")
+        data = read_bounded(custom_config, limit=_MAX_CONFIG_BYTES)
         config = json.loads(data.decode("utf-8"))
+    except InputTooLarge:
+        fail(f"{custom_config} is larger than {_MAX_CONFIG_BYTES // 1024} KiB")
     except OSError as exc:
         fail(f"cannot read {custom_config}: {exc.strerror or exc}")
     except ValueError as exc:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from plaid_balance._bounded import InputTooLarge, read_bounded
 from plaid_balance._secret import SecretStr
 
 from ._errors import VaultLookupError
@@ -76,9 +77,11 @@ def read_import(path: Path, fmt: ImportFormat = "auto") -> list[ImportLine]:
 
 def _read_text(path: Path) -> str:
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ImportSourceError(f"{path} is larger than {MAX_FILE_BYTES >> 20} MiB: not a token file")
-        return path.read_bytes().decode("utf-8")
+        return read_bounded(path, limit=MAX_FILE_BYTES).decode("utf-8")
+    except InputTooLarge:
+        raise ImportSourceError(
+            f"{path} is larger than {MAX_FILE_BYTES >> 20} MiB: not a token file"
+        ) from None
     except UnicodeDecodeError:
         raise ImportSourceError(f"{path} is not UTF-8 text") from None
     except OSError as exc:

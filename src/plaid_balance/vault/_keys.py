@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from plaid_balance._bounded import KIB, InputTooLarge, read_bounded
 from plaid_balance._secret import SecretStr
 
 from ._cipher import KEY_BYTES
@@ -135,7 +136,10 @@ class KeyStore:
                 f"chmod 600 {path}"
             )
         try:
-            text = path.read_text(encoding="ascii")
+            # A key is 44 characters; a few KiB allow for comments and line ends, /dev/zero does not.
+            text = read_bounded(path, limit=4 * KIB).decode("ascii")
+        except InputTooLarge:
+            raise VaultKeyError(f"the vault key file {path} is too large to hold a vault key") from None
         except (OSError, UnicodeError) as exc:
             raise VaultKeyError(
                 f"cannot read the vault key file {path}: {getattr(exc, 'strerror', None) or exc}"

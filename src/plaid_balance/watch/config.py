@@ -442,10 +442,19 @@ def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> str:
     return f"{path}: not valid TOML: {text}"
 
 
+MAX_CONFIG_BYTES: Final = 1 << 20  # a config is a few hundred lines; more is the wrong file
+
+
 def load_config(path: str | os.PathLike[str]) -> WatchConfig:
+    from plaid_balance._bounded import InputTooLarge, describe_size, read_bounded
+
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_bounded(file, limit=MAX_CONFIG_BYTES).decode("utf-8")
+    except InputTooLarge:
+        raise WatchConfigError(
+            f"{file}: larger than {describe_size(MAX_CONFIG_BYTES)}: not a watch config"
+        ) from None
     except FileNotFoundError:
         raise WatchConfigError(f"{file}: no such file") from None
     except UnicodeDecodeError:
