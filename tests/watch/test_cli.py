@@ -342,6 +342,7 @@ def test_alerts_of_one_round_go_to_each_notifier_as_one_digest(emu: RunningEmula
             assert f"Low balance: {alias}: Plaid Checking ••0000" in post["message"]
         assert post["message"].count("available 100 USD is below 150 USD") == 3
 
+
 def test_once_without_the_vault_key_is_the_storage_exit_code(emu: RunningEmulator, tmp_path: Path) -> None:
     """`watch --once` with no vault key anywhere exits 7 with one line, as docs/watch.md says."""
     db = tmp_path / "db.sqlite"
