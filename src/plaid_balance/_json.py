@@ -21,6 +21,8 @@ T = TypeVar("T")
 def _dec_hook(type_: type, obj: Any) -> Any:
     if type_ is SecretStr and isinstance(obj, str):
         return SecretStr(obj)
+    if hasattr(type_, "decode_input"):  # a value type of plaid_balance._parse: its one parser
+        return type_.decode_input(obj)
     raise NotImplementedError(f"cannot decode {type_!r}")
 
 

@@ -1,7 +1,10 @@
-"""One validator per kind of value read from outside: numbers, amounts, durations, dates, URLs, tokens.
+"""One validator per kind of value read from outside (decision 57): the project's vocabulary.
 
-Options, environment variables and job files all go through these, so a value is accepted or refused
-the same way wherever it comes from. Each returns the parsed value or raises ``InvalidValue`` with a
+Numbers, amounts, currencies, money (an amount with an optional currency), durations, date-times, URLs,
+access tokens, Item references (an alias or an item_id) and account selectors (an account_id, a mask or
+a name). Command-line options (the click types in ``cli/params.py``), environment variables, the job
+file, the watch config and import files all go through these, so a value is accepted or refused the
+same way wherever it comes from (``tests/core/test_values.py`` holds every entry point to it). Each returns the parsed value or raises ``InvalidValue`` with a
 message that names what was expected; callers prefix where the value came from (``--timeout``,
 ``PLAID_TIMEOUT``, ``job.main.input...``).
 
@@ -18,7 +21,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Final
+from typing import ClassVar, Final, Literal, Self
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from plaid_balance._safe_text import safe_text
@@ -33,7 +36,8 @@ class InvalidValue(ValueError):
 # must not match other scripts' digits.
 _NUMBER: Final = r"(?a)[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?"
 _INTEGER: Final = r"(?a)[+-]?\d{1,18}"
-_AMOUNT: Final = r"(?a)\d{1,18}(?:\.\d{1,10})?"
+_AMOUNT: Final = r"(?a)-?\d{1,18}(?:\.\d{1,10})?"
+_CURRENCY: Final = r"(?a)[A-Z0-9]{3,10}"
 _DURATION: Final = r"(?a)(\d{1,12}(?:\.\d{1,9})?)\s*([smhdw])"
 _DATETIME_CHARS: Final = r"(?ai)[0-9T:.+\-Z ]{4,40}"
 _ACCESS_TOKEN_CHARS: Final = r"(?a)[!-~]{1,512}"  # noqa: S105 - a pattern (printable ASCII, no spaces)
@@ -84,8 +88,17 @@ def parse_rate(text: str) -> float:
     return parse_number(text, minimum=0.0, maximum=1.0)
 
 
-def parse_amount(text: str) -> Decimal:
-    """A strictly positive plain decimal (``125``, ``125.00``): no exponent, sign, separator or other digits."""
+Sign = Literal["positive", "not_negative", "any"]
+_SIGN_RULE: Final[dict[str, str]] = {"positive": "more than zero", "not_negative": "zero or more"}
+
+
+def parse_amount(text: str, *, sign: Sign = "positive") -> Decimal:
+    """A plain decimal (``125``, ``125.00``, ``-40`` where ``sign="any"``), exact: ASCII digits, at most 18
+    before the point and 10 after, no exponent, ``+``, separator or thousands mark.
+
+    ``sign``: ``positive`` (an amount to pay: the default), ``not_negative`` (a change, a share) or
+    ``any`` (a threshold a balance can cross below zero).
+    """
     stripped = text.strip()
     if not re.fullmatch(_AMOUNT, stripped):
         raise InvalidValue(
@@ -95,9 +108,83 @@ def parse_amount(text: str) -> Decimal:
         amount = Decimal(stripped)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
         raise InvalidValue(f"{_shown(text)} is not an amount") from None
-    if amount <= 0:
-        raise InvalidValue(f"the amount must be more than zero, not {_shown(text)}")
+    if (sign == "positive" and amount <= 0) or (sign == "not_negative" and amount < 0):
+        raise InvalidValue(f"the amount must be {_SIGN_RULE[sign]}, not {_shown(text)}")
     return amount
+
+
+def parse_currency(text: str) -> str:
+    """A currency code, upper-cased: ISO 4217 (``USD``) or one of Plaid's unofficial codes (``BTC``,
+    ``DOGE``): 3 to 10 ASCII letters or digits, any case. Whether ISO lists it (and so how many decimals
+    it allows) is the funds check's question, not the grammar's (decision 76)."""
+    code = text.strip().upper()
+    if not re.fullmatch(_CURRENCY, code):
+        raise InvalidValue(f"{_shown(text)} is not a currency code like USD")
+    return code
+
+
+class Money:
+    """An exact amount, with the currency it is in when one was given (``100.50 USD``).
+
+    ``decode_input`` reads it from a file's value (text, a TOML integer or exact decimal) with the same
+    rule as from text; the class's ``sign`` says which amounts it takes.
+    """
+
+    __slots__ = ("amount", "currency")
+    sign: ClassVar[Sign] = "positive"
+
+    def __init__(self, amount: Decimal, currency: str | None = None) -> None:
+        self.amount, self.currency = amount, currency
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Money) and (self.amount, self.currency) == (other.amount, other.currency)
+
+    def __hash__(self) -> int:
+        return hash((self.amount, self.currency))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.amount!r}, {self.currency!r})"
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}" if self.currency else str(self.amount)
+
+    @classmethod
+    def decode_input(cls, value: object) -> Self:
+        money = parse_money(input_text(value, "an amount"), sign=cls.sign)
+        return cls(money.amount, money.currency)
+
+
+class SignedMoney(Money):
+    """A threshold a balance can cross below zero (``-100 USD``)."""
+
+    __slots__ = ()
+    sign: ClassVar[Sign] = "any"
+
+
+class NonNegativeMoney(Money):
+    """A size of change: zero or more."""
+
+    __slots__ = ()
+    sign: ClassVar[Sign] = "not_negative"
+
+
+def parse_money(text: str, *, sign: Sign = "positive") -> Money:
+    """``100``, ``100.50`` or ``100.50 USD``: an amount (``parse_amount``), then an optional currency."""
+    parts = text.split()
+    if len(parts) not in {1, 2} or not re.fullmatch(_AMOUNT, parts[0]):
+        raise InvalidValue(f'{_shown(text)} is not an amount like 100, "100.50" or "100.50 USD"')
+    amount = parse_amount(parts[0], sign=sign)
+    return Money(amount, parse_currency(parts[1]) if len(parts) == 2 else None)
+
+
+def input_text(value: object, what: str) -> str:
+    """A value from a file as the text the one parser reads: text as it is, a TOML integer or exact
+    decimal as written (so ``below = 100.5`` and ``below = "100.5"`` are the same answer), else refused."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return str(value)
+    raise InvalidValue(f"{safe_text(repr(value))[:60]} is not {what}")
 
 
 def parse_duration(text: str, *, allow_zero: bool = True) -> timedelta:
@@ -112,6 +199,20 @@ def parse_duration(text: str, *, allow_zero: bool = True) -> timedelta:
     if seconds == 0 and not allow_zero:
         raise InvalidValue(f"{_shown(text)} must be longer than zero")
     return timedelta(seconds=float(seconds))
+
+
+class Duration(timedelta):
+    """A duration read from a file (``"90s"``, ``"15m"``, ``"12h"``, ``"2d"``, ``"1w"``), longer than zero."""
+
+    __slots__ = ()
+
+    @classmethod
+    def decode_input(cls, value: object) -> Duration:
+        if not isinstance(value, str):
+            raise InvalidValue(
+                f"{safe_text(repr(value))[:60]} is not a duration like 90s, 15m, 12h, 2d or 1w"
+            )
+        return cls(seconds=parse_duration(value, allow_zero=False).total_seconds())
 
 
 def parse_datetime(text: str) -> datetime:
@@ -194,8 +295,9 @@ def parse_url(text: str, *, schemes: tuple[str, ...] = ("http", "https"), what: 
     return urlunsplit(rebuilt).rstrip("/")
 
 
-def check_access_token(text: str) -> str:
-    """A token as read from a file, stdin or a variable: one word of printable ASCII, at most 512 chars.
+def parse_access_token(text: str) -> str:
+    """A token as read from a file, stdin, a variable, a job file or an import file: one word of
+    printable ASCII, at most 512 characters.
 
     Plaid's tokens look like ``access-sandbox-<uuid>``; binary bytes, spaces or control characters
     mean the wrong file was read. The token itself is never quoted back.
@@ -208,6 +310,75 @@ def check_access_token(text: str) -> str:
             "the access token is malformed: it must be one word of printable ASCII, like access-sandbox-…"
         )
     return token
+
+
+MAX_REFERENCE_LENGTH: Final = 64  # an alias's limit; Plaid's item_ids are 37 characters
+MAX_SELECTOR_LENGTH: Final = 256
+PLAID_TOKEN_PREFIXES: Final = ("access-", "public-", "link-")
+_INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _visible_text(text: str, what: str, limit: int) -> str:
+    """NFC, trimmed, non-empty, bounded, nothing a terminal or a bidi algorithm would act on."""
+    import unicodedata
+
+    value = unicodedata.normalize("NFC", text).strip()
+    if not value:
+        raise InvalidValue(f"{what} cannot be empty")
+    if len(value) > limit:
+        raise InvalidValue(f"{what} has at most {limit} characters")
+    if any(unicodedata.category(c) in _INVISIBLE for c in value):
+        raise InvalidValue(f"{what} cannot hold control, format or unassigned characters")
+    return value
+
+
+class ItemReference(str):
+    """An Item named on a command line or in a file: its alias (any case) or its item_id.
+
+    Which of the two it is, the vault decides; the text is checked here. ``str`` so that it goes wherever
+    an alias does.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def decode_input(cls, value: object) -> ItemReference:
+        return parse_item_reference(input_text(value, "an alias"))
+
+
+def parse_item_reference(text: str) -> ItemReference:
+    """An alias or item_id: NFC, trimmed, 1-64 visible characters, not an option (``-x``), not a token.
+
+    A pasted token is refused without being quoted: tokens go in files or variables, never in argv.
+    """
+    value = _visible_text(text, "an alias", MAX_REFERENCE_LENGTH)
+    if value.startswith("-"):
+        raise InvalidValue("an alias cannot start with '-' (it would read as an option)")
+    if value.lower().startswith(PLAID_TOKEN_PREFIXES):
+        raise InvalidValue(
+            "that looks like a Plaid token, not an alias: pass tokens with --access-token-file or "
+            "$PLAID_ACCESS_TOKEN, or store them with plaid-balance items import"
+        )
+    return ItemReference(value)
+
+
+class AccountSelector(str):
+    """An account named on a command line or in a file: its account_id, its mask (last digits) or its
+    name, matched exactly in that order of preference by ``matches``."""
+
+    __slots__ = ()
+
+    @classmethod
+    def decode_input(cls, value: object) -> AccountSelector:
+        return parse_account_selector(input_text(value, "an account"))
+
+    def matches(self, account_id: str, mask: str | None = None, name: str | None = None) -> bool:
+        return self in (account_id, mask, name)
+
+
+def parse_account_selector(text: str) -> AccountSelector:
+    """An account_id, mask or name: NFC, trimmed, 1-256 visible characters."""
+    return AccountSelector(_visible_text(text, "an account (account_id, mask or name)", MAX_SELECTOR_LENGTH))
 
 
 def check_header_value(name: str, value: str) -> str:

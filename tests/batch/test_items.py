@@ -62,7 +62,7 @@ def test_bom_is_ignored() -> None:
         ('{"label": "no token"}', "no access_token"),
         ('{"access_token": 7}', "must be a string"),
         ('{"access_token": ""}', "empty"),
-        (f'{{"access_token": "{TOKEN} x"}}', "whitespace"),
+        (f'{{"access_token": "{TOKEN} x"}}', "one word"),
         (f'{{"access_token": "{TOKEN}", "label": {{"a": 1}}}}', "label must be a string"),
     ],
 )
@@ -77,7 +77,7 @@ def test_malformed_jsonl_lines_name_the_line_not_the_token(line: str, expected: 
 
 @pytest.mark.parametrize(
     ("line", "expected"),
-    [('"unterminated,x', "malformed CSV"), (",label", "empty"), (f"{TOKEN} x,y", "whitespace")],
+    [('"unterminated,x', "malformed CSV"), (",label", "empty"), (f"{TOKEN} x,y", "one word")],
 )
 def test_malformed_csv_lines(line: str, expected: str) -> None:
     got = entries(["access_token,label", line])

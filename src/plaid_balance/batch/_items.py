@@ -22,6 +22,7 @@ from typing import BinaryIO, Literal
 
 from plaid_balance._bounded import InputTooLarge, bounded_lines
 from plaid_balance._errors import ConfigurationError
+from plaid_balance._parse import InvalidValue, parse_access_token
 
 InputFormat = Literal["auto", "csv", "jsonl"]
 INPUT_FORMATS: tuple[InputFormat, ...] = ("auto", "csv", "jsonl")
@@ -57,12 +58,10 @@ ItemEntry = BatchItem | InputError
 def _check_token(token: object, line: int, label: str | None) -> BatchItem | InputError:
     if not isinstance(token, str):
         return InputError(line, f"line {line}: access_token must be a string", label)
-    token = token.strip()
-    if not token:
-        return InputError(line, f"line {line}: access_token is empty", label)
-    if any(c.isspace() or not c.isprintable() for c in token):
-        return InputError(line, f"line {line}: access_token contains whitespace or control characters", label)
-    return BatchItem(token, label, line)
+    try:  # the one token rule, as for a token from a file, a variable or the vault's import
+        return BatchItem(parse_access_token(token), label, line)
+    except InvalidValue as exc:
+        return InputError(line, f"line {line}: {exc}", label)
 
 
 def _clean_label(value: object) -> str | None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from plaid_balance.cli import params
 from plaid_balance.cli.common import (
     WhenType,
     connection_options,
@@ -27,26 +28,6 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
     from plaid_balance.funds import FundsCheckError, FundsDecision
-
-
-def _amount(ctx: click.Context, param: click.Parameter, value: str) -> Decimal:
-    from plaid_balance.funds import parse_amount
-
-    try:
-        return parse_amount(value)
-    except ValueError as exc:
-        raise click.BadParameter(getattr(exc, "message", str(exc)), ctx=ctx, param=param) from None
-
-
-def _currency(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from plaid_balance.funds import parse_currency
-
-    if value is None:
-        return None
-    try:
-        return parse_currency(value)
-    except ValueError as exc:
-        raise click.BadParameter(getattr(exc, "message", str(exc)), ctx=ctx, param=param) from None
 
 
 def _print_table(decision: FundsDecision) -> None:
@@ -99,13 +80,13 @@ def _emit_error(exc: FundsCheckError, output_format: str) -> None:
 @click.option(
     "--amount",
     required=True,
-    callback=_amount,
+    type=params.Amount(),
     metavar="AMOUNT",
     help="Positive plain decimal (125 or 125.00); no exponents, signs or thousands separators.",
 )
 @click.option(
     "--currency",
-    callback=_currency,
+    type=params.Currency(),
     metavar="CODE",
     help="Currency of the amount; must match the account's (no conversion). Default: the account's.",
 )

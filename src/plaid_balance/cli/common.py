@@ -107,11 +107,11 @@ def read_access_token(access_token_file: str | None, access_token_arg: str | Non
             fail(
                 f"no access token: use --access-token-file PATH, --access-token-file - (stdin) or ${TOKEN_ENV}"
             )
-    from plaid_balance._parse import InvalidValue, check_access_token
+    from plaid_balance._parse import InvalidValue, parse_access_token
     from plaid_balance._redact import remember
 
     try:
-        token = check_access_token(token)
+        token = parse_access_token(token)
     except InvalidValue as exc:
         fail(str(exc))
     remember(token)
@@ -128,7 +128,7 @@ def _read_token_file(path: str) -> str:
         fail(f"{path} is too large to hold an access token")
     except (OSError, UnicodeError) as exc:
         fail(f"cannot read access token file {path}: {getattr(exc, 'strerror', None) or exc}")
-    # Binary bytes mean the wrong file: refused by check_access_token, never decoded into a traceback.
+    # Binary bytes mean the wrong file: refused by parse_access_token, never decoded into a traceback.
     return str(data.decode("ascii", "replace"))
 
 

@@ -154,6 +154,15 @@ def _substitute(value: str, env: AllowedEnvironment, key: str) -> str:
     return _REFERENCE.sub(replace, value)
 
 
+def _access_token(value: str) -> str:
+    from plaid_balance._parse import InvalidValue, parse_access_token  # the one token rule
+
+    try:
+        return parse_access_token(value)
+    except InvalidValue as exc:
+        raise ConfigurationError(f"access_token: {exc}") from None
+
+
 def _parse_datetime(value: str) -> datetime:
     from plaid_balance._parse import InvalidValue, parse_datetime  # the one date-time validator
 
@@ -167,9 +176,7 @@ def resolve_job(job_file: JobFile, environ: Mapping[str, str]) -> ResolvedJob:
     job = job_file.job
     env = AllowedEnvironment(job.env, environ)
     given = job.main.input
-    token = _substitute(given.access_token, env, "access_token")
-    if not token or any(c.isspace() for c in token):
-        raise ConfigurationError("access_token is empty or malformed after substitution")
+    token = _access_token(_substitute(given.access_token, env, "access_token"))
     min_updated = given.min_last_updated_datetime
     # Credentials too come through the allowlist: a job cannot read what it did not declare.
     credentials = {key: env.optional(name) for key, name in _CREDENTIAL_NAMES.items()}

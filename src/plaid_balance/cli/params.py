@@ -1,5 +1,8 @@
 """click parameter types: one per kind of value, each a thin shell over ``plaid_balance._parse``.
 
+The kinds: numbers, amounts, currencies, durations, date-times, URLs, Item references (alias or
+item_id) and account selectors (account_id, mask or name).
+
 Every option of every command uses these instead of click's ``FloatRange``/``IntRange``/``Choice`` for
 values a user types, so a bad value is refused the same way on the command line, in a variable and in
 a job file: ASCII digits, finite, bounded. Where the value came from a variable, ``main`` reports it
@@ -17,6 +20,8 @@ import click
 # imports this module, and help needs none of them.
 if TYPE_CHECKING:
     from decimal import Decimal
+
+    from plaid_balance._parse import Sign
 
 
 class _Type(click.ParamType):  # type: ignore[type-arg]
@@ -76,13 +81,54 @@ class Rate(Number):
 
 
 class Amount(_Type):
+    """An exact amount (``plaid_balance._parse.parse_amount``); positive unless ``sign`` says otherwise."""
+
     name = "AMOUNT"
     result_type = ()  # a Decimal default is read again from its text: exact either way
+
+    def __init__(self, *, sign: Sign = "positive") -> None:
+        self.sign: Sign = sign
 
     def parse(self, text: str) -> Decimal:
         from plaid_balance._parse import parse_amount
 
-        return parse_amount(text)
+        return parse_amount(text, sign=self.sign)
+
+
+class Currency(_Type):
+    """A currency code, upper-cased: ISO 4217 or one of Plaid's unofficial codes."""
+
+    name = "CODE"
+    result_type = ()
+
+    def parse(self, text: str) -> str:
+        from plaid_balance._parse import parse_currency
+
+        return parse_currency(text)
+
+
+class ItemReference(_Type):
+    """An Item in the vault: its alias (any case) or its item_id (``parse_item_reference``)."""
+
+    name = "ALIAS"
+    result_type = ()
+
+    def parse(self, text: str) -> str:
+        from plaid_balance._parse import parse_item_reference
+
+        return parse_item_reference(text)
+
+
+class AccountSelector(_Type):
+    """An account: its account_id, mask or name (``parse_account_selector``)."""
+
+    name = "ACCOUNT"
+    result_type = ()
+
+    def parse(self, text: str) -> str:
+        from plaid_balance._parse import parse_account_selector
+
+        return parse_account_selector(text)
 
 
 class Duration(_Type):

@@ -7,17 +7,10 @@ decimals than its currency has) is refused before Plaid is asked, and billed, fo
 from __future__ import annotations
 
 import functools
-import re
-from decimal import Decimal, InvalidOperation
-from typing import Final
+from decimal import Decimal
 
 from plaid_balance._error_body import FUNDS_CHECK_ERROR, ErrorBody
 from plaid_balance._errors import PlaidBalanceError
-
-# ASCII digits only: ``\d`` would also take other scripts' digits, which Decimal reads as numbers.
-# Compiled on first use by re's cache, as in plaid_balance._parse.
-_AMOUNT: Final = r"[0-9]{1,18}(?:\.[0-9]{1,10})?"
-_CURRENCY: Final = r"[A-Z0-9]{3,10}"
 
 
 class FundsCheckError(PlaidBalanceError, ValueError):
@@ -80,29 +73,26 @@ def _iso_minor_units() -> dict[str, int | None]:
 
 
 def parse_amount(text: str) -> Decimal:
-    """A strictly positive plain decimal: ``125``, ``125.00``. Rejects ``1e3``, ``NaN``, signs, commas, 0,
-    and digits of other scripts. Raises ``FundsCheckError`` (``INVALID_AMOUNT``), a ``ValueError`` too."""
-    value = text.strip()
-    if not re.fullmatch(_AMOUNT, value):
-        raise FundsCheckError(
-            "INVALID_AMOUNT",
-            f"{text!r} is not an amount: write digits with an optional decimal point, like 125 or 125.00",
-        )
+    """A strictly positive plain decimal (``125``, ``125.00``), by the one amount rule
+    (``plaid_balance._parse.parse_amount``). Raises ``FundsCheckError`` (``INVALID_AMOUNT``)."""
+    from plaid_balance._parse import InvalidValue
+    from plaid_balance._parse import parse_amount as parse
+
     try:
-        amount = Decimal(value)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        raise FundsCheckError("INVALID_AMOUNT", f"{text!r} is not an amount") from None
-    if amount <= 0:
-        raise FundsCheckError("INVALID_AMOUNT", f"the amount must be more than zero, not {text!r}")
-    return amount
+        return parse(text)
+    except InvalidValue as exc:
+        raise FundsCheckError("INVALID_AMOUNT", str(exc)) from None
 
 
 def parse_currency(text: str) -> str:
-    """An upper-case currency code like USD (3 to 10 ASCII letters or digits, for unofficial codes too)."""
-    code = text.strip().upper()
-    if not re.fullmatch(_CURRENCY, code):
-        raise FundsCheckError("INVALID_CURRENCY", f"{text!r} is not a currency code like USD")
-    return code
+    """An upper-case currency code, by the one currency rule (``plaid_balance._parse.parse_currency``)."""
+    from plaid_balance._parse import InvalidValue
+    from plaid_balance._parse import parse_currency as parse
+
+    try:
+        return parse(text)
+    except InvalidValue as exc:
+        raise FundsCheckError("INVALID_CURRENCY", str(exc)) from None
 
 
 def check_amount(amount: Decimal, currency: str | None = None) -> None:

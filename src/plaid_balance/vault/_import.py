@@ -10,12 +10,12 @@ it holds.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from plaid_balance._bounded import InputTooLarge, read_bounded
+from plaid_balance._parse import InvalidValue, parse_access_token
 from plaid_balance._secret import SecretStr
 
 from ._errors import VaultLookupError
@@ -23,7 +23,6 @@ from ._errors import VaultLookupError
 ImportFormat = Literal["auto", "csv", "jsonl", "env", "plaid-cli"]
 IMPORT_FORMATS: tuple[ImportFormat, ...] = ("auto", "csv", "jsonl", "env", "plaid-cli")
 MAX_FILE_BYTES = 64 << 20
-_TOKEN = re.compile(r"^[\x21-\x7e]+$")  # one word of printable ASCII, as every Plaid token is
 
 
 class ImportSourceError(VaultLookupError):
@@ -50,9 +49,13 @@ ImportLine = ImportEntry | ImportProblem
 
 
 def _token(value: object, where: str) -> SecretStr | ImportProblem:
-    if not isinstance(value, str) or not _TOKEN.match(value.strip()):
+    """The one access-token rule (``_parse.parse_access_token``), as every other input reads tokens."""
+    try:
+        if not isinstance(value, str):
+            raise InvalidValue("not text")
+        return SecretStr(parse_access_token(value))
+    except InvalidValue:
         return ImportProblem(where, "not an access token (expected one word like access-sandbox-…)")
-    return SecretStr(value.strip())
 
 
 def detect_format(path: Path) -> ImportFormat:

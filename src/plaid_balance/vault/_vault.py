@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from plaid_balance._parse import MAX_REFERENCE_LENGTH, InvalidValue, parse_item_reference
 from plaid_balance._report import utc_now
 from plaid_balance._secret import SecretStr, mask_token
 from plaid_balance.history._engine import first_line, open_engine
@@ -41,9 +42,8 @@ Health = Literal[
     "ok", "needs_repair", "pending_expiration", "pending_disconnect", "permission_revoked", "removed"
 ]
 HEALTH_STATES: Final[tuple[str, ...]] = get_args(Health)
-MAX_ALIAS_LENGTH: Final = 64
+MAX_ALIAS_LENGTH: Final = MAX_REFERENCE_LENGTH
 _KEY_CHECK: Final = "key_check"
-_TOKEN_PREFIXES: Final = ("access-", "public-", "link-")
 
 
 class VaultAccount(msgspec.Struct, frozen=True, kw_only=True):
@@ -86,21 +86,14 @@ _ACCOUNTS_DECODER = msgspec.json.Decoder(tuple[VaultAccount, ...])
 
 
 def normalise_alias(alias: str) -> str:
-    """The alias as stored: NFC, trimmed. Raises ``AliasError`` with the rule it breaks."""
+    """The alias as stored: NFC, trimmed, by the one Item-reference rule (``_parse.parse_item_reference``).
+    Raises ``AliasError`` with the rule it breaks."""
     if not isinstance(alias, str):
         raise AliasError("an alias is text")
-    text = unicodedata.normalize("NFC", alias).strip()
-    if not text:
-        raise AliasError("an alias cannot be empty")
-    if len(text) > MAX_ALIAS_LENGTH:
-        raise AliasError(f"an alias has at most {MAX_ALIAS_LENGTH} characters")
-    if any(unicodedata.category(c) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"} for c in text):
-        raise AliasError("an alias cannot hold control, format or unassigned characters")
-    if text.startswith("-"):
-        raise AliasError("an alias cannot start with '-' (it would read as an option)")
-    if text.lower().startswith(_TOKEN_PREFIXES):
-        raise AliasError("an alias cannot look like a Plaid token (access-…, public-…, link-…)")
-    return text
+    try:
+        return str(parse_item_reference(alias))
+    except InvalidValue as exc:
+        raise AliasError(str(exc)) from None
 
 
 def alias_key(alias: str) -> str:
@@ -247,13 +240,10 @@ class Vault:
     def _find(self, session: Session, ref: str, *, lock: bool = False) -> VaultRow:
         if not isinstance(ref, str) or not ref.strip():
             raise UnknownItemError("no Item named: give an alias or an item_id")
-        text = unicodedata.normalize("NFC", ref).strip()
-        if text.lower().startswith(_TOKEN_PREFIXES):
-            # Never echo it: the user may have pasted a token where an alias belongs.
-            raise UnknownItemError(
-                "that looks like a Plaid token, not an alias: pass tokens with --access-token-file or "
-                "$PLAID_ACCESS_TOKEN, or store them with plaid-balance items import"
-            )
+        try:  # a pasted token is refused here without being echoed
+            text = str(parse_item_reference(ref))
+        except InvalidValue as exc:
+            raise UnknownItemError(str(exc)) from None
         by_alias = select(VaultRow).where(VaultRow.alias_key == alias_key(text))
         by_id = select(VaultRow).where(VaultRow.item_id == text)
         if lock:

@@ -20,11 +20,11 @@ from typing import Any, Final, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from plaid_balance._errors import ConfigurationError
+from plaid_balance._parse import AccountSelector, ItemReference, Money
 from plaid_balance.watch.schedule import Schedule
 from plaid_balance.watch.tomlpos import dotted, locate
 from plaid_balance.watch.values import (
     ListenAddress,
-    Money,
     parse_count,
     parse_duration,
     parse_listen,
@@ -85,8 +85,8 @@ class Notifier:
 class AlertRule:
     name: str
     kind: AlertKind
-    item: str | None  # alias; None is every Item
-    account: str | None  # mask, account_id or name; None is every account the rule applies to
+    item: ItemReference | None  # alias or item_id; None is every Item
+    account: AccountSelector | None  # account_id, mask or name; None is every account the rule applies to
     below: Money | None = None  # low_balance: available below; credit: available credit below
     above_percent: Decimal | None = None  # credit: utilisation above
     more_than: Money | None = None  # change: |current - previous current| above
@@ -366,8 +366,8 @@ def _alerts(
         if not reader.has("kind"):
             raise reader.fail(None, f"needs kind = one of: {', '.join(ALERT_KINDS)}")
         kind: AlertKind = reader.get("kind", _kind, _REPAIR)
-        item = reader.get("item", _string, None)
-        account = reader.get("account", _string, None)
+        item = reader.get("item", ItemReference.decode_input, None)
+        account = reader.get("account", AccountSelector.decode_input, None)
         notify: tuple[str, ...] = reader.get("notify", _names, _NO_NAMES)
         for name in notify:
             if name not in notifiers:
@@ -483,8 +483,8 @@ class KnownItem:
     accounts: tuple[KnownAccount, ...] = ()
 
 
-def account_matches(selector: str, account: KnownAccount) -> bool:
-    return selector in {account.account_id, account.mask, account.name}
+def account_matches(selector: AccountSelector, account: KnownAccount) -> bool:
+    return selector.matches(account.account_id, account.mask, account.name)
 
 
 def check_against_items(config: WatchConfig, items: Sequence[KnownItem]) -> None:
