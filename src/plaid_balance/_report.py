@@ -79,6 +79,20 @@ def currency_totals(accounts: Iterable[AccountReport]) -> dict[str, CurrencyTota
     return totals
 
 
+def combined_totals(totals: Iterable[dict[str, CurrencyTotals]]) -> dict[str, CurrencyTotals]:
+    """Several reports' totals added up per currency (exactly); currencies are never added together."""
+    parts: dict[str, list[CurrencyTotals]] = {}
+    for one in totals:
+        for code, figures in one.items():
+            parts.setdefault(code, []).append(figures)
+    combined = {}
+    for code in sorted(parts):
+        owned = exact_sum(t.assets for t in parts[code])
+        owed = exact_sum(t.liabilities for t in parts[code])
+        combined[code] = CurrencyTotals(assets=owned, liabilities=owed, net=exact_sub(owned, owed))
+    return combined
+
+
 def total_balance(accounts: Iterable[AccountReport]) -> Decimal | None:
     """The contract's ``total_balance``: the exact sum of current balances if all accounts share one
     currency; else null (amounts in different currencies are never added)."""

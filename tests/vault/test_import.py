@@ -9,6 +9,7 @@ import pytest
 
 from plaid_balance.vault._import import (
     ImportEntry,
+    ImportLine,
     ImportProblem,
     ImportSourceError,
     alias_from_variable,
@@ -19,7 +20,7 @@ from plaid_balance.vault._import import (
 from .samples import OTHER_TOKEN, TOKEN
 
 
-def _entries(lines: list[ImportEntry | ImportProblem]) -> list[tuple[str | None, str, str | None]]:
+def _entries(lines: list[ImportLine]) -> list[tuple[str | None, str, str | None]]:
     return [
         (e.alias, e.access_token.get_secret_value(), e.item_id) for e in lines if isinstance(e, ImportEntry)
     ]

@@ -192,3 +192,28 @@ def test_import_of_a_bad_token(emu: RunningEmulator, cli: Any, tmp_path: Path) -
     result = cli("items", "import", str(source), env=_env(emu, tmp_path / "v.db"))
     assert result.code == 5 and "imported 1" in result.err and "1 failed" in result.err
     assert not _leaks(bogus, result.everything()) and not _leaks(token, result.everything())
+
+
+def test_import_uses_an_alias_column_and_names_unknown_columns(
+    emu: RunningEmulator, cli: Any, tmp_path: Path
+) -> None:
+    """A CSV with `alias` (beside `label`) stores that alias; a column import does not read is named in a
+    warning rather than silently dropped."""
+    (token_a, item_a), (token_b, _) = emu.create_item(), emu.create_item()
+    source = tmp_path / "items.csv"
+    source.write_text(
+        f"access_token,alias,label,notes,owner\n{token_a},first-platypus-bank,Bank A,x,me\n{token_b},,Bank B,,\n"
+    )
+    db = tmp_path / "vault.db"
+    result = cli("items", "import", str(source), env=_env(emu, db))
+    assert result.code == 0, result.err
+    assert (
+        "warning: items.csv: ignored unknown columns 'notes', 'owner' "
+        "(import reads access_token, alias, label, item_id)\n" in result.err
+    )
+    listed = json.loads(cli("items", "list", "--format", "json", env=_env(emu, db)).out)
+    assert [(i["alias"], i["item_id"] == item_a) for i in listed] == [
+        ("Bank B", False),
+        ("first-platypus-bank", True),
+    ]
+    assert not _leaks(token_a, result.everything())

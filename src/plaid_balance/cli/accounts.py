@@ -6,15 +6,19 @@ import sys
 
 import click
 
-from plaid_balance.cli.common import connection_options, make_client, read_access_token, token_options
+from plaid_balance.cli.common import connection_options, make_client, token_options
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
+from plaid_balance.cli.item_ref import ItemRef, environment_for, item_selection, record_health, selected_items
+from plaid_balance.cli.recall import db_option
 
 COLUMNS = ("account_id", "name", "type", "subtype", "mask")
 
 
 @click.command()
+@item_selection
 @token_options
 @connection_options
+@db_option
 @click.option(
     "--format",
     "output_format",
@@ -24,47 +28,93 @@ COLUMNS = ("account_id", "name", "type", "subtype", "mask")
     help="table for people; json and csv for programs.",
 )
 def accounts(
+    alias: str | None,
+    all_items: bool,
     access_token_file: str | None,
     access_token_arg: str | None,
     environment: str,
     base_url: str | None,
     timeout: float,
+    db: str | None,
     output_format: str,
 ) -> None:
-    """List an Item's accounts with their ids, for `check --account-id` and `get --account-id`.
+    """List an Item's accounts with their ids, for `check --account` and `get --account-id`.
 
-    Reads Plaid's cached /accounts/get, which is free: no real-time balance call is made or billed.
+    ALIAS names an Item in the vault (its alias or item_id); --all lists every Item's; without either
+    the token comes from --access-token-file or $PLAID_ACCESS_TOKEN. Reads Plaid's cached
+    /accounts/get, which is free: no real-time balance call is made or billed.
     """
+    from plaid_balance.cli.get import combined_exit_code
+
+    refs = selected_items(alias, all_items, access_token_file, access_token_arg, db)
+    codes = [
+        _one(ref, environment, base_url, timeout, db, output_format, several=all_items, first=n == 0)
+        for n, ref in enumerate(refs)
+    ]
+    sys.exit(combined_exit_code(codes))
+
+
+def _one(
+    ref: ItemRef,
+    environment: str,
+    base_url: str | None,
+    timeout: float,
+    db: str | None,
+    output_format: str,
+    *,
+    several: bool,
+    first: bool,
+) -> int:
     from plaid_balance._fetch import fetch_report
     from plaid_balance._report import FailureReport
-    from plaid_balance.cli.render import failure_line, to_json
+    from plaid_balance.cli.render import dumps_line, failure_line, to_json
 
-    token = read_access_token(access_token_file, access_token_arg)
-    with make_client(environment, base_url, timeout) as client:
-        report = fetch_report(client, token, cached=True)
+    with make_client(environment_for(ref, environment), base_url, timeout) as client:
+        report = fetch_report(client, ref.access_token, cached=True)
+    record_health(ref, report, db)
     if isinstance(report, FailureReport):
         if output_format == "json":
-            click.echo(to_json(report))
-        click.echo(failure_line(report), err=True)
-        sys.exit(exit_code_for(report))
+            click.echo(
+                dumps_line({"alias": ref.alias, **to_jsonable(report)}) if several else to_json(report)
+            )
+        prefix = f"{ref.alias}: " if several else ""
+        click.echo(prefix + failure_line(report, ref.alias), err=True)
+        return int(exit_code_for(report))
     rows = [{column: getattr(a, column) for column in COLUMNS} for a in report.accounts]
     if output_format == "json":
-        click.echo(to_json({"item_id": report.item_id, "accounts": rows}))
+        document = {"item_id": report.item_id, "accounts": rows}
+        click.echo(dumps_line({"alias": ref.alias, **document}) if several else to_json(document))
     elif output_format == "csv":
-        import csv  # here, as every import --help does not need
-        import io
-
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        click.echo(buffer.getvalue(), nl=False)
+        _print_csv(rows, ref.alias if several else None, header=first)
     else:
-        _print_table(report.institution_name or report.institution_id or "Item", report.item_id, rows)
-    sys.exit(ExitCode.OK)
+        _print_table(
+            report.institution_name or report.institution_id or "Item", report.item_id, rows, ref.alias
+        )
+    return int(ExitCode.OK)
 
 
-def _print_table(institution: str, item_id: str, rows: list[dict[str, str | None]]) -> None:
+def to_jsonable(report: object) -> dict[str, object]:
+    import msgspec
+
+    return msgspec.structs.asdict(report)  # type: ignore[arg-type]
+
+
+def _print_csv(rows: list[dict[str, str | None]], alias: str | None, *, header: bool) -> None:
+    import csv  # here, as every import --help does not need
+    import io
+
+    columns = ("alias", *COLUMNS) if alias is not None else COLUMNS
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+    if header:
+        writer.writeheader()
+    writer.writerows([{"alias": alias, **r} if alias is not None else r for r in rows])
+    click.echo(buffer.getvalue(), nl=False)
+
+
+def _print_table(
+    institution: str, item_id: str, rows: list[dict[str, str | None]], alias: str | None
+) -> None:
     from rich import box
     from rich.table import Table
 
@@ -75,7 +125,8 @@ def _print_table(institution: str, item_id: str, rows: list[dict[str, str | None
     kinds = min(max((len(r["subtype"] or r["type"] or "") for r in rows), default=4), 16)
     # The id is what the user copies: it is never cut. Names give way first, then types.
     names = max(10, out.width - ids - kinds - 4 - 12)  # 12: padding and separators
-    table = Table(title=cell(f"{institution} · {item_id}"), box=box.SIMPLE_HEAD, pad_edge=False)
+    title = f"{alias} · {institution} · {item_id}" if alias else f"{institution} · {item_id}"
+    table = Table(title=cell(title), box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("Account", overflow="ellipsis", no_wrap=True, max_width=names)
     table.add_column("Type", overflow="ellipsis", no_wrap=True, max_width=kinds)
     table.add_column("Mask", no_wrap=True, min_width=4)

@@ -185,16 +185,16 @@ def emit_report(report: Report, output_format: str, alias: str | None = None) ->
     elif output_format == "csv":
         click.echo(to_csv(report), nl=False)
     else:
-        print_table(report)
+        print_table(report, alias)
     return exit_code_for(report)
 
 
-def print_table(report: BalanceReport) -> None:
+def print_table(report: BalanceReport, alias: str | None = None) -> None:
     from plaid_balance.cli.render import balance_table
     from plaid_balance.cli.text import console
 
     out = console()
-    table = balance_table(report, out.width)
+    table = balance_table(report, out.width, alias)
     # Amounts are never cut: a table that cannot fit is printed wider than the terminal instead.
     if table.min_width and table.min_width > out.width:
         out.width = table.min_width

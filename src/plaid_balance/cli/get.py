@@ -20,11 +20,10 @@ from plaid_balance.cli.common import (
 )
 from plaid_balance.cli.item_ref import (
     ItemRef,
-    alias_argument,
     environment_for,
+    item_selection,
     record_health,
-    resolve_item,
-    vault_items,
+    selected_items,
 )
 from plaid_balance.cli.recall import history_options, history_store
 
@@ -33,10 +32,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@alias_argument
-@click.option(
-    "--all", "all_items", is_flag=True, help="Every Item in the vault: one JSON line (or table) each."
-)
+@item_selection
 @token_options
 @connection_options
 @click.option(
@@ -69,9 +65,7 @@ def get(
     """
     if cached and min_last_updated is not None:
         raise click.UsageError("--min-last-updated applies to real-time balances, not --cached")
-    if all_items and (alias is not None or access_token_file is not None or access_token_arg is not None):
-        raise click.UsageError("--all takes every Item in the vault: give no ALIAS or token with it")
-    refs = vault_items(db) if all_items else [resolve_item(alias, access_token_file, access_token_arg, db)]
+    refs = selected_items(alias, all_items, access_token_file, access_token_arg, db)
     from plaid_balance._fetch import fetch_report
     from plaid_balance.history.recall import fetch_or_recall
 
@@ -86,6 +80,7 @@ def get(
             )
 
     codes = []
+    answered: list[Report] = []
     with history_store(save, max_age, db) as store:
         for ref in refs:
             report = fetch_or_recall(
@@ -98,12 +93,26 @@ def get(
                 item_id=ref.item_id,
             )
             record_health(ref, report, db)
+            answered.append(report)
             codes.append(
                 emit_each(report, output_format, ref)
                 if all_items
                 else emit_report(report, output_format, ref.alias)
             )
+    if all_items and output_format == "table":
+        print_combined(answered)
     sys.exit(combined_exit_code(codes))
+
+
+def print_combined(reports: list[Report]) -> None:
+    """After every Item's table: the totals per currency across them (the Items that answered)."""
+    from plaid_balance._report import BalanceReport, combined_totals
+    from plaid_balance.cli.render import combined_table
+    from plaid_balance.cli.text import console
+
+    ok = [r for r in reports if isinstance(r, BalanceReport)]
+    if ok:
+        console().print(combined_table(combined_totals(r.totals for r in ok), len(ok), len(reports)))
 
 
 def emit_each(report: Report, output_format: str, ref: ItemRef) -> int:

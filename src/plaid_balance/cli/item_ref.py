@@ -39,6 +39,34 @@ def alias_argument(func: F) -> F:
     return click.argument("alias", required=False, metavar="[ALIAS]")(func)
 
 
+def all_option(func: F) -> F:
+    """``--all``: every Item in the vault, in place of ALIAS."""
+    return click.option(
+        "--all", "all_items", is_flag=True, help="Every Item in the vault, one after another."
+    )(func)
+
+
+def item_selection(func: F) -> F:
+    """The one way every command names the Items it acts on: ``[ALIAS]`` (an alias or item_id) or
+    ``--all``; ``selected_items`` turns them into Items."""
+    return alias_argument(all_option(func))
+
+
+def selected_items(
+    alias: str | None,
+    all_items: bool,
+    access_token_file: str | None = None,
+    access_token_arg: str | None = None,
+    db: str | None = None,
+) -> list[ItemRef]:
+    """The Items ``[ALIAS]`` / ``--all`` (or, without either, a token from the file or environment) name."""
+    if all_items:
+        if alias is not None or access_token_file is not None or access_token_arg is not None:
+            raise click.UsageError("--all takes every Item in the vault: give no ALIAS or token with it")
+        return vault_items(db)
+    return [resolve_item(alias, access_token_file, access_token_arg, db)]
+
+
 def resolve_item(
     alias: str | None, access_token_file: str | None, access_token_arg: str | None, db: str | None
 ) -> ItemRef:

@@ -18,6 +18,7 @@ import click
 from plaid_balance.cli import params
 from plaid_balance.cli.common import base_url_option, fail, timeout_option
 from plaid_balance.cli.exit_codes import ExitCode
+from plaid_balance.cli.item_ref import item_selection
 from plaid_balance.cli.recall import db_option, storage_errors
 
 if TYPE_CHECKING:
@@ -134,10 +135,10 @@ def _public(item: VaultItem, snapshot: StoredSnapshot | None) -> dict[str, Any]:
     }
 
 
-def _echo_json(document: Any) -> None:
-    from plaid_balance.cli.render import to_json
+def _echo_json(document: Any, *, line: bool = False) -> None:
+    from plaid_balance.cli.render import dumps_line, to_json
 
-    click.echo(to_json(document))
+    click.echo(dumps_line(document) if line else to_json(document))
 
 
 @items.command("list")
@@ -175,8 +176,12 @@ def list_items(db: str | None, output_format: str, active: bool) -> None:
         return
     from rich.console import Console
 
-    console = Console()
-    console.print(_items_table(found, latest, console.width))
+    from plaid_balance.cli.text import console
+
+    out = console()
+    table = _items_table(found, latest, out.width)
+    out.width = max(out.width, Console(width=10_000).measure(table).maximum)  # wider, never an alias cut
+    out.print(table)
 
 
 def _items_table(found: list[VaultItem], latest: dict[str, StoredSnapshot], width: int) -> Any:
@@ -206,34 +211,60 @@ def _items_table(found: list[VaultItem], latest: dict[str, StoredSnapshot], widt
         "Age": max(3, *(len(r[4]) for r in rows)),
         "Health": max(6, *(len(r[5]) for r in rows)),
     }
-    # Alias and institution share what the figures leave (each column costs two cells of padding).
-    room = max(20, width - sum(fixed.values()) - 2 * (len(fixed) + 2))
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        expand=True,
-        width=room + sum(fixed.values()) + 2 * (len(fixed) + 2),
-    )
-    table.add_column("Alias", overflow="ellipsis", no_wrap=True, ratio=1, min_width=min(10, room // 2))
-    table.add_column("Institution", overflow="ellipsis", no_wrap=True, ratio=1, min_width=min(10, room // 2))
-    for heading, size in fixed.items():
-        justify = "left" if heading == "Health" else "right"
-        table.add_column(heading, justify=justify, no_wrap=True, width=size)  # type: ignore[arg-type]
-    for alias, institution, count, balance, age, health, style in rows:
-        table.add_row(
-            Text(alias), Text(institution), Text(count), Text(balance), Text(age), Text(health, style=style)
-        )
-    return table
+
+    # The alias is what the user types: never cut. The institution takes what the alias and the figures
+    # leave, and is left out when that is under 6 cells; a table that still cannot fit is printed wider
+    # than the terminal rather than cut an alias.
+    def build(institution_width: int) -> Table:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+        table.add_column("Alias", no_wrap=True)
+        if institution_width:
+            table.add_column("Institution", overflow="ellipsis", no_wrap=True, max_width=institution_width)
+        for heading, size in fixed.items():
+            justify = "left" if heading == "Health" else "right"
+            table.add_column(heading, justify=justify, no_wrap=True, min_width=size)  # type: ignore[arg-type]
+        for alias, institution, count, balance, age, health, style in rows:
+            cells = [Text(alias), Text(institution)] if institution_width else [Text(alias)]
+            table.add_row(*cells, Text(count), Text(balance), Text(age), Text(health, style=style))
+        return table
+
+    from rich.console import Console
+
+    without = Console(width=10_000).measure(build(0)).maximum
+    room = width - without - 3  # a column costs its padding and a separator
+    return build(room if room >= 6 else 0)
+
+
+def _targets(alias: str | None, all_items: bool, db: str | None, *, include_removed: bool) -> list[str]:
+    """The item_ids ``ALIAS`` / ``--all`` name (``item_ref.item_selection``; no token is read here)."""
+    if all_items == (alias is not None):
+        raise click.UsageError("give an ALIAS (or item_id), or --all for every Item in the vault")
+    if alias is not None:
+        return [alias]
+    with _vault(db, create=False) as vault, storage_errors():
+        found = [i.item_id for i in vault.list(include_removed=include_removed)]
+    if not found:
+        fail("the vault holds no Items: add them with plaid-balance link or plaid-balance items import")
+    return found
 
 
 @items.command("show")
-@click.argument("alias")
+@item_selection
 @db_option
 @click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def show(alias: str, db: str | None, output_format: str) -> None:
-    """One Item in full: its ids, institution, accounts, health, last balance and its token, masked."""
+def show(alias: str | None, all_items: bool, db: str | None, output_format: str) -> None:
+    """One Item in full: its ids, institution, accounts, health, last balance and its token, masked.
+
+    ALIAS is an alias or item_id; --all shows every Item (JSON: one line each)."""
+    for n, target in enumerate(_targets(alias, all_items, db, include_removed=True)):
+        if n and output_format == "text":
+            click.echo()
+        _show_one(target, db, output_format, several=all_items)
+
+
+def _show_one(alias: str, db: str | None, output_format: str, *, several: bool) -> None:
     from plaid_balance.vault import VaultKeyError, mask_token
 
     with _vault(db, create=False) as vault, storage_errors():
@@ -249,7 +280,7 @@ def show(alias: str, db: str | None, output_format: str) -> None:
         snapshot = _latest(db, [item.item_id]).get(item.item_id)
     document = _public(item, snapshot)
     if output_format == "json":
-        _echo_json({**document, "token": hint})
+        _echo_json({**document, "token": hint}, line=several)
         return
     from plaid_balance.cli.history_output import literal
 
@@ -327,7 +358,7 @@ def _exit_code(exc: BaseException) -> int:
 
 
 @items.command("remove")
-@click.argument("alias")
+@item_selection
 @db_option
 @plaid_options
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
@@ -337,7 +368,8 @@ def _exit_code(exc: BaseException) -> int:
     help="Only delete the vault entry, without telling Plaid (Plaid keeps billing the Item).",
 )
 def remove(
-    alias: str,
+    alias: str | None,
+    all_items: bool,
     db: str | None,
     environment: str | None,
     base_url: str | None,
@@ -347,9 +379,23 @@ def remove(
 ) -> None:
     """Remove an Item at Plaid (/item/remove, so billing stops), then mark it removed here.
 
-    Its history stays (plaid-balance history ALIAS). With --local-only the entry itself is deleted and
-    Plaid is not called: for a corrupted entry, or an Item removed elsewhere.
+    ALIAS is an alias or item_id; --all removes every Item still at Plaid, asking for each. Its history
+    stays (plaid-balance history ALIAS). With --local-only the entry itself is deleted and Plaid is not
+    called: for a corrupted entry, or an Item removed elsewhere.
     """
+    for target in _targets(alias, all_items, db, include_removed=local_only):
+        _remove_one(target, db, environment, base_url, timeout, yes, local_only)
+
+
+def _remove_one(
+    alias: str,
+    db: str | None,
+    environment: str | None,
+    base_url: str | None,
+    timeout: float,
+    yes: bool,
+    local_only: bool,
+) -> None:
     from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
 
     with _vault(db, create=False) as vault, storage_errors():
@@ -383,14 +429,29 @@ def remove(
 
 
 @items.command("rotate")
-@click.argument("alias")
+@item_selection
 @db_option
 @plaid_options
-def rotate(alias: str, db: str | None, environment: str | None, base_url: str | None, timeout: float) -> None:
+def rotate(
+    alias: str | None,
+    all_items: bool,
+    db: str | None,
+    environment: str | None,
+    base_url: str | None,
+    timeout: float,
+) -> None:
     """Rotate an Item's access token (/item/access_token/invalidate); the new one is stored at once.
 
-    The Item, its history and its alias stay the same; only the token changes.
+    ALIAS is an alias or item_id; --all rotates every Item's token in turn. The Item, its history and
+    its alias stay the same; only the token changes.
     """
+    for target in _targets(alias, all_items, db, include_removed=False):
+        _rotate_one(target, db, environment, base_url, timeout)
+
+
+def _rotate_one(
+    alias: str, db: str | None, environment: str | None, base_url: str | None, timeout: float
+) -> None:
     from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
     from plaid_balance.vault import SecretStr
 
@@ -441,7 +502,7 @@ def import_items(
     failed, else the code of the failure.
     """
     from plaid_balance.vault import ImportSourceError
-    from plaid_balance.vault._import import ImportEntry, read_import
+    from plaid_balance.vault._import import ImportEntry, ImportWarning, read_import
 
     try:
         entries = read_import(source, source_format)  # type: ignore[arg-type]
@@ -453,6 +514,9 @@ def import_items(
         clients: dict[str, PlaidClient] = {}
         try:
             for entry in entries:
+                if isinstance(entry, ImportWarning):
+                    click.echo(f"warning: {entry.where}: {entry.message}", err=True)
+                    continue
                 if not isinstance(entry, ImportEntry):
                     click.echo(f"{entry.where}: {entry.message}", err=True)
                     failures.append(ExitCode.USAGE)

@@ -12,7 +12,7 @@ from typing import Any, Final
 import msgspec
 
 from plaid_balance._json import dumps
-from plaid_balance._report import BalanceReport, FailureReport
+from plaid_balance._report import BalanceReport, CurrencyTotals, FailureReport
 
 CSV_COLUMNS = (
     "item_id",
@@ -106,7 +106,7 @@ def aligned_money(values: list[Decimal | None]) -> list[str]:
     ]
 
 
-def balance_table(report: BalanceReport, width: int = 80) -> Any:
+def balance_table(report: BalanceReport, width: int = 80, alias: str | None = None) -> Any:
     """A rich ``Table`` of the accounts with per-currency totals as the footer, fitted to ``width``.
 
     Bank data is shown literally (``cli.text.cell``). Amounts are never cut and their decimal points line
@@ -120,6 +120,8 @@ def balance_table(report: BalanceReport, width: int = 80) -> Any:
     currencies = sorted({a.currency or "—" for a in report.accounts})
     single = currencies[0] if len(currencies) == 1 else None
     title = f"{report.institution_name or report.institution_id or 'Item'} · {report.item_id}"
+    if alias:
+        title = f"{alias} · {title}"  # the name the user types: a title wraps, never cuts it
     caption = f"{report.source} balances · {report.environment} · retrieved {_iso(report.retrieved_at)}"
     if report.age_seconds is not None:
         caption += f" · {report.age_seconds:.0f}s old"
@@ -182,6 +184,37 @@ def balance_table(report: BalanceReport, width: int = 80) -> Any:
                 "",
                 currency=code,
             )
+    return table
+
+
+def combined_table(totals: dict[str, CurrencyTotals], answered: int, asked: int) -> Any:
+    """The totals per currency across several Items' reports: assets, liabilities and net, one row per
+    currency (never added across currencies); the caption says how many Items they cover."""
+    from rich.table import Table
+
+    from plaid_balance.cli.text import cell
+
+    codes = list(totals)
+    columns = {
+        "Assets": aligned_money([totals[c].assets for c in codes]),
+        "Liabilities": aligned_money([totals[c].liabilities for c in codes]),
+        "Net": aligned_money([totals[c].net for c in codes]),
+    }
+    missing = f" ({asked - answered} failed: not counted)" if answered < asked else ""
+    table = Table(
+        title="All Items: totals per currency",
+        caption=f"{answered} of {asked} Items{missing} · never added across currencies",
+    )
+    table.add_column("Currency", no_wrap=True)
+    for heading in columns:
+        table.add_column(heading, justify="right", no_wrap=True)
+    for i, code in enumerate(codes):
+        table.add_row(
+            cell(code),
+            cell(columns["Assets"][i]),
+            cell(columns["Liabilities"][i], "red"),
+            cell(columns["Net"][i], "bold"),
+        )
     return table
 
 

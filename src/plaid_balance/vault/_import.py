@@ -1,7 +1,8 @@
 """Reading access tokens that other tools (or older plaid-balance set-ups) keep, for ``items import``.
 
-Three sources: the batch items file (CSV ``access_token,label`` or JSON lines; the label becomes the
-alias), plaid-cli's data folder (``data/tokens.json`` maps item_id → token, ``data/aliases.json`` alias →
+Three sources: the batch items file (CSV ``access_token,alias`` or ``access_token,label``, or JSON
+lines; the alias, else the label, becomes the alias; an ``item_id`` is checked against the token's;
+any other column is named in a warning, never silently dropped), plaid-cli's data folder (``data/tokens.json`` maps item_id → token, ``data/aliases.json`` alias →
 item_id), and a ``.env`` file (every variable whose value is an ``access-…`` token; the alias comes from
 the variable's name). Nothing here prints a token: a bad entry is reported by where it is, not by what
 it holds.
@@ -45,7 +46,17 @@ class ImportProblem:
     message: str
 
 
-ImportLine = ImportEntry | ImportProblem
+@dataclass(frozen=True, slots=True)
+class ImportWarning:
+    """Something in the source that was not used (an unknown column): said, and the import goes on."""
+
+    where: str
+    message: str
+
+
+ImportLine = ImportEntry | ImportProblem | ImportWarning
+# The columns (CSV) or keys (JSON lines) of an items file that import reads.
+ITEMS_FILE_COLUMNS: tuple[str, ...] = ("access_token", "alias", "label", "item_id")
 
 
 def _token(value: object, where: str) -> SecretStr | ImportProblem:
@@ -94,20 +105,72 @@ def _read_text(path: Path) -> str:
 def _items_file(path: Path, text: str, fmt: Literal["csv", "jsonl"]) -> list[ImportLine]:
     from plaid_balance.batch import BatchItem, ItemsFileError, parse_items
 
+    rows = text.splitlines()
     lines: list[ImportLine] = []
+    extra = _extra_fields(rows, fmt)
+    unknown = sorted({name for fields in extra.values() for name in fields if name not in ITEMS_FILE_COLUMNS})
+    if unknown:
+        names = ", ".join(repr(name) for name in unknown)
+        lines.append(
+            ImportWarning(
+                path.name,
+                f"ignored unknown {'column' if fmt == 'csv' else 'key'}{'s' if len(unknown) > 1 else ''} "
+                f"{names} (import reads {', '.join(ITEMS_FILE_COLUMNS)})",
+            )
+        )
     try:
-        for entry in parse_items(text.splitlines(), fmt, str(path)):
+        for entry in parse_items(rows, fmt, str(path)):
             where = f"{path.name} line {entry.line}"
             if isinstance(entry, BatchItem):
                 token = _token(entry.access_token, where)
+                fields = extra.get(entry.line, {})
+                alias = _text(fields.get("alias")) or entry.label
+                item_id = _text(fields.get("item_id"))
                 lines.append(
-                    token if isinstance(token, ImportProblem) else ImportEntry(where, token, entry.label)
+                    token if isinstance(token, ImportProblem) else ImportEntry(where, token, alias, item_id)
                 )
             else:
                 lines.append(ImportProblem(where, entry.message))
     except ItemsFileError as exc:
         raise ImportSourceError(str(exc)) from None
     return lines
+
+
+def _text(value: object) -> str | None:
+    text = str(value).strip() if isinstance(value, str | int) else ""
+    return text or None
+
+
+def _extra_fields(rows: list[str], fmt: Literal["csv", "jsonl"]) -> dict[int, dict[str, object]]:
+    """Each data line's fields by its 1-based number (the batch parser reads the token and label; the
+    alias, the item_id and the names of the fields nobody reads come from here). A line that does not
+    parse is left to the batch parser to report."""
+    import csv
+
+    found: dict[int, dict[str, object]] = {}
+    header: list[str] | None = None
+    for number, raw in enumerate(rows, start=1):
+        row = raw.removeprefix("\ufeff") if number == 1 else raw
+        if not row.strip():
+            continue
+        if fmt == "jsonl":
+            try:
+                data = json.loads(row)
+            except ValueError:
+                continue
+            if isinstance(data, dict):
+                found[number] = {str(k).strip().lower(): v for k, v in data.items()}
+            continue
+        try:
+            cells = next(csv.reader([row], strict=True))
+        except (csv.Error, StopIteration):
+            continue
+        if header is None:
+            header = [c.strip().lower() for c in cells]
+            found[number] = dict.fromkeys(header)
+            continue
+        found[number] = dict(zip(header, cells, strict=False))
+    return found
 
 
 def alias_from_variable(name: str) -> str | None:

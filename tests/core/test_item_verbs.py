@@ -1,0 +1,97 @@
+"""Issue 20 §1: every command names Items the way ``get`` does (ALIAS, item_id or ``--all``), ``check``
+selects an account by id, mask or name, ``get --all --format table`` ends with totals per currency, and
+the aliases people type are never cut at 80 columns. Real CLI, the emulator over HTTP."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plaid_balance.emulator import RunningEmulator
+from tests.core.conftest import cli
+from tests.emulators import emulator_env
+
+__all__ = ["cli"]  # fixtures
+
+LONG = "first-platypus-bank-household-checking-2"  # 40 characters: what squeezes a table at 80 columns
+
+
+@pytest.fixture
+def vault(emu: RunningEmulator, cli: Any, tmp_path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """A vault holding two emulator Items (imported with an alias column): (env, alias -> item_id)."""
+    pairs = [emu.create_item() for _ in range(2)]
+    source = tmp_path / "items.csv"
+    source.write_text(f"access_token,alias\n{pairs[0][0]},first-platypus-bank\n{pairs[1][0]},{LONG}\n")
+    env = {**emulator_env(emu), "PLAID_BALANCE_DB": str(tmp_path / "vault.db"), "COLUMNS": "80"}
+    result = cli("items", "import", str(source), env=env)
+    assert result.code == 0, result.err
+    return env, {"first-platypus-bank": pairs[0][1], LONG: pairs[1][1]}
+
+
+def test_accounts_takes_an_alias_an_item_id_or_all(
+    cli: Any, vault: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    """`accounts first-platypus-bank` (the README's accounts → check path) works, as do item_id and --all."""
+    env, ids = vault
+    by_alias = cli("accounts", "first-platypus-bank", "--format", "json", env=env)
+    assert by_alias.code == 0, by_alias.err
+    document = json.loads(by_alias.out)
+    assert document["item_id"] == ids["first-platypus-bank"]
+    assert "0000" in {a["mask"] for a in document["accounts"]}
+    by_id = cli("accounts", ids[LONG], "--format", "json", env=env)
+    assert by_id.code == 0 and json.loads(by_id.out)["item_id"] == ids[LONG]
+    every = cli("accounts", "--all", "--format", "json", env=env)
+    assert every.code == 0, every.err
+    lines = [json.loads(line) for line in every.out.splitlines()]
+    assert [(line["alias"], line["item_id"]) for line in lines] == list(ids.items())
+    table = cli("accounts", "--all", env=env)
+    assert table.code == 0 and LONG in table.out and "first-platypus-bank ·" in table.out
+    both = cli("accounts", "first-platypus-bank", "--all", env=env)
+    assert both.code == 2 and "--all" in both.err
+
+
+def test_items_show_takes_an_item_id_or_all(cli: Any, vault: tuple[dict[str, str], dict[str, str]]) -> None:
+    """`items show` names Items like every other command: alias, item_id or --all."""
+    env, ids = vault
+    shown = cli("items", "show", ids[LONG], "--format", "json", env=env)
+    assert shown.code == 0, shown.err
+    assert json.loads(shown.out)["alias"] == LONG
+    every = cli("items", "show", "--all", "--format", "json", env=env)
+    assert every.code == 0, every.err
+    assert [json.loads(line)["alias"] for line in every.out.splitlines()] == list(ids)
+
+
+def test_get_all_table_ends_with_totals_per_currency(
+    cli: Any, vault: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    """The combined assets, liabilities and net across Items, per currency, after every Item's table."""
+    env, _ = vault
+    one = json.loads(cli("get", "first-platypus-bank", env=env).out, parse_float=Decimal)
+    usd = one["totals"]["USD"]
+    result = cli("get", "--all", "--format", "table", env=env)
+    assert result.code == 0, result.err
+    tail = result.out[result.out.index("All Items: totals per currency") :]
+    [row] = [line for line in tail.splitlines() if "USD" in line]
+    cells = row.replace("│", " ").split()
+    assert cells[0] == "USD"
+    # Both Items are user_good at the same bank: the combined figures are exactly twice one Item's.
+    assert [Decimal(c.replace(",", "")) for c in cells[1:4]] == [
+        2 * usd[k] for k in ("assets", "liabilities", "net")
+    ]
+    assert "2 of 2 Items" in tail
+
+
+def test_aliases_are_never_cut_at_80_columns(cli: Any, vault: tuple[dict[str, str], dict[str, str]]) -> None:
+    """`items list`, `get --all` and `accounts --all` at 80 columns: the 40-character alias whole."""
+    env, _ = vault
+    for args in (("items", "list"), ("get", "--all", "--format", "table"), ("accounts", "--all")):
+        result = cli(*args, env=env)
+        assert result.code == 0, result.err
+        assert LONG in result.out, (args, result.out)
+        assert "first-platypus-bank" in result.out
+    listing = cli("items", "list", env=env).out
+    assert max(len(line) for line in listing.splitlines()) <= 80
