@@ -4,7 +4,7 @@ schedules never go backwards, money is never rounded."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -14,7 +14,7 @@ from plaid_balance.watch.alerts import AlertBook, evaluate_accounts
 from plaid_balance.watch.budget import BudgetLedger
 from plaid_balance.watch.config import Budget, parse_config
 from plaid_balance.watch.schedule import Schedule
-from tests.watch.support import checking
+from tests.watch.support import card, checking
 
 START = datetime(2026, 11, 25, tzinfo=UTC)
 amounts = st.decimals(min_value=Decimal("-1000000"), max_value=Decimal("1000000"), places=2, allow_nan=False)
@@ -131,3 +131,21 @@ def test_due_queue_hands_out_what_a_scan_of_every_item_would(
         pending = [at for at in model.values() if at is not None]
         assert queue.next_due() == (min(pending) if pending else None)
         assert len(queue) == len(pending)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    owed=st.decimals(min_value=0, max_value=Decimal("1e45"), allow_nan=False, places=2),
+    limit=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1e45"), allow_nan=False, places=2),
+    percent=st.integers(1, 100),
+)
+def test_credit_utilisation_is_judged_exactly_at_any_size(
+    owed: Decimal, limit: Decimal, percent: int
+) -> None:
+    """Beyond the default context's 28 digits, utilisation is still judged exactly, never a crash."""
+    rule = parse_config(
+        f'[[alerts]]\nkind = "credit"\nutilisation_above = {percent}\n', Path("w.toml")
+    ).alerts[0]
+    [finding] = evaluate_accounts(rule, "a", [card(f"{owed:f}", f"{limit:f}")], {})
+    with localcontext(prec=200):  # wide enough to be exact for these operands
+        assert finding.holds == (owed * 100 > percent * limit)

@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal, localcontext
 from typing import Any
 
+from plaid_balance._money import money_text
 from plaid_balance.history._schema import EXACT
 from plaid_balance.history.series import History
 
@@ -101,7 +102,7 @@ def money(value: Decimal | None, *, signed: bool = False) -> str:
     """Exact digits with thousands separators; two decimals only when that changes no digit."""
     if value is None:
         return "—"
-    text = f"{value:,.2f}" if value == value.quantize(Decimal("0.01")) else f"{value:,}"
+    text = money_text(value)
     return f"+{text}" if signed and value > 0 else text
 
 

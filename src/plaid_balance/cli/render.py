@@ -84,7 +84,9 @@ def to_csv(report: BalanceReport, *, header: bool = True) -> str:
 def money(value: Decimal | None, currency: str | None = None) -> str:
     if value is None:
         return "—"
-    text = f"{value:,.2f}" if value == value.quantize(Decimal("0.01")) else f"{value:,}"
+    from plaid_balance._money import money_text
+
+    text = money_text(value)
     return f"{text} {currency}" if currency else text
 
 

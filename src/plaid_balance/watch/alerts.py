@@ -8,12 +8,14 @@ leaves the alert as it was. Money is compared exactly (``Decimal``) and never ac
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Final, Literal, Protocol
 
+from plaid_balance._money import EXACT
 from plaid_balance.models import LIABILITY_TYPES
 from plaid_balance.watch.config import AlertRule, KnownAccount, account_matches
 from plaid_balance.watch.health import Health
@@ -150,8 +152,11 @@ def _judge_credit(rule: AlertRule, account: AccountLike) -> tuple[bool | None, s
     known = False
     if rule.above_percent is not None and owed is not None and limit is not None and limit > 0:
         known = True
-        used = (owed / limit * HUNDRED).quantize(Decimal("0.1"))
-        if owed / limit * HUNDRED > rule.above_percent:
+        # Compared exactly (owed * 100 against percent * limit, limit > 0) and shown to 0.1 in a context
+        # wide enough for the operands: the default 28 digits would raise on larger amounts.
+        wide = decimal.Context(prec=abs(owed.adjusted()) + abs(limit.adjusted()) + 10)
+        used = wide.quantize(wide.divide(wide.multiply(owed, HUNDRED), limit), Decimal("0.1"))
+        if EXACT.multiply(owed, HUNDRED) > EXACT.multiply(rule.above_percent, limit):
             reasons.append(f"utilisation {used}% is above {rule.above_percent}%")
         else:
             fine.append(f"utilisation {used}% is at or below {rule.above_percent}%")
