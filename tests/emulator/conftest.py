@@ -1,4 +1,5 @@
-"""Fixtures for the emulator tests: a validator of Plaid's spec, raw HTTP to the emulator, Chromium.
+"""Fixtures for the emulator tests: raw HTTP to the emulator, Chromium (the answer checker is ``answers``
+from tests/conftest.py).
 
 The emulator itself is ``emu`` from tests/emulators.py, as in every package.
 """
@@ -6,22 +7,16 @@ The emulator itself is ``emu`` from tests/emulators.py, as in every package.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 
 from plaid_balance.emulator import RunningEmulator
 from tests.browsers import browser
-from tests.emulator.emulator_support import PlaidHTTP, SpecValidator
+from tests.emulator.emulator_support import PlaidHTTP
 
 # fixtures for this package
 __all__ = ["browser"]
-
-
-@pytest.fixture(scope="session")
-def spec_validator(plaid_spec: dict[str, Any]) -> SpecValidator:
-    return SpecValidator(plaid_spec)
 
 
 @pytest.fixture

@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 
 from plaid_balance.emulator import EmulatorConfig, FaultKind, RunningEmulator, run_emulator
 from plaid_balance.emulator.errors import CATALOGUE
-from tests.emulator.emulator_support import PlaidHTTP, SpecValidator, error_code
+from tests.emulator.emulator_support import PlaidHTTP, error_code
+from tests.plaid_schema import AnswerChecker
 
-PLAID_ERROR = {"$ref": "#/components/schemas/PlaidError"}
+PLAID_ERROR = "PlaidError"
 PATHS = [
     "/sandbox/public_token/create",
     "/item/public_token/exchange",
@@ -85,11 +86,11 @@ def test_any_exact_amount_round_trips(plaid_http: PlaidHTTP, amount: Decimal) ->
     "amount", ['"NaN"', '"Infinity"', '"-Infinity"', '"1_000"', '"١٢٣"', "NaN", "Infinity", '"12abc"', "true"]
 )
 def test_non_finite_or_non_numeric_balances_are_refused(
-    plaid_http: PlaidHTTP, spec_validator: SpecValidator, amount: str
+    plaid_http: PlaidHTTP, answers: AnswerChecker, amount: str
 ) -> None:
     response = _link_custom(plaid_http, _custom(amount))
     assert (response.status_code, error_code(response)) == (400, "INVALID_FIELD")
-    spec_validator.check_response("/sandbox/public_token/create", response)
+    answers.check_response("/sandbox/public_token/create", response)
 
 
 def test_in_process_items_refuse_non_finite_balances(emu: RunningEmulator) -> None:
@@ -103,7 +104,7 @@ def test_in_process_items_refuse_non_finite_balances(emu: RunningEmulator) -> No
 
 
 def test_content_length_over_the_limit_is_refused_unread(
-    plaid_http: PlaidHTTP, spec_validator: SpecValidator
+    plaid_http: PlaidHTTP, answers: AnswerChecker
 ) -> None:
     request = plaid_http.client.build_request(
         "POST", "/accounts/balance/get", content=b"{}", headers={"Content-Length": str(300 * 1024 * 1024)}
@@ -120,7 +121,7 @@ def test_content_length_over_the_limit_is_refused_unread(
     assert status == 413
     parsed = json.loads(body)
     assert parsed["error_code"] == "INVALID_BODY"
-    assert not spec_validator.errors(PLAID_ERROR, parsed)
+    assert not answers.errors(PLAID_ERROR, parsed)
 
 
 def _read_response(sock: socket.socket) -> tuple[int, bytes]:
@@ -173,12 +174,12 @@ def test_a_streamed_body_is_cut_off_at_the_limit() -> None:
     assert sent < 32 * 1024 * 1024
 
 
-def test_deep_nesting_is_refused(plaid_http: PlaidHTTP, spec_validator: SpecValidator) -> None:
+def test_deep_nesting_is_refused(plaid_http: PlaidHTTP, answers: AnswerChecker) -> None:
     for depth in (33, 5_000, 200_000):
         body = b'{"access_token": ' + b"[" * depth + b"]" * depth + b"}"
         response = plaid_http.client.post("/accounts/balance/get", content=body)
         assert (response.status_code, error_code(response)) == (400, "INVALID_BODY")
-        assert not spec_validator.errors(PLAID_ERROR, response.json())
+        assert not answers.errors(PLAID_ERROR, response.json())
     deep_password = "[" * 100_000 + "]" * 100_000
     response = _link_custom(plaid_http, deep_password)
     assert error_code(response) == "INVALID_FIELD"
@@ -186,21 +187,21 @@ def test_deep_nesting_is_refused(plaid_http: PlaidHTTP, spec_validator: SpecVali
 
 @pytest.mark.parametrize("fault", sorted([*CATALOGUE, FaultKind.ERROR, FaultKind.INSTITUTION_NOT_RESPONDING]))
 def test_every_fail_next_code_answers_in_plaids_shape(
-    plaid_http: PlaidHTTP, emu: RunningEmulator, spec_validator: SpecValidator, fault: str
+    plaid_http: PlaidHTTP, emu: RunningEmulator, answers: AnswerChecker, fault: str
 ) -> None:
     token, item_id = emu.create_item()
     emu.set_item_faults(item_id, fail_next=[fault])
     response = plaid_http.balance(token)
     assert response.status_code >= 400
     assert response.headers["content-type"] == "application/json"
-    spec_validator.check_response("/accounts/balance/get", response)
+    answers.check_response("/accounts/balance/get", response)
     expected = CATALOGUE.get(fault)
     if expected is not None:
         assert (response.status_code, response.json()["error_type"]) == (expected.status, expected.error_type)
 
 
 def test_a_bug_in_a_rule_answers_in_plaids_shape(
-    monkeypatch: pytest.MonkeyPatch, spec_validator: SpecValidator
+    monkeypatch: pytest.MonkeyPatch, answers: AnswerChecker
 ) -> None:
     from plaid_balance.emulator.rules import PlaidRules
 
@@ -212,7 +213,7 @@ def test_a_bug_in_a_rule_answers_in_plaids_shape(
         token, _ = emu.create_item()
         response = PlaidHTTP(emu, client).post("/item/get", {"access_token": token})
     assert (response.status_code, error_code(response)) == (500, "INTERNAL_SERVER_ERROR")
-    spec_validator.check_response("/item/get", response)
+    answers.check_response("/item/get", response)
 
 
 json_values = st.recursive(
@@ -240,26 +241,24 @@ field_names = st.sampled_from(
     with_credentials=st.booleans(),
 )
 def test_any_body_gets_a_plaid_answer(
-    plaid_http: PlaidHTTP, spec_validator: SpecValidator, path: str, body: Any, with_credentials: bool
+    plaid_http: PlaidHTTP, answers: AnswerChecker, path: str, body: Any, with_credentials: bool
 ) -> None:
     if with_credentials and isinstance(body, dict):
         body = {**body, "client_id": plaid_http.emu.client_id, "secret": plaid_http.emu.secret}
     response = plaid_http.client.post(path, content=json.dumps(body))
     assert response.headers["content-type"] == "application/json"
-    spec_validator.check_response(path, response)
+    answers.check_response(path, response)
 
 
 @_SLOW
 @given(raw=st.binary(max_size=200))
-def test_any_bytes_get_a_plaid_answer(
-    plaid_http: PlaidHTTP, spec_validator: SpecValidator, raw: bytes
-) -> None:
+def test_any_bytes_get_a_plaid_answer(plaid_http: PlaidHTTP, answers: AnswerChecker, raw: bytes) -> None:
     response = plaid_http.client.post("/accounts/balance/get", content=raw)
     assert response.status_code == 400
-    assert not spec_validator.errors(PLAID_ERROR, response.json())
+    assert not answers.errors(PLAID_ERROR, response.json())
 
 
-def test_admin_errors_are_plaid_shaped(plaid_http: PlaidHTTP, spec_validator: SpecValidator) -> None:
+def test_admin_errors_are_plaid_shaped(plaid_http: PlaidHTTP, answers: AnswerChecker) -> None:
     client = plaid_http.client
     for response in (
         client.post("/__emulator/items", content=b"[" * 10_000),
@@ -269,7 +268,7 @@ def test_admin_errors_are_plaid_shaped(plaid_http: PlaidHTTP, spec_validator: Sp
         client.post("/__emulator/reset", json={"items": "yes"}),
     ):
         assert 400 <= response.status_code < 500
-        assert not spec_validator.errors(PLAID_ERROR, response.json())
+        assert not answers.errors(PLAID_ERROR, response.json())
 
 
 @_SLOW
@@ -282,9 +281,9 @@ def test_admin_errors_are_plaid_shaped(plaid_http: PlaidHTTP, spec_validator: Sp
     body=st.dictionaries(field_names, json_values, max_size=5) | json_values,
 )  # fmt: skip
 def test_link_ui_and_admin_calls_answer_in_plaids_shape(
-    plaid_http: PlaidHTTP, spec_validator: SpecValidator, path: str, body: Any
+    plaid_http: PlaidHTTP, answers: AnswerChecker, path: str, body: Any
 ) -> None:
     response = plaid_http.client.post(path, content=json.dumps(body))
     assert response.headers["content-type"] == "application/json"
     if response.status_code >= 400:
-        assert not spec_validator.errors(PLAID_ERROR, response.json())
+        assert not answers.errors(PLAID_ERROR, response.json())

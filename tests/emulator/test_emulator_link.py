@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from plaid_balance.emulator import EmulatorConfig, ManualClock, RunningEmulator, run_emulator
-from tests.emulator.emulator_support import PlaidHTTP, SpecValidator, error_code
+from tests.emulator.emulator_support import PlaidHTTP, error_code
+from tests.plaid_schema import AnswerChecker
 
 LINK = {
     "client_name": "plaid-balance",
@@ -22,7 +23,7 @@ LINK = {
 class Linker:
     """Drives the emulator's Link UI the way its page does."""
 
-    def __init__(self, plaid: PlaidHTTP, spec: SpecValidator) -> None:
+    def __init__(self, plaid: PlaidHTTP, spec: AnswerChecker) -> None:
         self.plaid = plaid
         self.spec = spec
 
@@ -54,8 +55,8 @@ class Linker:
 
 
 @pytest.fixture
-def linker(plaid_http: PlaidHTTP, spec_validator: SpecValidator) -> Linker:
-    return Linker(plaid_http, spec_validator)
+def linker(plaid_http: PlaidHTTP, answers: AnswerChecker) -> Linker:
+    return Linker(plaid_http, answers)
 
 
 def test_link_token_create_and_get(linker: Linker) -> None:

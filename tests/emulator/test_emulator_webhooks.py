@@ -18,7 +18,8 @@ import jwt
 import pytest
 
 from plaid_balance.emulator import EmulatorConfig, ManualClock, RunningEmulator, run_emulator
-from tests.emulator.emulator_support import PlaidHTTP, SpecValidator, error_code
+from tests.emulator.emulator_support import PlaidHTTP, error_code
+from tests.plaid_schema import AnswerChecker
 
 SCHEMAS = {
     "ERROR": "ItemErrorWebhook",
@@ -142,7 +143,7 @@ def _arrived(emu: RunningEmulator, receiver: Receiver, count: int) -> list[Recei
 
 def test_reset_login_sends_a_verified_error_webhook(
     emu: RunningEmulator, plaid_http: PlaidHTTP, receiver: Receiver, verifier: PlaidWebhookVerifier,
-    spec_validator: SpecValidator,
+    answers: AnswerChecker,
 ) -> None:  # fmt: skip
     access, item_id = emu.create_item(webhook=receiver.url)
     plaid_http.post("/sandbox/item/reset_login", {"access_token": access})
@@ -151,7 +152,7 @@ def test_reset_login_sends_a_verified_error_webhook(
     body = received.body
     assert (body["webhook_code"], body["item_id"]) == ("ERROR", item_id)
     assert body["error"]["error_code"] == "ITEM_LOGIN_REQUIRED" and body["error"]["status"] == 400
-    assert not spec_validator.errors({"$ref": "#/components/schemas/ItemErrorWebhook"}, body)
+    assert not answers.errors("ItemErrorWebhook", body)
     # Plaid formats webhook bodies with two-space indentation; the signature covers exactly those bytes.
     assert received.raw.startswith(b'{\n  "')
     header = jwt.get_unverified_header(received.headers["plaid-verification"])
@@ -179,16 +180,16 @@ def test_update_mode_repair_sends_login_repaired(
 @pytest.mark.parametrize("code", sorted(set(SCHEMAS) - {"WEBHOOK_UPDATE_ACKNOWLEDGED"}))
 def test_fire_webhook_sends_each_item_webhook(
     emu: RunningEmulator, plaid_http: PlaidHTTP, receiver: Receiver, verifier: PlaidWebhookVerifier,
-    spec_validator: SpecValidator, code: str,
+    answers: AnswerChecker, code: str,
 ) -> None:  # fmt: skip
     access, _item_id = emu.create_item(webhook=receiver.url)
     fired = plaid_http.post("/sandbox/item/fire_webhook", {"access_token": access, "webhook_code": code})
-    spec_validator.check_response("/sandbox/item/fire_webhook", fired)
+    answers.check_response("/sandbox/item/fire_webhook", fired)
     assert fired.json()["webhook_fired"] is True
     [received] = _arrived(emu, receiver, 1)
     assert verifier.verify(received)
     assert received.body["webhook_code"] == code and received.body["environment"] == "sandbox"
-    assert not spec_validator.errors({"$ref": f"#/components/schemas/{SCHEMAS[code]}"}, received.body)
+    assert not answers.errors(SCHEMAS[code], received.body)
 
 
 def test_item_states_follow_the_webhooks(
@@ -275,16 +276,16 @@ def test_old_webhooks_fail_the_five_minute_rule(plaid_http: PlaidHTTP, receiver:
         assert not PlaidWebhookVerifier(plaid, now=late).verify(received)
 
 
-def test_verification_key_endpoint(plaid_http: PlaidHTTP, spec_validator: SpecValidator) -> None:
+def test_verification_key_endpoint(plaid_http: PlaidHTTP, answers: AnswerChecker) -> None:
     unknown = plaid_http.post("/webhook_verification_key/get", {"key_id": "nope"})
-    spec_validator.check_response("/webhook_verification_key/get", unknown)
+    answers.check_response("/webhook_verification_key/get", unknown)
     assert error_code(unknown) == "INVALID_WEBHOOK_VERIFICATION_KEY_ID"
 
 
-def test_key_matches_spec(emu: RunningEmulator, plaid_http: PlaidHTTP, spec_validator: SpecValidator) -> None:
+def test_key_matches_spec(emu: RunningEmulator, plaid_http: PlaidHTTP, answers: AnswerChecker) -> None:
     kid = emu.core.webhooks.current_key.kid
     answer = plaid_http.post("/webhook_verification_key/get", {"key_id": kid})
-    spec_validator.check_response("/webhook_verification_key/get", answer)
+    answers.check_response("/webhook_verification_key/get", answer)
     key = answer.json()["key"]
     assert (key["alg"], key["crv"], key["kty"], key["use"], key["expired_at"]) == (
         "ES256",

@@ -7,21 +7,11 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 from plaid_balance._errors import ConfigurationError
 from plaid_balance.link.products import ACCOUNT_TYPES, account_filters, choose_products
 from plaid_balance.link.request import LinkSettings, new_item_request, update_request
-
-
-def request_errors(spec: dict[str, Any], body: dict[str, Any]) -> list[str]:
-    schema = spec["paths"]["/link/token/create"]["post"]["requestBody"]["content"]["application/json"][
-        "schema"
-    ]
-    validator = OAS30Validator(
-        {"components": spec["components"], **schema}, format_checker=oas30_format_checker
-    )
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
+from tests.plaid_schema import AnswerChecker
 
 
 def test_depository_only_links_with_auth_and_everything_else_with_transactions() -> None:
@@ -65,7 +55,7 @@ def test_account_types_become_filters_that_hide_the_other_types() -> None:
     }
 
 
-def test_new_item_body(plaid_spec: dict[str, Any]) -> None:
+def test_new_item_body(answers: AnswerChecker) -> None:
     settings = LinkSettings.build(account_types=("depository",), country_codes=("us", "CA"), language="fr")
     body = new_item_request(settings)
     assert body["products"] == ["auth"]
@@ -75,21 +65,21 @@ def test_new_item_body(plaid_spec: dict[str, Any]) -> None:
     assert body["user"]["client_user_id"].startswith("plaid-balance-")
     assert "hosted_link" not in body
     assert "access_token" not in body
-    assert request_errors(plaid_spec, body) == []
+    assert answers.request_errors("/link/token/create", body) == []
 
 
-def test_update_mode_body_has_the_token_and_no_products(plaid_spec: dict[str, Any]) -> None:
+def test_update_mode_body_has_the_token_and_no_products(answers: AnswerChecker) -> None:
     settings = LinkSettings.build(products=("transactions",))
     body = update_request(settings, "access-sandbox-123", select_accounts=True, hosted=True)
     assert "products" not in body
     assert body["access_token"] == "access-sandbox-123"
     assert body["update"] == {"account_selection_enabled": True}
     assert body["hosted_link"] == {}
-    assert request_errors(plaid_spec, body) == []
+    assert answers.request_errors("/link/token/create", body) == []
     assert "update" not in update_request(settings, "access-sandbox-123")
 
 
-@settings(deadline=None, max_examples=60)  # schema validation of a 3 MB spec is slow on a loaded machine
+@settings(deadline=None, max_examples=60)  # schema validation of a 3 MB spec (when at hand) is slow
 @given(
     types=st.lists(st.sampled_from(ACCOUNT_TYPES), unique=True),
     products=st.lists(
@@ -98,11 +88,11 @@ def test_update_mode_body_has_the_token_and_no_products(plaid_spec: dict[str, An
     hosted=st.booleans(),
 )
 def test_every_new_item_body_fits_plaids_schema_and_never_asks_for_balance(
-    plaid_spec: dict[str, Any], types: list[str], products: list[str], hosted: bool
+    answers: AnswerChecker, types: list[str], products: list[str], hosted: bool
 ) -> None:
     settings = LinkSettings.build(account_types=tuple(types), products=tuple(products))
     body = new_item_request(settings, hosted=hosted)
-    assert request_errors(plaid_spec, body) == []
+    assert answers.request_errors("/link/token/create", body) == []
     assert body["products"] and "balance" not in body["products"]
     filters = body.get("account_filters")
     if filters is not None:
