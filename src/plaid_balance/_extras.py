@@ -17,6 +17,8 @@ from plaid_balance._errors import MissingExtra
 EXTRAS: Final[dict[str, tuple[str, ...]]] = {
     # The offline Plaid emulator (`plaid-balance emulator`, `plaid-balance demo`).
     "emulator": ("starlette", "uvicorn", "jwt"),
+    # The emulator as pytest fixtures for other projects' tests (plaid_balance.testing).
+    "testing": ("pytest", "starlette", "uvicorn", "jwt"),
     # Local web pages: the Link page, the dashboard (also inside the watch).
     "web": ("starlette", "uvicorn", "jinja2"),
     # `plaid-balance watch`: its server, notifications, /metrics, webhook signatures, cron schedules.
