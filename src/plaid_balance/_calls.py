@@ -33,14 +33,23 @@ Token = str | SecretStr
 
 
 class PlaidCall(Generic[T]):
-    """One request: ``path``, its JSON ``body`` (it may hold a token: never repr'd) and the answer's type."""
+    """One request: ``path``, its JSON ``body`` (it may hold a token: never repr'd) and the answer's type.
 
-    __slots__ = ("body", "path", "response_model")
+    ``one_shot`` calls are never retried: Plaid acts on them once and their answer carries a secret that
+    no second call returns (a rotation's new token, an exchange's access token). A retry after a lost
+    answer would be refused and hide that the first one worked; the caller finds out instead (the vault's
+    doubts, docs/vault.md).
+    """
 
-    def __init__(self, path: str, body: dict[str, Any], response_model: type[T]) -> None:
+    __slots__ = ("body", "one_shot", "path", "response_model")
+
+    def __init__(
+        self, path: str, body: dict[str, Any], response_model: type[T], *, one_shot: bool = False
+    ) -> None:
         self.path = path
         self.body = body
         self.response_model = response_model
+        self.one_shot = one_shot
 
     def __repr__(self) -> str:
         return f"PlaidCall({self.path!r}, response_model={self.response_model.__name__})"
@@ -101,6 +110,7 @@ def item_access_token_invalidate(access_token: Token) -> PlaidCall[ItemAccessTok
         "/item/access_token/invalidate",
         {"access_token": _reveal(access_token)},
         ItemAccessTokenInvalidateResponse,
+        one_shot=True,
     )
 
 
@@ -115,7 +125,10 @@ def item_webhook_update(access_token: Token, webhook: str | None) -> PlaidCall[I
 
 def item_public_token_exchange(public_token: str) -> PlaidCall[PublicTokenExchangeResponse]:
     return PlaidCall(
-        "/item/public_token/exchange", {"public_token": public_token}, PublicTokenExchangeResponse
+        "/item/public_token/exchange",
+        {"public_token": public_token},
+        PublicTokenExchangeResponse,
+        one_shot=True,
     )
 
 

@@ -214,7 +214,7 @@ class PlaidClient:
         try:
             return self._send(call)
         except PlaidFailure as exc:
-            if not self._config.retry.retries(exc):
+            if call.one_shot or not self._config.retry.retries(exc):
                 raise
             failure: PlaidFailure | None = exc
         import stamina  # only now: see _retry
@@ -408,7 +408,7 @@ class AsyncPlaidClient:
         try:
             return await self._send(call)
         except PlaidFailure as exc:
-            if not self._config.retry.retries(exc):
+            if call.one_shot or not self._config.retry.retries(exc):
                 raise
             failure: PlaidFailure | None = exc
         import stamina  # only now: see _retry

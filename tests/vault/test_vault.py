@@ -23,6 +23,7 @@ from plaid_balance.vault import (
     ItemExistsError,
     ItemRemovedError,
     SecretStr,
+    TokenInDoubtError,
     UnknownItemError,
     Vault,
     VaultCorruptError,
@@ -341,15 +342,22 @@ def test_rotation_keeps_one_history_series(db_url: str) -> None:
         assert [s.report.item_id for s in store.snapshots()] == ["item-1", "item-1"]
 
 
-def test_failed_invalidate_changes_nothing(sqlite_url: str) -> None:
+def test_a_rotation_without_an_answer_leaves_a_doubt_not_a_dead_token(sqlite_url: str) -> None:
+    """Whatever ends the call without an answer, the token is not used again until Plaid is asked."""
     with Vault.open(sqlite_url) as vault:
         _add(vault)
 
         def invalidate(old: SecretStr) -> str:
-            raise RuntimeError("Plaid said no")
+            raise RuntimeError("the process lost the answer")
 
-        with pytest.raises(RuntimeError):
+        with pytest.raises(TokenInDoubtError) as raised:
             vault.rotate("Chase", invalidate)
+        assert raised.value.outcome == "unknown" and "doubt is recorded" in str(raised.value)
+        assert vault.get("Chase").in_doubt
+        with pytest.raises(TokenInDoubtError):
+            vault.access_token("Chase")
+        settled = vault.settle_rotation("Chase", lambda token: None)  # /item/get: the old token works
+        assert not settled.in_doubt and not vault.get("Chase").in_doubt
         assert vault.access_token("Chase").get_secret_value() == TOKEN
 
 

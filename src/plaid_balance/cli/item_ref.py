@@ -9,7 +9,7 @@ answer (an Item that needs repair, or works again) is recorded in its health.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 import click
 
@@ -19,6 +19,7 @@ from plaid_balance.cli.recall import storage_errors
 if TYPE_CHECKING:
     from plaid_balance._report import Report
     from plaid_balance._secret import SecretStr
+    from plaid_balance.vault import Vault, VaultItem
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Vault health set from Plaid's ITEM webhooks: the Item still works, but will stop unless its user logs in.
@@ -82,7 +83,7 @@ def resolve_item(
     with storage_errors():
         try:
             with Vault.open(db, create=False) as vault:
-                item = vault.get(alias)
+                item = settle(vault, vault.get(alias))
                 token = vault.access_token(item.item_id)
         except DatabaseNotFound:
             fail(f"no Item {alias!r}: the vault is empty (plaid-balance link or plaid-balance items import)")
@@ -104,8 +105,9 @@ def vault_items(db: str | None, environment: str | None = None) -> list[ItemRef]
         try:
             with Vault.open(db, create=False) as vault:
                 items = [i for i in vault.list(include_removed=False) if environment in (None, i.environment)]
+                usable = [i for i in (settle(vault, i, strict=False) for i in items) if i is not None]
                 refs = [
-                    ItemRef(vault.access_token(i.item_id), i.item_id, i.alias, i.environment) for i in items
+                    ItemRef(vault.access_token(i.item_id), i.item_id, i.alias, i.environment) for i in usable
                 ]
         except DatabaseNotFound:
             refs = []
@@ -115,6 +117,57 @@ def vault_items(db: str | None, environment: str | None = None) -> list[ItemRef]
             f"the vault holds no{which} Items: add them with plaid-balance link or plaid-balance items import"
         )
     return refs
+
+
+@overload
+def settle(vault: Vault, item: VaultItem) -> VaultItem: ...
+@overload
+def settle(vault: Vault, item: VaultItem, *, strict: bool) -> VaultItem | None: ...
+def settle(vault: Vault, item: VaultItem, *, strict: bool = True) -> VaultItem | None:
+    """The Item once any rotation in doubt is settled with Plaid's free /item/get (docs/vault.md).
+
+    A lost Item, or one whose doubt cannot be settled now, fails the command in one line; with
+    ``strict=False`` (``--all``, batch) it is reported on stderr and left out (None) instead.
+    """
+    from plaid_balance.cli.exit_codes import ExitCode
+    from plaid_balance.vault import ItemLostError, TokenInDoubtError, VaultLookupError
+
+    try:
+        if item.in_doubt:
+            item = _settle_with_plaid(vault, item)
+        if item.lost:
+            raise ItemLostError(f"Item {item.alias!r} is lost: {item.health_reason}")
+    except TokenInDoubtError as exc:
+        message = f"Item {item.alias!r}: a token rotation's answer was lost, and {exc}"
+        if strict:
+            fail(message, ExitCode.NETWORK_ERROR)
+        click.echo(f"warning: {message}; left out", err=True)
+        return None
+    except VaultLookupError as exc:
+        if strict:
+            fail(exc)
+        click.echo(f"warning: {exc}; left out", err=True)
+        return None
+    return item
+
+
+def _settle_with_plaid(vault: Vault, item: VaultItem) -> VaultItem:
+    from plaid_balance._config import DEFAULT_TIMEOUT
+    from plaid_balance.cli.common import make_client
+
+    params = click.get_current_context().params if click.get_current_context(silent=True) else {}
+    base_url = params.get("base_url")
+    timeout = params.get("timeout")
+    click.echo(
+        f"{item.alias}: a token rotation may have happened without its answer; asking Plaid (/item/get)…",
+        err=True,
+    )
+    seconds = timeout if isinstance(timeout, int | float) else DEFAULT_TIMEOUT
+    with make_client(item.environment, base_url if isinstance(base_url, str) else None, seconds) as client:
+        settled = vault.settle_rotation(item.item_id, client.item_get)
+    if not settled.lost:
+        click.echo(f"{item.alias}: the token was not rotated; the old one still works", err=True)
+    return settled
 
 
 def batch_environment(db: str | None, chosen: str) -> str:

@@ -36,8 +36,10 @@ HEALTH_WORDS = {
     "pending_disconnect": "disconnecting",
     "permission_revoked": "revoked",
     "removed": "removed",
+    "lost": "token lost",
 }
-HEALTH_STYLES = {"ok": "green", "removed": "dim"}
+IN_DOUBT = "rotation in doubt"
+HEALTH_STYLES = {"ok": "green", "removed": "dim", "lost": "red"}
 
 
 def plaid_options(func: F) -> F:
@@ -125,6 +127,7 @@ def _public(item: VaultItem, snapshot: StoredSnapshot | None) -> dict[str, Any]:
         "health": item.health,
         "health_reason": item.health_reason,
         "health_changed_at": item.health_changed_at,
+        "rotation_in_doubt": item.in_doubt,
         "created_at": item.created_at,
         "removed_at": item.removed_at,
         "accounts": [
@@ -182,6 +185,20 @@ def list_items(db: str | None, output_format: str, active: bool) -> None:
     table = _items_table(found, latest, out.width)
     out.width = max(out.width, Console(width=10_000).measure(table).maximum)  # wider, never an alias cut
     out.print(table)
+    _warn_troubled(found)
+
+
+def _warn_troubled(found: list[VaultItem]) -> None:
+    """A lost Item, or one whose rotation is in doubt, is named on stderr with what to do."""
+    for item in found:
+        if item.lost:
+            click.echo(f"{item.alias}: token lost: {item.health_reason}", err=True)
+        elif item.in_doubt:
+            click.echo(
+                f"{item.alias}: a token rotation may have happened without its answer; the next command "
+                f"that uses it asks Plaid (plaid-balance get {_quoted(item.alias)})",
+                err=True,
+            )
 
 
 def _items_table(found: list[VaultItem], latest: dict[str, StoredSnapshot], width: int) -> Any:
@@ -201,7 +218,7 @@ def _items_table(found: list[VaultItem], latest: dict[str, StoredSnapshot], widt
                 str(len(item.accounts)),
                 balance,
                 age,
-                HEALTH_WORDS[item.health],
+                IN_DOUBT if item.in_doubt and not item.lost else HEALTH_WORDS[item.health],
                 HEALTH_STYLES.get(item.health, "yellow"),
             )
         )
@@ -270,11 +287,14 @@ def _show_one(alias: str, db: str | None, output_format: str, *, several: bool) 
     with _vault(db, create=False) as vault, storage_errors():
         item = vault.get(alias)
         try:
-            hint = (
-                mask_token(vault.access_token(item.item_id).get_secret_value())
-                if not item.removed
-                else "— (removed)"
-            )
+            if item.removed:
+                hint = "— (removed)"
+            elif item.lost:
+                hint = "— (lost)"
+            elif item.in_doubt:
+                hint = "— (rotation in doubt)"
+            else:
+                hint = mask_token(vault.access_token(item.item_id).get_secret_value())
         except VaultKeyError as exc:
             hint = f"— (cannot decrypt: {exc})"
         snapshot = _latest(db, [item.item_id]).get(item.item_id)
@@ -291,7 +311,7 @@ def _show_one(alias: str, db: str | None, output_format: str, *, several: bool) 
         ("Item", item.item_id),
         ("Institution", f"{literal(item.institution_name or '—')} ({item.institution_id or '—'})"),
         ("Environment", item.environment),
-        ("Health", HEALTH_WORDS[item.health] + reason),
+        ("Health", (IN_DOUBT if item.in_doubt and not item.lost else HEALTH_WORDS[item.health]) + reason),
         ("Token", hint),
         ("Added", item.created_at.strftime("%Y-%m-%d %H:%M UTC")),
         ("Last balance", f"{balance} ({age} ago)" if snapshot else "— (never fetched with --save)"),
@@ -305,6 +325,7 @@ def _show_one(alias: str, db: str | None, output_format: str, *, several: bool) 
         click.echo(f"  {literal(account.name)}{mask}  {kind}  {literal(account.account_id)}")
     if item.health == "needs_repair":
         click.echo(f"repair it with: plaid-balance link --update {_quoted(item.alias)}", err=True)
+    _warn_troubled([item])
 
 
 def _quoted(alias: str) -> str:
@@ -408,6 +429,9 @@ def _remove_one(
             return
         if item.removed:
             fail(f"Item {item.alias!r} is already removed; --local-only deletes its entry")
+        from plaid_balance.cli.item_ref import settle
+
+        item = settle(vault, item)
         names = f"{item.institution_name or item.institution_id or 'Item'}, {len(item.accounts)} accounts"
         _confirm(f"Remove Item {item.alias!r} ({names}) at Plaid? This cannot be undone.", yes)
         token = vault.access_token(item.item_id)
@@ -442,8 +466,14 @@ def rotate(
 ) -> None:
     """Rotate an Item's access token (/item/access_token/invalidate); the new one is stored at once.
 
+<<<<<<< HEAD
     ALIAS is an alias or item_id; --all rotates every Item's token in turn. The Item, its history and
     its alias stay the same; only the token changes.
+=======
+    The Item, its history and its alias stay the same; only the token changes. The call is made once,
+    never retried: if its answer is lost, Plaid's free /item/get with the old token tells whether the
+    rotation happened, and a lost Item is marked so, with the commands that link it again.
+>>>>>>> fae2920 (items rotate never loses an Item silently: 'rotation in doubt' is committed before the call, the call is never retried, /item/get with the old token finds the truth, and a lost Item is marked with the commands that link it again (get, --all, items list/show, watch say so))
     """
     for target in _targets(alias, all_items, db, include_removed=False):
         _rotate_one(target, db, environment, base_url, timeout)
@@ -453,12 +483,14 @@ def _rotate_one(
     alias: str, db: str | None, environment: str | None, base_url: str | None, timeout: float
 ) -> None:
     from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
-    from plaid_balance.vault import SecretStr
+    from plaid_balance.cli.item_ref import settle
+    from plaid_balance.vault import SecretStr, TokenInDoubtError
 
     with _vault(db, create=False) as vault, storage_errors():
         item = vault.get(alias)
         if item.removed:
             fail(f"Item {item.alias!r} was removed from Plaid: there is no token to rotate")
+        item = settle(vault, item)
         with _client(item, environment, base_url, timeout) as client:
 
             def invalidate(old: SecretStr) -> SecretStr:
@@ -466,11 +498,16 @@ def _rotate_one(
                 return SecretStr(answer.new_access_token.get_secret_value())
 
             try:
-                rotated = vault.rotate(item.item_id, invalidate)
-            except (PlaidAPIError, PlaidNetworkError) as exc:
+                rotated = vault.rotate(item.item_id, invalidate, check=client.item_get)
+            except PlaidAPIError as exc:
                 _plaid_failure(
-                    exc, f"Plaid did not rotate the token of {item.alias!r} (the old one still works)"
+                    exc,
+                    f"Plaid did not rotate the token of {item.alias!r} (it answered; the old one still works)",
                 )
+            except TokenInDoubtError as exc:
+                cause = exc.__cause__
+                code = _exit_code(cause) if isinstance(cause, PlaidNetworkError) else ExitCode.NETWORK_ERROR
+                fail(exc, code)
     click.echo(f"rotated the access token of {rotated.alias!r}: now {rotated.token_hint}", err=True)
 
 

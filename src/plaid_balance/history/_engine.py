@@ -27,7 +27,7 @@ READ_ONLY_OPTION: Final = "plaid_balance_read_only"
 APP_NAME: Final = "plaid-balance"
 VERSION_TABLE: Final = "plaid_balance_alembic_version"
 # Every revision this version understands, oldest first; a test checks it against the migration files.
-REVISIONS: Final = ("0001", "0002", "0003", "0004")
+REVISIONS: Final = ("0001", "0002", "0003", "0004", "0005")
 HEAD: Final = REVISIONS[-1]
 # Any fixed 64-bit key: PostgreSQL advisory locks are named by number.
 _PG_MIGRATION_LOCK: Final = 0x706C_6169_6462_616C

@@ -43,3 +43,23 @@ class AliasError(VaultLookupError):
 
 class ItemExistsError(VaultLookupError):
     """The Item is already in the vault (a duplicate Item is billed and counts against quotas)."""
+
+
+class ItemLostError(VaultLookupError):
+    """Plaid rotated the Item's token but the answer never arrived: the new token is gone (docs/vault.md)."""
+
+
+class RotationInProgressError(VaultLookupError):
+    """Another process is rotating this Item's token right now; its answer decides."""
+
+
+class TokenInDoubtError(VaultLookupError):
+    """A one-shot call's answer was lost and what Plaid did is not known yet (the doubt stays recorded).
+
+    ``outcome`` says what was found when it was checked: ``unknown`` (Plaid could not be asked), or for a
+    rotation ``not_rotated`` (the old token still works) or ``lost`` (it does not: the Item is lost).
+    """
+
+    def __init__(self, message: str, *, outcome: str = "unknown") -> None:
+        super().__init__(message)
+        self.outcome = outcome

@@ -43,3 +43,23 @@ class VaultMeta(VaultBase):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class VaultDoubt(VaultBase):
+    """A one-shot call to Plaid whose answer may be lost: committed before the call, deleted with its answer.
+
+    ``kind`` is ``rotation`` (``item_id`` set) or ``exchange`` (no Item yet: ``detail`` holds what Link
+    said, ``secret_ciphertext`` the sealed public token, so the exchange can be tried again).
+    """
+
+    __tablename__ = "vault_doubts"
+    __table_args__ = (UniqueConstraint("kind", "item_id", name="uq_vault_doubts_kind_item"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[str | None] = mapped_column(String(255))
+    environment: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    owner: Mapped[str] = mapped_column(Text)  # "pid@host" of the process that made the call
+    detail: Mapped[str] = mapped_column(Text)  # JSON: institution, link_session_id, wanted alias
+    secret_ciphertext: Mapped[str | None] = mapped_column(Text)

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, Literal, Self, get_args
 
 import msgspec
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from plaid_balance._errors import PlaidAPIError
 from plaid_balance._parse import MAX_REFERENCE_LENGTH, InvalidValue, parse_item_reference
 from plaid_balance._report import utc_now
 from plaid_balance._secret import SecretStr, mask_token
@@ -25,21 +27,32 @@ from plaid_balance.history._engine import first_line, open_engine
 from plaid_balance.history.store import record_token, token_fingerprint
 
 from ._cipher import Cipher, Undecryptable
+from ._doubts import (
+    REFUSED_TOKEN_CODES,
+    ROTATION,
+    current_owner,
+    in_progress,
+    lost_reason,
+    relink_command,
+)
 from ._errors import (
     AliasError,
     AmbiguousItemError,
     ItemExistsError,
+    ItemLostError,
     ItemRemovedError,
+    RotationInProgressError,
+    TokenInDoubtError,
     UnknownItemError,
     VaultCorruptError,
     VaultKeyError,
     VaultStorageError,
 )
 from ._keys import KeyStore
-from ._schema import VaultMeta, VaultRow
+from ._schema import VaultDoubt, VaultMeta, VaultRow
 
 Health = Literal[
-    "ok", "needs_repair", "pending_expiration", "pending_disconnect", "permission_revoked", "removed"
+    "ok", "needs_repair", "pending_expiration", "pending_disconnect", "permission_revoked", "removed", "lost"
 ]
 HEALTH_STATES: Final[tuple[str, ...]] = get_args(Health)
 MAX_ALIAS_LENGTH: Final = MAX_REFERENCE_LENGTH
@@ -75,10 +88,17 @@ class VaultItem(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
     removed_at: datetime | None
     token_hint: str | None
+    # A token rotation was started and its answer may be lost: the next command asks Plaid (settle_rotation).
+    in_doubt: bool = False
 
     @property
     def removed(self) -> bool:
         return self.health == "removed"
+
+    @property
+    def lost(self) -> bool:
+        """Plaid rotated the token but the answer was lost: nothing can call Plaid for this Item."""
+        return self.health == "lost"
 
 
 _ACCOUNTS = msgspec.json.Encoder()
@@ -304,11 +324,21 @@ class Vault:
             token_hint=hint,
         )
 
-    def _open_token(self, session: Session, row: VaultRow) -> SecretStr:
+    def _open_token(self, session: Session, row: VaultRow, *, doubted: bool = False) -> SecretStr:
+        if row.health == "lost":
+            raise ItemLostError(
+                f"Item {_show(row.alias)} is lost: {row.health_reason or relink_command(row.alias)}"
+            )
         if row.health == "removed" or row.token_ciphertext is None:
             raise ItemRemovedError(
                 f"Item {_show(row.alias)} was removed from Plaid; its access token is gone "
                 "(plaid-balance link makes a new Item)"
+            )
+        if not doubted and self._doubt(session, row.item_id) is not None:
+            raise TokenInDoubtError(
+                f"Item {_show(row.alias)}: a token rotation was started and its answer may be lost; "
+                f"until Plaid confirms which token works, its token is not used (plaid-balance get "
+                f"{_shell(row.alias)} checks)"
             )
         cipher = self._cipher_for(session, create=False)
         try:
@@ -318,6 +348,15 @@ class Vault:
                 f"the vault entry {_show(row.alias)} is corrupted (it does not decrypt with the right key): "
                 f"remove it with plaid-balance items remove --local-only {_show(row.alias)} and link again"
             ) from None
+
+    def _doubt(self, session: Session, item_id: str) -> VaultDoubt | None:
+        return session.scalar(
+            select(VaultDoubt).where(VaultDoubt.kind == ROTATION, VaultDoubt.item_id == item_id)
+        )
+
+    def _doubted(self, session: Session) -> set[str]:
+        rows = session.scalars(select(VaultDoubt.item_id).where(VaultDoubt.kind == ROTATION))
+        return {item_id for item_id in rows if item_id is not None}
 
     def _link(self, session: Session, token: str, item_id: str) -> None:
         record_token(session, token_fingerprint(token), item_id, utc_now())
@@ -329,13 +368,25 @@ class Vault:
 
         def work(session: Session) -> list[VaultItem]:
             rows = self._rows(session)
-            return [self._item(r) for r in rows if include_removed or r.health != "removed"]
+            doubted = self._doubted(session)
+            return [
+                msgspec.structs.replace(self._item(r), in_doubt=r.item_id in doubted)
+                for r in rows
+                if include_removed or r.health != "removed"
+            ]
 
         return self._run("read", work)  # type: ignore[no-any-return]
 
     def get(self, ref: str) -> VaultItem:
         """The Item with this alias (any case) or item_id; one clear error if unknown or ambiguous."""
-        return self._run("read", lambda s: self._item(self._find(s, ref)))  # type: ignore[no-any-return]
+
+        def work(session: Session) -> VaultItem:
+            row = self._find(session, ref)
+            return msgspec.structs.replace(
+                self._item(row), in_doubt=self._doubt(session, row.item_id) is not None
+            )
+
+        return self._run("read", work)  # type: ignore[no-any-return]
 
     def access_token(self, ref: str) -> SecretStr:
         """The Item's access token (needs the key). Raises ``ItemRemovedError`` for a removed Item."""
@@ -478,36 +529,163 @@ class Vault:
         session.flush()
         return self._item(row)
 
-    def rotate(self, ref: str, invalidate: Callable[[SecretStr], str | SecretStr]) -> VaultItem:
-        """Rotate the Item's token: ``invalidate(old)`` calls Plaid's /item/access_token/invalidate and
-        returns the new token, which is stored before the transaction that locked the row ends.
+    def rotate(
+        self,
+        ref: str,
+        invalidate: Callable[[SecretStr], str | SecretStr],
+        *,
+        check: Callable[[SecretStr], object] | None = None,
+    ) -> VaultItem:
+        """Rotate the Item's token: ``invalidate(old)`` calls Plaid's /item/access_token/invalidate once
+        (never retried) and returns the new token.
 
-        The row stays locked from before the call until the new token is committed, so no other process
-        reads the old token in between. Plaid invalidates the old token as it answers, so if storing the
-        new one fails the write is retried; only if every retry fails is the rotation lost (reported).
+        "Rotation in doubt" is committed before the call and cleared in the transaction that stores the
+        new token. If Plaid answers with an error, nothing happened: the doubt is cleared and the error
+        raised. If no answer arrives, ``check(old)`` (Plaid's free /item/get) finds out what Plaid did
+        (``settle_rotation``) and ``TokenInDoubtError`` says which: ``not_rotated``, ``lost`` or
+        ``unknown`` (the doubt stays for the next command). Without ``check`` the doubt stays as well.
         """
-        rotated: list[str] = []
+        item, old, doubt_id = self._run("write to", lambda s: self._begin_rotation(s, ref))
+        try:
+            new = _reveal(invalidate(old))
+        except PlaidAPIError:
+            self._run("write to", lambda s: self._end_doubt(s, doubt_id))
+            raise
+        except Exception as exc:
+            raise self._unanswered(item, check, exc) from exc
+        return self._finish_rotation(item, doubt_id, new)
 
+    def _begin_rotation(self, session: Session, ref: str) -> tuple[VaultItem, SecretStr, str]:
+        row = self._find(session, ref, lock=True)
+        doubt = self._doubt(session, row.item_id)
+        if doubt is not None:
+            if in_progress(doubt.owner, doubt.started_at):
+                raise RotationInProgressError(
+                    f"the token of {_show(row.alias)} is being rotated by another process right now"
+                )
+            raise TokenInDoubtError(
+                f"an earlier rotation of {_show(row.alias)} may have happened without its answer: "
+                "check it first (plaid-balance items rotate does when it can reach Plaid)"
+            )
+        old = self._open_token(session, row)
+        doubt_id = uuid.uuid4().hex
+        session.add(
+            VaultDoubt(
+                id=doubt_id,
+                kind=ROTATION,
+                item_id=row.item_id,
+                environment=row.environment,
+                started_at=utc_now(),
+                owner=current_owner(),
+                detail="{}",
+                secret_ciphertext=None,
+            )
+        )
+        session.flush()
+        return self._item(row), old, doubt_id
+
+    def _end_doubt(self, session: Session, doubt_id: str) -> None:
+        session.execute(delete(VaultDoubt).where(VaultDoubt.id == doubt_id))
+
+    def _unanswered(
+        self, item: VaultItem, check: Callable[[SecretStr], object] | None, cause: Exception
+    ) -> TokenInDoubtError:
+        what = f"no answer from Plaid to the rotation of {_show(item.alias)} ({cause})"
+        if check is None:
+            return TokenInDoubtError(f"{what}: the doubt is recorded in the vault")
+        try:
+            settled = self.settle_rotation(item.item_id, check)
+        except TokenInDoubtError as exc:
+            return TokenInDoubtError(f"{what}, {exc}")
+        if settled.lost:
+            return TokenInDoubtError(f"{what}, and {settled.health_reason}", outcome="lost")
+        return TokenInDoubtError(
+            f"{what}; the token was not rotated (the old one still works: checked with Plaid's /item/get), "
+            "nothing changed",
+            outcome="not_rotated",
+        )
+
+    def _finish_rotation(self, item: VaultItem, doubt_id: str, token: str) -> VaultItem:
         def work(session: Session) -> VaultItem:
-            row = self._find(session, ref, lock=True)
-            if rotated:  # a retry after a failed commit: Plaid already gave the new token
-                return self._store_token(session, row, rotated[0])
-            old = self._open_token(session, row)
-            rotated.append(_reveal(invalidate(old)))
-            return self._store_token(session, row, rotated[0])
+            row = self._find(session, item.item_id, lock=True)
+            if row.health == "lost":  # someone judged it lost meanwhile; the answer proves otherwise
+                row.health, row.health_reason, row.health_changed_at = "ok", None, utc_now()
+            stored = self._store_token(session, row, token)
+            self._end_doubt(session, doubt_id)
+            return stored
 
         last: VaultStorageError | None = None
         for _ in range(3):
             try:
                 return self._run("write to", work)  # type: ignore[no-any-return]
             except VaultStorageError as exc:
-                if not rotated or isinstance(exc, VaultKeyError | VaultCorruptError):
+                if isinstance(exc, VaultKeyError | VaultCorruptError):
                     raise
                 last = exc
         assert last is not None
         raise VaultStorageError(
-            f"Plaid rotated the token of {ref!r} but the vault could not store the new one: {last}"
+            f"Plaid rotated the token of {_show(item.alias)} but the vault could not store the new one, so "
+            f"the Item is lost (the next command marks it so): {last}"
         )
+
+    def settle_rotation(self, ref: str, check: Callable[[SecretStr], object]) -> VaultItem:
+        """Find out what an unanswered rotation did and record it; the Item as it now stands.
+
+        ``check(old_token)`` calls Plaid's free /item/get. It returns: the old token works, the rotation
+        did not happen, the doubt is cleared. It raises ``PlaidAPIError`` INVALID_ACCESS_TOKEN or
+        ITEM_NOT_FOUND: Plaid rotated, the new token is lost, the Item is marked ``lost`` with the
+        commands that link the bank again. Anything else (no network, a 5xx) raises ``TokenInDoubtError``
+        and the doubt stays for the next command. An Item with no doubt is returned as it is.
+        """
+
+        def read(session: Session) -> tuple[VaultItem, VaultDoubt | None, SecretStr | None]:
+            row = self._find(session, ref)
+            doubt = self._doubt(session, row.item_id)
+            if doubt is None or row.health == "lost":
+                return self._item(row), None, None
+            if in_progress(doubt.owner, doubt.started_at):
+                raise RotationInProgressError(
+                    f"the token of {_show(row.alias)} is being rotated by another process right now; "
+                    "try again when it has finished"
+                )
+            return self._item(row), doubt, self._open_token(session, row, doubted=True)
+
+        found: tuple[VaultItem, VaultDoubt | None, SecretStr | None] = self._run("read", read)
+        item, doubt, old = found
+        if doubt is None or old is None:
+            return item
+        try:
+            check(old)
+        except PlaidAPIError as exc:
+            if exc.error_code not in REFUSED_TOKEN_CODES:
+                raise TokenInDoubtError(
+                    f"whether it happened cannot be checked now (Plaid's /item/get: {exc}); the doubt stays "
+                    "recorded and the next command on this Item checks again"
+                ) from None
+            return self._run("write to", lambda s: self._judge(s, item.item_id, doubt.id, lost=True))  # type: ignore[no-any-return]
+        except Exception as exc:
+            raise TokenInDoubtError(
+                f"whether it happened cannot be checked now ({exc}); the doubt stays recorded and the next "
+                "command on this Item checks again"
+            ) from None
+        return self._run("write to", lambda s: self._judge(s, item.item_id, doubt.id, lost=False))  # type: ignore[no-any-return]
+
+    def _judge(self, session: Session, item_id: str, doubt_id: str, *, lost: bool) -> VaultItem:
+        row = self._find(session, item_id, lock=True)
+        doubt = session.get(VaultDoubt, doubt_id)
+        if doubt is None:  # the rotation's own process stored its answer meanwhile: that is the truth
+            return self._item(row)
+        if lost:
+            now = utc_now()
+            row.health, row.health_reason, row.health_changed_at = (
+                "lost",
+                lost_reason(row.alias, row.item_id),
+                now,
+            )
+            row.updated_at = now
+        session.delete(doubt)
+        session.flush()
+        return self._item(row)
 
     def set_health(self, ref: str, health: Health, reason: str | None = None) -> VaultItem:
         """Record what Plaid last said about the Item (``needs_repair`` after ITEM_LOGIN_REQUIRED, …)."""
@@ -554,6 +732,12 @@ class Vault:
             return gone
 
         return self._run("write to", work)  # type: ignore[no-any-return]
+
+
+def _shell(alias: str) -> str:
+    import shlex
+
+    return shlex.quote(alias)
 
 
 def _show(text: str) -> str:

@@ -185,6 +185,9 @@ def evaluate_health(rule: AlertRule, alias: str, item_id: str, health: Health, r
         return []
     if health is Health.REMOVED:
         return [Finding(rule.name, item_id, alias, False, "the Item was removed")]
+    if health is Health.LOST:
+        # The reason already names the commands that link the bank again (update mode cannot: no token).
+        return [Finding(rule.name, item_id, alias, True, f"token lost: {reason}")]
     if health.needs_user:
         fix = (
             f"run: plaid-balance link --update {alias}"

@@ -20,6 +20,7 @@ class Health(StrEnum):
     PENDING_DISCONNECT = "pending_disconnect"
     PERMISSION_REVOKED = "permission_revoked"
     REMOVED = "removed"
+    LOST = "lost"  # a token rotation's answer was lost: no token works (docs/vault.md)
 
     @property
     def allows_billed_calls(self) -> bool:
@@ -27,7 +28,7 @@ class Health(StrEnum):
 
     @property
     def allows_calls(self) -> bool:
-        return self not in {Health.PERMISSION_REVOKED, Health.REMOVED}
+        return self not in {Health.PERMISSION_REVOKED, Health.REMOVED, Health.LOST}
 
     @property
     def needs_user(self) -> bool:
