@@ -466,14 +466,10 @@ def rotate(
 ) -> None:
     """Rotate an Item's access token (/item/access_token/invalidate); the new one is stored at once.
 
-<<<<<<< HEAD
     ALIAS is an alias or item_id; --all rotates every Item's token in turn. The Item, its history and
-    its alias stay the same; only the token changes.
-=======
-    The Item, its history and its alias stay the same; only the token changes. The call is made once,
-    never retried: if its answer is lost, Plaid's free /item/get with the old token tells whether the
-    rotation happened, and a lost Item is marked so, with the commands that link it again.
->>>>>>> fae2920 (items rotate never loses an Item silently: 'rotation in doubt' is committed before the call, the call is never retried, /item/get with the old token finds the truth, and a lost Item is marked with the commands that link it again (get, --all, items list/show, watch say so))
+    its alias stay the same; only the token changes. The call is made once, never retried: if its
+    answer is lost, Plaid's free /item/get with the old token tells whether the rotation happened, and
+    a lost Item is marked so, with the commands that link it again.
     """
     for target in _targets(alias, all_items, db, include_removed=False):
         _rotate_one(target, db, environment, base_url, timeout)
