@@ -95,3 +95,39 @@ def test_aliases_are_never_cut_at_80_columns(cli: Any, vault: tuple[dict[str, st
         assert "first-platypus-bank" in result.out
     listing = cli("items", "list", env=env).out
     assert max(len(line) for line in listing.splitlines()) <= 80
+
+
+def test_check_selects_the_account_by_id_mask_or_name(
+    cli: Any, vault: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    """`check ALIAS --account 0000` (mask), `--account "Plaid Saving"` (name) or the account_id decide
+    for that account; a mask shared by two Items under --all is refused with both listed."""
+    env, _ = vault
+    accounts = json.loads(cli("accounts", "first-platypus-bank", "--format", "json", env=env).out)["accounts"]
+    checking = next(a for a in accounts if a["mask"] == "0000")
+    saving = next(a for a in accounts if a["mask"] == "1111")
+    for selector, expected in (
+        ("0000", checking),
+        ("Plaid Saving", saving),
+        (checking["account_id"], checking),
+    ):
+        result = cli("check", "first-platypus-bank", "--account", selector, "--amount", "50", env=env)
+        assert result.code == 0, result.err
+        assert json.loads(result.out)["account"]["account_id"] == expected["account_id"]
+    short = cli("check", "first-platypus-bank", "--account", "0000", "--amount", "150", env=env)
+    assert short.code == 6
+    both = cli("check", "--all", "--account", "0000", "--amount", "50", env=env)
+    assert both.code == 2 and both.out == ""
+    assert both.err.startswith(
+        "error: --account '0000' matches 2 accounts: first-platypus-bank: Plaid Checking ••0000 ("
+    )
+    assert f"{LONG}: Plaid Checking ••0000 (" in both.err and both.err.count("\n") == 1
+    other_id = json.loads(cli("accounts", LONG, "--format", "json", env=env).out)["accounts"][0]["account_id"]
+    found = cli("check", "--all", "--account", other_id, "--amount", "1", env=env)
+    assert found.code == 0, found.err
+    missing = cli("check", "first-platypus-bank", "--account", "4242", "--amount", "1", env=env)
+    assert missing.code == 2
+    assert missing.err == (
+        "error: no account in first-platypus-bank has the id, mask or name '4242' "
+        "(list them with plaid-balance accounts first-platypus-bank)\n"
+    )

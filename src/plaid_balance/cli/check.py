@@ -7,8 +7,9 @@ hands them over, and prints the answer.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,16 +18,18 @@ from plaid_balance.cli.common import (
     WhenType,
     connection_options,
     emit_report,
+    fail,
     make_client,
     token_options,
 )
 from plaid_balance.cli.exit_codes import exit_code_for
-from plaid_balance.cli.item_ref import alias_argument, environment_for, resolve_item
+from plaid_balance.cli.item_ref import ItemRef, environment_for, item_selection, selected_items
 from plaid_balance.cli.recall import history_options, history_store
 
 if TYPE_CHECKING:
     from decimal import Decimal
 
+    from plaid_balance._client import PlaidClient
     from plaid_balance.funds import FundsCheckError, FundsDecision
 
 
@@ -73,10 +76,16 @@ def _emit_error(exc: FundsCheckError, output_format: str) -> None:
 
 
 @click.command()
-@alias_argument
+@item_selection
 @token_options
 @connection_options
-@click.option("--account-id", required=True, metavar="ID", help="The account that would pay.")
+@click.option(
+    "--account",
+    "selector",
+    metavar="ACCOUNT",
+    help="The account that would pay: its account_id, mask or name (plaid-balance accounts lists them).",
+)
+@click.option("--account-id", metavar="ID", help="The account that would pay, by its account_id.")
 @click.option(
     "--amount",
     required=True,
@@ -107,12 +116,14 @@ def _emit_error(exc: FundsCheckError, output_format: str) -> None:
 )
 def check(
     alias: str | None,
+    all_items: bool,
     access_token_file: str | None,
     access_token_arg: str | None,
     environment: str,
     base_url: str | None,
     timeout: float,
-    account_id: str,
+    selector: str | None,
+    account_id: str | None,
     amount: Decimal,
     currency: str | None,
     min_last_updated: datetime | None,
@@ -123,8 +134,9 @@ def check(
 ) -> None:
     """Check that ACCOUNT can cover AMOUNT from a fresh balance: exit 0 pass, 6 fail.
 
-    ALIAS names an Item in the vault; without it the token comes from --access-token-file or
-    $PLAID_ACCESS_TOKEN.
+    ALIAS names an Item in the vault (its alias or item_id); --all looks for the account in every
+    Item; without either the token comes from --access-token-file or $PLAID_ACCESS_TOKEN. --account
+    takes the account's id, mask or name; one that matches several accounts is refused, naming them.
 
     Uses the available balance; current only for depository accounts without one; for credit, the
     available credit or limit − current. Cannot-decide cases (no balance, other currency, an amount
@@ -135,7 +147,20 @@ def check(
     from plaid_balance.cli.render import to_json
     from plaid_balance.funds import FundsCheckError, check_funds
 
-    ref = resolve_item(alias, access_token_file, access_token_arg, db)
+    if (selector is None) == (account_id is None):
+        raise click.UsageError(
+            "name the account that would pay: --account ACCOUNT (id, mask or name) or --account-id ID"
+        )
+    refs = selected_items(alias, all_items, access_token_file, access_token_arg, db)
+    if account_id is None:
+        assert selector is not None
+        ref, account_id = select_account(
+            selector, refs, db, lambda r: make_client(environment_for(r, environment), base_url, timeout)
+        )
+    else:
+        if all_items:
+            raise click.UsageError("--all finds the account by --account ACCOUNT, not --account-id")
+        ref = refs[0]
     environment = environment_for(ref, environment)
     token = ref.access_token
     with history_store(save, max_age, db) as store:
@@ -162,3 +187,56 @@ def check(
     else:
         _print_table(outcome)
     sys.exit(exit_code_for(outcome))
+
+
+def select_account(  # noqa: RET503 - every path without a return ends in fail(), which exits
+    selector: str, refs: list[ItemRef], db: str | None, client: Callable[[ItemRef], PlaidClient]
+) -> tuple[ItemRef, str]:
+    """The one account ``selector`` names among the Items' accounts: by account_id, else by mask, else
+    by name (exact, as the watch's rules do). Accounts come from the vault (what Plaid reported at link
+    or import time), or from Plaid's free /accounts/get for a token the vault does not hold. None, or
+    more than one: one line naming what there is, exit 2."""
+    candidates = [(ref, account) for ref in refs for account in _accounts_of(ref, db, client)]
+    for field in ("account_id", "mask", "name"):
+        found = [(ref, a) for ref, a in candidates if getattr(a, field) == selector]
+        if len(found) == 1:
+            return found[0][0], found[0][1].account_id
+        if found:
+            listed = "; ".join(_describe(ref, a, several=len(refs) > 1) for ref, a in found)
+            fail(
+                f"--account {selector!r} matches {len(found)} accounts: {listed}; "
+                "name one by its account_id (or give the Item's ALIAS)"
+            )
+    where = f" in {refs[0].alias}" if len(refs) == 1 and refs[0].alias else ""
+    hint = (
+        f"plaid-balance accounts {refs[0].alias}"
+        if len(refs) == 1 and refs[0].alias
+        else "plaid-balance accounts"
+    )
+    fail(f"no account{where} has the id, mask or name {selector!r} (list them with {hint})")
+
+
+def _describe(ref: ItemRef, account: Any, *, several: bool) -> str:
+    from plaid_balance._safe_text import safe_text
+
+    mask = f" ••{account.mask}" if account.mask else ""
+    item = f"{ref.alias}: " if several and ref.alias else ""
+    return safe_text(f"{item}{account.name}{mask} ({account.account_id})")
+
+
+def _accounts_of(ref: ItemRef, db: str | None, client: Callable[[ItemRef], PlaidClient]) -> list[Any]:
+    """The Item's accounts as the vault knows them, else as Plaid's free /accounts/get tells."""
+    if ref.item_id is not None:
+        from plaid_balance.vault import Vault
+
+        with Vault.open(db, create=False) as vault:
+            known = list(vault.get(ref.item_id).accounts)
+        if known:
+            return known
+    from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
+
+    with client(ref) as plaid:
+        try:
+            return list(plaid.accounts_get(ref.access_token).accounts)
+        except (PlaidAPIError, PlaidNetworkError) as exc:
+            fail(f"cannot list the Item's accounts to find the one named: {exc}", int(exit_code_for(exc)))
