@@ -2,7 +2,8 @@
 
 Per path it can forward (the default), ``drop_answer`` (forward, let the emulator act, then cut the
 connection so the answer never arrives) or ``drop_request`` (cut the connection before anything is
-forwarded: Plaid never hears of the call). Binds 127.0.0.1 only.
+forwarded: Plaid never hears of the call). A ``_once`` mode does so to the next call only, then
+forwards. Binds 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Literal
 
 import httpx
 
-Mode = Literal["forward", "drop_answer", "drop_request"]
+Mode = Literal["forward", "drop_answer", "drop_request", "drop_answer_once", "drop_request_once"]
 _HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding", "keep-alive"}
 
 
@@ -44,12 +45,14 @@ def dropping_proxy(upstream: str) -> Iterator[DroppingProxy]:
             body = self.rfile.read(length)
             mode = proxy.modes.get(self.path, "forward")
             proxy.seen.append((self.path, mode))
-            if mode == "drop_request":
+            if mode.endswith("_once"):
+                proxy.modes[self.path] = "forward"
+            if mode in ("drop_request", "drop_request_once"):
                 self.close_connection = True
                 return
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS}
             answer = httpx.post(proxy.upstream + self.path, content=body, headers=headers, timeout=30)
-            if mode == "drop_answer":
+            if mode in ("drop_answer", "drop_answer_once"):
                 self.close_connection = True
                 return
             self.send_response(answer.status_code)

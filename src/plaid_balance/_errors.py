@@ -101,3 +101,15 @@ class PlaidNetworkError(PlaidFailure):
     @property
     def message(self) -> str:
         return self.error.error_message
+
+
+class ExchangeAnswerLostError(PlaidNetworkError):
+    """A public-token exchange reached Plaid but its answer did not reach us: Plaid made an Item whose
+    access token nobody holds (``outcome="lost"``), or whether it did is unknown (``outcome="unknown"``).
+
+    Never retryable: a public token is good for one exchange only. ``message`` says what to do.
+    """
+
+    def __init__(self, message: str, *, outcome: str) -> None:
+        super().__init__("EXCHANGE_ANSWER_LOST", message, retryable=False)
+        self.outcome = outcome

@@ -27,7 +27,10 @@ def create_sandbox_item(
     password: str | Mapping[str, Any] = DEFAULT_PASSWORD,
     initial_products: tuple[str, ...] = ("transactions",),
 ) -> PublicTokenExchangeResponse:
-    """A new sandbox Item; ``password`` may be a ``user_custom`` configuration (a mapping or JSON text)."""
+    """A new sandbox Item; ``password`` may be a ``user_custom`` configuration (a mapping or JSON text).
+
+    A lost exchange answer raises ``ExchangeAnswerLostError`` (see ``_exchange``), never a plain failure.
+    """
     if client.environment is not Environment.SANDBOX:
         raise ConfigurationError("sandbox Items can only be created in the sandbox environment")
     import json
@@ -36,4 +39,6 @@ def create_sandbox_item(
     public = client.sandbox_public_token_create(
         institution_id, initial_products, override_username=username, override_password=secret_word
     )
-    return client.item_public_token_exchange(public.public_token)
+    from plaid_balance._exchange import exchange_public_token
+
+    return exchange_public_token(client, public.public_token)

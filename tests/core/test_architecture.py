@@ -46,6 +46,7 @@ TOP_LEVEL = {
     "_client": CLIENTS,
     "_fetch": CLIENTS,
     "_sandbox": CLIENTS,
+    "_exchange": CLIENTS,
     "funds": FEATURES,
     # uvicorn in a thread for the dashboard and the Link page: a feature's tool, never the core's.
     "_local_server": FEATURES,
