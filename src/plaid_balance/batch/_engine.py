@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, runtime_checkable
 
+from plaid_balance._errors import StorageError
 from plaid_balance._report import Report
 from plaid_balance.batch._items import BatchItem, InputError, ItemEntry
 from plaid_balance.batch._limits import Clock
@@ -222,7 +223,13 @@ class BatchRun:
         except Exception as exc:
             report = unexpected_failure(exc, environment)
         if history is not None:
-            await self._in_thread(history.remember, entry.access_token, report)
+            try:
+                await self._in_thread(history.remember, entry.access_token, report)
+            except StorageError as exc:
+                # The call is billed whatever the disk says: the report is still a result (printed),
+                # and the summary says it was not saved (a full disk, a database gone read-only).
+                self.summary.not_saved += 1
+                self.summary.save_error = self.summary.save_error or str(exc).splitlines()[0]
         return ItemResult(entry.line, entry.label, report)
 
     async def _in_thread(self, func: Callable[..., T], *args: Any) -> T:

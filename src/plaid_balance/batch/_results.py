@@ -88,6 +88,9 @@ class BatchSummary:
     ``requests`` and ``rate_limited`` count HTTP attempts (retries included) and 429 answers during the
     run. When a run is interrupted, ``not_done`` is how many Items got no result; ``not_done_exact`` is
     False when the source could not be counted to its end (a pipe), and the figure is then a minimum.
+    ``not_saved`` counts reports fetched (and billed) that the history store refused (``save_error``
+    says why, e.g. a full disk); ``not_printed`` counts results the command had but could not write
+    (a reader that stopped reading when the run was interrupted).
     """
 
     ok: int = 0
@@ -96,6 +99,9 @@ class BatchSummary:
     not_done: int = 0
     not_done_exact: bool = True
     interrupted: bool = False
+    not_saved: int = 0
+    save_error: str | None = None
+    not_printed: int = 0
     rate_limited: int = 0
     requests: int = 0
     elapsed_seconds: float = 0.0
@@ -142,6 +148,8 @@ class BatchSummary:
             "not_done": self.not_done,
             "not_done_exact": self.not_done_exact,
             "interrupted": self.interrupted,
+            "not_saved": self.not_saved,
+            "not_printed": self.not_printed,
             "errors_by_code": dict(sorted(self.errors_by_code.items())),
             "totals": {code: to_builtins(t) for code, t in self.totals.items()},
             "requests": self.requests,

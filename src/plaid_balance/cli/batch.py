@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from plaid_balance.batch._items import InputFormat
 
 INPUT_FORMATS = ("auto", "csv", "jsonl")
+# After a Ctrl-C, how long output still queued may take to go out before it is dropped (counted).
+INTERRUPTED_GRACE_SECONDS = 1.0
 DEFAULT_CONCURRENCY = 10  # the library's default (plaid_balance.batch.DEFAULT_CONCURRENCY); tested equal
 
 
@@ -55,12 +57,22 @@ def summary_text(summary: BatchSummary) -> list[str]:
     if summary.interrupted:
         at_least = "" if summary.not_done_exact else "at least "
         lines.append(f"interrupted: {at_least}{summary.not_done} Items not done")
+    if summary.not_printed:
+        lines.append(
+            f"not printed: {summary.not_printed} results fetched but not written (stdout was not read)"
+        )
+    if summary.not_saved:
+        lines.append(_not_saved(summary))
     for code, totals in summary.totals.items():
         lines.append(
             f"totals {code}: assets {money(totals.assets)} · liabilities {money(totals.liabilities)}"
             f" · net {money(totals.net)}"
         )
     return lines
+
+
+def _not_saved(summary: BatchSummary) -> str:
+    return f"not saved: {summary.not_saved} reports fetched and printed but not stored: {summary.save_error}"
 
 
 def _row(result: ItemResult) -> tuple[Any, ...]:
@@ -257,10 +269,20 @@ async def _run(
             finally:
                 bar.stop()
             summary = run.summary
+            if signalled:
+                # Stop within a second or two even when stdout is not being read: results still
+                # queued are dropped (whole lines only) and counted as fetched but not printed.
+                out.grace = INTERRUPTED_GRACE_SECONDS
+                summary.not_printed = await out.settle(out.grace)
             if output_format == "table":
                 await out.write(_table_text(rows))
+                if signalled and await out.settle(out.grace) > summary.not_printed:
+                    summary.not_printed += len(rows) - 1  # the table was the one line dropped
             if summary_line:
+                dropped = out.dropped
                 await out.write(summary.to_json().decode() + "\n")
+                if signalled and await out.settle(out.grace) > dropped:
+                    click.echo(summary.to_json().decode(), err=True)  # stdout would not take it
         if out.closed:
             raise BrokenPipeError
         if out.error is not None:
@@ -271,6 +293,8 @@ async def _run(
     if not summary_line:
         for line in summary_text(summary):
             click.echo(line, err=True)
+    elif summary.not_saved:  # the summary line says it too, but a failure is always said on stderr
+        click.echo(_not_saved(summary), err=True)
     from plaid_balance.cli.render import repair_hint
 
     for who, code, alias in to_repair:

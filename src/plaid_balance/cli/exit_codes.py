@@ -128,5 +128,7 @@ def _for_result(outcome: object) -> ExitCode:
                 return ExitCode.INTERRUPTED
             if outcome.input_errors:
                 return ExitCode.USAGE
+            if outcome.not_saved:
+                return ExitCode.STORAGE
             return ExitCode.PARTIAL_FAILURE if outcome.failed else ExitCode.OK
     return ExitCode.BUG
