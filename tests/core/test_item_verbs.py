@@ -54,7 +54,7 @@ def test_accounts_takes_an_alias_an_item_id_or_all(
     assert both.code == 2 and "--all" in both.err
 
 
-def test_items_show_takes_an_item_id_or_all(cli: Any, vault: tuple[dict[str, str], dict[str, str]]) -> None:
+def test_items_show_and_history_take_an_item_id_or_all(cli: Any, vault: tuple[dict[str, str], dict[str, str]]) -> None:
     """`items show` names Items like every other command: alias, item_id or --all."""
     env, ids = vault
     shown = cli("items", "show", ids[LONG], "--format", "json", env=env)
@@ -63,6 +63,12 @@ def test_items_show_takes_an_item_id_or_all(cli: Any, vault: tuple[dict[str, str
     every = cli("items", "show", "--all", "--format", "json", env=env)
     assert every.code == 0, every.err
     assert [json.loads(line)["alias"] for line in every.out.splitlines()] == list(ids)
+    assert cli("get", ids[LONG], "--save", env=env).code == 0
+    history = cli("history", "--all", "--format", "json", env=env)
+    assert history.code == 0, history.err
+    assert {a["item_id"] for a in json.loads(history.out)["accounts"]} == {ids[LONG]}
+    assert cli("history", ids[LONG], "--format", "json", env=env).out == history.out
+    assert cli("history", LONG, "--all", env=env).code == 2
 
 
 def test_get_all_table_ends_with_totals_per_currency(

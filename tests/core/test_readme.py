@@ -53,3 +53,24 @@ def test_snippet_runs(
     printed = capsys.readouterr().out
     assert printed.strip(), "each snippet shows its result"
     assert token not in printed
+
+
+def test_every_command_in_help_has_a_readme_section() -> None:
+    """Each command `plaid-balance --help` lists has a `### plaid-balance NAME` section in the README."""
+    import subprocess
+    import sys
+
+    listed = subprocess.run(
+        [sys.executable, "-c", "from plaid_balance.cli import main; main(['--help'])"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"COLUMNS": "200", "PATH": ""},
+    ).stdout
+    block = listed[listed.index("\nCommands:\n") :].split("\n\n")[0]
+    commands = re.findall(r"^  ([a-z][a-z-]*)(?:\s{2,}|$)", block, flags=re.M)
+    assert len(commands) >= 13, listed
+    headings = re.findall(r"^### `plaid-balance ([a-z-]+)", README.read_text(encoding="utf-8"), flags=re.M)
+    missing = [name for name in commands if name not in headings]
+    assert missing == [], f"commands without a README section: {missing}"

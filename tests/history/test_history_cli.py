@@ -256,3 +256,30 @@ def test_chart_of_a_single_snapshot(tmp_path: Path) -> None:
         store.save(report(0))
     result = run("--db", url, "--chart", str(tmp_path / "one.svg"))
     assert result.exit_code == 0 and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_chart_legend_names_the_bank_of_each_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three "Plaid Checking ••0000" at one bank: each legend entry names its Item (the vault's alias,
+    else the institution), and none reads like another."""
+    from plaid_balance.vault import Vault, new_key_text
+
+    monkeypatch.setenv("PLAID_BALANCE_VAULT_KEY", new_key_text())
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    with open_store(url) as store:
+        for n in range(3):
+            store.save(report(0, item_id=f"item-{n}-zzzzzz", accounts=[account(f"acc-{n}")]))
+    with Vault.open(url) as vault:
+        vault.add(
+            "joint",
+            f"access-sandbox-{'a' * 30}",
+            item_id="item-0-zzzzzz",
+            institution_name="First Platypus Bank",
+        )
+    out = tmp_path / "chart.svg"
+    result = run("--db", url, "--chart", str(out))
+    assert result.exit_code == 0, result.output
+    svg = out.read_text()
+    # matplotlib's SVG keeps each text as a comment beside its glyphs.
+    assert "<!-- joint: Plaid Checking ••0000 (depository) -->" in svg
+    for n in (1, 2):
+        assert f"<!-- First Platypus Bank: Plaid Checking ••0000 (depository) · Item …{n}-zzzzzz -->" in svg

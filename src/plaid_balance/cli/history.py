@@ -12,6 +12,7 @@ from plaid_balance._errors import ConfigurationError
 from plaid_balance.cli import params
 from plaid_balance.cli.common import WhenType, fail
 from plaid_balance.cli.exit_codes import ExitCode
+from plaid_balance.cli.item_ref import item_selection
 from plaid_balance.cli.recall import db_option, storage_errors
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("alias", required=False, metavar="[ALIAS]")
+@item_selection
 @db_option
 @click.option("--item", "item_id", metavar="ITEM_ID", help="Only this Item (by Plaid item_id).")
 @click.option("--account", "account_id", metavar="ACCOUNT_ID", help="Only this account.")
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 @click.option("--title", metavar="TEXT", help="Chart title (shown literally).")
 def history(
     alias: str | None,
+    all_items: bool,
     db: str | None,
     item_id: str | None,
     account_id: str | None,
@@ -58,8 +60,10 @@ def history(
     """Show stored balance history: each account's balances, and per currency assets/liabilities/net.
 
     ALIAS (an Item's alias in the vault, or its item_id) shows that Item only; its history is one series
-    across token rotation and re-linking in update mode.
+    across token rotation and re-linking in update mode. --all (the default) shows every Item's.
     """
+    if all_items and (alias is not None or item_id is not None):
+        raise click.UsageError("--all takes every Item: give no ALIAS or --item with it")
     if since is not None and until is not None and since > until:
         raise click.UsageError("--since is after --until")
     if alias is not None and item_id is not None:
@@ -93,7 +97,7 @@ def history(
         from plaid_balance.cli.history_chart import write_chart
 
         try:
-            fmt = write_chart(result, chart, title=title)
+            fmt = write_chart(result, chart, title=title, names=_aliases(db))
         except ConfigurationError as exc:
             fail(str(exc))
         click.echo(
@@ -116,6 +120,18 @@ def history(
 
         out = console()
         out.print(history_table(result, width=out.width))
+
+
+def _aliases(db: str | None) -> dict[str, str]:
+    """item_id → alias for every Item the vault holds (none when there is no vault or it is unreadable)."""
+    from plaid_balance._errors import StorageError
+    from plaid_balance.vault import DatabaseNotFound, Vault, VaultError
+
+    try:
+        with Vault.open(db, create=False) as vault:
+            return {item.item_id: item.alias for item in vault.list()}
+    except (DatabaseNotFound, VaultError, StorageError):
+        return {}
 
 
 def _item_for(alias: str, db: str | None) -> str:

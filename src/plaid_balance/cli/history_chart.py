@@ -17,7 +17,7 @@ import io
 import logging
 import math
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -119,8 +119,37 @@ def _naive(values: list[datetime]) -> list[datetime]:
     return [v.replace(tzinfo=None) for v in values]
 
 
-def build_figure(history: History, *, title: str | None = None) -> Any:
+def legend_labels(history: History, names: Mapping[str, str] | None = None) -> dict[tuple[str, str], str]:
+    """Each account's legend entry, naming its bank: the Item's alias in the vault (``names``:
+    item_id → alias), else the institution. Three "Plaid Checking ••0000" at one bank stay apart: entries
+    that would still read the same end with the last characters of their Item's id."""
+    labels = {}
+    for series in history.accounts:
+        bank = (names or {}).get(series.item_id) or series.institution_name or series.institution_id or "?"
+        owed = ", owed" if series.latest.is_liability else ""
+        labels[series.item_id, series.account_id] = f"{bank}: {series.label} ({series.latest.type}{owed})"
+    groups: dict[str, list[str]] = {}
+    for (item_id, _), text in labels.items():
+        groups.setdefault(text, []).append(item_id)
+    suffix = {text: _unique_suffix(ids) for text, ids in groups.items() if len(set(ids)) > 1}
+    return {
+        key: f"{text} · Item …{key[0][-suffix[text] :]}" if text in suffix else text
+        for key, text in labels.items()
+    }
+
+
+def _unique_suffix(item_ids: list[str]) -> int:
+    """How many trailing characters tell these Items apart (at least 4)."""
+    distinct = set(item_ids)
+    longest = max(map(len, distinct))
+    return next((n for n in range(4, longest) if len({i[-n:] for i in distinct}) == len(distinct)), longest)
+
+
+def build_figure(
+    history: History, *, title: str | None = None, names: Mapping[str, str] | None = None
+) -> Any:
     plt = _pyplot()
+    labels = legend_labels(history, names)
     currencies = list(history.totals) or sorted({s.latest.currency or "?" for s in history.accounts})
     per_currency = {c: [s for s in history.accounts if (s.latest.currency or "?") == c] for c in currencies}
     most = max((len(v) for v in per_currency.values()), default=1)
@@ -153,7 +182,7 @@ def build_figure(history: History, *, title: str | None = None) -> Any:
                 markersize=4,
                 color=colour,
                 linestyle="--" if owed else "-",
-                label=literal(f"{series.label} ({series.latest.type}{', owed' if owed else ''})"),
+                label=literal(labels[series.item_id, series.account_id]),
             )
         left.set_title(f"Current balance per account ({literal(currency)})")
         totals = history.totals.get(currency, [])
@@ -202,10 +231,10 @@ def _span_text(first: datetime | None, last: datetime | None) -> str:
     return f"{first.strftime('%Y-%m-%d %H:%M')} → {last.strftime('%Y-%m-%d %H:%M')} UTC"
 
 
-def render_svg(history: History, *, title: str | None = None) -> str:
+def render_svg(history: History, *, title: str | None = None, names: Mapping[str, str] | None = None) -> str:
     plt = _pyplot()
     with _quiet():
-        fig = build_figure(history, title=title)
+        fig = build_figure(history, title=title, names=names)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg")
         plt.close(fig)
@@ -230,19 +259,23 @@ def _html_page(svg: str, history: History, title: str) -> str:
     )
 
 
-def write_chart(history: History, path: Path, *, title: str | None = None) -> str:
-    """Draw the chart into ``path`` (format from its suffix); return the format written."""
+def write_chart(
+    history: History, path: Path, *, title: str | None = None, names: Mapping[str, str] | None = None
+) -> str:
+    """Draw the chart into ``path`` (format from its suffix); return the format written. ``names``
+    (item_id → alias) names each account's bank in the legend."""
     fmt = chart_format(path)
     if history.empty:
         raise ConfigurationError("no stored history to chart (save snapshots with --save first)")
     try:
         if fmt == "html":
             heading = title or "Balance history"
-            path.write_text(_html_page(render_svg(history, title=title), history, heading), encoding="utf-8")
+            svg = render_svg(history, title=title, names=names)
+            path.write_text(_html_page(svg, history, heading), encoding="utf-8")
         else:
             plt = _pyplot()
             with _quiet():
-                fig = build_figure(history, title=title)
+                fig = build_figure(history, title=title, names=names)
                 fig.savefig(path, format=fmt, dpi=110)
                 plt.close(fig)
     except OSError as exc:
