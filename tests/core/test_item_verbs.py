@@ -54,7 +54,9 @@ def test_accounts_takes_an_alias_an_item_id_or_all(
     assert both.code == 2 and "--all" in both.err
 
 
-def test_items_show_and_history_take_an_item_id_or_all(cli: Any, vault: tuple[dict[str, str], dict[str, str]]) -> None:
+def test_items_show_and_history_take_an_item_id_or_all(
+    cli: Any, vault: tuple[dict[str, str], dict[str, str]]
+) -> None:
     """`items show` names Items like every other command: alias, item_id or --all."""
     env, ids = vault
     shown = cli("items", "show", ids[LONG], "--format", "json", env=env)
