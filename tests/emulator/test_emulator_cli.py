@@ -107,12 +107,27 @@ def test_every_option_has_help_text() -> None:
     assert result.exit_code == 0 and "export" in result.output
 
 
-def test_serve_prints_ready_to_paste_exports() -> None:
+@pytest.mark.parametrize(
+    ("secret", "environment"),
+    [
+        ("s3cr'et", {}),
+        # A plain value is what redaction would have masked: it came on the command line after --secret.
+        ("my-own-test-secret", {}),
+        # The default, with PLAID_SECRET already pointing at it (a second emulator after pasting the line).
+        (None, {"PLAID_SECRET": "emulator-secret"}),
+    ],
+)
+def test_serve_prints_ready_to_paste_exports(secret: str | None, environment: dict[str, str]) -> None:
+    """The export line carries the secret the emulator accepts, as chosen, never masked; stderr does not."""
+    import os
+
+    chosen = ["--secret", secret] if secret is not None else []
     proc = subprocess.Popen(
-        [*_SERVE, "--port", "0", "--log-level", "warning", "--client-id", "my-id$", "--secret", "s3cr'et"],
+        [*_SERVE, "--port", "0", "--log-level", "warning", "--client-id", "my-id$", *chosen],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, **environment},
     )
     try:
         assert proc.stderr is not None and proc.stdout is not None
@@ -122,7 +137,7 @@ def test_serve_prints_ready_to_paste_exports() -> None:
         words = shlex.split(export)
         assert words[0] == "export"
         env = dict(word.split("=", 1) for word in words[1:])
-        assert env["PLAID_CLIENT_ID"] == "my-id$" and env["PLAID_SECRET"] == "s3cr'et"
+        assert env["PLAID_CLIENT_ID"] == "my-id$" and env["PLAID_SECRET"] == (secret or "emulator-secret")
         response = httpx.post(
             f"{env['PLAID_BASE_URL']}/institutions/get_by_id",
             json={"institution_id": "ins_109508", "country_codes": ["US"]},
@@ -133,6 +148,8 @@ def test_serve_prints_ready_to_paste_exports() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        rest = proc.stderr.read() if proc.stderr is not None else ""
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+    assert (secret or "emulator-secret") not in banner + rest

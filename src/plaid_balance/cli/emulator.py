@@ -172,9 +172,14 @@ def serve_command(
         raise EmulatorUsageError(str(exc)) from None
 
     def announce(base_url: str) -> None:
-        # The credentials are the emulator's own test values, not Plaid's, so printing them is the point.
+        from plaid_balance.cli.streams import write_secret
+
         click.echo(f"Plaid emulator listening on {base_url} (offline sandbox; Ctrl-C stops it)", err=True)
-        click.echo(export_line(base_url, config.client_id, config.secret))
+        # The export line exists to hand the user the credentials this emulator accepts: test values they
+        # chose (or the default), never a Plaid account's. Like sandbox-token's token it is output that is
+        # the secret on purpose, so it passes the redactor (decision 56), on stdout and nowhere else;
+        # a --secret that also sits in PLAID_SECRET would otherwise be printed as ***.
+        write_secret(export_line(base_url, config.client_id, config.secret) + "\n")
 
     try:
         serve(
