@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 
+def _docs_example() -> str:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "emulator.md").read_text(encoding="utf-8")
+    found = re.search(r"```python\n(.*?def test_balance\(plaid_emulator\):.*?)```", text, re.S)
+    assert found is not None, "the fixture example is gone from docs/emulator.md"
+    return found.group(1)
+
+
 def test_a_project_of_its_own_gets_the_fixture(tmp_path: Path) -> None:
-    """test_plaid_emulator_fixture.py, copied into an empty directory (no conftest, no repository beside it),
-    passes: its fixtures can only have come from the installed plugin."""
+    """test_plaid_emulator_fixture.py and the example in docs/emulator.md, copied into an empty directory (no
+    conftest, no repository beside it), pass: their fixtures can only come from the installed plugin."""
     shutil.copy(Path(__file__).with_name("test_plaid_emulator_fixture.py"), tmp_path / "test_outside.py")
+    example = _docs_example()
+    assert len(example.strip().splitlines()) <= 10
+    (tmp_path / "test_docs_example.py").write_text(example, encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
-         str(tmp_path / "test_outside.py")],
+         str(tmp_path)],
         cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "10 passed" in result.stdout
+    assert "11 passed" in result.stdout
     listed = subprocess.run(
         [sys.executable, "-m", "pytest", "--fixtures", "-p", "no:cacheprovider", str(tmp_path)],
         cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
