@@ -100,16 +100,12 @@ def to_jsonable(report: object) -> dict[str, object]:
 
 
 def _print_csv(rows: list[dict[str, str | None]], alias: str | None, *, header: bool) -> None:
-    import csv  # here, as every import --help does not need
-    import io
+    from plaid_balance._csv import csv_text  # here, as every import --help does not need
 
     columns = ("alias", *COLUMNS) if alias is not None else COLUMNS
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
-    if header:
-        writer.writeheader()
-    writer.writerows([{"alias": alias, **r} if alias is not None else r for r in rows])
-    click.echo(buffer.getvalue(), nl=False)
+    records = [{"alias": alias, **r} if alias is not None else r for r in rows]
+    lines = [[r.get(c) for c in columns] for r in records]
+    click.echo(csv_text([columns, *lines] if header else lines), nl=False)
 
 
 def _print_table(

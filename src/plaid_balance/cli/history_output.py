@@ -8,14 +8,14 @@ aligned; names from banks are shown literally (no markup, no terminal escapes).
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal, localcontext
 from typing import Any
 
+from plaid_balance._csv import csv_text
 from plaid_balance._money import money_text
+from plaid_balance._safe_text import safe_text
 from plaid_balance.history._schema import EXACT
 from plaid_balance.history.series import History
 
@@ -53,9 +53,10 @@ def _text(value: object) -> str:
 
 def history_to_csv(history: History) -> str:
     """One CSV: ``kind=account`` rows (one per account per snapshot), then ``kind=total`` rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    return csv_text([CSV_COLUMNS, *_history_rows(history)])
+
+
+def _history_rows(history: History) -> Iterator[list[object]]:
     for s in history.accounts:
         for p in s.points:
             a = p.account
@@ -75,7 +76,7 @@ def history_to_csv(history: History) -> str:
                 "limit": a.limit,
                 "snapshot_id": p.snapshot_id,
             }
-            writer.writerow([_text(row.get(c)) for c in CSV_COLUMNS])
+            yield [row.get(c) for c in CSV_COLUMNS]
     for code, points in history.totals.items():
         for t in points:
             row = {
@@ -86,16 +87,12 @@ def history_to_csv(history: History) -> str:
                 "liabilities": t.liabilities,
                 "net": t.net,
             }
-            writer.writerow([_text(row.get(c)) for c in CSV_COLUMNS])
-    return buffer.getvalue()
+            yield [row.get(c) for c in CSV_COLUMNS]
 
 
 def literal(value: object) -> str:
     """Text from a bank, a file or the user, safe for a terminal: control characters shown escaped."""
-    text = "" if value is None else str(value)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return "" if value is None else safe_text(value)
 
 
 def money(value: Decimal | None, *, signed: bool = False) -> str:

@@ -70,15 +70,10 @@ def csv_rows(report: BalanceReport) -> list[list[str]]:
 
 
 def to_csv(report: BalanceReport, *, header: bool = True) -> str:
-    import csv  # here: most runs print JSON or a table, and csv is a compiled module to load
-    import io
+    from plaid_balance._csv import csv_text  # here: most runs print JSON or a table
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    if header:
-        writer.writerow(CSV_COLUMNS)
-    writer.writerows(csv_rows(report))
-    return buffer.getvalue()
+    rows = csv_rows(report)
+    return csv_text([CSV_COLUMNS, *rows] if header else rows)
 
 
 def money(value: Decimal | None, currency: str | None = None) -> str:

@@ -16,9 +16,7 @@ Security (docs/dashboard.md explains it for users):
 
 from __future__ import annotations
 
-import csv
 import hmac
-import io
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -27,6 +25,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
 
+from plaid_balance._csv import csv_text
 from plaid_balance.dashboard._data import RANGES, Chart, DashboardData, Totals
 
 if TYPE_CHECKING:
@@ -108,12 +107,12 @@ def script_json(value: Any) -> str:
 
 
 def chart_csv(chart: Chart) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["time", *(s.label for s in chart.series)])
-    for i, t in enumerate(chart.times):
-        writer.writerow([t.isoformat(), *((plain(s.values[i]) or "") for s in chart.series)])
-    return out.getvalue()
+    header = ["time", *(s.label for s in chart.series)]
+    rows = (
+        [t.isoformat(), *((plain(s.values[i]) or "") for s in chart.series)]
+        for i, t in enumerate(chart.times)
+    )
+    return csv_text([header, *rows])
 
 
 class Guard:
