@@ -74,3 +74,32 @@ def test_serves_with_its_login_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_demo_dashboard_removes_its_database_on_sigterm_and_sighup(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """`kill` or closing the terminal ends `demo --dashboard` as Ctrl-C does: its temporary database is gone."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plaid_balance", "demo", "--dashboard", "--no-browser"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if line.startswith("dashboard: http"):
+                break
+        [folder] = tmp_path.glob("plaid-balance-demo-*")
+        assert (folder / "demo.db").is_file()
+        proc.send_signal(sig)
+        assert proc.wait(timeout=30) == 128 + sig
+        assert "Traceback" not in proc.stderr.read()
+        assert list(tmp_path.glob("plaid-balance-demo-*")) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -347,3 +347,38 @@ def test_usage_errors_are_one_line_and_exit_2(env: dict[str, str], args: list[st
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert message in result.stderr
+
+
+def test_a_refused_bank_is_never_done_in_the_browser_and_the_new_key_is_announced(
+    env: dict[str, str], emu: RunningEmulator, page: Any, tmp_path: Path
+) -> None:
+    """The first `link` makes the vault key and says where it is and to back it up; linking the same
+    bank again is refused, and the page says so and what to do, never "Done: your bank is linked"."""
+    key_file = tmp_path / "keys" / "vault.key"
+    env = {k: v for k, v in env.items() if k != "PLAID_BALANCE_VAULT_KEY"}
+    env["PLAID_BALANCE_VAULT_KEY_FILE"] = str(key_file)
+    link = LinkProcess(["--no-browser"], env)
+    page.goto(link.local_url())
+    click_through(page)
+    page.wait_for_selector("body[data-state=done]")
+    assert page.locator("#status").inner_text() == (
+        "Done: First Platypus Bank is linked as first-platypus-bank. You can close this tab."
+    )
+    code, _, stderr = finish(link)
+    assert code == 0, stderr
+    assert key_file.is_file()
+    assert f"created the vault key in the key file {key_file}: back it up now" in stderr
+    assert "every bank must be linked again" in stderr
+
+    again = LinkProcess(["--no-browser"], env)
+    page.goto(again.local_url())
+    click_through(page)
+    page.wait_for_selector("body[data-state=refused]")
+    shown = page.locator("#status").inner_text()
+    assert shown.startswith("Not linked: the vault already holds First Platypus Bank as first-platypus-bank.")
+    assert "plaid-balance link --update first-platypus-bank" in shown
+    assert "Done" not in shown
+    code, _, stderr = finish(again)
+    assert code == 2, stderr
+    assert "created the vault key" not in stderr
+    assert len(vault_items({**env, "PLAID_BALANCE_VAULT_KEY": key_file.read_text().strip()})) == 1

@@ -97,6 +97,16 @@ def resolve_item(
     return ItemRef(token, item.item_id, item.alias, item.environment)
 
 
+def announce_new_key(where: str | None) -> None:
+    """Once, when a command made the vault key: where it is, and that losing it loses every token."""
+    if where:
+        click.echo(
+            f"created the vault key in {where}: back it up now (a password manager, say). Without it the "
+            "vault cannot be opened and every bank must be linked again.",
+            err=True,
+        )
+
+
 def vault_items(db: str | None, environment: str | None = None) -> list[ItemRef]:
     """Every Item in the vault that has not been removed, for ``--all`` (of one environment if given)."""
     from plaid_balance.vault import DatabaseNotFound, Vault

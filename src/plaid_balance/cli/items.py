@@ -18,7 +18,7 @@ import click
 from plaid_balance.cli import params
 from plaid_balance.cli.common import base_url_option, fail, timeout_option
 from plaid_balance.cli.exit_codes import ExitCode
-from plaid_balance.cli.item_ref import item_selection
+from plaid_balance.cli.item_ref import announce_new_key, item_selection
 from plaid_balance.cli.recall import db_option, storage_errors
 
 if TYPE_CHECKING:
@@ -564,8 +564,7 @@ def import_items(
         finally:
             for client in clients.values():
                 client.close()
-        if vault.key_created:
-            click.echo(f"created a new vault key in {vault.key_created}: back it up", err=True)
+        announce_new_key(vault.key_created)
     click.echo(
         f"imported {imported}, skipped {skipped} already in the vault, {len(failures)} failed", err=True
     )

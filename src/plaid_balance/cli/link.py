@@ -151,6 +151,10 @@ def link(
                 linked = link_new_item(settings, env, script, alias=alias, timeout=timeout, hosted=hosted)
         except LinkAborted as exc:
             fail(exc)  # exit 8
+        finally:
+            from plaid_balance.cli.item_ref import announce_new_key
+
+            announce_new_key(vault.key_created)
     name = linked.institution_name or linked.item_id
     if linked.updated:
         say(

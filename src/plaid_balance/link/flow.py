@@ -11,10 +11,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from plaid_balance.link.errors import LinkCancelled, LinkTimedOut
-from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult
+from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult, LinkSuccess
 from plaid_balance.link.page import LinkScript
 from plaid_balance.link.request import LinkSettings, new_item_request, update_request
 from plaid_balance.link.server import LinkSession, LocalLinkServer
@@ -108,6 +108,12 @@ class LinkEnvironment:
     clock: Callable[[], float] = time.monotonic
     wait: Callable[[threading.Event, float], bool] = lambda event, seconds: event.wait(seconds)
     sleep: Callable[[float], None] = time.sleep
+    # What the browser page says when linking stops after Link succeeded (set where the reason is known).
+    page_note: str | None = None
+
+
+T = TypeVar("T")
+PAGE_LINGER = 3.0  # seconds the page may take to fetch the command's final word before the server stops
 
 
 def wait_for_result(session: LinkSession, timeout: float, env: LinkEnvironment) -> LinkResult:
@@ -160,8 +166,13 @@ def obtain_result(
     timeout: float,
     hosted: bool,
     update: bool,
-) -> LinkResult:
-    """Create the link token, run Link (local page or Hosted Link) and return its result."""
+    finish: Callable[[LinkResult], T],
+) -> T:
+    """Create the link token, run Link (local page or Hosted Link) and ``finish`` its result.
+
+    With the local page, ``finish`` runs while the page is still served, and the page then shows what
+    the command made of it (linked, refused with what to do, or failed), never "done" before it is.
+    """
     env.say("Creating a link token…")
     created = env.backend.create_link_token(body)
     if hosted:
@@ -173,7 +184,7 @@ def obtain_result(
         if env.open_browser is not None:
             env.open_browser(created.hosted_link_url)
         env.say("Waiting for Link to finish…")
-        return poll_hosted(created.link_token, timeout, env, update=update)
+        return finish(poll_hosted(created.link_token, timeout, env, update=update))
     session = LinkSession(
         created.link_token, update=update, on_event=lambda name, inst: _event(env, name, inst)
     )
@@ -184,7 +195,34 @@ def obtain_result(
         else:
             env.say(f"Open this address in a browser on this computer:\n  {server.url}")
         env.say("Waiting for you to finish in the browser (Ctrl-C to stop)…")
-        return wait_for_result(session, timeout, env)
+        result = wait_for_result(session, timeout, env)
+        if not isinstance(result, LinkSuccess):
+            return finish(result)
+        try:
+            done = finish(result)
+        except BaseException as exc:
+            session.conclude("refused", env.page_note or _failed_note(exc))
+            raise
+        else:
+            session.conclude("done", _done_note(done))
+            return done
+        finally:
+            env.wait(session.conclusion_seen, PAGE_LINGER)
+
+
+def _done_note(done: Any) -> str:
+    if isinstance(done, Linked):
+        if done.updated:
+            return "Done: your bank connection is repaired. You can close this tab."
+        name = done.institution_name or "your bank"
+        return f"Done: {name} is linked as {done.alias}. You can close this tab."
+    return "Done. You can close this tab."
+
+
+def _failed_note(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "Stopped in the terminal (Ctrl-C): nothing was linked. You can close this tab."
+    return "Nothing was linked: the plaid-balance command stopped; your terminal says why. You can close this tab."
 
 
 _EVENT_WORDS = {
@@ -214,7 +252,20 @@ def link_new_item(
 ) -> Linked:
     """Link a new Item and keep it in the vault under ``alias`` (default: from the institution's name)."""
     body = new_item_request(settings, hosted=hosted)
-    result = obtain_result(body, env, script, timeout=timeout, hosted=hosted, update=False)
+    return obtain_result(
+        body,
+        env,
+        script,
+        timeout=timeout,
+        hosted=hosted,
+        update=False,
+        finish=lambda result: _keep_new_item(result, env, alias),
+    )
+
+
+def _keep_new_item(result: LinkResult, env: LinkEnvironment, alias: str | None) -> Linked:
+    """Link's result for a new Item: refused if the vault holds the bank (unless confirmed), else
+    exchanged, described and kept in the vault."""
     if isinstance(result, LinkExit):
         raise _cancelled(result)
     held = env.vault.items()
@@ -228,8 +279,14 @@ def link_new_item(
                 f"and counts against your Item quota; to repair one, use `plaid-balance link --update "
                 f"{same[0].alias}`. Link it anyway?"
             )
+            env.page_note = (
+                f"Not linked: the vault already holds {name} as {names}. To repair that connection, run "
+                f"plaid-balance link --update {same[0].alias}; to link a second {name} Item anyway "
+                "(billed again), run plaid-balance link --yes. You can close this tab."
+            )
             if not env.confirm(question):
                 raise LinkCancelled(f"not linked: {name} is already in the vault as {names}")
+            env.page_note = None
     env.say("Exchanging the public token…")
     exchanged = env.backend.exchange(result.public_token)
     facts = env.backend.describe(exchanged.access_token)
@@ -270,12 +327,15 @@ def repair_item(
     body = update_request(
         settings, env.vault.access_token(held.alias), select_accounts=select_accounts, hosted=hosted
     )
-    result = obtain_result(body, env, script, timeout=timeout, hosted=hosted, update=True)
-    if isinstance(result, LinkExit):
-        raise _cancelled(result)
-    accounts: tuple[LinkedAccount, ...] | None = None
-    if select_accounts:
-        accounts = env.backend.describe(env.vault.access_token(held.alias)).accounts
-    env.vault.repaired(held.item_id, accounts)
-    count = len(accounts) if accounts is not None else len(result.accounts)
-    return Linked(held.alias, held.item_id, held.institution_name, count, updated=True)
+
+    def repaired(result: LinkResult) -> Linked:
+        if isinstance(result, LinkExit):
+            raise _cancelled(result)
+        accounts: tuple[LinkedAccount, ...] | None = None
+        if select_accounts:
+            accounts = env.backend.describe(env.vault.access_token(held.alias)).accounts
+        env.vault.repaired(held.item_id, accounts)
+        count = len(accounts) if accounts is not None else len(result.accounts)
+        return Linked(held.alias, held.item_id, held.institution_name, count, updated=True)
+
+    return obtain_result(body, env, script, timeout=timeout, hosted=hosted, update=True, finish=repaired)

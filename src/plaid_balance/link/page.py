@@ -74,6 +74,7 @@ def render_page(*, link_token: str, state: str, script: LinkScript, update: bool
         "state": state,
         "result_url": f"{base_path}result",
         "event_url": f"{base_path}event",
+        "status_url": f"{base_path}status",
         "update": update,
     }
     return template.render(

@@ -47,6 +47,9 @@ class LinkSession:
     on_event: Callable[[str, str | None], None] | None = None
     done: threading.Event = field(default_factory=threading.Event)
     page_loaded: threading.Event = field(default_factory=threading.Event)
+    # The command's final word for the page, once it has acted on the result: ("done" | "refused", text).
+    conclusion: tuple[str, str] | None = None
+    conclusion_seen: threading.Event = field(default_factory=threading.Event)
     _result: LinkResult | None = None
     _events: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -70,6 +73,10 @@ class LinkSession:
             self._result = result
         self.done.set()
         return True
+
+    def conclude(self, state: str, message: str) -> None:
+        """What the page shows once the command has acted on the result (it polls ``status``)."""
+        self.conclusion = (state, message)
 
     def count_event(self) -> bool:
         with self._lock:
@@ -212,6 +219,18 @@ def build_app(session: LinkSession, script: LinkScript, port_holder: list[int]) 
             )
         return JSONResponse({"ok": True}, headers=headers)
 
+    async def status(request: Request) -> Response:
+        """The command's final word on the result the page sent: pending until it has acted on it."""
+        try:
+            check_common(request)
+        except Refused as exc:
+            return refused(exc)
+        conclusion = session.conclusion
+        if conclusion is None:
+            return JSONResponse({"state": "pending"}, headers=headers)
+        session.conclusion_seen.set()
+        return JSONResponse({"state": conclusion[0], "message": conclusion[1]}, headers=headers)
+
     async def not_found(request: Request, exc: Exception) -> Response:
         return PlainTextResponse("not found", status_code=404, headers=headers)
 
@@ -225,6 +244,7 @@ def build_app(session: LinkSession, script: LinkScript, port_holder: list[int]) 
             Route("/{token}/link.css", static("link.css", "text/css; charset=utf-8"), methods=["GET"]),
             Route("/{token}/result", result, methods=["POST"]),
             Route("/{token}/event", event, methods=["POST"]),
+            Route("/{token}/status", status, methods=["GET"]),
         ],
         exception_handlers={404: not_found, 405: not_allowed},
     )

@@ -29,6 +29,22 @@
     return out;
   }
 
+  // The command has the result; what it made of it (linked, or refused and why) comes from /status.
+  // Until it answers, the page says it is still working: never "done" before the bank is in the vault.
+  function waitForCommand() {
+    fetch(config.status_url, { credentials: "omit", cache: "no-store", redirect: "error" })
+      .then(function (response) { return response.json(); })
+      .then(function (answer) {
+        if (answer.state === "pending") {
+          setTimeout(waitForCommand, 400);
+        } else {
+          say(answer.message, answer.state === "done" ? "done" : "refused");
+        }
+      }, function () {
+        say("The plaid-balance command has finished; your terminal says whether the bank was linked.", "error");
+      });
+  }
+
   if (typeof window.Plaid === "undefined" || typeof window.Plaid.create !== "function") {
     say("Plaid Link could not be loaded. Check your network connection, then run the command again.", "error");
     post(config.event_url, { event: "LOAD_FAILED" });
@@ -51,8 +67,7 @@
         },
       }).then(function (ok) {
         if (ok) {
-          say(config.update ? "Done: your bank connection is repaired. You can close this tab."
-                            : "Done: your bank is linked. You can close this tab.", "done");
+          waitForCommand();
         } else {
           say("The plaid-balance command did not accept this result. Check your terminal.", "error");
         }
