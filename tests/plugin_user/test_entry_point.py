@@ -47,3 +47,19 @@ def test_the_plugin_loads_nothing_until_used() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_without_the_web_server_the_fixture_says_which_extra(tmp_path: Path) -> None:
+    """A base install (no uvicorn) still loads the plugin; a test that asks for the fixture fails with one
+    line naming the extra, not a traceback."""
+    (tmp_path / "conftest.py").write_text(
+        "import sys\nsys.modules['uvicorn'] = None  # as if not installed\n"
+    )
+    (tmp_path / "test_it.py").write_text("def test_it(plaid_emulator):\n    pass\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "pip install 'plaid-balance[testing]'" in result.stdout
+    assert "Traceback" not in result.stdout and "another exception occurred" not in result.stdout

@@ -23,7 +23,11 @@ def _start(config: EmulatorConfig | None) -> Iterator[PlaidEmulator]:
         from plaid_balance.emulator import run_emulator
         from plaid_balance.testing._handle import PlaidEmulator
     except ImportError as exc:  # starlette or uvicorn missing: the extra is not installed
-        pytest.fail(f"{_MISSING} ({exc})", pytrace=False)
+        missing = f"{_MISSING} ({exc})"
+    else:
+        missing = ""
+    if missing:
+        pytest.fail(missing, pytrace=False)  # outside the except: one line, no chained traceback
     with run_emulator(config) as running:
         yield PlaidEmulator(running)
 
