@@ -34,6 +34,7 @@ TOP_LEVEL = {
     "_log": CORE,
     "_safe_text": CORE,
     "_parse": CORE,
+    "_toml": CORE,
     "_bounded": CORE,
     "_json": CORE,
     "_money": CORE,

@@ -45,10 +45,10 @@ def test_a_job_resolves_through_its_allowlist(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (JOB + "colour = 'blue'\n", "unknown key 'job.main.input.colour'"),
-        (JOB.replace("plaid_get_balance", "plaid_transfer"), "unknown function 'plaid_transfer'"),
-        (JOB.replace('name = "Plaid balance"\n', ""), "missing key 'job.name'"),
-        (JOB.replace("[job.main]", "[job.mian]"), "unknown key 'job.mian'"),
+        (JOB + "colour = 'blue'\n", "job.main.input.colour: unknown key"),
+        (JOB.replace("plaid_get_balance", "plaid_transfer"), "job.main.name: 'plaid_transfer' is not one of"),
+        (JOB.replace('name = "Plaid balance"\n', ""), "job: missing key 'name'"),
+        (JOB.replace("[job.main]", "[job.mian]"), "job.mian: unknown key"),
         (JOB.replace('"MY_TOKEN"]', '"MY TOKEN"]'), "not an environment variable name"),
         ("[job\n", "not valid TOML"),
         ("x = " + "[" * 5000 + "]" * 5000, "job file"),
@@ -77,3 +77,12 @@ def test_an_unset_reference_is_named(tmp_path: Path) -> None:
 def test_an_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="cannot read job file"):
         load_job(tmp_path / "missing.toml")
+
+
+def test_a_mistake_names_its_line_as_in_the_watch_config(tmp_path: Path) -> None:
+    """One TOML reader for both files: ``path:line: key: problem``."""
+    path = write(tmp_path, JOB.replace("[job.main]", "[job.mian]"))
+    line = JOB.splitlines().index("[job.main]") + 1
+    with pytest.raises(ConfigurationError) as info:
+        load_job(path)
+    assert str(info.value).startswith(f"{path}:{line}: job.mian: unknown key")

@@ -19,7 +19,7 @@ from plaid_balance.watch.config import (
     load_config,
     parse_config,
 )
-from plaid_balance.watch.tomlpos import key_lines
+from plaid_balance._toml import key_lines
 
 REPO = Path(__file__).resolve().parents[2]
 FILE = Path("watch.toml")

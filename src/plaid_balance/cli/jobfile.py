@@ -20,8 +20,7 @@ the file. The job reads its credentials through the same allowlist. Anything unk
 from __future__ import annotations
 
 import re
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -31,8 +30,8 @@ import msgspec
 from plaid_balance._bounded import InputTooLarge, read_bounded
 from plaid_balance._config import Environment, parse_environment
 from plaid_balance._errors import ConfigurationError
-from plaid_balance._json import convert
 from plaid_balance._secret import SecretStr
+from plaid_balance._toml import TomlFile
 
 FUNCTIONS = ("plaid_get_balance",)
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -57,15 +56,22 @@ class MainFunction(_Strict, frozen=True, forbid_unknown_fields=True, kw_only=Tru
     input: BalanceInput
 
 
+class VariableName(str):
+    """An environment variable's name (``PLAID_SECRET``)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def decode_input(cls, value: object) -> VariableName:
+        if not isinstance(value, str) or not _NAME.fullmatch(value):
+            raise ValueError(f"{value!r} is not an environment variable name")
+        return cls(value)
+
+
 class JobDefinition(_Strict, frozen=True, forbid_unknown_fields=True, kw_only=True):
     name: Annotated[str, msgspec.Meta(min_length=1)]
     main: MainFunction
-    env: list[str] = msgspec.field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        for name in self.env:
-            if not _NAME.fullmatch(name):
-                raise ValueError(f"{name!r} is not an environment variable name")
+    env: list[VariableName] = msgspec.field(default_factory=list)
 
 
 class JobFile(_Strict, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -85,27 +91,6 @@ class ResolvedJob(msgspec.Struct, frozen=True, kw_only=True):
     secret: SecretStr
 
 
-_ERROR = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<where>[^`]*)`)?$")
-_FIELD = re.compile(r"`([^`]*)`")
-
-
-def _describe(error: msgspec.ValidationError) -> str:
-    """msgspec's message in the words of a TOML file: dotted key paths, no JSON-path syntax."""
-    match = _ERROR.match(str(error))
-    what, where = (
-        (match.group("what"), (match.group("where") or "").lstrip(".")) if match else (str(error), "")
-    )
-    field = _FIELD.search(what)
-    key = ".".join(p for p in (where, field.group(1) if field else "") if p)
-    if what.startswith("Object contains unknown field"):
-        return f"unknown key {key!r}"
-    if what.startswith("Object missing required field"):
-        return f"missing key {key!r}"
-    if what.startswith("Invalid enum value") and where == "job.main.name":
-        return f"unknown function {what.removeprefix('Invalid enum value ')} (known: {', '.join(FUNCTIONS)})"
-    return f"{where}: {what}" if where else what
-
-
 MAX_JOB_FILE_BYTES = 1 << 16  # a job file is a few lines; anything bigger is the wrong file
 
 
@@ -117,21 +102,18 @@ def load_job(path: str | Path) -> JobFile:
     except OSError as exc:
         raise ConfigurationError(f"cannot read job file {path}: {exc.strerror or exc}") from None
     try:
-        raw = tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"job file {path} is not valid TOML: {exc}") from None
-    except RecursionError:  # tomllib descends once per level of nesting
-        raise ConfigurationError(f"job file {path} is nested too deeply to be a job file") from None
-    try:
-        return convert(raw, JobFile)
-    except msgspec.ValidationError as exc:
-        raise ConfigurationError(f"job file {path}: {_describe(exc)}") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"job file {path} is not UTF-8 text") from None
+    # The one TOML reader (the watch config's too): every mistake is ``path:line: key: problem``.
+    file = TomlFile(Path(path), text, what="job file", doc="the README's job file section")
+    return file.convert(file.parse(), JobFile, choices={"name": FUNCTIONS})
 
 
 class AllowedEnvironment:
     """The slice of the environment a job may read: only names on its allowlist (case-insensitive)."""
 
-    def __init__(self, allow: list[str], environ: Mapping[str, str]) -> None:
+    def __init__(self, allow: Sequence[str], environ: Mapping[str, str]) -> None:
         self._allowed = {name.upper() for name in allow}
         self._values = {k.upper(): v for k, v in environ.items() if k.upper() in self._allowed}
 

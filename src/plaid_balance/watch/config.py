@@ -10,27 +10,28 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final, Literal, TypeVar
+from typing import Annotated, Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import msgspec
+
 from plaid_balance._errors import ConfigurationError
-from plaid_balance._parse import AccountSelector, ItemReference, Money
-from plaid_balance.watch.schedule import Schedule
-from plaid_balance.watch.tomlpos import dotted, locate
-from plaid_balance.watch.values import (
-    ListenAddress,
-    parse_count,
-    parse_duration,
-    parse_listen,
-    parse_money,
-    parse_percent,
+from plaid_balance._parse import (
+    AccountSelector,
+    Duration,
+    ItemReference,
+    Money,
+    NonNegativeMoney,
+    SignedMoney,
 )
+from plaid_balance._toml import KeyPath, TomlFile
+from plaid_balance.watch.schedule import Schedule
+from plaid_balance.watch.values import ListenAddress, parse_listen, parse_percent
 
 AlertKind = Literal["low_balance", "credit", "change", "needs_repair"]
 ALERT_KINDS: Final[tuple[AlertKind, ...]] = ("low_balance", "credit", "change", "needs_repair")
@@ -41,11 +42,6 @@ DEFAULT_RENOTIFY: Final = timedelta(hours=24)
 DEFAULT_CAPITAL_ONE_FLOOR: Final = timedelta(days=2)
 DEFAULT_TOKEN_ENV: Final = "PLAID_BALANCE_WATCH_TOKEN"  # noqa: S105 (a variable name, not a secret)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-T = TypeVar("T")
-_CACHED: Final[OverBudget] = "cached"
-_REPAIR: Final[AlertKind] = "needs_repair"
-_NO_NAMES: Final[tuple[str, ...]] = ()
 
 
 class WatchConfigError(ConfigurationError):
@@ -135,91 +131,214 @@ class WatchConfig:
 
 
 def located_error(file: Path, text: str, path: Sequence[str | int], problem: str) -> WatchConfigError:
-    line = locate(text, path) if text else None
-    where = f"{file}:{line}" if line else str(file)
-    key = dotted(path)
-    return WatchConfigError(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
+    error = TomlFile(file, text, WatchConfigError).fail(path, problem)
+    assert isinstance(error, WatchConfigError)
+    return error
 
 
-class _Reader:
-    """Typed access to one table of the parsed file, turning every mistake into a located error."""
+# --- the file's shape: typed Structs read by msgspec, each value by the vocabulary's parser ---------
 
-    def __init__(self, file: Path, text: str, data: Mapping[str, Any], path: tuple[str | int, ...]):
-        self.file, self.text, self.data, self.path = file, text, data, path
-        self.used: set[str] = set()
 
-    def fail(self, key: str | int | None, problem: str) -> WatchConfigError:
-        path = self.path if key is None else (*self.path, key)
-        return located_error(self.file, self.text, path, problem)
+class _Text(str):
+    """Text that is not blank, trimmed."""
 
-    def get(self, key: str, parse: Callable[[Any], T], default: T) -> T:
-        self.used.add(key)
-        if key not in self.data:
-            return default
+    __slots__ = ()
+
+    @classmethod
+    def decode_input(cls, value: object) -> _Text:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{value!r} is not a non-empty string")
+        return cls(value.strip())
+
+
+class _TimeZone(_Text):
+    __slots__ = ()
+
+    @classmethod
+    def decode_input(cls, value: object) -> _TimeZone:
         try:
-            return parse(self.data[key])
-        except ValueError as exc:
-            raise self.fail(key, str(exc)) from None
-
-    def has(self, key: str) -> bool:
-        return key in self.data
-
-    def table(self, key: str) -> _Reader:
-        self.used.add(key)
-        value = self.data.get(key, {})
-        if not isinstance(value, dict):
-            raise self.fail(key, "must be a table")
-        return _Reader(self.file, self.text, value, (*self.path, key))
-
-    def finish(self, allowed: Iterable[str] = ()) -> None:
-        extra = set(self.data) - self.used - set(allowed)
-        if extra:
-            key = sorted(extra)[0]
-            raise self.fail(key, "unknown key (see docs/watch.md)")
+            text = _Text.decode_input(value)
+            ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a timezone like UTC or Europe/Paris") from None
+        return cls(text)
 
 
-def _string(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{value!r} is not a non-empty string")
-    return value.strip()
+class _WebhookPath(_Text):
+    __slots__ = ()
+
+    @classmethod
+    def decode_input(cls, value: object) -> _WebhookPath:
+        text = _Text.decode_input(value)
+        if not text.startswith("/") or text in {"/", "/metrics", "/healthz"}:
+            raise ValueError(f"{value!r} is not a path like /plaid/webhook")
+        return cls(text)
 
 
-def _boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{value!r} is not true or false")
-    return value
+class _PublicUrl(_Text):
+    __slots__ = ()
+
+    @classmethod
+    def decode_input(cls, value: object) -> _PublicUrl:
+        from urllib.parse import urlsplit
+
+        text = _Text.decode_input(value)
+        parts = urlsplit(text)
+        local = parts.hostname in {"localhost", "127.0.0.1", "::1"}
+        if (
+            parts.scheme not in {"https", "http"}
+            or not parts.hostname
+            or (parts.scheme == "http" and not local)
+        ):
+            raise ValueError(f"{value!r} is not an https URL (plain http only on loopback, for tests)")
+        return cls(text)
 
 
-def _timezone(value: Any) -> str:
-    try:
-        ZoneInfo(_string(value))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{value!r} is not a timezone like UTC or Europe/Paris") from None
-    return str(value).strip()
+class _Listen(_Text):
+    __slots__ = ()
+
+    @classmethod
+    def decode_input(cls, value: object) -> _Listen:
+        parse_listen(value)
+        return cls(str(value))
 
 
-def _over_budget(value: Any) -> OverBudget:
-    if value == "cached":
-        return "cached"
-    if value == "history":
-        return "history"
-    raise ValueError(f"{value!r} is not one of: cached, history")
+class _Percent(Decimal):
+    __slots__ = ()
+
+    @classmethod
+    def decode_input(cls, value: object) -> _Percent:
+        return cls(parse_percent(value))
 
 
-def _names(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ValueError(f"{value!r} is not a list of notifier names")
-    return tuple(value)
+class _Words:
+    """One string or a list of them (notifier names)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[str, ...] = ()) -> None:
+        self.items = items
+
+    @classmethod
+    def decode_input(cls, value: object) -> _Words:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) and v for v in items):
+            raise ValueError(f"{value!r} is not a list of notifier names")
+        return cls(tuple(items))
 
 
-def _urls(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and "://" in v for v in value):
-        raise ValueError("is not an Apprise URL (or list of them) like ntfy://ntfy.sh/topic")
-    return tuple(_expand_env(v) for v in value)
+class _Urls(_Words):
+    """One Apprise URL or a list of them, ``${NAME}`` read from the environment."""
+
+    __slots__ = ()
+
+    @classmethod
+    def decode_input(cls, value: object) -> _Urls:
+        items = [value] if isinstance(value, str) else value
+        if (
+            not isinstance(items, list)
+            or not items
+            or not all(isinstance(v, str) and "://" in v for v in items)
+        ):
+            raise ValueError("is not an Apprise URL (or list of them) like ntfy://ntfy.sh/topic")
+        return cls(tuple(_expand_env(v) for v in items))
+
+
+class _Renotify:
+    """A duration, or ``"never"`` / ``false``."""
+
+    __slots__ = ("every",)
+
+    def __init__(self, every: timedelta | None) -> None:
+        self.every = every
+
+    @classmethod
+    def decode_input(cls, value: object) -> _Renotify:
+        if value == "never" or value is False:
+            return cls(None)
+        return cls(Duration.decode_input(value))
+
+
+Count = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class _Table(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+class _ScheduleKeys(_Table, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    interval: Duration | None = None
+    cron: _Text | None = None
+
+
+class _BudgetKeys(_Table, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    per_day: Count | None = None
+    per_month: Count | None = None
+
+
+class _WatchTable(_ScheduleKeys, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    timezone: _TimeZone = _TimeZone("UTC")
+    over_budget: OverBudget = "cached"
+    max_age: Duration | None = None
+    capital_one_floor: Duration | None = None
+    renotify: _Renotify | None = None
+
+
+class _ServerTable(_Table, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    listen: _Listen | None = None
+    token_env: _Text = _Text(DEFAULT_TOKEN_ENV)
+    webhook_path: _WebhookPath = _WebhookPath("/plaid/webhook")
+    metrics: bool = True
+    webhook_url: _PublicUrl | None = None
+
+
+class _NotifierTable(_Table, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    url: _Urls | None = None
+    urls: _Urls | None = None
+
+
+class _ItemTable(_ScheduleKeys, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    per_day: Count | None = None
+    per_month: Count | None = None
+    enabled: bool = True
+
+
+class _Alert(_Table, frozen=True, kw_only=True, forbid_unknown_fields=True, tag_field="kind"):
+    name: _Text | None = None
+    item: ItemReference | None = None
+    account: AccountSelector | None = None
+    renotify: _Renotify | None = None
+    notify: _Words = _Words()
+
+
+class _LowBalance(_Alert, frozen=True, kw_only=True, forbid_unknown_fields=True, tag="low_balance"):
+    below: SignedMoney | None = None
+
+
+class _Credit(_Alert, frozen=True, kw_only=True, forbid_unknown_fields=True, tag="credit"):
+    available_credit_below: SignedMoney | None = None
+    utilisation_above: _Percent | None = None
+
+
+class _Change(_Alert, frozen=True, kw_only=True, forbid_unknown_fields=True, tag="change"):
+    more_than: NonNegativeMoney | None = None
+
+
+class _NeedsRepair(_Alert, frozen=True, kw_only=True, forbid_unknown_fields=True, tag="needs_repair"):
+    pass
+
+
+class _WatchFile(_Table, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    watch: _WatchTable = _WatchTable()
+    budget: _BudgetKeys = _BudgetKeys()
+    server: _ServerTable = _ServerTable()
+    notify: dict[str, dict[str, Any]] = {}
+    items: dict[str, dict[str, Any]] = {}
+    alerts: list[dict[str, Any]] = []  # each read on its own, so the first mistake in the file is named
+
+
+_AnyAlert = _LowBalance | _Credit | _Change | _NeedsRepair
+_CHOICES: Final[Mapping[str, Sequence[str]]] = {"kind": ALERT_KINDS, "over_budget": ("cached", "history")}
 
 
 def _expand_env(url: str) -> str:
@@ -234,212 +353,136 @@ def _expand_env(url: str) -> str:
     return _ENV_REF.sub(replace, url)
 
 
-def _webhook_path(value: Any) -> str:
-    text = _string(value)
-    if not text.startswith("/") or text in {"/", "/metrics", "/healthz"}:
-        raise ValueError(f"{value!r} is not a path like /plaid/webhook")
-    return text
-
-
-def _public_url(value: Any) -> str:
-    from urllib.parse import urlsplit
-
-    text = _string(value)
-    parts = urlsplit(text)
-    local = parts.hostname in {"localhost", "127.0.0.1", "::1"}
-    if parts.scheme not in {"https", "http"} or not parts.hostname or (parts.scheme == "http" and not local):
-        raise ValueError(f"{value!r} is not an https URL (plain http only on loopback, for tests)")
-    return text
-
-
-def _schedule(reader: _Reader, default: Schedule, timezone: str) -> Schedule:
-    interval = reader.get("interval", parse_duration, None)
-    cron = reader.get("cron", _string, None)
-    if interval is not None and cron is not None:
-        raise reader.fail("cron", "set interval or cron, not both")
-    if cron is not None:
+def _schedule(file: TomlFile, at: KeyPath, keys: _ScheduleKeys, default: Schedule, timezone: str) -> Schedule:
+    if keys.interval is not None and keys.cron is not None:
+        raise file.fail((*at, "cron"), "set interval or cron, not both")
+    if keys.cron is not None:
         try:
-            return Schedule(cron=cron, timezone=timezone)
+            return Schedule(cron=keys.cron, timezone=timezone)
         except ValueError as exc:
-            raise reader.fail("cron", str(exc)) from None
-    if interval is not None:
-        return Schedule(interval=interval, timezone=timezone)
+            raise file.fail((*at, "cron"), str(exc)) from None
+    if keys.interval is not None:
+        return Schedule(interval=keys.interval, timezone=timezone)
     return default
 
 
-def _budget(reader: _Reader, default: Budget) -> Budget:
+def _budget(keys: _BudgetKeys | _ItemTable, default: Budget) -> Budget:
     return Budget(
-        per_day=reader.get("per_day", parse_count, default.per_day),
-        per_month=reader.get("per_month", parse_count, default.per_month),
+        per_day=default.per_day if keys.per_day is None else keys.per_day,
+        per_month=default.per_month if keys.per_month is None else keys.per_month,
     )
 
 
 def parse_config(text: str, path: Path) -> WatchConfig:
     """Check a config's text; ``path`` only names the file in errors."""
-    try:
-        data = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise WatchConfigError(_toml_error(path, exc)) from None
-    except RecursionError:  # tomllib descends once per level of nesting
-        raise WatchConfigError(f"{path}: nested too deeply to be a watch config") from None
-    root = _Reader(path, text, data, ())
-
-    watch = root.table("watch")
-    timezone = watch.get("timezone", _timezone, "UTC")
-    schedule = _schedule(watch, Schedule(interval=DEFAULT_INTERVAL, timezone=timezone), timezone)
-    over_budget: OverBudget = watch.get("over_budget", _over_budget, _CACHED)
-    max_age = watch.get("max_age", parse_duration, None)
-    if over_budget == "history" and max_age is None:
-        raise watch.fail(
-            "over_budget", 'over_budget = "history" needs max_age (how old a stored balance may be)'
-        )
-    floor = watch.get("capital_one_floor", parse_duration, DEFAULT_CAPITAL_ONE_FLOOR)
-    renotify_default = watch.get("renotify", _renotify, _optional(DEFAULT_RENOTIFY))
-    watch.finish()
-
-    budget_reader = root.table("budget")
-    budget = _budget(budget_reader, Budget())
-    budget_reader.finish()
-
-    server_reader = root.table("server")
-    server = ServerSettings(
-        listen=server_reader.get("listen", parse_listen, DEFAULT_LISTEN),
-        token_env=server_reader.get("token_env", _string, DEFAULT_TOKEN_ENV),
-        webhook_path=server_reader.get("webhook_path", _webhook_path, "/plaid/webhook"),
-        metrics=server_reader.get("metrics", _boolean, True),
-        webhook_url=server_reader.get("webhook_url", _public_url, None),
+    file = TomlFile(path, text, WatchConfigError, what="watch config", doc="docs/watch.md")
+    data = file.parse()
+    shape = file.convert(data, _WatchFile, choices=_CHOICES)
+    watch = shape.watch
+    timezone = str(watch.timezone)
+    schedule = _schedule(
+        file, ("watch",), watch, Schedule(interval=DEFAULT_INTERVAL, timezone=timezone), timezone
     )
-    server_reader.finish()
-
-    notify_reader = root.table("notify")
+    if watch.over_budget == "history" and watch.max_age is None:
+        raise file.fail(
+            ("watch", "over_budget"),
+            'over_budget = "history" needs max_age (how old a stored balance may be)',
+        )
+    budget = _budget(shape.budget, Budget())
+    server = shape.server
+    listen = parse_listen(server.listen) if server.listen is not None else DEFAULT_LISTEN
     notifiers: dict[str, Notifier] = {}
-    for name in notify_reader.data:
-        entry = notify_reader.table(name)
-        key = "urls" if entry.has("urls") else "url"
-        if not entry.has(key):
-            raise entry.fail(None, 'needs url = "ntfy://..." (an Apprise URL)')
-        notifiers[name] = Notifier(name, entry.get(key, _urls, ()), key)
-        entry.finish()
-
-    items_reader = root.table("items")
+    for name, raw in shape.notify.items():
+        entry = file.convert(raw, _NotifierTable, ("notify", name))
+        key = "urls" if entry.urls is not None else "url"
+        urls = entry.urls if entry.urls is not None else entry.url
+        if urls is None:
+            raise file.fail(("notify", name), 'needs url = "ntfy://..." (an Apprise URL)')
+        notifiers[name] = Notifier(name, urls.items, key)
     items: dict[str, ItemSettings] = {}
-    for alias in items_reader.data:
-        entry = items_reader.table(alias)
+    for alias, raw in shape.items.items():
+        item = file.convert(raw, _ItemTable, ("items", alias))
         items[alias] = ItemSettings(
             alias=alias,
-            schedule=_schedule(entry, schedule, timezone),
-            budget=_budget(entry, budget),
-            enabled=entry.get("enabled", _boolean, True),
+            schedule=_schedule(file, ("items", alias), item, schedule, timezone),
+            budget=_budget(item, budget),
+            enabled=item.enabled,
         )
-        entry.finish()
-
-    alerts = _alerts(root, data.get("alerts", []), notifiers, renotify_default)
-    root.finish()
+    renotify = watch.renotify.every if watch.renotify is not None else DEFAULT_RENOTIFY
     return WatchConfig(
         path=path,
         text=text,
         schedule=schedule,
         budget=budget,
         timezone=timezone,
-        over_budget=over_budget,
-        max_age=max_age,
-        capital_one_floor=floor,
+        over_budget=watch.over_budget,
+        max_age=watch.max_age,
+        capital_one_floor=watch.capital_one_floor or DEFAULT_CAPITAL_ONE_FLOOR,
         items=items,
-        alerts=alerts,
+        alerts=_alerts(file, shape.alerts, notifiers, renotify),
         notifiers=notifiers,
-        server=server,
+        server=ServerSettings(
+            listen=listen,
+            token_env=str(server.token_env),
+            webhook_path=str(server.webhook_path),
+            metrics=server.metrics,
+            webhook_url=None if server.webhook_url is None else str(server.webhook_url),
+        ),
     )
 
 
 def _alerts(
-    root: _Reader, raw: Any, notifiers: Mapping[str, Notifier], renotify_default: timedelta | None
+    file: TomlFile,
+    entries: Sequence[dict[str, Any]],
+    notifiers: Mapping[str, Notifier],
+    renotify_default: timedelta | None,
 ) -> tuple[AlertRule, ...]:
-    root.used.add("alerts")
-    if not isinstance(raw, list):
-        raise root.fail("alerts", "must be an array of tables: [[alerts]]")
     rules: list[AlertRule] = []
     names: set[str] = set()
-    for index, entry in enumerate(raw):
-        if not isinstance(entry, dict):
-            raise root.fail("alerts", "must be an array of tables: [[alerts]]")
-        reader = _Reader(root.file, root.text, entry, ("alerts", index))
-        if not reader.has("kind"):
-            raise reader.fail(None, f"needs kind = one of: {', '.join(ALERT_KINDS)}")
-        kind: AlertKind = reader.get("kind", _kind, _REPAIR)
-        item = reader.get("item", ItemReference.decode_input, None)
-        account = reader.get("account", AccountSelector.decode_input, None)
-        notify: tuple[str, ...] = reader.get("notify", _names, _NO_NAMES)
-        for name in notify:
+    for index, raw in enumerate(entries):
+        at: KeyPath = ("alerts", index)
+        entry: _AnyAlert = file.convert(raw, _AnyAlert, at, _CHOICES)  # type: ignore[arg-type]
+        kind: AlertKind = entry.__struct_config__.tag  # type: ignore[assignment]
+        for name in entry.notify.items:
             if name not in notifiers:
-                raise reader.fail("notify", f"no notifier named {name!r} in [notify]")
+                raise file.fail((*at, "notify"), f"no notifier named {name!r} in [notify]")
         rule = AlertRule(
-            name=reader.get("name", _string, f"{kind} #{index + 1}"),
+            name=str(entry.name) if entry.name is not None else f"{kind} #{index + 1}",
             kind=kind,
-            item=item,
-            account=account,
-            renotify=reader.get("renotify", _renotify, renotify_default),
-            notify=notify,
+            item=entry.item,
+            account=entry.account,
+            renotify=entry.renotify.every if entry.renotify is not None else renotify_default,
+            notify=entry.notify.items,
             index=index,
         )
-        rule = _thresholds(reader, rule)
+        rule = _thresholds(file, at, entry, rule)
         if rule.name in names:
-            raise reader.fail("name", f"another alert is already named {rule.name!r}")
+            raise file.fail((*at, "name"), f"another alert is already named {rule.name!r}")
         names.add(rule.name)
-        reader.finish()
         rules.append(rule)
     return tuple(rules)
 
 
-def _kind(value: Any) -> AlertKind:
-    for kind in ALERT_KINDS:
-        if value == kind:
-            return kind
-    raise ValueError(f"{value!r} is not one of: {', '.join(ALERT_KINDS)}")
-
-
-def _optional(value: timedelta) -> timedelta | None:
-    return value
-
-
-def _renotify(value: Any) -> timedelta | None:
-    if value in {"never", False}:
-        return None
-    return parse_duration(value)
-
-
-def _thresholds(reader: _Reader, rule: AlertRule) -> AlertRule:
+def _thresholds(
+    file: TomlFile, at: KeyPath, entry: _LowBalance | _Credit | _Change | _NeedsRepair, rule: AlertRule
+) -> AlertRule:
     from dataclasses import replace
 
-    if rule.kind == "low_balance":
-        if not reader.has("below"):
-            raise reader.fail(None, 'low_balance needs below = "100 USD"')
-        return replace(rule, below=reader.get("below", parse_money, None))
-    if rule.kind == "credit":
-        below = reader.get("available_credit_below", parse_money, None)
-        above = reader.get("utilisation_above", parse_percent, None)
-        if below is None and above is None:
-            raise reader.fail(None, "credit needs utilisation_above = 80 and/or available_credit_below")
-        return replace(rule, below=below, above_percent=above)
-    if rule.kind == "change":
-        if not reader.has("more_than"):
-            raise reader.fail(None, 'change needs more_than = "500 USD"')
-        change = reader.get("more_than", parse_money, None)
-        assert change is not None
-        if change.amount < 0:
-            raise reader.fail("more_than", "must not be negative")
-        return replace(rule, more_than=change)
+    if isinstance(entry, _LowBalance):
+        if entry.below is None:
+            raise file.fail(at, 'low_balance needs below = "100 USD"')
+        return replace(rule, below=entry.below)
+    if isinstance(entry, _Credit):
+        if entry.available_credit_below is None and entry.utilisation_above is None:
+            raise file.fail(at, "credit needs utilisation_above = 80 and/or available_credit_below")
+        return replace(rule, below=entry.available_credit_below, above_percent=entry.utilisation_above)
+    if isinstance(entry, _Change):
+        if entry.more_than is None:
+            raise file.fail(at, 'change needs more_than = "500 USD"')
+        return replace(rule, more_than=entry.more_than)
     if rule.account is not None:
-        raise reader.fail("account", "needs_repair is about an Item, not an account")
+        raise file.fail((*at, "account"), "needs_repair is about an Item, not an account")
     return rule
-
-
-def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> str:
-    # Python 3.11-3.13 put the position in the message only: "... (at line 3, column 7)".
-    text = str(exc)
-    match = re.search(r"\(at line (\d+), column \d+\)$", text)
-    if match:
-        return f"{path}:{match.group(1)}: not valid TOML: {text[: match.start()].strip()}"
-    return f"{path}: not valid TOML: {text}"
 
 
 MAX_CONFIG_BYTES: Final = 1 << 20  # a config is a few hundred lines; more is the wrong file
