@@ -62,7 +62,8 @@ def validate_base_url(url: str) -> str:
         raise ConfigurationError(
             "the base URL must not contain user:password@; Plaid authenticates by headers"
         )
-    from plaid_balance._parse import InvalidValue, parse_url
+    from plaid_balance._errors import InvalidValue
+    from plaid_balance._parse import parse_url
 
     try:
         # The one URL validator: IDN hosts become ASCII, malformed ones are refused here, not in httpx.
@@ -93,7 +94,8 @@ def _lookup(environ: Mapping[str, str], name: str) -> str | None:
 
 def parse_timeout(value: str | float, name: str = "PLAID_TIMEOUT") -> float:
     """Seconds, more than 0 and at most an hour: ASCII digits, finite (the one number validator)."""
-    from plaid_balance._parse import InvalidValue, parse_number
+    from plaid_balance._errors import InvalidValue
+    from plaid_balance._parse import parse_number
 
     try:
         return parse_number(str(value), minimum=0.0, maximum=MAX_TIMEOUT, min_open=True)

@@ -5,9 +5,15 @@ error object as Plaid sent it, plus ``http_status`` and ``retryable``. Failures 
 (network, input, a check that cannot decide) use the same shape with their own ``error_type``.
 """
 
-from typing import Final
+from typing import Final, Literal
 
 import msgspec
+
+# What an outcome (a report, a failure, a funds decision, a batch summary) says happened, in one word:
+# the command line maps each to an exit code (``cli/exit_codes.py``); the library decides none.
+Verdict = Literal[
+    "ok", "declined", "partial", "interrupted", "input", "storage", "plaid", "network", "internal"
+]
 
 # Codes where a short wait and a new attempt help (Plaid's troubleshooting text says "retry").
 RETRY_NOW_CODES: Final = frozenset(
@@ -71,6 +77,17 @@ class ErrorBody(msgspec.Struct, frozen=True, kw_only=True):
             or self.error_code in RETRY_NOW_CODES
             or (self.http_status is not None and self.http_status >= 500)
         )
+
+    @property
+    def verdict(self) -> Verdict:
+        """Whose failure: the network's, the input's (or a check that cannot decide), ours, or Plaid's."""
+        if self.error_type == NETWORK_ERROR:
+            return "network"
+        if self.error_type in (INPUT_ERROR, FUNDS_CHECK_ERROR):
+            return "input"
+        if self.error_type == INTERNAL_ERROR:
+            return "internal"
+        return "plaid"
 
     def summary(self) -> str:
         """``TYPE/CODE: message`` in one line (for people; the JSON is for programs)."""

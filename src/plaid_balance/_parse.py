@@ -24,12 +24,8 @@ from decimal import Decimal, InvalidOperation
 from typing import ClassVar, Final, Literal, Self
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
+from plaid_balance._errors import InvalidValue
 from plaid_balance._safe_text import safe_text
-
-
-class InvalidValue(ValueError):
-    """A value from outside that is not what was asked for; the message says what was expected."""
-
 
 # Pattern texts, compiled on first use by re's own cache: a command uses two or three of them, and
 # compiling all of them at import would cost more than the rest of this module. (?a) is re.ASCII: \d

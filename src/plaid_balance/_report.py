@@ -12,7 +12,7 @@ from typing import Literal
 
 import msgspec
 
-from plaid_balance._error_body import ErrorBody
+from plaid_balance._error_body import ErrorBody, Verdict
 from plaid_balance._errors import PlaidFailure
 from plaid_balance._money import ZERO, exact_sub, exact_sum
 from plaid_balance.models import LIABILITY_TYPES, AccountBase, AccountsGetResponse
@@ -165,6 +165,10 @@ class BalanceReport(msgspec.Struct, frozen=True, kw_only=True):
             source=source,
         )
 
+    @property
+    def verdict(self) -> Verdict:
+        return "ok"
+
 
 class FailureReport(msgspec.Struct, frozen=True, kw_only=True):
     """A failure is a result too: ``error`` is the ``ErrorBody`` (Plaid's error object, ``http_status``,
@@ -173,6 +177,10 @@ class FailureReport(msgspec.Struct, frozen=True, kw_only=True):
     success: Literal[False] = False
     error: ErrorBody
     environment: str | None = None
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.error.verdict
 
     @classmethod
     def from_exception(cls, exc: PlaidFailure, environment: str | None = None) -> "FailureReport":

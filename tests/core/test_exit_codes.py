@@ -19,11 +19,11 @@ from plaid_balance import (
     PlaidNetworkError,
     StorageError,
 )
+from plaid_balance._errors import DatabaseURLError
 from plaid_balance.cli import cli
 from plaid_balance.cli.exit_codes import EXIT_CODES, ExitCode, exit_code_for, exit_codes_markdown
 from plaid_balance.funds import FundsCheckError, decide
 from plaid_balance.history import HistoryError
-from plaid_balance.history._engine import DatabaseURLError
 from tests.plaid_fakes import report_of
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -111,3 +111,56 @@ def test_the_public_surface_resolves() -> None:
     for name in plaid_balance.__all__:
         assert getattr(plaid_balance, name) is not None, name
     assert plaid_balance.__version__ == "0.1.0"
+
+
+def _every_exception_class() -> list[type[BaseException]]:
+    # Load every package that defines or re-exports an exception, then walk the tree from its root.
+    import importlib
+
+    from plaid_balance._errors import PlaidBalanceError
+
+    for name in ("batch", "funds", "history", "link", "vault", "watch.config", "watch.store", "_extras"):
+        importlib.import_module(f"plaid_balance.{name}")
+    found: list[type[BaseException]] = []
+    todo: list[type[BaseException]] = [PlaidBalanceError]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+KINDS = (ConfigurationError, StorageError, PlaidAPIError, PlaidNetworkError)
+
+
+def test_every_exception_is_of_exactly_one_kind() -> None:
+    """One base per kind of failure (decision 79): the exit code cannot depend on the order of checks."""
+    from plaid_balance._errors import LinkAborted, PlaidBalanceError, PlaidFailure
+
+    kinds = (*KINDS, LinkAborted)
+    for cls in _every_exception_class():
+        if cls in (PlaidBalanceError, PlaidFailure) or cls.__name__ == "VaultError":
+            continue  # the root, the two failures of a call, and a family that spans two kinds
+        mine = [kind for kind in kinds if issubclass(cls, kind)]
+        assert len(mine) == 1, f"{cls.__module__}.{cls.__name__} is of {len(mine)} kinds: {mine}"
+
+
+def test_every_exception_is_defined_in_the_one_tree() -> None:
+    """httpx's ``_exceptions.py``: the tree is drawn in one module, and every class in it is in the drawing."""
+    from plaid_balance import _errors
+
+    for cls in _every_exception_class():
+        assert cls.__module__ == "plaid_balance._errors", f"{cls.__module__}.{cls.__name__}"
+        assert cls.__name__ in (_errors.__doc__ or ""), f"{cls.__name__} is not drawn in the tree"
+
+
+def test_exit_codes_need_no_loaded_modules() -> None:
+    """The mapping reads no sys.modules: a storage error that is also a lookup error cannot exist."""
+    import inspect
+
+    from plaid_balance.cli import exit_codes
+
+    source = inspect.getsource(exit_codes)
+    assert "sys.modules" not in source
+    assert exit_code_for(HistoryError("x")) == ExitCode.STORAGE
+    assert not issubclass(HistoryError, ConfigurationError)

@@ -22,9 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plaid_balance import funds, vault
-from plaid_balance._errors import PlaidBalanceError
+from plaid_balance._errors import InvalidValue, PlaidBalanceError, WatchConfigError
 from plaid_balance._parse import (
-    InvalidValue,
     parse_access_token,
     parse_account_selector,
     parse_amount,
@@ -35,7 +34,7 @@ from plaid_balance._parse import (
 from plaid_balance.cli import cli, params
 from plaid_balance.cli.common import read_access_token
 from plaid_balance.cli.jobfile import load_job, resolve_job
-from plaid_balance.watch.config import WatchConfigError, parse_config
+from plaid_balance.watch.config import parse_config
 
 WATCH = Path("watch.toml")
 SETTINGS = settings(

@@ -10,14 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plaid_balance._parse import (
-    InvalidValue,
-    parse_amount,
-    parse_datetime,
-    parse_duration,
-    parse_number,
-    parse_url,
-)
+from plaid_balance._errors import InvalidValue
+from plaid_balance._parse import parse_amount, parse_datetime, parse_duration, parse_number, parse_url
 from plaid_balance.cli.exit_codes import ExitCode
 from tests.hardening.conftest import Backend
 from tests.hardening.forkserver import ForkServer

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from plaid_balance._errors import ImportSourceError
 from plaid_balance.vault._import import (
     ImportEntry,
     ImportLine,
     ImportProblem,
-    ImportSourceError,
     alias_from_variable,
     detect_format,
     read_import,

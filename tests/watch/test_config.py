@@ -10,16 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
-from plaid_balance.watch.config import (
-    KnownAccount,
-    KnownItem,
-    WatchConfigError,
-    check_against_items,
-    load_config,
-    parse_config,
-)
+from plaid_balance._errors import WatchConfigError
 from plaid_balance._toml import key_lines
+from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
+from plaid_balance.watch.config import KnownAccount, KnownItem, check_against_items, load_config, parse_config
 
 REPO = Path(__file__).resolve().parents[2]
 FILE = Path("watch.toml")

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from plaid_balance._errors import WatchConfigError
 from plaid_balance.watch.alerts import AlertEvent
-from plaid_balance.watch.config import Notifier, WatchConfigError, parse_config
+from plaid_balance.watch.config import Notifier, parse_config
 from plaid_balance.watch.notify import AppriseSender, Outbox, check_notifiers
 from tests.watch.receiver import receiver
 from tests.watch.support import ManualClock

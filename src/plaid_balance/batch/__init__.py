@@ -8,11 +8,11 @@
 ...     summary = run.summary
 """
 
+from plaid_balance._errors import BatchOptionsError, ItemsFileError
 from plaid_balance.batch._client import (
     DEFAULT_CONCURRENCY,
     BatchClient,
     BatchOptions,
-    BatchOptionsError,
     OnResult,
     run_batch_sync,
 )
@@ -23,7 +23,6 @@ from plaid_balance.batch._items import (
     InputError,
     InputFormat,
     ItemEntry,
-    ItemsFileError,
     ItemsReader,
     open_items,
     parse_items,

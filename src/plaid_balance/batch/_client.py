@@ -22,7 +22,7 @@ import httpx
 
 from plaid_balance._client import AsyncPlaidClient
 from plaid_balance._config import Environment
-from plaid_balance._errors import ConfigurationError
+from plaid_balance._errors import BatchOptionsError
 from plaid_balance._fetch import fetch_report_async
 from plaid_balance._report import Report, utc_now
 from plaid_balance._retry import RetryPolicy
@@ -50,10 +50,6 @@ MAX_WINDOW_SECONDS = 3600.0
 
 Items = Iterable[ItemEntry | str] | AsyncIterable[ItemEntry | str]
 OnResult = Callable[["ItemResult"], Awaitable[None] | None]
-
-
-class BatchOptionsError(ConfigurationError, ValueError):
-    """Batch settings that cannot work; raised before any call is made."""
 
 
 def _positive_int(name: str, value: object, maximum: int | None = None) -> None:

@@ -21,17 +21,13 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from plaid_balance._bounded import InputTooLarge, bounded_lines
-from plaid_balance._errors import ConfigurationError
-from plaid_balance._parse import InvalidValue, parse_access_token
+from plaid_balance._errors import InvalidValue, ItemsFileError
+from plaid_balance._parse import parse_access_token
 
 InputFormat = Literal["auto", "csv", "jsonl"]
 INPUT_FORMATS: tuple[InputFormat, ...] = ("auto", "csv", "jsonl")
 MAX_LINE_BYTES = 1 << 20
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
-
-
-class ItemsFileError(ConfigurationError):
-    """The items file as a whole cannot be used (unreadable, or neither CSV nor JSON lines)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from plaid_balance._error_body import INPUT_ERROR, INTERNAL_ERROR, ErrorBody
+from plaid_balance._error_body import INPUT_ERROR, INTERNAL_ERROR, ErrorBody, Verdict
 from plaid_balance._json import encode, to_builtins
 from plaid_balance._money import ZERO, exact_sub, exact_sum
 from plaid_balance._report import BalanceReport, CurrencyTotals, FailureReport, Report
@@ -112,6 +112,16 @@ class BatchSummary:
     @property
     def done(self) -> int:
         return self.ok + self.failed
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.interrupted:
+            return "interrupted"
+        if self.input_errors:
+            return "input"
+        if self.not_saved:
+            return "storage"
+        return "partial" if self.failed else "ok"
 
     def add(self, result: ItemResult) -> None:
         report = result.report

@@ -107,7 +107,8 @@ def read_access_token(access_token_file: str | None, access_token_arg: str | Non
             fail(
                 f"no access token: use --access-token-file PATH, --access-token-file - (stdin) or ${TOKEN_ENV}"
             )
-    from plaid_balance._parse import InvalidValue, parse_access_token
+    from plaid_balance._errors import InvalidValue
+    from plaid_balance._parse import parse_access_token
     from plaid_balance._redact import remember
 
     try:

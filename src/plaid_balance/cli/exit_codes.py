@@ -7,19 +7,16 @@ number elsewhere.
 
 from __future__ import annotations
 
-import sys
 from enum import IntEnum
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from plaid_balance._errors import (
     ConfigurationError,
+    LinkAborted,
     PlaidAPIError,
     PlaidNetworkError,
     StorageError,
 )
-
-if TYPE_CHECKING:
-    from plaid_balance._error_body import ErrorBody
 
 
 class ExitCode(IntEnum):
@@ -62,73 +59,38 @@ def exit_codes_markdown() -> str:
     return "\n".join(["| code | meaning |", "| --- | --- |", *rows])
 
 
-def _for_error_body(error: ErrorBody) -> ExitCode:
-    from plaid_balance._error_body import FUNDS_CHECK_ERROR, INPUT_ERROR, INTERNAL_ERROR, NETWORK_ERROR
-
-    if error.error_type == NETWORK_ERROR:
-        return ExitCode.NETWORK_ERROR
-    if error.error_type in (INPUT_ERROR, FUNDS_CHECK_ERROR):
-        return ExitCode.USAGE
-    if error.error_type == INTERNAL_ERROR:
-        return ExitCode.BUG
-    return ExitCode.PLAID_ERROR
+# Each kind of failure has one base class (the tree in ``plaid_balance._errors``): an exception's code is
+# that of the first kind in its method resolution order, so no check depends on the order of others.
+_KIND_CODES: Final[dict[type[BaseException], ExitCode]] = {
+    ConfigurationError: ExitCode.USAGE,
+    StorageError: ExitCode.STORAGE,
+    PlaidAPIError: ExitCode.PLAID_ERROR,
+    PlaidNetworkError: ExitCode.NETWORK_ERROR,
+    LinkAborted: ExitCode.LINK_NOT_COMPLETED,
+    KeyboardInterrupt: ExitCode.INTERRUPTED,
+    BrokenPipeError: ExitCode.CLOSED_PIPE,
+}
+# What an outcome says happened (its ``verdict``: a report, a failure body, a funds decision, a batch
+# summary), as an exit code.
+_VERDICT_CODES: Final[dict[str, ExitCode]] = {
+    "ok": ExitCode.OK,
+    "declined": ExitCode.INSUFFICIENT_FUNDS,
+    "partial": ExitCode.PARTIAL_FAILURE,
+    "interrupted": ExitCode.INTERRUPTED,
+    "input": ExitCode.USAGE,
+    "storage": ExitCode.STORAGE,
+    "plaid": ExitCode.PLAID_ERROR,
+    "network": ExitCode.NETWORK_ERROR,
+    "internal": ExitCode.BUG,
+}
 
 
 def exit_code_for(outcome: object) -> ExitCode:
     """The exit code an outcome (report, failure body, funds decision, batch summary) or exception gets."""
     if outcome is None:
         return ExitCode.OK
-    if isinstance(outcome, BrokenPipeError):
-        return ExitCode.CLOSED_PIPE
-    if isinstance(outcome, KeyboardInterrupt):
-        return ExitCode.INTERRUPTED
-    if isinstance(outcome, StorageError):  # before usage: a storage error may also be a ConfigurationError
-        return ExitCode.STORAGE
-    if isinstance(outcome, ConfigurationError):
-        return ExitCode.USAGE
-    if isinstance(outcome, PlaidAPIError):
-        return ExitCode.PLAID_ERROR
-    if isinstance(outcome, PlaidNetworkError):
-        return ExitCode.NETWORK_ERROR
-    return _for_result(outcome)
-
-
-def _for_result(outcome: object) -> ExitCode:
-    # Imported only here: `--help` never loads the models, and a `get` never loads the funds check, the
-    # batch runner or Link.
-    from plaid_balance._error_body import ErrorBody
-    from plaid_balance._report import BalanceReport, FailureReport
-
-    if isinstance(outcome, BalanceReport):
-        return ExitCode.OK
-    if isinstance(outcome, FailureReport):
-        return _for_error_body(outcome.error)
-    if isinstance(outcome, ErrorBody):
-        return _for_error_body(outcome)
-
-    # An outcome of Link, the funds check or the batch means its module is loaded already; otherwise it
-    # cannot be one, and `check` need not import the batch runner (nor `batch` the funds check).
-    if "plaid_balance.link.errors" in sys.modules:
-        from plaid_balance.link.errors import LinkAborted
-
-        if isinstance(outcome, LinkAborted):
-            return ExitCode.LINK_NOT_COMPLETED
-    if "plaid_balance.funds" in sys.modules:
-        from plaid_balance.funds import FundsCheckError, FundsDecision
-
-        if isinstance(outcome, FundsDecision):
-            return ExitCode.OK if outcome.passed else ExitCode.INSUFFICIENT_FUNDS
-        if isinstance(outcome, FundsCheckError):
-            return ExitCode.USAGE
-    if "plaid_balance.batch" in sys.modules:
-        from plaid_balance.batch import BatchSummary
-
-        if isinstance(outcome, BatchSummary):
-            if outcome.interrupted:
-                return ExitCode.INTERRUPTED
-            if outcome.input_errors:
-                return ExitCode.USAGE
-            if outcome.not_saved:
-                return ExitCode.STORAGE
-            return ExitCode.PARTIAL_FAILURE if outcome.failed else ExitCode.OK
-    return ExitCode.BUG
+    if isinstance(outcome, BaseException):
+        kinds = (_KIND_CODES.get(cls) for cls in type(outcome).__mro__)
+        return next((code for code in kinds if code is not None), ExitCode.BUG)
+    verdict = getattr(outcome, "verdict", None)
+    return _VERDICT_CODES.get(verdict, ExitCode.BUG) if isinstance(verdict, str) else ExitCode.BUG

@@ -137,7 +137,8 @@ def _substitute(value: str, env: AllowedEnvironment, key: str) -> str:
 
 
 def _access_token(value: str) -> str:
-    from plaid_balance._parse import InvalidValue, parse_access_token  # the one token rule
+    from plaid_balance._errors import InvalidValue
+    from plaid_balance._parse import parse_access_token  # the one token rule
 
     try:
         return parse_access_token(value)
@@ -146,7 +147,8 @@ def _access_token(value: str) -> str:
 
 
 def _parse_datetime(value: str) -> datetime:
-    from plaid_balance._parse import InvalidValue, parse_datetime  # the one date-time validator
+    from plaid_balance._errors import InvalidValue
+    from plaid_balance._parse import parse_datetime  # the one date-time validator
 
     try:
         return parse_datetime(value)

@@ -33,7 +33,7 @@ class _Type(click.ParamType):  # type: ignore[type-arg]
         raise NotImplementedError
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from plaid_balance._parse import InvalidValue
+        from plaid_balance._errors import InvalidValue
 
         if isinstance(value, self.result_type) and not isinstance(value, str):
             return value

@@ -16,8 +16,8 @@ not pass. For ACH debits Plaid now recommends ``/signal/evaluate`` with a Balanc
 >>> decision.passed, decision.reason
 """
 
+from plaid_balance._errors import FundsCheckError
 from plaid_balance.funds._amount import (
-    FundsCheckError,
     check_amount,
     check_precision,
     minor_units,

@@ -9,21 +9,7 @@ from __future__ import annotations
 import functools
 from decimal import Decimal
 
-from plaid_balance._error_body import FUNDS_CHECK_ERROR, ErrorBody
-from plaid_balance._errors import PlaidBalanceError
-
-
-class FundsCheckError(PlaidBalanceError, ValueError):
-    """The check cannot decide (bad amount, no usable balance, currency mismatch): never a pass.
-
-    ``error`` is the failure as every other one is reported (``error_type: FUNDS_CHECK_ERROR``).
-    """
-
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
-        self.message = message
-        self.error = ErrorBody(error_type=FUNDS_CHECK_ERROR, error_code=code, error_message=message)
-        super().__init__(f"{code}: {message}")
+from plaid_balance._errors import FundsCheckError
 
 
 def minor_units(currency: str) -> int | None:
@@ -75,7 +61,7 @@ def _iso_minor_units() -> dict[str, int | None]:
 def parse_amount(text: str) -> Decimal:
     """A strictly positive plain decimal (``125``, ``125.00``), by the one amount rule
     (``plaid_balance._parse.parse_amount``). Raises ``FundsCheckError`` (``INVALID_AMOUNT``)."""
-    from plaid_balance._parse import InvalidValue
+    from plaid_balance._errors import InvalidValue
     from plaid_balance._parse import parse_amount as parse
 
     try:
@@ -86,7 +72,7 @@ def parse_amount(text: str) -> Decimal:
 
 def parse_currency(text: str) -> str:
     """An upper-case currency code, by the one currency rule (``plaid_balance._parse.parse_currency``)."""
-    from plaid_balance._parse import InvalidValue
+    from plaid_balance._errors import InvalidValue
     from plaid_balance._parse import parse_currency as parse
 
     try:

@@ -13,10 +13,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from plaid_balance._client import PlaidClient
+from plaid_balance._errors import FundsCheckError
 from plaid_balance._fetch import fetch_report
 from plaid_balance._report import BalanceReport, FailureReport, Report
 from plaid_balance._secret import SecretStr
-from plaid_balance.funds._amount import FundsCheckError, check_amount, parse_amount, parse_currency
+from plaid_balance.funds._amount import check_amount, parse_amount, parse_currency
 from plaid_balance.funds._decide import FundsDecision, decide_report
 
 if TYPE_CHECKING:

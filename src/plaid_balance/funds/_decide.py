@@ -8,9 +8,11 @@ from typing import Literal
 
 import msgspec
 
+from plaid_balance._error_body import Verdict
+from plaid_balance._errors import FundsCheckError
 from plaid_balance._money import ZERO, exact_sub
 from plaid_balance._report import AccountReport, BalanceReport, utc_now
-from plaid_balance.funds._amount import FundsCheckError, check_amount, check_precision
+from plaid_balance.funds._amount import check_amount, check_precision
 from plaid_balance.history.freshness import balance_age, staleness
 
 BalanceUsed = Literal["available", "current", "limit_minus_current"]
@@ -43,6 +45,10 @@ class FundsDecision(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def passed(self) -> bool:
         return self.decision == "pass"
+
+    @property
+    def verdict(self) -> Verdict:
+        return "ok" if self.passed else "declined"
 
 
 def _fmt(value: Decimal, currency: str) -> str:

@@ -10,12 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from plaid_balance.history._engine import (
-        DB_ENV,
-        DatabaseNotFound,
-        HistoryError,
-        default_db_url,
-    )
+    from plaid_balance._errors import DatabaseNotFound, HistoryError
+    from plaid_balance.history._engine import DB_ENV, default_db_url
     from plaid_balance.history.recall import Recall, fetch_or_recall
     from plaid_balance.history.series import History, build_history, load_history
     from plaid_balance.history.store import HistoryStore, StoredSnapshot, open_store, token_fingerprint

@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from plaid_balance._errors import ConfigurationError, StorageError
+from plaid_balance._errors import DatabaseNotFound, DatabaseURLError, HistoryError
 from plaid_balance._extras import require_extra
 
 DB_ENV: Final = "PLAID_BALANCE_DB"
@@ -34,22 +34,6 @@ _PG_MIGRATION_LOCK: Final = 0x706C_6169_6462_616C
 SQLITE_BUSY_TIMEOUT_S: Final = 30.0
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _SECRET_QUERY_KEYS: Final = frozenset({"password", "passwd", "pwd", "secret", "token", "sslpassword"})
-
-
-class HistoryError(StorageError, ConfigurationError):
-    """The database cannot be opened, migrated, read or written (one line, password hidden).
-
-    Also a ``ConfigurationError`` for callers written before ``StorageError`` existed; the CLI maps
-    ``StorageError`` first (exit 7).
-    """
-
-
-class DatabaseURLError(ConfigurationError):
-    """The database URL is malformed or names a backend we cannot use: a usage error, not storage."""
-
-
-class DatabaseNotFound(HistoryError):
-    """A read found no database (or an empty one): nothing was created."""
 
 
 def default_db_url() -> str:

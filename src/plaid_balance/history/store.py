@@ -25,9 +25,10 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
+from plaid_balance._errors import HistoryError
 from plaid_balance._report import AccountReport, BalanceReport, FailureReport, utc_now
 
-from ._engine import HistoryError, first_line, open_engine
+from ._engine import first_line, open_engine
 from ._schema import EXACT, ItemToken, Snapshot, SnapshotAccount
 
 LOCAL_REQUEST_PREFIX: Final = "local:"

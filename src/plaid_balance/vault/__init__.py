@@ -11,8 +11,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from plaid_balance._errors import DatabaseNotFound, ImportSourceError
     from plaid_balance._secret import SecretStr, mask_token
-    from plaid_balance.history._engine import DatabaseNotFound
     from plaid_balance.vault._errors import (
         AliasError,
         AmbiguousItemError,
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
         VaultLookupError,
         VaultStorageError,
     )
-    from plaid_balance.vault._import import ImportSourceError, read_import
+    from plaid_balance.vault._import import read_import
     from plaid_balance.vault._keys import KEY_ENV, KEY_FILE_ENV, KEYRING_ENV, new_key_text
     from plaid_balance.vault._vault import (
         HEALTH_STATES,

@@ -16,18 +16,13 @@ from pathlib import Path
 from typing import Literal
 
 from plaid_balance._bounded import InputTooLarge, read_bounded
-from plaid_balance._parse import InvalidValue, parse_access_token
+from plaid_balance._errors import ImportSourceError, InvalidValue
+from plaid_balance._parse import parse_access_token
 from plaid_balance._secret import SecretStr
-
-from ._errors import VaultLookupError
 
 ImportFormat = Literal["auto", "csv", "jsonl", "env", "plaid-cli"]
 IMPORT_FORMATS: tuple[ImportFormat, ...] = ("auto", "csv", "jsonl", "env", "plaid-cli")
 MAX_FILE_BYTES = 64 << 20
-
-
-class ImportSourceError(VaultLookupError):
-    """The source as a whole cannot be read (missing, unreadable, not one of the known formats)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from plaid_balance._errors import PlaidAPIError
-from plaid_balance._parse import MAX_REFERENCE_LENGTH, InvalidValue, parse_item_reference
+from plaid_balance._errors import InvalidValue, PlaidAPIError
+from plaid_balance._parse import MAX_REFERENCE_LENGTH, parse_item_reference
 from plaid_balance._report import utc_now
 from plaid_balance._secret import SecretStr, mask_token
 from plaid_balance.history._engine import first_line, open_engine

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from plaid_balance._errors import ConfigurationError
+from plaid_balance._errors import WatchConfigError
 from plaid_balance._parse import (
     AccountSelector,
     Duration,
@@ -42,10 +42,6 @@ DEFAULT_RENOTIFY: Final = timedelta(hours=24)
 DEFAULT_CAPITAL_ONE_FLOOR: Final = timedelta(days=2)
 DEFAULT_TOKEN_ENV: Final = "PLAID_BALANCE_WATCH_TOKEN"  # noqa: S105 (a variable name, not a secret)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-class WatchConfigError(ConfigurationError):
-    """A config problem, located: ``file:line: key: problem``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from plaid_balance._errors import StateError
 from plaid_balance.watch.alerts import AlertBook, AlertEvent, AlertState, evaluate_accounts, evaluate_health
 from plaid_balance.watch.budget import BudgetLedger, BudgetLeft
 from plaid_balance.watch.clock import Clock
@@ -38,7 +39,7 @@ from plaid_balance.watch.state import (
     ReportLike,
     WatchState,
 )
-from plaid_balance.watch.store import ItemRow, RefreshRecord, StateError, WatchStore
+from plaid_balance.watch.store import ItemRow, RefreshRecord, WatchStore
 from plaid_balance.watch.webhook import WebhookRefused, WebhookVerifier
 from plaid_balance.watch.writer import RefreshWrite, Writer
 

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from plaid_balance._errors import StorageError
+from plaid_balance._errors import StateError
 from plaid_balance.history._schema import UTCDateTime
 from plaid_balance.watch.alerts import AlertEvent, AlertState
 from plaid_balance.watch.health import Health
@@ -80,10 +80,6 @@ events_table = Table(
     Column("message", Text, nullable=False),
     Column("notify", Text, nullable=False),
 )
-
-
-class StateError(StorageError):
-    """The watch's state could not be read or written (one line)."""
 
 
 @dataclass(frozen=True, slots=True)

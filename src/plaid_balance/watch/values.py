@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from plaid_balance import _parse
+from plaid_balance._errors import InvalidValue
 from plaid_balance._parse import Duration, Money, SignedMoney
 
 
@@ -29,7 +30,7 @@ def parse_percent(value: Any) -> Decimal:
     text = _parse.input_text(value, "a percentage between 0 and 100")
     try:
         share = _parse.parse_amount(text.rstrip().removesuffix("%"), sign="not_negative")
-    except _parse.InvalidValue:
+    except InvalidValue:
         share = Decimal(-1)
     if not Decimal(0) <= share <= Decimal(100):
         raise ValueError(f"{value!r} is not a percentage between 0 and 100")

@@ -20,8 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
 
+from plaid_balance._errors import StateError
 from plaid_balance.watch.state import HistoryPort, ReportLike
-from plaid_balance.watch.store import RefreshRecord, StateError, WatchStore
+from plaid_balance.watch.store import RefreshRecord, WatchStore
 
 log = logging.getLogger("plaid_balance.watch")
 
