@@ -1,16 +1,15 @@
 """The Plaid HTTP clients: ``PlaidClient`` (sync) and ``AsyncPlaidClient`` (async), on httpx.
 
-Both share everything but the send: calls are built in ``_calls``, answers are interpreted by
+Both share everything but the send: each endpoint is declared once in ``_calls`` (``Endpoints``, their
+common base), calls are built there, answers are interpreted by
 ``interpret_response`` and retries are decided by ``RetryPolicy``. Credentials travel in the
 ``PLAID-CLIENT-ID`` / ``PLAID-SECRET`` headers, pinned to ``Plaid-Version: 2020-09-14``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import httpx
 import msgspec
@@ -35,24 +34,6 @@ from plaid_balance._json import decode, encode
 from plaid_balance._log import quiet_library_loggers
 from plaid_balance._retry import RetryPolicy
 from plaid_balance._secret import SecretStr
-
-if TYPE_CHECKING:
-    from plaid_balance.models import (
-        AccountsGetResponse,
-        InstitutionsGetByIdResponse,
-        InstitutionsSearchResponse,
-        ItemAccessTokenInvalidateResponse,
-        ItemGetResponse,
-        ItemRemoveResponse,
-        ItemWebhookUpdateResponse,
-        LinkTokenCreateResponse,
-        LinkTokenGetResponse,
-        PublicTokenCreateResponse,
-        PublicTokenExchangeResponse,
-        SandboxItemFireWebhookResponse,
-        SandboxItemResetLoginResponse,
-        WebhookVerificationKeyGetResponse,
-    )
 
 quiet_library_loggers()  # after importing httpx and stamina, so their loggers exist
 
@@ -163,7 +144,7 @@ class _ClientConfig:
         return f"environment={self.environment.value!r}, base_url={self.base_url!r}"
 
 
-class PlaidClient:
+class PlaidClient(calls.Endpoints):
     """Synchronous Plaid client. One per process is plenty: it pools connections.
 
     Arguments left out come from the environment (``PLAID_CLIENT_ID``, ``PLAID_SECRET``,
@@ -171,6 +152,9 @@ class PlaidClient:
 
     >>> with PlaidClient(environment="sandbox") as plaid:          # doctest: +SKIP
     ...     response = plaid.accounts_balance_get(access_token)
+
+    Its endpoint methods (``accounts_balance_get``, ``item_get``...) are declared once, in
+    ``calls.Endpoints``.
     """
 
     def __init__(
@@ -234,136 +218,14 @@ class PlaidClient:
             raise network_error(exc) from None
         return interpret_response(response, call.response_model)
 
-    def accounts_balance_get(
-        self,
-        access_token: Token,
-        *,
-        account_ids: Sequence[str] | None = None,
-        min_last_updated_datetime: datetime | None = None,
-    ) -> AccountsGetResponse:
-        """Real-time balances (``/accounts/balance/get``). Billed by Plaid per successful call."""
-        return self.call(calls.accounts_balance_get(access_token, account_ids, min_last_updated_datetime))
 
-    def accounts_get(
-        self, access_token: Token, *, account_ids: Sequence[str] | None = None
-    ) -> AccountsGetResponse:
-        """Cached balances (``/accounts/get``): free, but possibly hours or days old."""
-        return self.call(calls.accounts_get(access_token, account_ids))
+class AsyncPlaidClient(calls.Endpoints):
+    """Asynchronous twin of ``PlaidClient`` for many Items at once (one connection pool for all).
 
-    def item_get(self, access_token: Token) -> ItemGetResponse:
-        """The Item: institution, error state, products, consent expiry (``/item/get``)."""
-        return self.call(calls.item_get(access_token))
+    Its endpoint methods (``calls.Endpoints``) are coroutine functions.
+    """
 
-    def item_remove(self, access_token: Token, *, reason_code: str | None = None) -> ItemRemoveResponse:
-        """Remove the Item: its access token stops working for good (``/item/remove``)."""
-        return self.call(calls.item_remove(access_token, reason_code))
-
-    def item_access_token_invalidate(self, access_token: Token) -> ItemAccessTokenInvalidateResponse:
-        """Rotate the access token (``/item/access_token/invalidate``); the answer holds the new one."""
-        return self.call(calls.item_access_token_invalidate(access_token))
-
-    def item_webhook_update(self, access_token: Token, webhook: str | None) -> ItemWebhookUpdateResponse:
-        """Set or clear the Item's webhook URL (``/item/webhook/update``)."""
-        return self.call(calls.item_webhook_update(access_token, webhook))
-
-    def item_public_token_exchange(self, public_token: str) -> PublicTokenExchangeResponse:
-        """Exchange Link's public token for an access token (``/item/public_token/exchange``)."""
-        return self.call(calls.item_public_token_exchange(public_token))
-
-    def link_token_create(
-        self,
-        client_user_id: str,
-        *,
-        client_name: str = "plaid-balance",
-        products: Sequence[str] | None = ("transactions",),
-        country_codes: Sequence[str] = ("US",),
-        language: str = "en",
-        access_token: Token | None = None,
-        webhook: str | None = None,
-        redirect_uri: str | None = None,
-        hosted_link: Mapping[str, Any] | None = None,
-        link_customization_name: str | None = None,
-        extra: Mapping[str, Any] | None = None,
-    ) -> LinkTokenCreateResponse:
-        """A Link token (``/link/token/create``); with ``access_token``, for update mode."""
-        return self.call(
-            calls.link_token_create(
-                client_user_id,
-                client_name=client_name,
-                products=products,
-                country_codes=country_codes,
-                language=language,
-                access_token=access_token,
-                webhook=webhook,
-                redirect_uri=redirect_uri,
-                hosted_link=hosted_link,
-                link_customization_name=link_customization_name,
-                extra=extra,
-            )
-        )
-
-    def link_token_get(self, link_token: str) -> LinkTokenGetResponse:
-        """A Link token's metadata and sessions (``/link/token/get``): Hosted Link's results."""
-        return self.call(calls.link_token_get(link_token))
-
-    def institutions_search(
-        self,
-        query: str,
-        *,
-        country_codes: Sequence[str] = ("US",),
-        products: Sequence[str] | None = None,
-        options: Mapping[str, Any] | None = None,
-    ) -> InstitutionsSearchResponse:
-        """Institutions by name (``/institutions/search``)."""
-        return self.call(
-            calls.institutions_search(query, country_codes=country_codes, products=products, options=options)
-        )
-
-    def institutions_get_by_id(
-        self,
-        institution_id: str,
-        *,
-        country_codes: Sequence[str] = ("US",),
-        options: Mapping[str, Any] | None = None,
-    ) -> InstitutionsGetByIdResponse:
-        """One institution (``/institutions/get_by_id``)."""
-        return self.call(
-            calls.institutions_get_by_id(institution_id, country_codes=country_codes, options=options)
-        )
-
-    def webhook_verification_key_get(self, key_id: str) -> WebhookVerificationKeyGetResponse:
-        """The key that verifies webhooks signed with ``key_id`` (``/webhook_verification_key/get``)."""
-        return self.call(calls.webhook_verification_key_get(key_id))
-
-    def sandbox_public_token_create(
-        self,
-        institution_id: str,
-        initial_products: Sequence[str] = ("transactions",),
-        *,
-        override_username: str | None = None,
-        override_password: str | None = None,
-        webhook: str | None = None,
-    ) -> PublicTokenCreateResponse:
-        """Sandbox only: a public token for a new Item, without Link (``/sandbox/public_token/create``)."""
-        return self.call(
-            calls.sandbox_public_token_create(
-                institution_id, initial_products, override_username, override_password, webhook
-            )
-        )
-
-    def sandbox_item_reset_login(self, access_token: Token) -> SandboxItemResetLoginResponse:
-        """Sandbox only: force ``ITEM_LOGIN_REQUIRED`` (``/sandbox/item/reset_login``)."""
-        return self.call(calls.sandbox_item_reset_login(access_token))
-
-    def sandbox_item_fire_webhook(
-        self, access_token: Token, webhook_code: str, *, webhook_type: str | None = None
-    ) -> SandboxItemFireWebhookResponse:
-        """Sandbox only: fire a webhook for the Item (``/sandbox/item/fire_webhook``)."""
-        return self.call(calls.sandbox_item_fire_webhook(access_token, webhook_code, webhook_type))
-
-
-class AsyncPlaidClient:
-    """Asynchronous twin of ``PlaidClient`` for many Items at once (one connection pool for all)."""
+    is_async: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -427,134 +289,3 @@ class AsyncPlaidClient:
         except httpx.HTTPError as exc:
             raise network_error(exc) from None
         return interpret_response(response, call.response_model)
-
-    async def accounts_balance_get(
-        self,
-        access_token: Token,
-        *,
-        account_ids: Sequence[str] | None = None,
-        min_last_updated_datetime: datetime | None = None,
-    ) -> AccountsGetResponse:
-        """Real-time balances (``/accounts/balance/get``). Billed by Plaid per successful call."""
-        return await self.call(
-            calls.accounts_balance_get(access_token, account_ids, min_last_updated_datetime)
-        )
-
-    async def accounts_get(
-        self, access_token: Token, *, account_ids: Sequence[str] | None = None
-    ) -> AccountsGetResponse:
-        """Cached balances (``/accounts/get``): free, but possibly hours or days old."""
-        return await self.call(calls.accounts_get(access_token, account_ids))
-
-    async def item_get(self, access_token: Token) -> ItemGetResponse:
-        """The Item: institution, error state, products, consent expiry (``/item/get``)."""
-        return await self.call(calls.item_get(access_token))
-
-    async def item_remove(self, access_token: Token, *, reason_code: str | None = None) -> ItemRemoveResponse:
-        """Remove the Item: its access token stops working for good (``/item/remove``)."""
-        return await self.call(calls.item_remove(access_token, reason_code))
-
-    async def item_access_token_invalidate(self, access_token: Token) -> ItemAccessTokenInvalidateResponse:
-        """Rotate the access token (``/item/access_token/invalidate``); the answer holds the new one."""
-        return await self.call(calls.item_access_token_invalidate(access_token))
-
-    async def item_webhook_update(
-        self, access_token: Token, webhook: str | None
-    ) -> ItemWebhookUpdateResponse:
-        """Set or clear the Item's webhook URL (``/item/webhook/update``)."""
-        return await self.call(calls.item_webhook_update(access_token, webhook))
-
-    async def item_public_token_exchange(self, public_token: str) -> PublicTokenExchangeResponse:
-        """Exchange Link's public token for an access token (``/item/public_token/exchange``)."""
-        return await self.call(calls.item_public_token_exchange(public_token))
-
-    async def link_token_create(
-        self,
-        client_user_id: str,
-        *,
-        client_name: str = "plaid-balance",
-        products: Sequence[str] | None = ("transactions",),
-        country_codes: Sequence[str] = ("US",),
-        language: str = "en",
-        access_token: Token | None = None,
-        webhook: str | None = None,
-        redirect_uri: str | None = None,
-        hosted_link: Mapping[str, Any] | None = None,
-        link_customization_name: str | None = None,
-        extra: Mapping[str, Any] | None = None,
-    ) -> LinkTokenCreateResponse:
-        """A Link token (``/link/token/create``); with ``access_token``, for update mode."""
-        return await self.call(
-            calls.link_token_create(
-                client_user_id,
-                client_name=client_name,
-                products=products,
-                country_codes=country_codes,
-                language=language,
-                access_token=access_token,
-                webhook=webhook,
-                redirect_uri=redirect_uri,
-                hosted_link=hosted_link,
-                link_customization_name=link_customization_name,
-                extra=extra,
-            )
-        )
-
-    async def link_token_get(self, link_token: str) -> LinkTokenGetResponse:
-        """A Link token's metadata and sessions (``/link/token/get``): Hosted Link's results."""
-        return await self.call(calls.link_token_get(link_token))
-
-    async def institutions_search(
-        self,
-        query: str,
-        *,
-        country_codes: Sequence[str] = ("US",),
-        products: Sequence[str] | None = None,
-        options: Mapping[str, Any] | None = None,
-    ) -> InstitutionsSearchResponse:
-        """Institutions by name (``/institutions/search``)."""
-        return await self.call(
-            calls.institutions_search(query, country_codes=country_codes, products=products, options=options)
-        )
-
-    async def institutions_get_by_id(
-        self,
-        institution_id: str,
-        *,
-        country_codes: Sequence[str] = ("US",),
-        options: Mapping[str, Any] | None = None,
-    ) -> InstitutionsGetByIdResponse:
-        """One institution (``/institutions/get_by_id``)."""
-        return await self.call(
-            calls.institutions_get_by_id(institution_id, country_codes=country_codes, options=options)
-        )
-
-    async def webhook_verification_key_get(self, key_id: str) -> WebhookVerificationKeyGetResponse:
-        """The key that verifies webhooks signed with ``key_id`` (``/webhook_verification_key/get``)."""
-        return await self.call(calls.webhook_verification_key_get(key_id))
-
-    async def sandbox_public_token_create(
-        self,
-        institution_id: str,
-        initial_products: Sequence[str] = ("transactions",),
-        *,
-        override_username: str | None = None,
-        override_password: str | None = None,
-        webhook: str | None = None,
-    ) -> PublicTokenCreateResponse:
-        """Sandbox only: a public token for a new Item, without Link (``/sandbox/public_token/create``)."""
-        return await self.call(
-            calls.sandbox_public_token_create(
-                institution_id, initial_products, override_username, override_password, webhook
-            )
-        )
-
-    async def sandbox_item_reset_login(self, access_token: Token) -> SandboxItemResetLoginResponse:
-        """Sandbox only: force ``ITEM_LOGIN_REQUIRED`` (``/sandbox/item/reset_login``)."""
-        return await self.call(calls.sandbox_item_reset_login(access_token))
-
-    async def sandbox_item_fire_webhook(
-        self, access_token: Token, webhook_code: str, *, webhook_type: str | None = None
-    ) -> SandboxItemFireWebhookResponse:
-        """Sandbox only: fire a webhook for the Item (``/sandbox/item/fire_webhook``)."""
-        return await self.call(calls.sandbox_item_fire_webhook(access_token, webhook_code, webhook_type))

@@ -39,8 +39,10 @@ def _balance_call(
     cached: bool,
 ) -> calls.PlaidCall[AccountsGetResponse]:
     if cached:
-        return calls.accounts_get(access_token, account_ids)
-    return calls.accounts_balance_get(access_token, account_ids, min_last_updated_datetime)
+        return calls.accounts_get(access_token, account_ids=account_ids)
+    return calls.accounts_balance_get(
+        access_token, account_ids=account_ids, min_last_updated_datetime=min_last_updated_datetime
+    )
 
 
 def _outcome(

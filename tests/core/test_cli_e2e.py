@@ -282,14 +282,14 @@ def test_shipped_run_toml_runs(emu: RunningEmulator, cli: Any) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (JOB + "colour = 'blue'\n", "unknown key 'job.main.input.colour'"),
+        (JOB + "colour = 'blue'\n", "job.main.input.colour: unknown key"),
         (
             JOB.replace('name = "plaid_get_balance"', 'name = "plaid_transfer"'),
-            "unknown function 'plaid_transfer'",
+            "job.main.name: 'plaid_transfer' is not one of: plaid_get_balance",
         ),
         (JOB.replace('"MY_TOKEN"]', '"OTHER"]'), "not in its env allowlist"),
         (JOB.replace('env = ["PLAID_CLIENT_ID", "PLAID_SECRET",', "env = ["), "on the job's env allowlist"),
-        (JOB.replace("[job.main]", "[job.mian]"), "unknown key 'job.mian'"),
+        (JOB.replace("[job.main]", "[job.mian]"), "job.mian: unknown key"),
         ("job = [", "not valid TOML"),
         (JOB.replace('"sandbox"', '"development"'), "decommissioned"),
     ],

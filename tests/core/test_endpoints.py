@@ -294,3 +294,32 @@ def test_tokens_in_answers_never_serialise_or_repr() -> None:
     for text in (repr(exchanged), str(exchanged), dumps(exchanged)):
         assert TOKEN not in text
     assert exchanged.access_token.get_secret_value() == TOKEN
+
+
+def _endpoint_names(cls: type) -> set[str]:
+    return {name for name in dir(cls) if not name.startswith("_") and name.split("_")[0] in PREFIXES}
+
+
+PREFIXES = {"accounts", "item", "link", "institutions", "webhook", "sandbox"}
+
+
+def test_each_endpoint_is_declared_once_and_both_clients_share_it() -> None:
+    """Issue 18: a signature written once (``_calls``), the same method on the sync and async client."""
+    import inspect
+
+    from plaid_balance import _calls, _client
+
+    names = _endpoint_names(PlaidClient)
+    assert names == _endpoint_names(AsyncPlaidClient) and len(names) >= 15
+    source = inspect.getsource(_client)
+    for name in names:
+        assert f"def {name}(" not in source, f"{name} is written again in _client"
+        build = getattr(_calls, name)
+        with PlaidClient("id", "secret", "sandbox") as sync_client:
+            method = getattr(sync_client, name)
+            assert inspect.signature(method) == inspect.signature(build)
+            assert method.__doc__ == build.__doc__ and method.__doc__
+            assert not inspect.iscoroutinefunction(method)
+        async_method = getattr(AsyncPlaidClient("id", "secret", "sandbox"), name)
+        assert inspect.signature(async_method) == inspect.signature(build)
+        assert inspect.iscoroutinefunction(async_method)
