@@ -35,6 +35,7 @@ TOP_LEVEL = {
     "_safe_text": CORE,
     "_parse": CORE,
     "_toml": CORE,
+    "_csv": CORE,
     "_bounded": CORE,
     "_json": CORE,
     "_money": CORE,

@@ -134,7 +134,7 @@ KINDS = (ConfigurationError, StorageError, PlaidAPIError, PlaidNetworkError)
 
 
 def test_every_exception_is_of_exactly_one_kind() -> None:
-    """One base per kind of failure (decision 79): the exit code cannot depend on the order of checks."""
+    """One base per kind of failure (decision 84): the exit code cannot depend on the order of checks."""
     from plaid_balance._errors import LinkAborted, PlaidBalanceError, PlaidFailure
 
     kinds = (*KINDS, LinkAborted)
