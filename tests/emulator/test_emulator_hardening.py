@@ -36,6 +36,8 @@ PATHS = [
     "/link/token/get",
     "/sandbox/item/fire_webhook",
     "/webhook_verification_key/get",
+    "/institutions/get",
+    "/item/import",
 ]
 _SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -230,7 +232,8 @@ json_values = st.recursive(
 field_names = st.sampled_from(
     ["access_token", "public_token", "institution_id", "initial_products", "country_codes", "options",
      "client_id", "secret", "account_ids", "reason_code", "query", "x", "link_token", "client_name", "language",
-     "user", "products", "webhook", "webhook_code", "key_id", "hosted_link", "account_filters", "update"]
+     "user", "products", "webhook", "webhook_code", "key_id", "hosted_link", "account_filters", "update",
+     "count", "offset", "user_auth", "webhook_type", "accounts", "code"]
 )  # fmt: skip
 
 
@@ -287,3 +290,46 @@ def test_link_ui_and_admin_calls_answer_in_plaids_shape(
     assert response.headers["content-type"] == "application/json"
     if response.status_code >= 400:
         assert not answers.errors(PLAID_ERROR, response.json())
+
+
+account_fields = st.dictionaries(
+    st.sampled_from(
+        ["current", "available", "limit", "currency", "type", "subtype", "name", "mask", "colour"]
+    ),
+    json_values | st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str),
+    max_size=6,
+)
+
+
+@_SLOW
+@given(
+    accounts=st.lists(
+        account_fields
+        | st.fixed_dictionaries(
+            {"current": st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str)},
+            optional={
+                "available": st.none() | st.integers(),
+                "currency": st.sampled_from(["USD", "EUR", "BTC"]),
+            },
+        ),
+        max_size=3,
+    )
+    | json_values
+)
+def test_admin_accounts_give_an_item_or_a_plaid_error(
+    plaid_http: PlaidHTTP, answers: AnswerChecker, accounts: Any
+) -> None:
+    """Any `accounts` for POST /__emulator/items makes an Item whose balances are the amounts given, or is
+    refused with a 4xx Plaid error; never a 500."""
+    response = plaid_http.client.post("/__emulator/items", content=json.dumps({"accounts": accounts}))
+    assert response.status_code < 500, response.text
+    if response.status_code != 200:
+        assert not answers.errors(PLAID_ERROR, response.json())
+        return
+    [item] = response.json()["items"]
+    if accounts is None:
+        return  # no accounts given: the Sandbox's default roster
+    served = plaid_http.balance(item["access_token"])
+    assert served.status_code == 200
+    given_current = [Decimal(str(a["current"])) for a in accounts]
+    assert [Decimal(str(a["balances"]["current"])) for a in served.json()["accounts"]] == given_current
