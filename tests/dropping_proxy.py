@@ -3,7 +3,8 @@
 Per path it can forward (the default), ``drop_answer`` (forward, let the emulator act, then cut the
 connection so the answer never arrives) or ``drop_request`` (cut the connection before anything is
 forwarded: Plaid never hears of the call). A ``_once`` mode does so to the next call only, then
-forwards. Binds 127.0.0.1 only.
+forwards. ``hold_answer`` forwards and then keeps the answer until ``release`` is set (``holding`` is
+set meanwhile): the moment to kill a client whose call Plaid has already acted on. Binds 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import Literal
 
 import httpx
 
-Mode = Literal["forward", "drop_answer", "drop_request", "drop_answer_once", "drop_request_once"]
+Mode = Literal[
+    "forward", "drop_answer", "drop_request", "drop_answer_once", "drop_request_once", "hold_answer"
+]
 _HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding", "keep-alive"}
 
 
@@ -28,6 +31,8 @@ class DroppingProxy:
         self.modes: dict[str, Mode] = {}
         self.seen: list[tuple[str, Mode]] = []
         self.base_url = ""
+        self.holding = threading.Event()
+        self.release = threading.Event()
 
 
 @contextmanager
@@ -52,6 +57,11 @@ def dropping_proxy(upstream: str) -> Iterator[DroppingProxy]:
                 return
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS}
             answer = httpx.post(proxy.upstream + self.path, content=body, headers=headers, timeout=30)
+            if mode == "hold_answer":
+                proxy.holding.set()
+                proxy.release.wait(60)
+                self.close_connection = True
+                return
             if mode in ("drop_answer", "drop_answer_once"):
                 self.close_connection = True
                 return
@@ -69,6 +79,7 @@ def dropping_proxy(upstream: str) -> Iterator[DroppingProxy]:
     try:
         yield proxy
     finally:
+        proxy.release.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

@@ -63,6 +63,7 @@ class FakeVault:
     added: list[tuple[str, ExchangedItem, ItemFacts]] = field(default_factory=list)
     repaired_ids: list[str] = field(default_factory=list)
     repaired_accounts: tuple[LinkedAccount, ...] | None = None
+    records: dict[str, str] = field(default_factory=dict)
 
     def items(self) -> list[HeldItem]:
         return self.held
@@ -78,8 +79,25 @@ class FakeVault:
         taken = {item.alias for item in self.held}
         return wanted if wanted not in taken else f"{wanted}-2"
 
-    def add(self, alias: str, exchanged: ExchangedItem, facts: ItemFacts) -> None:
+    def add(
+        self, alias: str, exchanged: ExchangedItem, facts: ItemFacts, *, settles: str | None = None
+    ) -> None:
         self.added.append((alias, exchanged, facts))
+        self.records.pop(settles or "", None)
+
+    def begin_exchange(self, public_token: str, detail: dict[str, Any]) -> str:
+        record = f"record-{len(self.records)}"
+        self.records[record] = public_token
+        return record
+
+    def end_exchange(self, record: str) -> None:
+        self.records.pop(record, None)
+
+    def pending_exchanges(self) -> list[Any]:
+        return []
+
+    def pending_public_token(self, record: str) -> str:
+        return self.records[record]
 
     def repaired(self, item_id: str, accounts: tuple[LinkedAccount, ...] | None) -> None:
         self.repaired_ids.append(item_id)

@@ -163,10 +163,18 @@ def list_items(db: str | None, output_format: str, active: bool) -> None:
         try:
             with Vault.open(db, create=False) as vault:
                 found = vault.list(include_removed=not active)
+                pending = vault.pending_exchanges()
                 where = vault.url
         except DatabaseNotFound:
-            found, where = [], None
+            found, pending, where = [], (), None
         latest = _latest(db, [i.item_id for i in found]) if found else {}
+    for link in pending:
+        name = link.institution_name or link.institution_id or "a bank"
+        click.echo(
+            f"an interrupted link of {name} (at {link.started_at:%Y-%m-%d %H:%M} UTC) lost the answer to its "
+            "public-token exchange: run plaid-balance link to finish it or learn what became of it",
+            err=True,
+        )
     if output_format == "json":
         _echo_json([_public(i, latest.get(i.item_id)) for i in found])
         return

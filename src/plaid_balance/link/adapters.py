@@ -42,7 +42,9 @@ class ClientBackend:
         return hosted_result(self._client.link_token_get(link_token), update=update)
 
     def exchange(self, public_token: str) -> ExchangedItem:
-        response = self._client.item_public_token_exchange(public_token)
+        from plaid_balance._exchange import exchange_public_token
+
+        response = exchange_public_token(self._client, public_token)  # a lost answer is found out
         return ExchangedItem(response.access_token, response.item_id)
 
     def describe(self, access_token: Any) -> ItemFacts:
@@ -121,7 +123,21 @@ class VaultStore:
 
         return self._vault.free_alias(suggest_alias(institution_name))
 
-    def add(self, alias: str, exchanged: ExchangedItem, facts: ItemFacts) -> None:
+    def begin_exchange(self, public_token: str, detail: dict[str, Any]) -> str:
+        return self._vault.begin_exchange(public_token, environment=self._environment, detail=detail)
+
+    def end_exchange(self, record: str) -> None:
+        self._vault.end_exchange(record)
+
+    def pending_exchanges(self) -> Sequence[Any]:
+        return [p for p in self._vault.pending_exchanges() if p.environment == self._environment]
+
+    def pending_public_token(self, record: str) -> str:
+        return self._vault.exchange_public_token(record)
+
+    def add(
+        self, alias: str, exchanged: ExchangedItem, facts: ItemFacts, *, settles: str | None = None
+    ) -> None:
         token = exchanged.access_token
         self._vault.add(
             alias,
@@ -131,6 +147,7 @@ class VaultStore:
             institution_name=facts.institution_name,
             accounts=[_account(a) for a in facts.accounts],
             environment=self._environment,
+            settles=settles,
         )
 
     def repaired(self, item_id: str, accounts: tuple[LinkedAccount, ...] | None) -> None:

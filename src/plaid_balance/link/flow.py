@@ -7,10 +7,11 @@ journey is tested with fakes as well as end to end; ``plaid_balance.link.adapter
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
 from plaid_balance.link.errors import LinkCancelled, LinkTimedOut
@@ -78,7 +79,23 @@ class LinkVault(Protocol):
         """A free alias made from the institution's name (``first-platypus-bank``, then ``-2``, …)."""
         ...
 
-    def add(self, alias: str, exchanged: ExchangedItem, facts: ItemFacts) -> None: ...
+    def add(
+        self, alias: str, exchanged: ExchangedItem, facts: ItemFacts, *, settles: str | None = None
+    ) -> None:
+        """Store the new Item; ``settles`` names its exchange's record, deleted in the same transaction."""
+        ...
+
+    def begin_exchange(self, public_token: str, detail: dict[str, Any]) -> str:
+        """Record (committed) an exchange about to be made: its public token, sealed, and Link's word."""
+        ...
+
+    def end_exchange(self, record: str) -> None: ...
+
+    def pending_exchanges(self) -> Sequence[Any]:
+        """Earlier exchanges whose answer was lost (``vault.PendingExchange``)."""
+        ...
+
+    def pending_public_token(self, record: str) -> str: ...
 
     def repaired(self, item_id: str, accounts: tuple[LinkedAccount, ...] | None) -> None:
         """Mark the Item healthy again; ``accounts`` (when given) replace the ones it had."""
@@ -251,6 +268,10 @@ def link_new_item(
     hosted: bool = False,
 ) -> Linked:
     """Link a new Item and keep it in the vault under ``alias`` (default: from the institution's name)."""
+    from plaid_balance.link import pending
+
+    # An earlier link whose exchange answer was lost is finished (or explained) before a new one starts.
+    pending.settle_pending(env, lambda wanted, exchanged, record: _store(env, exchanged, wanted, record)[0])
     body = new_item_request(settings, hosted=hosted)
     return obtain_result(
         body,
@@ -288,17 +309,48 @@ def _keep_new_item(result: LinkResult, env: LinkEnvironment, alias: str | None) 
                 raise LinkCancelled(f"not linked: {name} is already in the vault as {names}")
             env.page_note = None
     env.say("Exchanging the public token…")
-    exchanged = env.backend.exchange(result.public_token)
-    facts = env.backend.describe(exchanged.access_token)
-    institution_name = facts.institution_name or result.institution_name
-    chosen = alias or env.vault.alias_for(institution_name or facts.institution_id)
+    exchanged, record = pending.exchange(env, result, alias)  # a lost answer is found out or recorded
+    chosen, facts = _store(env, exchanged, alias, record, fallback=result)
+    return Linked(chosen, exchanged.item_id, facts.institution_name, len(facts.accounts), updated=False)
+
+
+def _store(
+    env: LinkEnvironment,
+    exchanged: ExchangedItem,
+    alias: str | None,
+    record: str,
+    *,
+    fallback: LinkSuccess | None = None,
+) -> tuple[str, ItemFacts]:
+    """Keep a freshly exchanged Item under ``alias`` (default: from its bank's name); (alias, facts).
+
+    Plaid's word on the Item (/accounts/get) is preferred; if it cannot be had, Link's own metadata is
+    kept rather than losing the token. An Item that cannot be stored is removed at Plaid.
+    """
+    from plaid_balance._errors import PlaidFailure
+
     try:
-        env.vault.add(chosen, exchanged, facts)
+        facts = env.backend.describe(exchanged.access_token)
+        if fallback is not None and not facts.institution_name:
+            facts = replace(facts, institution_name=fallback.institution_name)
+    except PlaidFailure as exc:
+        env.say(f"warning: could not ask Plaid about the new Item ({exc}); keeping what Link reported")
+        facts = ItemFacts(
+            exchanged.item_id,
+            fallback.institution_id if fallback else None,
+            fallback.institution_name if fallback else None,
+            fallback.accounts if fallback else (),
+        )
+    chosen = alias or env.vault.alias_for(facts.institution_name or facts.institution_id)
+    try:
+        env.vault.add(chosen, exchanged, facts, settles=record)
     except BaseException:
         # An Item we cannot keep must not stay billed at Plaid with nobody holding its token.
         _remove_quietly(env, exchanged)
+        with contextlib.suppress(Exception):
+            env.vault.end_exchange(record)
         raise
-    return Linked(chosen, exchanged.item_id, institution_name, len(facts.accounts), updated=False)
+    return chosen, facts
 
 
 def _remove_quietly(env: LinkEnvironment, exchanged: ExchangedItem) -> None:

@@ -28,13 +28,11 @@ ROTATION: Final = "rotation"
 EXCHANGE: Final = "exchange"
 # Plaid's answers to a token that no longer works (after a rotation, or once the Item is gone).
 REFUSED_TOKEN_CODES: Final = frozenset({"INVALID_ACCESS_TOKEN", "ITEM_NOT_FOUND"})
-REFUSED_PUBLIC_TOKEN_CODES: Final = frozenset({"INVALID_PUBLIC_TOKEN"})
 # A call made from another machine (a shared PostgreSQL vault) is taken as finished after this long:
 # one attempt, never retried, has a 60-second read timeout by default.
 FOREIGN_CALL_LIMIT: Final = timedelta(minutes=5)
 # A pid seen alive this long after the call began has been reused by another program.
 LOCAL_CALL_LIMIT: Final = timedelta(hours=1)
-PUBLIC_TOKEN_LIFETIME: Final = timedelta(minutes=30)  # Plaid: public tokens expire after 30 minutes
 
 
 def current_owner() -> str:

@@ -7,6 +7,7 @@ list`` works on a machine that cannot decrypt; tokens need the key. Every change
 from __future__ import annotations
 
 import difflib
+import json
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -28,6 +29,7 @@ from plaid_balance.history.store import record_token, token_fingerprint
 
 from ._cipher import Cipher, Undecryptable
 from ._doubts import (
+    EXCHANGE,
     REFUSED_TOKEN_CODES,
     ROTATION,
     current_owner,
@@ -429,8 +431,13 @@ class Vault:
         institution_name: str | None = None,
         accounts: Iterable[VaultAccount | Mapping[str, Any]] = (),
         environment: str = "sandbox",
+        settles: str | None = None,
     ) -> VaultItem:
-        """Store a newly linked Item under ``alias``. The token is encrypted before it is written."""
+        """Store a newly linked Item under ``alias``. The token is encrypted before it is written.
+
+        ``settles`` names the exchange in doubt (``begin_exchange``) this token answers: its record is
+        deleted in the same transaction that stores the token.
+        """
         name = normalise_alias(alias)
         token = _reveal(access_token)
         if not item_id or not item_id.strip():
@@ -469,10 +476,69 @@ class Vault:
             )
             session.add(row)
             self._link(session, token, item_id)
+            if settles is not None:
+                self._end_doubt(session, settles)
             session.flush()
             return self._item(row)
 
         return self._run("write to", work)  # type: ignore[no-any-return]
+
+    # --- public-token exchanges in doubt (see _doubts) ---------------------------------------------
+
+    def begin_exchange(self, public_token: str, *, environment: str, detail: Mapping[str, Any]) -> str:
+        """Commit "exchange in doubt" before ``/item/public_token/exchange``: the public token (sealed) and
+        what Link said (``detail``: institution, link_session_id, wanted alias). Returns its id."""
+        doubt_id = uuid.uuid4().hex
+
+        def work(session: Session) -> str:
+            cipher = self._cipher_for(session, create=True)
+            session.add(
+                VaultDoubt(
+                    id=doubt_id,
+                    kind=EXCHANGE,
+                    item_id=None,
+                    environment=environment,
+                    started_at=utc_now(),
+                    owner=current_owner(),
+                    detail=json.dumps(dict(detail)),
+                    secret_ciphertext=cipher.seal_token(public_token, _exchange_aad(doubt_id)),
+                )
+            )
+            session.flush()
+            return doubt_id
+
+        return self._run("write to", work)  # type: ignore[no-any-return]
+
+    def pending_exchanges(self) -> tuple[PendingExchange, ...]:
+        """Exchanges whose answer may be lost (oldest first), without their public tokens."""
+
+        def work(session: Session) -> tuple[PendingExchange, ...]:
+            rows = session.scalars(
+                select(VaultDoubt).where(VaultDoubt.kind == EXCHANGE).order_by(VaultDoubt.started_at)
+            )
+            return tuple(_pending(row) for row in rows)
+
+        return self._run("read", work)  # type: ignore[no-any-return]
+
+    def exchange_public_token(self, doubt_id: str) -> str:
+        """The sealed public token of an exchange in doubt (needs the key), to ask Plaid again."""
+
+        def work(session: Session) -> str:
+            row = session.get(VaultDoubt, doubt_id)
+            if row is None or row.secret_ciphertext is None:
+                raise TokenInDoubtError("that interrupted link was settled meanwhile")
+            try:
+                return self._cipher_for(session, create=False).open_token(
+                    row.secret_ciphertext, _exchange_aad(doubt_id)
+                )
+            except Undecryptable:
+                raise VaultCorruptError("an interrupted link's record does not decrypt") from None
+
+        return self._run("read", work)  # type: ignore[no-any-return]
+
+    def end_exchange(self, doubt_id: str) -> None:
+        """The exchange's outcome is known (and told): forget its record."""
+        self._run("write to", lambda s: self._end_doubt(s, doubt_id))
 
     def rename(self, ref: str, new_alias: str) -> VaultItem:
         name = normalise_alias(new_alias)
@@ -734,6 +800,42 @@ class Vault:
         return self._run("write to", work)  # type: ignore[no-any-return]
 
 
+class PendingExchange(msgspec.Struct, frozen=True, kw_only=True):
+    """A public-token exchange whose answer may be lost: what Link said about it, never the token."""
+
+    id: str
+    environment: str
+    started_at: datetime
+    in_progress: bool  # its process may still be waiting for the answer
+    institution_id: str | None = None
+    institution_name: str | None = None
+    link_session_id: str | None = None
+    alias: str | None = None
+
+
+def _pending(row: VaultDoubt) -> PendingExchange:
+    try:
+        detail = json.loads(row.detail)
+    except ValueError:
+        detail = {}
+    text = {k: v for k, v in detail.items() if isinstance(v, str)} if isinstance(detail, dict) else {}
+    return PendingExchange(
+        id=row.id,
+        environment=row.environment,
+        started_at=row.started_at,
+        in_progress=in_progress(row.owner, row.started_at),
+        institution_id=text.get("institution_id"),
+        institution_name=text.get("institution_name"),
+        link_session_id=text.get("link_session_id"),
+        alias=text.get("alias"),
+    )
+
+
+def _exchange_aad(doubt_id: str) -> str:
+    """What a sealed public token is bound to (never a real item_id: those have no slash)."""
+    return f"exchange/{doubt_id}"
+
+
 def _shell(alias: str) -> str:
     import shlex
 
@@ -748,6 +850,7 @@ def _show(text: str) -> str:
 __all__ = [
     "HEALTH_STATES",
     "Health",
+    "PendingExchange",
     "Vault",
     "VaultAccount",
     "VaultItem",
