@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
+from plaid_balance.link import pending
 from plaid_balance.link.errors import LinkCancelled, LinkTimedOut
 from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult, LinkSuccess
 from plaid_balance.link.page import LinkScript
@@ -268,8 +269,6 @@ def link_new_item(
     hosted: bool = False,
 ) -> Linked:
     """Link a new Item and keep it in the vault under ``alias`` (default: from the institution's name)."""
-    from plaid_balance.link import pending
-
     # An earlier link whose exchange answer was lost is finished (or explained) before a new one starts.
     pending.settle_pending(env, lambda wanted, exchanged, record: _store(env, exchanged, wanted, record)[0])
     body = new_item_request(settings, hosted=hosted)
