@@ -9,9 +9,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from plaid_balance.watch.health import Health
 from plaid_balance.watch.logs import Redactor, WatchFormatter
+from tests.watch.conftest import run_in_thread
 from tests.watch.signing import Signer, item_webhook
 from tests.watch.test_app import client_for, health_of
 from tests.watch.test_service import Rig
@@ -100,3 +103,33 @@ async def test_hostile_values_reach_the_log_cut_short_and_escaped(log_lines: io.
     for line in lines:
         assert len(line) < 2_000 and "\x1b" not in line and "\u202e" not in line
         assert not line.startswith("forged")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(limit=st.text(max_size=12) | st.sampled_from(["²", "٣", "１０", "1e3", "-1", "99999999999999999999"]))
+def test_a_query_parameter_of_any_text_is_answered_never_a_crash(limit: str) -> None:
+    """/alerts?limit=... with other scripts' digits, superscripts or anything else: 200 or 400, never 500."""
+    rig = Rig()
+
+    async def main() -> int:
+        async with client_for(rig) as http:
+            answer = await http.get("/alerts", params={"limit": limit})
+            return answer.status_code
+
+    assert run_in_thread(main) in {200, 400}
+
+
+async def test_a_content_length_in_other_digits_is_refused() -> None:
+    """A Content-Length of '²' passes str.isdigit() but is no number: refused, not a crash."""
+    signer = Signer()
+    rig = await watched(signer)
+    async with client_for(rig) as http:
+        answer = await http.post(
+            "/plaid/webhook",
+            content=ERROR,
+            headers={
+                "Plaid-Verification": signer.sign(ERROR, rig.clock.now()),
+                "Content-Length": "²".encode("latin-1"),  # what a raw client can send
+            },
+        )
+    assert answer.status_code == 413

@@ -129,8 +129,13 @@ def build_app(session: LinkSession, script: LinkScript, port_holder: list[int]) 
             raise Refused(403, "cross-site post refused")
         if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
             raise Refused(415, "JSON only")
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+        from plaid_balance._parse import InvalidValue, parse_integer
+
+        try:  # ASCII digits only: "²" passes str.isdigit(), and int("²") raises
+            declared = parse_integer(request.headers.get("content-length", "0"), minimum=0)
+        except InvalidValue:
+            raise Refused(400, "Content-Length is not a number") from None
+        if declared > MAX_BODY:
             raise Refused(413, "body too large")
         body = bytearray()
         async for chunk in request.stream():

@@ -58,7 +58,7 @@ def in_progress(owner: str, started_at: datetime, now: datetime | None = None) -
     pid_text, _, host = owner.partition("@")
     if host != socket.gethostname():
         return age < FOREIGN_CALL_LIMIT
-    if not pid_text.isdigit() or int(pid_text) == os.getpid():
+    if not (pid_text.isascii() and pid_text.isdigit()) or int(pid_text) == os.getpid():
         return False
     return age < LOCAL_CALL_LIMIT and _alive(int(pid_text))
 

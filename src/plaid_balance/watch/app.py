@@ -68,6 +68,16 @@ class _RequireToken:
         await self.app(scope, receive, send)
 
 
+def _declared_length(request: Request) -> int | None:
+    """The Content-Length as a number (0 when absent); None when it is not one (ASCII digits only)."""
+    from plaid_balance._parse import InvalidValue, parse_integer
+
+    try:
+        return parse_integer(request.headers.get("content-length", "0"), minimum=0)
+    except InvalidValue:
+        return None
+
+
 def create_app(
     watch: Watch,
     *,
@@ -86,8 +96,8 @@ def create_app(
         )
 
     async def webhook(request: Request) -> Response:
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_WEBHOOK_BYTES):
+        declared = _declared_length(request)
+        if declared is None or declared > MAX_WEBHOOK_BYTES:
             return JSONResponse({"error": "too large"}, 413, headers=SECURITY_HEADERS)
         body = b""
         async for chunk in request.stream():
@@ -115,8 +125,12 @@ def create_app(
 
         if not _authorised(request.headers, token):
             return deny()
-        limit_text = request.query_params.get("limit", "100")
-        limit = int(limit_text) if limit_text.isdigit() else 100
+        from plaid_balance._parse import InvalidValue, parse_integer
+
+        try:  # ASCII digits only: "²" and "٣" pass str.isdigit(), and int("²") raises
+            limit = parse_integer(request.query_params.get("limit", "100"), minimum=0, maximum=10**6)
+        except InvalidValue as exc:
+            return JSONResponse({"error": f"limit: {exc}"}, 400, headers=SECURITY_HEADERS)
         events = await asyncio.to_thread(watch.alert_history, min(limit, 1000))
         return JSONResponse(
             [
