@@ -128,8 +128,8 @@ async def test_a_content_length_in_other_digits_is_refused() -> None:
             "/plaid/webhook",
             content=ERROR,
             headers={
-                "Plaid-Verification": signer.sign(ERROR, rig.clock.now()),
-                "Content-Length": "²".encode("latin-1"),  # what a raw client can send
+                b"Plaid-Verification": signer.sign(ERROR, rig.clock.now()).encode(),
+                b"Content-Length": "²".encode("latin-1"),  # what a raw client can send
             },
         )
     assert answer.status_code == 413
