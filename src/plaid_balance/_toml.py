@@ -87,6 +87,8 @@ class TomlFile:
             raise self.error(f"{self.file}: not valid TOML: {text}") from None
         except RecursionError:  # tomllib descends once per level of nesting
             raise self.error(f"{self.file}: nested too deeply to be a {self.what}") from None
+        except ValueError:  # not TOMLDecodeError: Python's 4,300-digit limit on int() (CVE-2020-10735)
+            raise self.error(f"{self.file}: not valid TOML: a number has more than 4,300 digits") from None
 
     def convert(
         self, data: Any, type_: type[T], at: KeyPath = (), choices: Mapping[str, Sequence[str]] | None = None

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
+from plaid_balance import _json_text as json_text
 from plaid_balance._bounded import InputTooLarge, bounded_lines
 from plaid_balance._errors import InvalidValue, ItemsFileError
 from plaid_balance._parse import parse_access_token
@@ -130,7 +131,7 @@ class ItemsParser:
 
     def _parse_json(self, line: int, text: str) -> ItemEntry:
         try:
-            data = json.loads(text)
+            data = json_text.loads(text)
         except json.JSONDecodeError as exc:
             # exc.msg describes the problem without quoting the line (which may hold a token).
             return InputError(line, f"line {line}: invalid JSON ({exc.msg} at column {exc.colno})")

@@ -17,13 +17,12 @@ _MAX_CONFIG_BYTES = 1 << 20
 def _password(password: str | None, custom_config: str | None) -> str | dict[str, Any]:
     if custom_config is None:
         return password or DEFAULT_PASSWORD
-    import json  # here: --help needs neither
-
+    from plaid_balance import _json_text as json_text  # here: --help needs neither
     from plaid_balance._bounded import InputTooLarge, read_bounded
 
     try:
         data = read_bounded(custom_config, limit=_MAX_CONFIG_BYTES)
-        config = json.loads(data.decode("utf-8"))
+        config = json_text.loads(data.decode("utf-8"))
     except InputTooLarge:
         fail(f"{custom_config} is larger than {_MAX_CONFIG_BYTES // 1024} KiB")
     except OSError as exc:

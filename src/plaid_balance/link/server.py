@@ -15,13 +15,13 @@ Security model (docs/link.md explains it for users):
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from plaid_balance import _json_text as json_text
 from plaid_balance._local_server import LocalServer
 from plaid_balance.link.outcome import LinkExit, LinkResult, parse_result
 from plaid_balance.link.page import LinkScript, asset, content_security_policy, render_page
@@ -143,7 +143,7 @@ def build_app(session: LinkSession, script: LinkScript, port_holder: list[int]) 
             if len(body) > MAX_BODY:
                 raise Refused(413, "body too large")
         try:
-            payload = json.loads(body)
+            payload = json_text.loads(body)
         except (ValueError, RecursionError):
             raise Refused(400, "body is not JSON") from None
         if not isinstance(payload, dict):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from plaid_balance import _json_text as json_text
 from plaid_balance._bounded import InputTooLarge, read_bounded
 from plaid_balance._errors import ImportSourceError, InvalidValue
 from plaid_balance._parse import parse_access_token
@@ -150,7 +151,7 @@ def _extra_fields(rows: list[str], fmt: Literal["csv", "jsonl"]) -> dict[int, di
             continue
         if fmt == "jsonl":
             try:
-                data = json.loads(row)
+                data = json_text.loads(row)
             except ValueError:
                 continue
             if isinstance(data, dict):
@@ -200,7 +201,7 @@ def _dotenv(path: Path, text: str) -> list[ImportLine]:
 
 def _json_object(path: Path) -> dict[str, object]:
     try:
-        value = json.loads(_read_text(path) or "{}")
+        value = json_text.loads(_read_text(path) or "{}")
     except (json.JSONDecodeError, RecursionError):
         raise ImportSourceError(f"{path} is not JSON") from None
     if not isinstance(value, dict):
