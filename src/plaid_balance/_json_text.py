@@ -12,11 +12,8 @@ import json
 import re
 from typing import Any, Final
 
-# A high surrogate escape not followed by a low one, or a low one not preceded by a high one.
-_LONE_SURROGATE: Final = re.compile(
-    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
-    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
-)
+# Where a surrogate escape (paired or not) first appears: the column the error names.
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def loads(text: str | bytes | bytearray) -> Any:
@@ -28,9 +25,9 @@ def loads(text: str | bytes | bytearray) -> Any:
     """
     value = json.loads(text)
     doc = text if isinstance(text, str) else bytes(text).decode("utf-8", "replace")
-    if "\\u" in doc and (lone := _LONE_SURROGATE.search(doc)) is not None:
+    if (escape := _SURROGATE_ESCAPE.search(doc)) is not None:  # else no string can hold one
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
-            raise json.JSONDecodeError("a \\u escape names half a character", doc, lone.start()) from None
+            raise json.JSONDecodeError("a \\u escape names half a character", doc, escape.start()) from None
     return value

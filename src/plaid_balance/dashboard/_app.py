@@ -331,4 +331,14 @@ def create_app(
         Route("/alerts", alerts_page),
         Route("/static/{name}", static),
     ]
-    return Starlette(routes=routes)
+
+    async def unreadable(request: Request, exc: Exception) -> Response:
+        # A database that fails or holds a corrupt row: one line in the answer, not a traceback.
+        from plaid_balance._safe_text import bounded_text
+
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return respond(PlainTextResponse(f"cannot read the history database: {bounded_text(first)}", 503))
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return Starlette(routes=routes, exception_handlers={SQLAlchemyError: unreadable})

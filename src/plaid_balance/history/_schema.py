@@ -6,6 +6,7 @@ must match them (a test compares the two).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from typing import Any
@@ -22,10 +23,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from plaid_balance._report import AccountReport
+from plaid_balance._safe_text import bounded_text
 
 # Sums of money are exact: this context never rounds an addition (the default one keeps 28 digits).
 EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
@@ -74,6 +77,27 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        """The usual processing, but a stored text that is no timestamp (SQLite keeps any text in any
+        column) is a database error, one line like any other, never a ``ValueError`` traceback."""
+        process = super().result_processor(dialect, coltype)
+        if process is None:
+            return None
+
+        def checked(value: Any) -> Any:
+            try:
+                return process(value)
+            except (ValueError, TypeError, OverflowError):
+                raise MalformedValue(
+                    f"a stored timestamp is malformed: {bounded_text(repr(value), 60)}"
+                ) from None
+
+        return checked
+
+
+class MalformedValue(SQLAlchemyError):
+    """A stored value the database kept but that cannot be what its column holds (a corrupt row)."""
 
 
 class Base(DeclarativeBase):
