@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import tomllib
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plaid_balance import _json_text, _toml
+from plaid_balance import _json_text
+from plaid_balance._errors import ConfigurationError
+from plaid_balance._toml import TomlFile
 from plaid_balance.cli.exit_codes import ExitCode
 from plaid_balance.vault import new_key_text
 from tests.hardening.conftest import Backend
@@ -121,10 +122,10 @@ def test_json_text_never_yields_a_string_utf8_cannot_write(escapes: str) -> None
 
 @given(st.integers(min_value=4290, max_value=4320), st.sampled_from(["", "-", "+"]))
 def test_toml_integers_of_any_length_load_or_are_invalid_toml(digits: int, sign: str) -> None:
-    """Around Python's 4,300-digit limit: a value or a TOMLDecodeError, never another exception."""
-    try:
-        loaded = _toml.loads(f"a = {sign}{'9' * digits}\n")
-    except tomllib.TOMLDecodeError:
-        assert digits > 4300
+    """Around Python's 4,300-digit limit: a value or the file's one-line error, never a traceback."""
+    file = TomlFile(Path("f.toml"), f"a = {sign}{'9' * digits}\n")
+    if digits > 4300:
+        with pytest.raises(ConfigurationError, match="not valid TOML"):
+            file.parse()
     else:
-        assert digits <= 4300 and abs(loaded["a"]) == int("9" * digits)
+        assert abs(file.parse()["a"]) == int("9" * digits)

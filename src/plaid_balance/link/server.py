@@ -129,7 +129,8 @@ def build_app(session: LinkSession, script: LinkScript, port_holder: list[int]) 
             raise Refused(403, "cross-site post refused")
         if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
             raise Refused(415, "JSON only")
-        from plaid_balance._parse import InvalidValue, parse_integer
+        from plaid_balance._errors import InvalidValue
+        from plaid_balance._parse import parse_integer
 
         try:  # ASCII digits only: "²" passes str.isdigit(), and int("²") raises
             declared = parse_integer(request.headers.get("content-length", "0"), minimum=0)

@@ -70,7 +70,8 @@ class _RequireToken:
 
 def _declared_length(request: Request) -> int | None:
     """The Content-Length as a number (0 when absent); None when it is not one (ASCII digits only)."""
-    from plaid_balance._parse import InvalidValue, parse_integer
+    from plaid_balance._errors import InvalidValue
+    from plaid_balance._parse import parse_integer
 
     try:
         return parse_integer(request.headers.get("content-length", "0"), minimum=0)
@@ -125,7 +126,8 @@ def create_app(
 
         if not _authorised(request.headers, token):
             return deny()
-        from plaid_balance._parse import InvalidValue, parse_integer
+        from plaid_balance._errors import InvalidValue
+        from plaid_balance._parse import parse_integer
 
         try:  # ASCII digits only: "²" and "٣" pass str.isdigit(), and int("²") raises
             limit = parse_integer(request.query_params.get("limit", "100"), minimum=0, maximum=10**6)
