@@ -57,3 +57,23 @@ def test_the_container_command_is_accepted() -> None:
         args[args.index("--port") + 1] = str(taken.getsockname()[1])
         result = CliRunner().invoke(emulator, ["serve", *args])
     assert "cannot listen on 0.0.0.0" in result.output, result.output
+
+
+def test_the_pass_count_in_the_docs_is_the_vendored_suites() -> None:
+    """docs/emulator.md says how many of plaid-python's tests pass; that is how many the vendored files hold
+    (none skipped), and the suite runs in the same CI job, so a failure there is a failure here."""
+    import ast
+
+    suite = Path(__file__).with_name("plaid_python_suite")
+    tests = [
+        node
+        for path in sorted(suite.glob("test_*.py"))
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+    ]
+    assert not [t.name for t in tests if t.decorator_list]
+    count = len(tests)
+    assert f"**{count} of {count}**" in DOC.read_text(encoding="utf-8")
+    assert f"That is {count} tests; the emulator passes {count} of {count}" in (
+        suite / "README.md"
+    ).read_text(encoding="utf-8")
