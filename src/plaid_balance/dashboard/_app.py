@@ -19,7 +19,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Final
@@ -89,15 +89,23 @@ def age(then: datetime | None, now: datetime) -> str:
 
 
 def chart_json(chart: Chart) -> dict[str, Any]:
-    """The chart for the page's script: times as epoch seconds, values as exact strings."""
+    """The chart for the page's script: times as epoch seconds, values as exact strings; ``start`` and
+    ``end`` are the window the axis covers."""
+    window = chart.window or ((chart.times[0], chart.times[-1]) if chart.times else None)
     return {
         "title": chart.title,
         "currency": chart.currency,
+        "start": int(window[0].timestamp()) if window else None,
+        "end": int(window[1].timestamp()) if window else None,
         "times": [int(t.timestamp()) for t in chart.times],
         "series": [
             {"key": s.key, "label": s.label, "values": [plain(v) for v in s.values]} for s in chart.series
         ],
     }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def script_json(value: Any) -> str:
@@ -203,6 +211,7 @@ def create_app(
             now=now,
             age=lambda t: age(t, now),
             alerts_enabled=alerts is not None or data.alerts(1) is not None,
+            latest=_iso(data.latest_at()),
             **context,
         )
         return respond(HTMLResponse(html))
@@ -240,6 +249,7 @@ def create_app(
             items=items,
             trend=script_json(chart_json(trend)),
             trend_chart=trend,
+            ninety_days=timedelta(days=90),
             zero=Totals(),
         )
 
@@ -307,6 +317,12 @@ def create_app(
         chart, _ = chart_for(request)
         return respond(JSONResponse(chart_json(chart)))
 
+    async def latest(request: Request) -> Response:
+        """When the newest balance was stored: what the pages poll to redraw when new ones arrive."""
+        if (stop := gate(request)) is not None:
+            return stop
+        return respond(JSONResponse({"latest": _iso(data.latest_at())}))
+
     async def alerts_page(request: Request) -> Response:
         if (stop := gate(request)) is not None:
             return stop
@@ -329,6 +345,7 @@ def create_app(
         Route("/history.csv", history_csv),
         Route("/history.json", history_json),
         Route("/alerts", alerts_page),
+        Route("/latest.json", latest),
         Route("/static/{name}", static),
     ]
 

@@ -111,6 +111,7 @@ class Chart:
     currency: str | None
     times: tuple[datetime, ...]
     series: tuple[Series, ...]
+    window: tuple[datetime, datetime] | None = None  # what the axis covers: the range chosen, no more
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,14 +207,33 @@ class _ItemMeta:
     health_reason: str | None
 
 
+# Bucket lengths for windows too short for whole days (seconds): what "the resolution the data has" can be.
+SHORT_STEPS: Final = (10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200)
+DAY_POINTS: Final = 30  # windows with fewer whole days than this are drawn in hours or minutes
+
+
 def buckets(start: datetime, end: datetime, max_points: int = MAX_POINTS) -> list[datetime]:
-    """Bucket ends from ``start`` to ``end``: whole days, as many days per bucket as keeps ≤ max_points."""
-    first = start.replace(hour=23, minute=59, second=59, microsecond=999999)
-    days = max(1, (end - first).days + 2)
-    step = max(1, -(-days // max_points))
-    out = [first + timedelta(days=i) for i in range(0, days, step)]
-    if out[-1] < end:
-        out.append(end)
+    """Bucket ends from ``start`` to ``end``, never beyond ``end`` (the last one is ``end``).
+
+    A window of ``DAY_POINTS`` days or more: whole days (the end of each), as many days per bucket as
+    keeps ≤ max_points. A shorter one (a first day's watch, a week of history): the shortest of
+    ``SHORT_STEPS`` that keeps ≤ max_points, aligned to the clock (every 30 s, 5 min, 1 h, ...).
+    """
+    span = end - start
+    if span >= timedelta(days=DAY_POINTS):
+        first = start.replace(hour=23, minute=59, second=59, microsecond=999999)
+        days = max(1, (end - first).days + 2)
+        step = max(1, -(-days // max_points))
+        out = [t for t in (first + timedelta(days=i) for i in range(0, days, step)) if t < end]
+    else:
+        seconds = span.total_seconds()
+        size = next((s for s in SHORT_STEPS if seconds / s <= max_points - 1), SHORT_STEPS[-1])
+        epoch = int(start.timestamp())
+        aligned = -(-epoch // size) * size  # the first boundary at or after start
+        count = max(0, int((end.timestamp() - aligned) // size) + 1)
+        out = [datetime.fromtimestamp(aligned + i * size, UTC) for i in range(count)]
+        out = [t for t in out if t < end]
+    out.append(end)
     return out
 
 
@@ -336,6 +356,12 @@ class DashboardData:
 
     # -- Charts ------------------------------------------------------------------------------------
 
+    def latest_at(self) -> datetime | None:
+        """When the newest complete snapshot was retrieved (None before the first)."""
+        self.refresh()
+        span = self._index.span()
+        return span[1] if span is not None else None
+
     def currencies(self) -> list[str]:
         self.refresh()
         return sorted(self._index.currencies)
@@ -377,6 +403,7 @@ class DashboardData:
                 Series("assets", "Assets", tuple(assets)),
                 Series("liabilities", "Liabilities", tuple(owed)),
             ),
+            window,
         )
 
     def items_chart(self, range_key: str, currency: str | None) -> Chart:
@@ -398,7 +425,7 @@ class DashboardData:
             if any(v is not None for v in values):
                 label = meta[item_id].alias if item_id in meta else item_id
                 series.append(Series(item_id, label, tuple(values)))
-        return Chart(f"Net by Item ({currency})", currency, tuple(times), tuple(series))
+        return Chart(f"Net by Item ({currency})", currency, tuple(times), tuple(series), window)
 
     def accounts_chart(self, range_key: str, item_ref: str | None, field_name: str = "current") -> Chart:
         """Every account of one Item (or of all Items), one line each, one point per bucket."""
@@ -461,7 +488,7 @@ class DashboardData:
         currency = next(iter(currencies)) if len(currencies) == 1 else None
         what = "Available" if field_name == "available" else "Current"
         title = f"{what} balance by account" + (f" — {_alias_of(meta, item_ref)}" if item_ref else "")
-        return Chart(title, currency, tuple(times), series)
+        return Chart(title, currency, tuple(times), series, window)
 
     def item_choices(self) -> list[tuple[str, str]]:
         self.refresh()
