@@ -82,6 +82,7 @@ def _emit_error(exc: FundsCheckError, output_format: str) -> None:
 @click.option(
     "--account",
     "selector",
+    type=params.AccountSelector(),
     metavar="ACCOUNT",
     help="The account that would pay: its account_id, mask or name (plaid-balance accounts lists them).",
 )

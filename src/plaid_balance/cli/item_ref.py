@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 import click
 
+from plaid_balance.cli import params
 from plaid_balance.cli.common import fail, read_access_token
 from plaid_balance.cli.recall import storage_errors
 
@@ -37,7 +38,7 @@ class ItemRef(NamedTuple):
 
 def alias_argument(func: F) -> F:
     """An optional ALIAS argument: an Item in the vault (its alias or item_id)."""
-    return click.argument("alias", required=False, metavar="[ALIAS]")(func)
+    return click.argument("alias", required=False, metavar="[ALIAS]", type=params.ItemReference())(func)
 
 
 def all_option(func: F) -> F:

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from plaid_balance.cli import params
 from plaid_balance.cli.common import DurationType, base_url_option, environment_option, fail
 from plaid_balance.cli.recall import db_option, storage_errors
 
@@ -32,6 +33,7 @@ Exit codes: 0 linked or repaired, 2 usage or configuration, 3 Plaid error, 4 net
 @click.option(
     "--update",
     "update_alias",
+    type=params.ItemReference(),
     metavar="ALIAS",
     help="Repair this Item in place (Link update mode): same Item, same access token, nothing re-billed.",
 )
