@@ -9,10 +9,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
+from plaid_balance._error_body import ErrorBody
+from plaid_balance._report import AccountReport, BalanceReport, Source
 from plaid_balance.watch.alerts import AlertEvent
 from plaid_balance.watch.health import Health
-from plaid_balance.watch.state import Failure, Outcome, ReportLike, WatchedItem
-from tests.watch.support import Account, ManualClock, Report, card, checking
+from plaid_balance.watch.state import Outcome, WatchedItem
+from tests.watch.support import ManualClock, card, checking, report
 
 
 class FakeItems:
@@ -32,8 +36,10 @@ class FakeItems:
         self.by_id[item_id] = dataclasses.replace(self.by_id[item_id], health=health, health_reason=reason)
 
 
-def failure(code: str, error_type: str = "ITEM_ERROR", retryable: bool = False) -> Failure:
-    return Failure(error_type, code, f"{code} message", retryable)
+def failure(code: str, error_type: str = "ITEM_ERROR", retryable: bool = False) -> ErrorBody:
+    return ErrorBody(
+        error_type=error_type, error_code=code, error_message=f"{code} message", retryable=retryable
+    )
 
 
 class FakePlaid:
@@ -41,25 +47,24 @@ class FakePlaid:
 
     def __init__(self, clock: ManualClock) -> None:
         self.clock = clock
-        self.accounts: dict[str, tuple[Account, ...]] = {}
+        self.accounts: dict[str, tuple[AccountReport, ...]] = {}
         self.institution: dict[str, str] = {}
-        self.balance_errors: list[Failure] = []
-        self.cached_errors: list[Failure] = []
-        self.item_errors: dict[str, Failure | None] = {}
+        self.balance_errors: list[ErrorBody] = []
+        self.cached_errors: list[ErrorBody] = []
+        self.item_errors: dict[str, ErrorBody | None] = {}
         self.calls: Counter[str] = Counter()
         self.min_last_updated: list[datetime | None] = []
         self.keys: dict[str, dict[str, Any]] = {}
         self.webhooks: dict[str, str] = {}
 
-    def set_accounts(self, item_id: str, *accounts: Account) -> None:
+    def set_accounts(self, item_id: str, *accounts: AccountReport) -> None:
         self.accounts[f"access-sandbox-{item_id}"] = accounts
 
-    def _report(self, token: str, source: str) -> ReportLike:
+    def _report(self, token: str, source: Source) -> BalanceReport:
         item_id = token.removeprefix("access-sandbox-")
-        return Report(
+        return report(
             item_id,
             self.institution.get(item_id, "ins_109508"),
-            "First Platypus Bank",
             source,
             self.clock.now(),
             self.accounts[token],
@@ -80,11 +85,11 @@ class FakePlaid:
             return self.cached_errors.pop(0)
         return self._report(access_token, "cached")
 
-    async def item_error(self, access_token: str) -> Failure | None:
+    async def item_error(self, access_token: str) -> ErrorBody | None:
         self.calls["/item/get"] += 1
         return self.item_errors.get(access_token)
 
-    async def ensure_webhook(self, access_token: str, url: str) -> Failure | bool:
+    async def ensure_webhook(self, access_token: str, url: str) -> ErrorBody | bool:
         self.calls["/item/get"] += 1
         if self.webhooks.get(access_token) == url:
             return False
@@ -99,10 +104,10 @@ class FakePlaid:
 
 class FakeHistory:
     def __init__(self) -> None:
-        self.saved: list[ReportLike] = []
+        self.saved: list[BalanceReport] = []
         self.fail_with: Exception | None = None
 
-    def save(self, report: ReportLike, access_token: str, along: Any = None) -> None:
+    def save(self, report: BalanceReport, access_token: str, along: Any = None) -> None:
         if self.fail_with is not None:
             raise self.fail_with
         self.saved.append(report)
@@ -112,16 +117,16 @@ class FakeHistory:
             raise self.fail_with
         self.saved.extend(report for report, _, _ in entries)
 
-    def fresh(self, item_id: str, max_age_seconds: float, now: datetime) -> ReportLike | None:
-        for report in reversed(self.saved):
-            if report.item_id == item_id and (now - report.retrieved_at).total_seconds() <= max_age_seconds:
-                return dataclasses.replace(report, source="stored")  # type: ignore[type-var]
+    def fresh(self, item_id: str, max_age_seconds: float, now: datetime) -> BalanceReport | None:
+        for saved in reversed(self.saved):
+            if saved.item_id == item_id and (now - saved.retrieved_at).total_seconds() <= max_age_seconds:
+                return msgspec.structs.replace(saved, source="stored")
         return None
 
-    def latest(self, item_id: str) -> ReportLike | None:
+    def latest(self, item_id: str) -> BalanceReport | None:
         return next((r for r in reversed(self.saved) if r.item_id == item_id), None)
 
-    def latest_all(self) -> dict[str, ReportLike]:
+    def latest_all(self) -> dict[str, BalanceReport]:
         return {r.item_id: r for r in self.saved}
 
 

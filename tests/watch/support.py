@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+from plaid_balance._report import AccountReport, BalanceReport, Source
 
 
 class ManualClock:
@@ -43,52 +45,49 @@ def _loop_running() -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class Account:
-    account_id: str
-    name: str
-    type: str
-    mask: str | None
-    currency: str | None
-    current_balance: Decimal | None
-    available_balance: Decimal | None
-    limit: Decimal | None = None
-    subtype: str | None = None
-
-
-def checking(available: str, current: str | None = None, currency: str = "USD") -> Account:
-    return Account(
-        "acc-checking",
-        "Plaid Checking",
-        "depository",
-        "0000",
-        currency,
-        Decimal(current or available),
-        Decimal(available),
-        None,
-        "checking",
+def checking(available: str, current: str | None = None, currency: str = "USD") -> AccountReport:
+    return AccountReport(
+        account_id="acc-checking",
+        name="Plaid Checking",
+        type="depository",
+        subtype="checking",
+        mask="0000",
+        currency=currency,
+        current_balance=Decimal(current or available),
+        available_balance=Decimal(available),
     )
 
 
-def card(owed: str, limit: str = "2000", available: str | None = None, currency: str = "USD") -> Account:
-    return Account(
-        "acc-card",
-        "Plaid Credit Card",
-        "credit",
-        "3333",
-        currency,
-        Decimal(owed),
-        None if available is None else Decimal(available),
-        Decimal(limit),
-        "credit card",
+def card(
+    owed: str, limit: str = "2000", available: str | None = None, currency: str = "USD"
+) -> AccountReport:
+    return AccountReport(
+        account_id="acc-card",
+        name="Plaid Credit Card",
+        type="credit",
+        subtype="credit card",
+        mask="3333",
+        currency=currency,
+        current_balance=Decimal(owed),
+        available_balance=None if available is None else Decimal(available),
+        limit=Decimal(limit),
     )
 
 
-@dataclass(frozen=True)
-class Report:
-    item_id: str
-    institution_id: str | None
-    institution_name: str | None
-    source: str
-    retrieved_at: datetime
-    accounts: tuple[Account, ...]
+def report(
+    item_id: str,
+    institution_id: str | None,
+    source: Source,
+    retrieved_at: datetime,
+    accounts: Sequence[AccountReport],
+) -> BalanceReport:
+    """The library's own report, as the watch receives it."""
+    return BalanceReport.build(
+        list(accounts),
+        item_id=item_id,
+        institution_id=institution_id,
+        institution_name="First Platypus Bank",
+        environment="sandbox",
+        retrieved_at=retrieved_at,
+        source=source,
+    )

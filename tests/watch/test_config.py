@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from plaid_balance._errors import WatchConfigError
 from plaid_balance._toml import key_lines
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
-from plaid_balance.watch.config import KnownAccount, KnownItem, check_against_items, load_config, parse_config
+from plaid_balance.vault import VaultAccount
+from plaid_balance.watch.config import check_against_items, load_config, parse_config
+from plaid_balance.watch.state import WatchedItem
 
 REPO = Path(__file__).resolve().parents[2]
 FILE = Path("watch.toml")
@@ -140,16 +142,22 @@ def test_missing_file_is_one_line(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.toml")
 
 
+def _account(account_id: str, name: str, mask: str, type_: str, currency: str) -> VaultAccount:
+    return VaultAccount(account_id=account_id, name=name, mask=mask, type=type_, currency=currency)
+
+
 ITEMS = [
-    KnownItem(
+    WatchedItem(
         "checking",
         "item-1",
+        None,
+        None,
         (
-            KnownAccount("acc-checking", "Plaid Checking", "0000", "depository", "USD"),
-            KnownAccount("acc-card", "Plaid Credit Card", "3333", "credit", "USD"),
+            _account("acc-checking", "Plaid Checking", "0000", "depository", "USD"),
+            _account("acc-card", "Plaid Credit Card", "3333", "credit", "USD"),
         ),
     ),
-    KnownItem("euro", "item-2", (KnownAccount("acc-eur", "Konto", "1234", "depository", "EUR"),)),
+    WatchedItem("euro", "item-2", None, None, (_account("acc-eur", "Konto", "1234", "depository", "EUR"),)),
 ]
 
 

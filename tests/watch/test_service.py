@@ -3,11 +3,11 @@ the clock is moved by hand and each step runs the loop's pass once."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from plaid_balance.history import open_store
 from plaid_balance.watch.config import WatchConfig, parse_config

@@ -13,36 +13,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Final, Literal, Protocol
+from typing import Final, Literal
 
 from plaid_balance._money import EXACT
+from plaid_balance._report import AccountReport
 from plaid_balance.models import LIABILITY_TYPES
-from plaid_balance.watch.config import AlertRule, KnownAccount, account_matches
+from plaid_balance.watch.config import AlertRule
 from plaid_balance.watch.health import Health
 
 EventKind = Literal["firing", "reminder", "resolved"]
 HUNDRED: Final = Decimal(100)
-
-
-class AccountLike(Protocol):
-    """What a rule reads from an account (the balance report's account fits)."""
-
-    @property
-    def account_id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def mask(self) -> str | None: ...
-    @property
-    def currency(self) -> str | None: ...
-    @property
-    def current_balance(self) -> Decimal | None: ...
-    @property
-    def available_balance(self) -> Decimal | None: ...
-    @property
-    def limit(self) -> Decimal | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,15 +62,14 @@ def money(amount: Decimal, currency: str | None) -> str:
     return f"{amount:,} {currency}" if currency else f"{amount:,}"
 
 
-def account_label(alias: str, account: AccountLike) -> str:
+def account_label(alias: str, account: AccountReport) -> str:
     mask = f" ••{account.mask}" if account.mask else ""
     return f"{alias}: {account.name}{mask}"
 
 
-def _selected(rule: AlertRule, account: AccountLike) -> bool:
+def _selected(rule: AlertRule, account: AccountReport) -> bool:
     if rule.account is not None:
-        known = KnownAccount(account.account_id, account.name, account.mask, account.type, account.currency)
-        if not account_matches(rule.account, known):
+        if not rule.account.matches(account.account_id, account.mask, account.name):
             return False
     elif rule.kind == "low_balance" and account.type in LIABILITY_TYPES:
         return False  # a card's "available" is credit left: that is the credit rule's business
@@ -103,7 +82,7 @@ def _selected(rule: AlertRule, account: AccountLike) -> bool:
 def evaluate_accounts(
     rule: AlertRule,
     alias: str,
-    accounts: Iterable[AccountLike],
+    accounts: Iterable[AccountReport],
     previous_current: Mapping[str, Decimal | None],
 ) -> list[Finding]:
     """Findings of an account rule for one Item's freshly refreshed accounts."""
@@ -119,7 +98,7 @@ def evaluate_accounts(
     return findings
 
 
-def _judge(rule: AlertRule, account: AccountLike, previous: Decimal | None) -> tuple[bool | None, str]:
+def _judge(rule: AlertRule, account: AccountReport, previous: Decimal | None) -> tuple[bool | None, str]:
     currency = account.currency
     if rule.kind == "low_balance":
         assert rule.below is not None
@@ -144,7 +123,7 @@ def _judge(rule: AlertRule, account: AccountLike, previous: Decimal | None) -> t
     return False, f"{what}, within {money(rule.more_than.amount, currency)}"
 
 
-def _judge_credit(rule: AlertRule, account: AccountLike) -> tuple[bool | None, str]:
+def _judge_credit(rule: AlertRule, account: AccountReport) -> tuple[bool | None, str]:
     currency = account.currency
     owed, limit, available = account.current_balance, account.limit, account.available_balance
     reasons: list[str] = []

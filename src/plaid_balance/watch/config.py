@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -32,6 +32,9 @@ from plaid_balance._parse import (
 from plaid_balance._toml import KeyPath, TomlFile
 from plaid_balance.watch.schedule import Schedule
 from plaid_balance.watch.values import ListenAddress, parse_listen, parse_percent
+
+if TYPE_CHECKING:
+    from plaid_balance.watch.state import WatchedItem
 
 AlertKind = Literal["low_balance", "credit", "change", "needs_repair"]
 ALERT_KINDS: Final[tuple[AlertKind, ...]] = ("low_balance", "credit", "change", "needs_repair")
@@ -506,27 +509,7 @@ def load_config(path: str | os.PathLike[str]) -> WatchConfig:
 # --- checks that need the vault -----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class KnownAccount:
-    account_id: str
-    name: str
-    mask: str | None
-    type: str
-    currency: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class KnownItem:
-    alias: str
-    item_id: str
-    accounts: tuple[KnownAccount, ...] = ()
-
-
-def account_matches(selector: AccountSelector, account: KnownAccount) -> bool:
-    return selector.matches(account.account_id, account.mask, account.name)
-
-
-def check_against_items(config: WatchConfig, items: Sequence[KnownItem]) -> None:
+def check_against_items(config: WatchConfig, items: Sequence[WatchedItem]) -> None:
     """Aliases must exist; a rule's account must exist; its currency must be the account's."""
     by_alias = {item.alias: item for item in items}
     for alias in config.items:
@@ -539,7 +522,7 @@ def check_against_items(config: WatchConfig, items: Sequence[KnownItem]) -> None
         scope = [by_alias[rule.item]] if rule.item is not None else list(items)
         accounts = [a for item in scope for a in item.accounts]
         if rule.account is not None:
-            accounts = [a for a in accounts if account_matches(rule.account, a)]
+            accounts = [a for a in accounts if rule.account.matches(a.account_id, a.mask, a.name)]
             if not accounts and all(item.accounts for item in scope):
                 raise config.error((*path, "account"), f"no account {rule.account!r} in that Item")
         currency = rule.currency

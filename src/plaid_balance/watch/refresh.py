@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from plaid_balance._error_body import ErrorBody
+from plaid_balance._report import BalanceReport
 from plaid_balance.watch.budget import BudgetLedger
 from plaid_balance.watch.config import ItemSettings, WatchConfig
 from plaid_balance.watch.health import Health, HealthChange, from_error_code, from_success
-from plaid_balance.watch.state import Failure, HistoryPort, ItemState, Outcome, PlaidPort, ReportLike
+from plaid_balance.watch.state import HistoryPort, ItemState, Outcome, PlaidPort
 
 log = logging.getLogger("plaid_balance.watch")
 
@@ -44,8 +46,8 @@ class RefreshResult:
     alias: str
     started: datetime
     source: str  # realtime, cached, stored, or none
-    report: ReportLike | None
-    failure: Failure | None
+    report: BalanceReport | None
+    failure: ErrorBody | None
     billed: int
     saved: int
     note: str
@@ -73,8 +75,8 @@ class Refresher:
         health = state.health
 
         def result(source: str, outcome: Outcome | None, billed: int, saved: int, note: str) -> RefreshResult:
-            report = outcome if outcome is not None and not isinstance(outcome, Failure) else None
-            failure = outcome if isinstance(outcome, Failure) else None
+            report = outcome if outcome is not None and not isinstance(outcome, ErrorBody) else None
+            failure = outcome if isinstance(outcome, ErrorBody) else None
             return RefreshResult(
                 item.item_id,
                 item.alias,
@@ -105,7 +107,7 @@ class Refresher:
             floor = now - config.capital_one_floor if item.institution_id == CAPITAL_ONE else None
             outcome = await self.plaid.balance(token, item_key=item_key(item.item_id), min_last_updated=floor)
             calls.append(("/accounts/balance/get", _outcome_label(outcome)))
-            if not isinstance(outcome, Failure):
+            if not isinstance(outcome, ErrorBody):
                 return result("realtime", outcome, 1, 0, "real-time balances")
             change = from_error_code(outcome.error_code)
             if change is not None:
@@ -117,7 +119,7 @@ class Refresher:
             note = (
                 f"real-time balance not available ({outcome.error_code}): cached balances from /accounts/get"
             )
-            if isinstance(cached, Failure):
+            if isinstance(cached, ErrorBody):
                 return result("none", cached, 0, 0, f"{note} also failed ({cached.error_code})")
             return result("cached", cached, 0, 0, note)
 
@@ -129,7 +131,7 @@ class Refresher:
             if stored is not None:
                 return result("stored", stored, 0, 1, f"over budget ({spent}): stored balances from history")
         cached = await self._cached(token, item.item_id, calls)
-        if isinstance(cached, Failure):
+        if isinstance(cached, ErrorBody):
             change = from_error_code(cached.error_code)
             if change is not None:
                 health_change = change
@@ -145,7 +147,7 @@ class Refresher:
 
 
 def _outcome_label(outcome: Outcome) -> str:
-    return outcome.error_code if isinstance(outcome, Failure) else "ok"
+    return outcome.error_code if isinstance(outcome, ErrorBody) else "ok"
 
 
 def _describe_budget(settings: ItemSettings, day: int | None, month: int | None) -> str:

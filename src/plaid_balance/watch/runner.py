@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from plaid_balance._errors import ConfigurationError
 from plaid_balance.watch.clock import Clock, SystemClock
-from plaid_balance.watch.config import KnownItem, WatchConfig, check_against_items, load_config
+from plaid_balance.watch.config import WatchConfig, check_against_items, load_config
 from plaid_balance.watch.notify import Sender, check_notifiers
-from plaid_balance.watch.state import ItemSource
+from plaid_balance.watch.state import ItemSource, WatchedItem
 
 if TYPE_CHECKING:
     from plaid_balance.watch.app import DashboardFactory
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("plaid_balance.watch")
 
 
-def prepare(config_path: Path, known: Sequence[KnownItem]) -> tuple[WatchConfig, Sender]:
+def prepare(config_path: Path, known: Sequence[WatchedItem]) -> tuple[WatchConfig, Sender]:
     """Load and check a config completely (used at start and on SIGHUP)."""
     config = load_config(config_path)
     check_against_items(config, known)
@@ -86,7 +86,7 @@ class _Server:
 async def run_watch(
     watch: Watch,
     *,
-    known: Callable[[], Sequence[KnownItem]],
+    known: Callable[[], Sequence[WatchedItem]],
     config_path: Path,
     token: str | None,
     once: bool,
@@ -173,7 +173,7 @@ async def run_watch(
             loop.remove_signal_handler(sig)
 
 
-async def _reload(watch: Watch, config_path: Path, known: Callable[[], Sequence[KnownItem]]) -> None:
+async def _reload(watch: Watch, config_path: Path, known: Callable[[], Sequence[WatchedItem]]) -> None:
     try:
         items = await asyncio.to_thread(known)
         config, sender = await asyncio.to_thread(prepare, config_path, items)

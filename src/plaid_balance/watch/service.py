@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from plaid_balance._error_body import ErrorBody
 from plaid_balance._errors import StateError
+from plaid_balance._report import BalanceReport
 from plaid_balance.watch.alerts import AlertBook, AlertEvent, AlertState, evaluate_accounts, evaluate_health
 from plaid_balance.watch.budget import BudgetLedger, BudgetLeft
 from plaid_balance.watch.clock import Clock
@@ -31,12 +33,10 @@ from plaid_balance.watch.notify import Outbox, Sender
 from plaid_balance.watch.refresh import Refresher, RefreshResult
 from plaid_balance.watch.schedule import DueQueue
 from plaid_balance.watch.state import (
-    Failure,
     HistoryPort,
     ItemSource,
     ItemState,
     PlaidPort,
-    ReportLike,
     WatchState,
 )
 from plaid_balance.watch.store import ItemRow, RefreshRecord, WatchStore
@@ -104,7 +104,7 @@ class Watch:
         self._last_sync: datetime | None = None
         self._delivering = False
         self._webhooks_set: dict[str, str] = {}
-        self._latest: dict[str, ReportLike] = {}
+        self._latest: dict[str, BalanceReport] = {}
         self._last_sync_done = False
         self.loop_started = asyncio.Event()
 
@@ -313,7 +313,7 @@ class Watch:
         if url is None or self._webhooks_set.get(state.item.item_id) == url or not state.health.allows_calls:
             return
         outcome = await self.plaid.ensure_webhook(token, url)
-        if isinstance(outcome, Failure):
+        if isinstance(outcome, ErrorBody):
             log.warning(
                 "cannot set the Item's webhook", extra=_fields(alias=state.alias, error=outcome.error_code)
             )
@@ -391,7 +391,7 @@ class Watch:
         if result.report is not None:
             self._account_alerts(state, previous)
 
-    async def _store_refresh(self, record: RefreshRecord, report: ReportLike | None, token: str) -> None:
+    async def _store_refresh(self, record: RefreshRecord, report: BalanceReport | None, token: str) -> None:
         """The refresh's snapshot, its Item's state and its budget counters, in one transaction (see
         ``writer``); what could not be written is counted and logged, and the watch goes on."""
         if self.store is None and (report is None or self.history is None):

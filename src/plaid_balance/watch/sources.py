@@ -6,8 +6,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from plaid_balance.history.store import HistoryStore, open_store
-from plaid_balance.watch.config import KnownAccount, KnownItem
 from plaid_balance.watch.health import Health
 from plaid_balance.watch.state import WatchedItem
 from plaid_balance.watch.store import WatchStore
@@ -23,9 +24,6 @@ class VaultItems:
     def items(self) -> list[WatchedItem]:
         watched = []
         for entry in self.vault.list(include_removed=False):
-            accounts = tuple(
-                KnownAccount(a.account_id, a.name, a.mask, a.type or "", a.currency) for a in entry.accounts
-            )
             try:
                 health = Health(entry.health)
             except ValueError:
@@ -36,7 +34,7 @@ class VaultItems:
                     entry.item_id,
                     entry.institution_id,
                     entry.institution_name,
-                    accounts,
+                    tuple(entry.accounts),
                     health,
                     entry.health_reason or "",
                 )
@@ -56,7 +54,7 @@ class Sources:
     history: HistoryStore
     state: WatchStore
 
-    def known_items(self) -> list[KnownItem]:
+    def known_items(self) -> list[WatchedItem]:
         """The vault's Items with their accounts' currencies: as the last stored balances give them, else
         as Plaid reported them when the Item was linked or imported."""
         latest_by_item = LibraryHistory(self.history).latest_all()
@@ -65,10 +63,10 @@ class Sources:
             latest = latest_by_item.get(item.item_id)
             currencies = {a.account_id: a.currency for a in latest.accounts} if latest is not None else {}
             accounts = tuple(
-                dataclasses.replace(a, currency=currencies.get(a.account_id) or a.currency)
+                msgspec.structs.replace(a, currency=currencies.get(a.account_id) or a.currency)
                 for a in item.accounts
             )
-            known.append(KnownItem(item.alias, item.item_id, accounts))
+            known.append(dataclasses.replace(item, accounts=accounts))
         return known
 
     def check_vault_key(self) -> None:

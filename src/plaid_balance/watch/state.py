@@ -11,54 +11,33 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from plaid_balance.watch.alerts import AccountLike, AlertEvent
-from plaid_balance.watch.config import KnownAccount
+from plaid_balance._error_body import ErrorBody
+from plaid_balance._report import BalanceReport
+from plaid_balance.watch.alerts import AlertEvent
 from plaid_balance.watch.health import Health
+
+if TYPE_CHECKING:
+    from plaid_balance.vault import VaultAccount
 
 
 @dataclass(frozen=True, slots=True)
 class WatchedItem:
-    """An Item of the vault, as the watch needs it (no token: that is asked for at call time)."""
+    """An Item of the vault as the watch runs it: the vault's accounts, and health as the watch's state
+    machine (``Health``) rather than the vault's stored text. No token: that is asked for at call time."""
 
     alias: str
     item_id: str
     institution_id: str | None
     institution_name: str | None
-    accounts: tuple[KnownAccount, ...] = ()
+    accounts: tuple[VaultAccount, ...] = ()
     health: Health = Health.OK
     health_reason: str = ""
 
 
-class ReportLike(Protocol):
-    """The balance report as the watch reads it (``plaid_balance._report.BalanceReport`` fits)."""
-
-    @property
-    def item_id(self) -> str: ...
-    @property
-    def institution_id(self) -> str | None: ...
-    @property
-    def institution_name(self) -> str | None: ...
-    @property
-    def source(self) -> str: ...
-    @property
-    def retrieved_at(self) -> datetime: ...
-    @property
-    def accounts(self) -> Sequence[AccountLike]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A call that did not give balances: Plaid's error code (or NETWORK_ERROR's), and its message."""
-
-    error_type: str
-    error_code: str
-    message: str
-    retryable: bool
-
-
-Outcome = ReportLike | Failure
+# A refresh's answer: the library's own report, or the library's own failure (never a copy of either).
+Outcome = BalanceReport | ErrorBody
 
 
 class ItemSource(Protocol):
@@ -70,18 +49,18 @@ class ItemSource(Protocol):
 
 
 class PlaidPort(Protocol):
-    """The Plaid calls the watch makes; each returns a report or a ``Failure``, never raises for Plaid."""
+    """The Plaid calls the watch makes; each returns a report or an ``ErrorBody``, never raises for Plaid."""
 
     async def balance(
         self, access_token: str, *, item_key: str, min_last_updated: datetime | None
     ) -> Outcome: ...
     async def cached(self, access_token: str, *, item_key: str) -> Outcome: ...
-    async def item_error(self, access_token: str) -> Failure | None:
+    async def item_error(self, access_token: str) -> ErrorBody | None:
         """``/item/get``'s ``item.error`` (free): None when the Item's login works."""
         ...
 
     async def verification_key(self, key_id: str) -> dict[str, Any] | None: ...
-    async def ensure_webhook(self, access_token: str, url: str) -> Failure | bool:
+    async def ensure_webhook(self, access_token: str, url: str) -> ErrorBody | bool:
         """Point the Item's webhook at ``url`` unless it already is (free calls); True if changed."""
         ...
 
@@ -89,18 +68,20 @@ class PlaidPort(Protocol):
 class HistoryPort(Protocol):
     """Balance history (sync: called in a worker thread)."""
 
-    def save(self, report: ReportLike, access_token: str, along: Callable[[Any], None] | None = None) -> None:
+    def save(
+        self, report: BalanceReport, access_token: str, along: Callable[[Any], None] | None = None
+    ) -> None:
         """Store the report; ``along``, when given, is called with the database connection inside the
         same transaction (the watch's state for this refresh: committed with the snapshot or not at all)."""
         ...
 
-    def save_all(self, entries: Sequence[tuple[ReportLike, str, Callable[[Any], None] | None]]) -> None:
+    def save_all(self, entries: Sequence[tuple[BalanceReport, str, Callable[[Any], None] | None]]) -> None:
         """Several ``save``s in one transaction: all stored, or none and an exception."""
         ...
 
-    def fresh(self, item_id: str, max_age_seconds: float, now: datetime) -> ReportLike | None: ...
-    def latest(self, item_id: str) -> ReportLike | None: ...
-    def latest_all(self) -> dict[str, ReportLike]: ...
+    def fresh(self, item_id: str, max_age_seconds: float, now: datetime) -> BalanceReport | None: ...
+    def latest(self, item_id: str) -> BalanceReport | None: ...
+    def latest_all(self) -> dict[str, BalanceReport]: ...
 
 
 @dataclass(slots=True)
@@ -114,7 +95,7 @@ class ItemState:
     last_refresh: datetime | None = None
     last_source: str | None = None
     last_outcome: str | None = None  # "ok" or the error code
-    report: ReportLike | None = None  # latest balances known (any source)
+    report: BalanceReport | None = None  # latest balances known (any source)
     refreshing: bool = False
 
     @property

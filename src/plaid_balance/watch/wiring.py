@@ -12,23 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from plaid_balance._error_body import ErrorBody
 from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
 from plaid_balance._report import BalanceReport, FailureReport
 from plaid_balance.batch import BatchClient
 from plaid_balance.history.store import HistoryStore
-from plaid_balance.watch.state import Failure, Outcome, ReportLike
+from plaid_balance.watch.state import Outcome
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
 
-def _failure(report: FailureReport) -> Failure:
-    error = report.error
-    return Failure(error.error_type, error.error_code, error.error_message, error.retryable)
-
-
-def _from_exception(exc: PlaidAPIError | PlaidNetworkError) -> Failure:
-    return _failure(FailureReport.from_exception(exc))
+def _from_exception(exc: PlaidAPIError | PlaidNetworkError) -> ErrorBody:
+    return exc.error
 
 
 class LibraryPlaid:
@@ -40,7 +36,7 @@ class LibraryPlaid:
 
     async def _report(self, token: str, item_key: str, **options: Any) -> Outcome:
         report = await self.batch.fetch(token, item_key=item_key, **options)
-        return _failure(report) if isinstance(report, FailureReport) else report
+        return report.error if isinstance(report, FailureReport) else report
 
     async def balance(
         self, access_token: str, *, item_key: str, min_last_updated: datetime | None
@@ -50,7 +46,7 @@ class LibraryPlaid:
     async def cached(self, access_token: str, *, item_key: str) -> Outcome:
         return await self._report(access_token, item_key, cached=True)
 
-    async def item_error(self, access_token: str) -> Failure | None:
+    async def item_error(self, access_token: str) -> ErrorBody | None:
         try:
             response = await self.client.item_get(access_token)
         except (PlaidAPIError, PlaidNetworkError) as exc:
@@ -58,7 +54,9 @@ class LibraryPlaid:
         error = response.item.error
         if error is None:
             return None
-        return Failure(error.error_type, error.error_code, error.error_message, False)
+        return ErrorBody(
+            error_type=error.error_type, error_code=error.error_code, error_message=error.error_message
+        )
 
     async def verification_key(self, key_id: str) -> dict[str, Any] | None:
         try:
@@ -69,7 +67,7 @@ class LibraryPlaid:
             raise
         return msgspec.structs.asdict(response.key)
 
-    async def ensure_webhook(self, access_token: str, url: str) -> Failure | bool:
+    async def ensure_webhook(self, access_token: str, url: str) -> ErrorBody | bool:
         try:
             response = await self.client.item_get(access_token)
             if response.item.webhook == url:
@@ -92,24 +90,24 @@ class LibraryHistory:
         return self.store.engine
 
     def save(
-        self, report: ReportLike, access_token: str, along: Callable[[Connection], None] | None = None
+        self, report: BalanceReport, access_token: str, along: Callable[[Connection], None] | None = None
     ) -> None:
         assert isinstance(report, BalanceReport)
         self.store.save(report, access_token=access_token, along=along)
 
     def save_all(
-        self, entries: Sequence[tuple[ReportLike, str, Callable[[Connection], None] | None]]
+        self, entries: Sequence[tuple[BalanceReport, str, Callable[[Connection], None] | None]]
     ) -> None:
         reports = [(r, token, along) for r, token, along in entries if isinstance(r, BalanceReport)]
         assert len(reports) == len(entries)
         self.store.save_all(reports)
 
-    def fresh(self, item_id: str, max_age_seconds: float, now: datetime) -> ReportLike | None:
+    def fresh(self, item_id: str, max_age_seconds: float, now: datetime) -> BalanceReport | None:
         return self.store.fresh_report(item_id=item_id, max_age=timedelta(seconds=max_age_seconds), now=now)
 
-    def latest(self, item_id: str) -> ReportLike | None:
+    def latest(self, item_id: str) -> BalanceReport | None:
         snapshot = self.store.latest([item_id]).get(item_id)
         return snapshot.report if snapshot is not None else None
 
-    def latest_all(self) -> dict[str, ReportLike]:
+    def latest_all(self) -> dict[str, BalanceReport]:
         return {item_id: s.report for item_id, s in self.store.latest().items()}
