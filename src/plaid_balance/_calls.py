@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, ParamSpec, Protocol, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, Protocol, Self, TypeVar, overload
 
 from plaid_balance._secret import SecretStr
 from plaid_balance.models import (
@@ -60,12 +60,13 @@ class PlaidCall(Generic[T]):
         return f"PlaidCall({self.path!r}, response_model={self.response_model.__name__})"
 
 
-class _SyncSender(Protocol):
-    def call(self, call: PlaidCall[T], /) -> T: ...
+if TYPE_CHECKING:  # what a client is, to the type checker (classes cost import time, and only mypy asks)
 
+    class _SyncSender(Protocol):
+        def call(self, call: PlaidCall[T], /) -> T: ...
 
-class _AsyncSender(Protocol):
-    def call(self, call: PlaidCall[T], /) -> Coroutine[Any, Any, T]: ...
+    class _AsyncSender(Protocol):
+        def call(self, call: PlaidCall[T], /) -> Coroutine[Any, Any, T]: ...
 
 
 class Endpoint(Generic[P, T]):

@@ -360,7 +360,7 @@ def parse_item_reference(text: str) -> ItemReference:
 
 class AccountSelector(str):
     """An account named on a command line or in a file: its account_id, its mask (last digits) or its
-    name, matched exactly in that order of preference by ``matches``."""
+    name, compared exactly (``matches``: any of the three)."""
 
     __slots__ = ()
 
