@@ -187,9 +187,17 @@ def test_a_token_gets_one_answer_everywhere(text: str, tmp_path_factory: pytest.
 
 @SETTINGS
 @given(text=NAME_TEXT)
-def test_an_item_reference_gets_one_answer_everywhere(text: str) -> None:
+def test_an_item_reference_gets_one_answer_everywhere(
+    text: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     core = _answer(parse_item_reference, text)
     assert _answer(params.ItemReference().convert, text, None, None) == core
+    # Every command's ALIAS: refused as a usage error before any vault is opened, or looked up.
+    if text and not text.startswith("-"):
+        db = tmp_path_factory.mktemp("db") / "none.db"
+        result = CliRunner().invoke(cli, ["get", text, "--db", str(db)], env={"PLAID_ACCESS_TOKEN": ""})
+        assert result.exit_code == 2
+        assert ("'[ALIAS]'" in result.output) == (core is REFUSED), result.output
     assert _answer(vault.normalise_alias, text) == core  # an alias is stored by the same rule
     alert = _watch_alert(kind='"needs_repair"', item=_toml_string(text))
     assert (alert is REFUSED) == (core is REFUSED)
