@@ -36,6 +36,7 @@ TOP_LEVEL = {
     "_parse": CORE,
     "_toml": CORE,
     "_csv": CORE,
+    "_json_text": CORE,
     "_bounded": CORE,
     "_json": CORE,
     "_money": CORE,
