@@ -35,7 +35,7 @@ exactly one of them among its ancestors (``VaultError`` is a family, not a kind:
 and lookup errors are of two different kinds). The command line maps each kind to an exit code
 (``plaid_balance.cli.exit_codes``); the library decides none. Failures of a call carry their
 ``ErrorBody`` as ``error``, the same type as a failure report's ``error``. The feature packages
-re-export the classes that belong to them (``plaid_balance.vault.VaultKeyError``...). A few private
+export the classes that belong to them from here (``plaid_balance.vault.VaultKeyError``...). A few private
 signals (``Undecryptable``, ``InputTooLarge``, the webhook's and the Link page's ``Refused``) are
 caught next to where they are raised and turned into one of these, or an HTTP answer. This module
 imports nothing heavy: configuration errors are raised before any model library is loaded.

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from plaid_balance.link.errors import LinkCancelled, LinkTimedOut
+from plaid_balance._errors import LinkCancelled, LinkTimedOut
 from plaid_balance.link.flow import (
     CreatedLinkToken,
     ExchangedItem,

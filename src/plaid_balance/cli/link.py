@@ -103,9 +103,8 @@ def link(
 
         require_extra("web", "the local Link page (or link --hosted)")
 
-    from plaid_balance._errors import ConfigurationError
+    from plaid_balance._errors import ConfigurationError, LinkAborted
     from plaid_balance.link.adapters import ClientBackend, VaultStore
-    from plaid_balance.link.errors import LinkAborted
     from plaid_balance.link.flow import LinkEnvironment, link_new_item, repair_item
     from plaid_balance.link.page import LinkScript
     from plaid_balance.link.request import LinkSettings

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
+from plaid_balance._errors import LinkCancelled, LinkTimedOut
 from plaid_balance.link import pending
-from plaid_balance.link.errors import LinkCancelled, LinkTimedOut
 from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult, LinkSuccess
 from plaid_balance.link.page import LinkScript
 from plaid_balance.link.request import LinkSettings, new_item_request, update_request

@@ -11,11 +11,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from plaid_balance._errors import DatabaseNotFound, ImportSourceError
-    from plaid_balance._secret import SecretStr, mask_token
-    from plaid_balance.vault._errors import (
+    from plaid_balance._errors import (
         AliasError,
         AmbiguousItemError,
+        DatabaseNotFound,
+        ImportSourceError,
         ItemExistsError,
         ItemLostError,
         ItemRemovedError,
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         VaultLookupError,
         VaultStorageError,
     )
+    from plaid_balance._secret import SecretStr, mask_token
     from plaid_balance.vault._import import read_import
     from plaid_balance.vault._keys import KEY_ENV, KEY_FILE_ENV, KEYRING_ENV, new_key_text
     from plaid_balance.vault._vault import (
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     )
 
 _HOMES = {
-    "DatabaseNotFound": "plaid_balance.history._engine",
+    "DatabaseNotFound": "plaid_balance._errors",
     **dict.fromkeys(
         [
             "AliasError",
@@ -58,9 +59,10 @@ _HOMES = {
             "VaultLookupError",
             "VaultStorageError",
         ],
-        "plaid_balance.vault._errors",
+        "plaid_balance._errors",
     ),
-    **dict.fromkeys(["ImportSourceError", "read_import"], "plaid_balance.vault._import"),
+    "ImportSourceError": "plaid_balance._errors",
+    "read_import": "plaid_balance.vault._import",
     **dict.fromkeys(["KEY_ENV", "KEY_FILE_ENV", "KEYRING_ENV", "new_key_text"], "plaid_balance.vault._keys"),
     **dict.fromkeys(["SecretStr", "mask_token"], "plaid_balance._secret"),
     **dict.fromkeys(

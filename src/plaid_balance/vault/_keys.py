@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from plaid_balance._bounded import KIB, InputTooLarge, read_bounded
+from plaid_balance._errors import VaultKeyError
 from plaid_balance._secret import SecretStr
 
 from ._cipher import KEY_BYTES
-from ._errors import VaultKeyError
 
 KEY_ENV: Final = "PLAID_BALANCE_VAULT_KEY"
 KEY_FILE_ENV: Final = "PLAID_BALANCE_VAULT_KEY_FILE"

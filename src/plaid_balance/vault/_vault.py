@@ -20,7 +20,21 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from plaid_balance._errors import InvalidValue, PlaidAPIError
+from plaid_balance._errors import (
+    AliasError,
+    AmbiguousItemError,
+    InvalidValue,
+    ItemExistsError,
+    ItemLostError,
+    ItemRemovedError,
+    PlaidAPIError,
+    RotationInProgressError,
+    TokenInDoubtError,
+    UnknownItemError,
+    VaultCorruptError,
+    VaultKeyError,
+    VaultStorageError,
+)
 from plaid_balance._parse import MAX_REFERENCE_LENGTH, parse_item_reference
 from plaid_balance._report import utc_now
 from plaid_balance._secret import SecretStr, mask_token
@@ -36,19 +50,6 @@ from ._doubts import (
     in_progress,
     lost_reason,
     relink_command,
-)
-from ._errors import (
-    AliasError,
-    AmbiguousItemError,
-    ItemExistsError,
-    ItemLostError,
-    ItemRemovedError,
-    RotationInProgressError,
-    TokenInDoubtError,
-    UnknownItemError,
-    VaultCorruptError,
-    VaultKeyError,
-    VaultStorageError,
 )
 from ._keys import KeyStore
 from ._schema import VaultDoubt, VaultMeta, VaultRow
