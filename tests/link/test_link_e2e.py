@@ -382,3 +382,31 @@ def test_a_refused_bank_is_never_done_in_the_browser_and_the_new_key_is_announce
     assert code == 2, stderr
     assert "created the vault key" not in stderr
     assert len(vault_items({**env, "PLAID_BALANCE_VAULT_KEY": key_file.read_text().strip()})) == 1
+
+
+def test_terminal_escapes_from_the_browser_are_shown_not_obeyed(env: dict[str, str]) -> None:
+    """An institution name with escape sequences, posted by the page as a progress event, reaches the
+    terminal as visible escapes (``\\x1b``), never as a command to the terminal."""
+    link = LinkProcess(["--no-browser", "--timeout", "2m"], env)
+    try:
+        url = link.local_url()
+        host = url.split("/")[2]
+        page = httpx.get(url, timeout=10).text
+        config = re.search(r'id="link-config">(.*?)</script>', page, re.S)
+        assert config is not None, page
+        state = json.loads(config.group(1))["state"]
+        hostile = "\x1b]0;pwned\x07\x1b[2JEvil\u202eBank"
+        answer = httpx.post(
+            url + "event",
+            json={"event": "SELECT_INSTITUTION", "institution": hostile, "state": state},
+            headers={"Origin": f"http://{host}", "Sec-Fetch-Site": "same-origin"},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        link.wait_for(re.compile(r"(bank chosen.*)"))
+        link.interrupt()
+        _code, _stdout, stderr = link.finish()
+    finally:
+        link.kill()
+    assert "\x1b" not in stderr and "\x07" not in stderr and "\u202e" not in stderr
+    assert "bank chosen: \\x1b]0;pwned\\x07\\x1b[2JEvil\\u202eBank" in stderr

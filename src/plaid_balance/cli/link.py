@@ -188,7 +188,11 @@ def _client(environment: str, base_url: str | None) -> Any:
 
 
 def _say(text: str) -> None:
-    click.echo(text, err=True)
+    """A progress line: it carries names from the browser and from Plaid, so each line is shown by the
+    one terminal rule (``safe_text``): escape sequences and control characters appear escaped."""
+    from plaid_balance._safe_text import safe_text
+
+    click.echo("\n".join(safe_text(line) for line in text.split("\n")), err=True)
 
 
 def _confirm(question: str, yes: bool) -> bool:
