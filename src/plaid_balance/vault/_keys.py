@@ -13,9 +13,11 @@ import binascii
 import os
 import secrets
 import stat
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from plaid_balance._bounded import KIB, InputTooLarge, read_bounded
 from plaid_balance._errors import VaultKeyError
@@ -23,9 +25,13 @@ from plaid_balance._secret import SecretStr
 
 from ._cipher import KEY_BYTES
 
+T = TypeVar("T")
+
 KEY_ENV: Final = "PLAID_BALANCE_VAULT_KEY"
 KEY_FILE_ENV: Final = "PLAID_BALANCE_VAULT_KEY_FILE"
 KEYRING_ENV: Final = "PLAID_BALANCE_KEYRING"  # "0"/"no"/"off": never use the OS keyring
+KEYRING_TIMEOUT_ENV: Final = "PLAID_BALANCE_KEYRING_TIMEOUT"  # seconds a keyring call may take
+DEFAULT_KEYRING_TIMEOUT: Final = 20.0  # room for an unlock prompt, not for a backend that never answers
 KEYRING_SERVICE: Final = "plaid-balance"
 KEYRING_USERNAME: Final = "vault-key"
 
@@ -87,6 +93,44 @@ def _keyring() -> Any | None:
     return backend
 
 
+def _keyring_timeout() -> float:
+    text = os.environ.get(KEYRING_TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_KEYRING_TIMEOUT
+    from plaid_balance._errors import InvalidValue
+    from plaid_balance._parse import parse_number
+
+    try:
+        return parse_number(text, minimum=0, maximum=3600, min_open=True)
+    except InvalidValue as exc:
+        raise VaultKeyError(f"${KEYRING_TIMEOUT_ENV}: {exc}") from None
+
+
+def _within(seconds: float, call: Callable[[], T]) -> T:
+    """``call()`` on a thread of its own, or ``TimeoutError`` after ``seconds``.
+
+    A daemon thread: a keyring backend that never answers (a D-Bus service that hangs) is left behind
+    and cannot keep the process from exiting.
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as exc:  # handed to the caller as it is
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, name="plaid-balance-keyring", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
 class KeyStore:
     """Finds the vault key, or creates one for a new vault."""
 
@@ -94,6 +138,21 @@ class KeyStore:
         self._explicit = explicit
         self._use_keyring = use_keyring
         self.key_file = default_key_file()
+        self.keyring_note: str | None = None  # set when the keyring did not answer in time
+
+    def _keyring_call(self, call: Callable[[Any], T]) -> T:
+        """``call(backend)`` within the time limit; a keyring that once did not answer is not asked again
+        (as for a failing backend: the key file is used)."""
+        backend = _keyring() if self._use_keyring else None
+        if backend is None:
+            raise LookupError("no usable keyring")
+        seconds = _keyring_timeout()
+        try:
+            return _within(seconds, lambda: call(backend))
+        except TimeoutError:
+            self._use_keyring = False
+            self.keyring_note = f"the OS keyring did not answer within {seconds:g} s: it is not used"
+            raise
 
     def __repr__(self) -> str:
         return f"KeyStore(key_file={str(self.key_file)!r})"
@@ -112,14 +171,16 @@ class KeyStore:
         from_env = os.environ.get(KEY_ENV, "")
         if from_env.strip():
             return parse_key(from_env, f"${KEY_ENV}")
-        backend = _keyring() if self._use_keyring else None
-        if backend is not None:
-            try:
-                stored = backend.get_password(KEYRING_SERVICE, KEYRING_USERNAME)
-            except Exception:
-                stored = None  # a locked or failing keyring: fall through to the key file
-            if stored:
-                return parse_key(stored, "the OS keyring")
+        try:
+            stored = self._keyring_call(
+                lambda backend: backend.get_password(KEYRING_SERVICE, KEYRING_USERNAME)
+            )
+        except VaultKeyError:
+            raise
+        except Exception:
+            stored = None  # no keyring, or a locked, failing or silent one: fall through to the key file
+        if stored:
+            return parse_key(stored, "the OS keyring")
         return self._load_file()
 
     def _load_file(self) -> VaultKey | None:
@@ -154,15 +215,22 @@ class KeyStore:
         if from_env.strip():
             return parse_key(from_env, f"${KEY_ENV}")
         text = new_key_text()
-        backend = _keyring() if self._use_keyring else None
-        if backend is not None:
-            try:
-                backend.set_password(KEYRING_SERVICE, KEYRING_USERNAME, text)
-                if backend.get_password(KEYRING_SERVICE, KEYRING_USERNAME) == text:
-                    return parse_key(text, "the OS keyring")
-            except Exception:  # noqa: S110 - an unusable keyring: the key file below is the fallback
-                pass
-        return self._create_file(text)
+
+        def keep(backend: Any) -> bool:
+            backend.set_password(KEYRING_SERVICE, KEYRING_USERNAME, text)
+            return bool(backend.get_password(KEYRING_SERVICE, KEYRING_USERNAME) == text)
+
+        try:
+            if self._keyring_call(keep):
+                return parse_key(text, "the OS keyring")
+        except VaultKeyError:
+            raise
+        except Exception:  # noqa: S110 - no keyring, or an unusable or silent one: the key file is the fallback
+            pass
+        made = self._create_file(text)
+        if self.keyring_note is None:
+            return made
+        return VaultKey(made.material, f"{made.source} ({self.keyring_note})")
 
     def _create_file(self, text: str) -> VaultKey:
         path = self.key_file
