@@ -171,6 +171,7 @@ def run(url: str, size: Size, args: argparse.Namespace) -> dict[str, Any]:
     from sqlalchemy import event
     from starlette.testclient import TestClient
 
+    from plaid_balance._http_guard import Guard, HostRule
     from plaid_balance.dashboard._app import create_app
     from plaid_balance.dashboard._data import DashboardData
     from plaid_balance.dashboard._sample import write_sample_history
@@ -192,9 +193,9 @@ def run(url: str, size: Size, args: argparse.Namespace) -> dict[str, Any]:
     statements = Statements()
     event.listen(engine, "before_cursor_execute", statements)
     data = DashboardData(engine)
-    timer = ServerTimer(create_app(data, token=TOKEN, hosts=["testserver"]))
-    client = TestClient(timer)
-    client.cookies.set("plaid_balance_dashboard", TOKEN)
+    guard = Guard(HostRule.bound("testserver", 80), token=TOKEN)
+    timer = ServerTimer(guard.protect(create_app(data)))
+    client = TestClient(timer, headers={"Authorization": f"Bearer {TOKEN}"})
     listing = pages(size)
 
     def get(path: str) -> float:

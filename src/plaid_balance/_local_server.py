@@ -1,8 +1,9 @@
 """A web app served by uvicorn in a background thread, on a socket bound before the thread starts.
 
 Binding first makes a taken port one ``OSError`` in the caller (not a log line in a thread), and lets the
-app be built knowing the port it will answer on (to check ``Host`` headers). Used by the dashboard and the
-local Link page; uvicorn is imported only when a server is made.
+app be built knowing the port it will answer on. Every app is served behind the one guard
+(``_http_guard``: Host, token, headers). Used by the dashboard and the local Link page; uvicorn is
+imported only when a server is made.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Self
+
+from plaid_balance._http_guard import Guard, HostRule
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -36,7 +39,8 @@ class LocalServer:
     """``with LocalServer(make_app, host, port, name=...) as server: ... server.base_url``; stops on leaving.
 
     ``make_app(host, port)`` builds the app once the socket is bound (``host`` as it goes in a URL, with
-    brackets for IPv6). No access log: the servers built on this carry one-time tokens in their URLs.
+    brackets for IPv6). ``server.guard`` holds its token (``token``, or one generated) and mints sign-in
+    links; ``open_paths`` need none. No access log: sign-in links carry one-time tokens.
     """
 
     def __init__(
@@ -46,6 +50,9 @@ class LocalServer:
         port: int = 0,
         *,
         name: str = "plaid-balance-server",
+        token: str | None = None,
+        open_paths: tuple[str, ...] = (),
+        localhost: bool = True,
     ) -> None:
         import uvicorn
 
@@ -53,8 +60,11 @@ class LocalServer:
         try:
             address, self.port = self._socket.getsockname()[:2]
             self.host: str = f"[{address}]" if ":" in address else address
+            self.guard = Guard(
+                HostRule.bound(self.host, self.port, localhost=localhost), token=token, open_paths=open_paths
+            )
             config = uvicorn.Config(
-                make_app(self.host, self.port),
+                self.guard.protect(make_app(self.host, self.port)),
                 log_level="critical",
                 access_log=False,
                 lifespan="off",
@@ -73,6 +83,10 @@ class LocalServer:
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    def sign_in_url(self, path: str = "/") -> str:
+        """A link that signs one browser in, once (``?token=`` a new one-time token)."""
+        return self.guard.sign_in_url(self.base_url, path)
 
     def wait_started(self, timeout: float = 10.0) -> bool:
         """True once uvicorn serves; False if it failed to start (its thread ended) or took too long."""

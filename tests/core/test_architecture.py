@@ -54,6 +54,7 @@ TOP_LEVEL = {
     "funds": FEATURES,
     # uvicorn in a thread for the dashboard and the Link page: a feature's tool, never the core's.
     "_local_server": FEATURES,
+    "_http_guard": FEATURES,
     "__init__": ROOT,
     "__main__": CLI,
 }

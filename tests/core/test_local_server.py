@@ -29,8 +29,11 @@ def test_the_app_is_built_for_the_bound_address_and_served() -> None:
     with LocalServer(echo_app) as server:
         assert server.wait_started()
         assert server.host == "127.0.0.1" and server.port > 0
-        answer = httpx.get(server.base_url, timeout=10)
+        answer = httpx.get(
+            server.base_url, timeout=10, headers={"Authorization": f"Bearer {server.guard.token}"}
+        )
         assert answer.text == f"127.0.0.1:{server.port}"
+        assert httpx.get(server.base_url, timeout=10).status_code == 401  # every server is behind the guard
         assert "server" not in answer.headers  # no uvicorn banner
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.base_url, timeout=10)

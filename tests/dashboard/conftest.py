@@ -43,13 +43,13 @@ def data(engine: Engine, sample: list[SampleItem]) -> DashboardData:
 
 @pytest.fixture
 def live(data: DashboardData) -> Iterator[str]:
-    """A running dashboard server; yields its login URL."""
+    """A running dashboard server; yields a one-time sign-in URL."""
     from plaid_balance.dashboard._app import create_app
     from plaid_balance.dashboard._server import DashboardServer
 
-    with DashboardServer(lambda hosts: create_app(data, token=TOKEN, hosts=hosts)) as server:
+    with DashboardServer(create_app(data), token=TOKEN) as server:
         assert server.wait_started()
-        yield f"{server.base_url}/?token={TOKEN}"
+        yield server.sign_in_url()
 
 
 def random_token() -> str:

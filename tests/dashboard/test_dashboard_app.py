@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, update
 
-from plaid_balance.dashboard._app import COOKIE, create_app, money_parts
+from plaid_balance._http_guard import Guard, HostRule
+from plaid_balance.dashboard._app import create_app, money_parts
 from plaid_balance.dashboard._data import DashboardData, buckets
 from plaid_balance.dashboard._sample import SampleItem, write_sample_history
 from plaid_balance.history._schema import Snapshot, SnapshotAccount
@@ -25,10 +26,8 @@ from tests.dashboard.conftest import NOW, TOKEN
 def client(data: DashboardData, **kwargs: Any) -> Any:
     from starlette.testclient import TestClient
 
-    app = create_app(data, token=TOKEN, hosts=["testserver"], **kwargs)
-    c = TestClient(app, follow_redirects=False)
-    c.cookies.set(COOKIE, TOKEN)
-    return c
+    app = Guard(HostRule.bound("testserver", 80), token=TOKEN).protect(create_app(data, **kwargs))
+    return TestClient(app, follow_redirects=False, headers={"Authorization": f"Bearer {TOKEN}"})
 
 
 def latest_rows(engine: Engine) -> list[Any]:
@@ -43,36 +42,6 @@ def latest_rows(engine: Engine) -> list[Any]:
         return list(
             conn.execute(select(SnapshotAccount).where(SnapshotAccount.snapshot_id.in_(ids))).mappings()
         )
-
-
-def test_every_page_needs_the_login_token(data: DashboardData) -> None:
-    from starlette.testclient import TestClient
-
-    app = create_app(data, token=TOKEN, hosts=["testserver"])
-    anonymous = TestClient(app, follow_redirects=False)
-    for path in (
-        "/",
-        "/accounts",
-        "/history",
-        "/history.csv",
-        "/history.json",
-        "/alerts",
-        "/static/dashboard.js",
-    ):
-        assert anonymous.get(path).status_code == 401, path
-    assert anonymous.get("/?token=wrong-token").status_code == 403
-    assert anonymous.get("/accounts", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
-    login = anonymous.get(f"/accounts?sort=name&token={TOKEN}")
-    assert login.status_code == 303
-    assert login.headers["location"] == "/accounts?sort=name"  # the token leaves the address bar
-    cookie = login.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
-    assert anonymous.get("/accounts").status_code == 200  # the cookie now opens every page
-
-
-def test_other_hosts_are_refused(data: DashboardData) -> None:
-    c = client(data)
-    assert c.get("/", headers={"Host": "evil.example:80"}).status_code == 421
 
 
 def test_security_headers_on_every_answer(data: DashboardData) -> None:

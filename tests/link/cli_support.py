@@ -11,7 +11,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-LOCAL_URL = re.compile(r"(http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]+/)")
+LOCAL_URL = re.compile(r"(http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]+/\?token=[A-Za-z0-9_-]+)")
 HOSTED_URL = re.compile(r"^\s+(https?://\S+/link/hosted\?\S+)$")
 
 

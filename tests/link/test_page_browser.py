@@ -27,7 +27,7 @@ def served(fake_plaid_url: str) -> Iterator[LocalLinkServer]:
 
 
 def test_success_is_posted_to_our_server_and_the_page_says_done(page: Any, served: LocalLinkServer) -> None:
-    page.goto(served.url)
+    page.goto(served.page_url())
     assert page.get_attribute("#fake-link", "data-token") == "link-sandbox-page-test"
     page.click("#fake-success")
     page.wait_for_selector("body[data-state=done]")
@@ -41,7 +41,7 @@ def test_success_is_posted_to_our_server_and_the_page_says_done(page: Any, serve
 
 
 def test_closing_link_is_posted_as_an_exit(page: Any, served: LocalLinkServer) -> None:
-    page.goto(served.url)
+    page.goto(served.page_url())
     page.click("#fake-exit")
     page.wait_for_selector("body[data-state=exit]")
     assert "nothing was linked" in page.inner_text("#status")
@@ -49,7 +49,7 @@ def test_closing_link_is_posted_as_an_exit(page: Any, served: LocalLinkServer) -
 
 
 def test_an_error_exit_keeps_plaids_error_code(page: Any, served: LocalLinkServer) -> None:
-    page.goto(served.url)
+    page.goto(served.page_url())
     page.click("#fake-error")
     page.wait_for_selector("body[data-state=exit]")
     result = served.session.result
@@ -59,7 +59,7 @@ def test_an_error_exit_keeps_plaids_error_code(page: Any, served: LocalLinkServe
 
 
 def test_a_second_result_from_the_same_page_is_refused(page: Any, served: LocalLinkServer) -> None:
-    page.goto(served.url)
+    page.goto(served.page_url())
     page.click("#fake-success")
     page.wait_for_selector("body[data-state=done]")
     page.click("#fake-exit")  # a later onExit (or a replay) must not replace the success
@@ -70,7 +70,7 @@ def test_a_second_result_from_the_same_page_is_refused(page: Any, served: LocalL
 def test_the_policy_blocks_injected_inline_script(page: Any, served: LocalLinkServer) -> None:
     violations: list[str] = []
     page.on("console", lambda message: violations.append(message.text))
-    page.goto(served.url)
+    page.goto(served.page_url())
     page.evaluate(
         "() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
         " document.body.appendChild(s); }"
@@ -84,7 +84,7 @@ def test_when_link_cannot_load_the_page_says_so(page: Any) -> None:
     events: list[str] = []
     session.on_event = lambda name, _inst: events.append(name)
     with LocalLinkServer(session, LinkScript.for_base_url("http://127.0.0.1:9")) as server:
-        page.goto(server.url)
+        page.goto(server.page_url())
         page.wait_for_selector("body[data-state=error]")
         assert "could not be loaded" in page.inner_text("#status")
     assert events == ["LOAD_FAILED"]

@@ -7,15 +7,23 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.responses import JSONResponse
 
-from plaid_balance.watch.app import create_app
+from plaid_balance._http_guard import HostRule
+from plaid_balance.watch.app import create_app, watch_guard
 from plaid_balance.watch.health import Health
 from tests.watch.signing import Signer, item_webhook
 from tests.watch.test_service import Rig
 
 
 def client_for(rig: Rig, token: str | None = None, mounts=()) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
-    app = create_app(rig.watch, token=token, webhook_path="/plaid/webhook", mounts=mounts)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
+    guard = watch_guard(HostRule.bound("127.0.0.1", 80), token=token or TOKEN, webhook_path="/plaid/webhook")
+    app = create_app(rig.watch, guard=guard, webhook_path="/plaid/webhook", mounts=mounts)
+    headers = {} if token else {"Authorization": f"Bearer {TOKEN}"}
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1", headers=headers
+    )
+
+
+TOKEN = "watch-test-token-" + "x" * 16
 
 
 def health_of(rig: Rig) -> Health:

@@ -93,6 +93,10 @@ def delivered(emu: RunningEmulator, url: str, code: str, item_id: str) -> list[i
     return deliveries(emu, url, code, item_id)
 
 
+WATCH_TOKEN = "done-when-watch-token-0123456789"
+BEARER = {"Authorization": f"Bearer {WATCH_TOKEN}"}
+
+
 class Watching:
     def __init__(self, proc: subprocess.Popen[str], log: Path, base: str) -> None:
         self.proc, self.log, self.base = proc, log, base
@@ -101,14 +105,16 @@ class Watching:
         return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
 
     def status(self) -> dict[str, Any]:
-        return httpx.get(f"{self.base}/status", timeout=10).json()  # type: ignore[no-any-return]
+        return httpx.get(f"{self.base}/status", timeout=10, headers=BEARER).json()  # type: ignore[no-any-return]
 
     def item(self, alias: str) -> dict[str, Any]:
         return next(i for i in self.status()["items"] if i["alias"] == alias)
 
     def metrics(self) -> dict[str, list[tuple[dict[str, str], float]]]:
         out: dict[str, list[tuple[dict[str, str], float]]] = {}
-        for family in text_string_to_metric_families(httpx.get(f"{self.base}/metrics", timeout=10).text):
+        for family in text_string_to_metric_families(
+            httpx.get(f"{self.base}/metrics", timeout=10, headers=BEARER).text
+        ):
             for sample in family.samples:
                 out.setdefault(sample.name, []).append((sample.labels, sample.value))
         return out
@@ -165,6 +171,7 @@ def test_watch_done_when(emu: RunningEmulator, tmp_path: Path) -> None:
         "PLAID_BALANCE_DB": db,
         "PLAID_BALANCE_VAULT_KEY": key,
         "PLAID_BALANCE_KEYRING": "off",
+        "PLAID_BALANCE_WATCH_TOKEN": WATCH_TOKEN,
     }
     log = tmp_path / "watch.log"
     with receiver() as inbox, log.open("w") as log_file:

@@ -30,21 +30,18 @@ TOKEN_ENV = "PLAID_BALANCE_DASHBOARD_TOKEN"  # noqa: S105 (a variable's name)
 def dashboard(db: str | None, host: str, port: int, no_browser: bool) -> None:
     """Serve a dashboard of your balances: net worth, Items and their health, accounts, history charts.
 
-    Every page needs the dashboard's login token, which is in the URL printed at start (or set it with
-    PLAID_BALANCE_DASHBOARD_TOKEN, e.g. for a bookmark or when listening beyond loopback). Stop with
-    Ctrl-C. Nothing is sent anywhere: the page and its chart library are served by plaid-balance itself.
+    Every page needs signing in: the browser opened at start is signed in, and the link printed at start
+    signs in one more browser, once. Scripts send PLAID_BALANCE_DASHBOARD_TOKEN as a bearer token (a token
+    you choose; needed to listen beyond loopback). /balances.json has the latest balances as JSON. Stop
+    with Ctrl-C. Nothing is sent anywhere: the page and its chart library are served by plaid-balance.
     """
     from plaid_balance.dashboard import open_dashboard_data
     from plaid_balance.dashboard._server import is_loopback
 
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    if not token:
-        import secrets  # here: --help does not need it (it brings hashlib, random, base64)
-
-        token = secrets.token_urlsafe(32)
-    elif len(token) < 16 or not token.isascii() or not token.isprintable():
+    token = os.environ.get(TOKEN_ENV, "").strip() or None
+    if token is not None and (len(token) < 16 or not token.isascii() or not token.isprintable()):
         fail(f"${TOKEN_ENV} must be at least 16 printable ASCII characters")
-    if not is_loopback(host) and not os.environ.get(TOKEN_ENV):
+    if not is_loopback(host) and token is None:
         fail(f"listening on {host} (beyond loopback) needs a login token you chose in ${TOKEN_ENV}")
     with storage_errors():
         data = open_dashboard_data(db)
@@ -54,29 +51,28 @@ def dashboard(db: str | None, host: str, port: int, no_browser: bool) -> None:
 
 def serve_dashboard(
     data: DashboardData,
-    token: str,
+    token: str | None,
     *,
     host: str = "127.0.0.1",
     port: int = 0,
     no_browser: bool,
     note: str = "press Ctrl-C to stop",
 ) -> None:
-    """Serve the dashboard over ``data`` until Ctrl-C: print its URL (and ``note``), open a browser."""
+    """Serve the dashboard over ``data`` until Ctrl-C: print a one-time sign-in link (and ``note``), and
+    open a browser on a sign-in link of its own, through a private file (never on a command line)."""
+    from plaid_balance.cli.browser import private_opener
     from plaid_balance.dashboard._app import create_app
     from plaid_balance.dashboard._server import DashboardServer
 
     try:
-        server = DashboardServer(lambda hosts: create_app(data, token=token, hosts=hosts), host, port)
+        server = DashboardServer(create_app(data), host, port, token=token)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", ExitCode.USAGE)
-    with server:
+    with server, private_opener() as open_page:
         if not server.wait_started():
             fail(f"the dashboard server on {host}:{port} did not start", ExitCode.USAGE)
-        url = f"{server.base_url}/?token={token}"
-        click.echo(f"dashboard: {url}", err=True)
-        click.echo(f"dashboard: {note}", err=True)
+        click.echo(f"dashboard: {server.sign_in_url()}", err=True)
+        click.echo(f"dashboard: that link signs in one browser, once; {note}", err=True)
         if not no_browser:
-            import webbrowser
-
-            webbrowser.open(url)
+            open_page(server.sign_in_url())
         threading.Event().wait()

@@ -99,10 +99,9 @@ def run_dashboard_demo(no_browser: bool) -> None:
                 write_backfill(store.engine, reports, days=180)
         data = open_dashboard_data(db_url)
         data.refresh()
-        token = secrets.token_urlsafe(32)
         serve_dashboard(
             data,
-            token,
+            None,
             no_browser=no_browser,
             note="sample history for the last 180 days; press Ctrl-C to stop",
         )

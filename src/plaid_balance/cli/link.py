@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -104,6 +105,7 @@ def link(
         require_extra("web", "the local Link page (or link --hosted)")
 
     from plaid_balance._errors import ConfigurationError, LinkAborted
+    from plaid_balance.cli.browser import private_opener
     from plaid_balance.link.adapters import ClientBackend, VaultStore
     from plaid_balance.link.flow import LinkEnvironment, link_new_item, repair_item
     from plaid_balance.link.page import LinkScript
@@ -123,7 +125,7 @@ def link(
         environment = environment_for(resolve_item(update_alias, None, None, db), environment)
     client = _client(environment, base_url)
     say = _say
-    with storage_errors(), client, Vault.open(db) as vault:
+    with storage_errors(), client, Vault.open(db) as vault, private_opener() as open_page:
         if alias is not None:
             wanted = normalise_alias(alias)
             if vault.free_alias(wanted) != wanted:
@@ -133,7 +135,7 @@ def link(
             vault=VaultStore(vault, client.environment.value),
             say=say,
             confirm=lambda question: _confirm(question, yes),
-            open_browser=None if no_browser or not _can_open_browser() else _open_browser,
+            open_browser=None if no_browser or not _can_open_browser() else _browser_opener(open_page),
         )
         script = LinkScript.for_base_url(client.base_url)
         timeout = wait_for.total_seconds()
@@ -214,8 +216,11 @@ def _can_open_browser() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _open_browser(url: str) -> None:
-    import webbrowser
+def _browser_opener(open_page: Callable[[str], bool]) -> Callable[[str], None]:
+    """Open the page through a private file (cli/browser.py): its address never reaches a command line."""
 
-    if not webbrowser.open(url):
-        _say("Could not open a browser; open the address above yourself.")
+    def open_browser(url: str) -> None:
+        if not open_page(url):
+            _say("Could not open a browser; open the address above yourself.")
+
+    return open_browser

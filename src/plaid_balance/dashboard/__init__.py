@@ -23,23 +23,15 @@ def open_dashboard_data(db_url: str | None = None) -> DashboardData:
 
 
 def create_watch_app(view: Any) -> Any:
-    """The dashboard mounted on the watch's port (at /dashboard): the watch's bearer token guards it, and
-    its alert page shows the running watch's alert history."""
-    import secrets
-
+    """The dashboard mounted on the watch's port (at /dashboard): the watch's guard covers it (Host,
+    token, sign-in link), and its alert page shows the running watch's alert history."""
     from plaid_balance.dashboard._app import create_app
     from plaid_balance.dashboard._data import DashboardData
 
     # The watch's history store (``view.history.store``) already holds an engine on its database.
     engine = getattr(getattr(getattr(view, "history", None), "store", None), "engine", None)
     data = DashboardData(engine) if engine is not None else open_dashboard_data(None)
-    return create_app(
-        data,
-        token=secrets.token_urlsafe(32),
-        alerts=lambda: view.alert_history(200),
-        root_path="/dashboard",
-        require_token=False,
-    )
+    return create_app(data, alerts=lambda: view.alert_history(200), root_path="/dashboard")
 
 
 def __getattr__(name: str) -> Any:

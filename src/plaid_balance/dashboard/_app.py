@@ -1,14 +1,12 @@
-"""The dashboard's web app (Starlette + Jinja2): pages, the chart data as JSON and CSV, and its guard.
+"""The dashboard's web app (Starlette + Jinja2): pages, the chart data as JSON and CSV, the balances as JSON.
 
-Security (docs/dashboard.md explains it for users):
+Security (docs/security.md explains it for users):
 
-* every page and file needs the dashboard's login token: given once in the URL (``/?token=...``), which
-  answers with an HttpOnly, SameSite=Strict cookie and a redirect to the same page without the token, or
-  as ``Authorization: Bearer`` (scripts, the watch's port);
-* the Host header must name the address the server was started on (a DNS-rebinding page cannot reach it
-  under another name);
-* every answer carries a strict Content-Security-Policy (scripts and styles from the dashboard itself
-  only, no inline script, no framing), ``no-store`` and ``no-referrer``;
+* whoever serves the app puts it behind the one guard (``_http_guard``): the Host rule, the token (a
+  one-time sign-in link traded for an HttpOnly, SameSite=Strict cookie, or ``Authorization: Bearer``),
+  ``no-store`` on every answer. The app itself checks nothing of that;
+* every page carries the dashboard's strict Content-Security-Policy (scripts and styles from the
+  dashboard itself only, no inline script, no framing);
 * the pages only read: nothing changes state, so there is no form to forge. Repairs are shown as the exact
   command to run;
 * bank data is escaped by Jinja2's autoescape; amounts reach the browser as exact decimal strings.
@@ -16,9 +14,8 @@ Security (docs/dashboard.md explains it for users):
 
 from __future__ import annotations
 
-import hmac
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from importlib.resources import files
@@ -33,18 +30,10 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
-COOKIE: Final = "plaid_balance_dashboard"
 CSP: Final = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-HEADERS: Final = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-}
 STATIC: Final = {
     "uPlot.iife.min.js": "text/javascript",
     "uPlot.min.css": "text/css",
@@ -123,24 +112,52 @@ def chart_csv(chart: Chart) -> str:
     return csv_text([header, *rows])
 
 
-class Guard:
-    """The login token and the one Host this server answers to."""
+def _when(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
 
-    def __init__(self, token: str, hosts: Sequence[str]) -> None:
-        self.token = token
-        self.hosts = {h.lower() for h in hosts}
 
-    def host_ok(self, host: str) -> bool:
-        return not self.hosts or host.lower() in self.hosts
+def _totals_json(totals: dict[str, Totals]) -> dict[str, dict[str, str]]:
+    return {
+        currency: {"assets": f"{t.assets:f}", "liabilities": f"{t.liabilities:f}", "net": f"{t.net:f}"}
+        for currency, t in sorted(totals.items())
+    }
 
-    def token_ok(self, given: str | None) -> bool:
-        return given is not None and hmac.compare_digest(given.encode(), self.token.encode())
 
-    def authorised(self, request: Request) -> bool:
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and self.token_ok(value.strip()):
-            return True
-        return self.token_ok(request.cookies.get(COOKIE))
+def balances_json(data: DashboardData) -> dict[str, Any]:
+    """The latest balances per Item and account and the net worth per currency, amounts as exact decimal
+    strings (``/balances.json``, for scripts and home automation; documented in docs/dashboard.md)."""
+    accounts: dict[str, list[dict[str, Any]]] = {}
+    for row in sorted(data.accounts(), key=lambda r: (r.name.casefold(), r.account_id)):
+        accounts.setdefault(row.item_id, []).append(
+            {
+                "account_id": row.account_id,
+                "name": row.name,
+                "mask": row.mask,
+                "type": row.type,
+                "subtype": row.subtype,
+                "currency": row.currency,
+                "current": plain(row.current),
+                "available": plain(row.available),
+                "limit": plain(row.limit),
+                "as_of": _when(row.at),
+            }
+        )
+    return {
+        "as_of": _when(data.clock()),
+        "net_worth": _totals_json(data.net_worth()),
+        "items": [
+            {
+                "alias": item.alias,
+                "item_id": item.item_id,
+                "institution": item.institution,
+                "health": item.health,
+                "as_of": _when(item.last_refresh),
+                "totals": _totals_json(item.totals),
+                "accounts": accounts.get(item.item_id, []),
+            }
+            for item in data.items()
+        ],
+    }
 
 
 def _templates() -> Any:
@@ -161,47 +178,21 @@ def _templates() -> Any:
 def create_app(
     data: DashboardData,
     *,
-    token: str,
-    hosts: Sequence[str] = (),
     alerts: Callable[[], list[Any] | None] | None = None,
     root_path: str = "",
-    require_token: bool = True,
 ) -> Starlette:
-    """The dashboard as an ASGI app. ``require_token=False`` only where something in front of it (the
-    watch's bearer-token middleware) already checks every request."""
+    """The dashboard as an ASGI app, to be served behind ``_http_guard`` (``LocalServer`` and the watch's
+    server do that for every app they serve)."""
     from starlette.applications import Starlette
-    from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+    from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
     from starlette.routing import Route
 
     env = _templates()
-    guard = Guard(token, hosts)
     static_root = files("plaid_balance.dashboard") / "static"
 
     def respond(body: Response) -> Response:
-        body.headers.update(HEADERS)
+        body.headers["Content-Security-Policy"] = CSP
         return body
-
-    def gate(request: Request) -> Response | None:
-        if not guard.host_ok(request.headers.get("host", "")):
-            return respond(PlainTextResponse("unknown host", 421))
-        given = request.query_params.get("token")
-        if given is not None:
-            if not guard.token_ok(given):
-                return respond(PlainTextResponse("wrong or expired dashboard token", 403))
-            query = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-            target = request.url.path + (f"?{urlencode(query)}" if query else "")
-            redirect = respond(RedirectResponse(target, 303))
-            redirect.set_cookie(COOKIE, token, httponly=True, samesite="strict", path=root_path or "/")
-            return redirect
-        if require_token and not guard.authorised(request):
-            return respond(
-                PlainTextResponse(
-                    "this dashboard needs its login token: open the URL plaid-balance dashboard printed",
-                    401,
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
-            )
-        return None
 
     def page(name: str, request: Request, **context: Any) -> Response:
         now = data.clock()
@@ -237,8 +228,6 @@ def create_app(
         return chart, params
 
     async def overview(request: Request) -> Response:
-        if (stop := gate(request)) is not None:
-            return stop
         items = data.items()
         trend = data.net_worth_chart("90d", None)
         return page(
@@ -254,8 +243,6 @@ def create_app(
         )
 
     async def accounts(request: Request) -> Response:
-        if (stop := gate(request)) is not None:
-            return stop
         sort = request.query_params.get("sort", "alias")
         sort = sort if sort in SORT_KEYS else "alias"
         descending = request.query_params.get("dir") == "desc"
@@ -282,8 +269,6 @@ def create_app(
         )
 
     async def history(request: Request) -> Response:
-        if (stop := gate(request)) is not None:
-            return stop
         chart, params = chart_for(request)
         return page(
             "history.html",
@@ -299,8 +284,6 @@ def create_app(
         )
 
     async def history_csv(request: Request) -> Response:
-        if (stop := gate(request)) is not None:
-            return stop
         chart, params = chart_for(request)
         name = f"plaid-balance-{params['view']}-{params['range']}.csv"
         return respond(
@@ -312,26 +295,21 @@ def create_app(
         )
 
     async def history_json(request: Request) -> Response:
-        if (stop := gate(request)) is not None:
-            return stop
         chart, _ = chart_for(request)
         return respond(JSONResponse(chart_json(chart)))
 
     async def latest(request: Request) -> Response:
         """When the newest balance was stored: what the pages poll to redraw when new ones arrive."""
-        if (stop := gate(request)) is not None:
-            return stop
         return respond(JSONResponse({"latest": _iso(data.latest_at())}))
 
+    async def balances(request: Request) -> Response:
+        return respond(JSONResponse(balances_json(data)))
+
     async def alerts_page(request: Request) -> Response:
-        if (stop := gate(request)) is not None:
-            return stop
         events = alerts() if alerts is not None else data.alerts()
         return page("alerts.html", request, title="Alerts", events=events)
 
     async def static(request: Request) -> Response:
-        if (stop := gate(request)) is not None:
-            return stop
         name = request.path_params["name"]
         if name not in STATIC:
             return respond(PlainTextResponse("not found", 404))
@@ -344,6 +322,7 @@ def create_app(
         Route("/history", history),
         Route("/history.csv", history_csv),
         Route("/history.json", history_json),
+        Route("/balances.json", balances),
         Route("/alerts", alerts_page),
         Route("/latest.json", latest),
         Route("/static/{name}", static),

@@ -1,8 +1,7 @@
-"""Serves the dashboard app on a local server (``_local_server``), answering only to its own address."""
+"""Serves the dashboard app on a local server (``_local_server``), behind the one guard (``_http_guard``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from plaid_balance._local_server import LocalServer
@@ -12,17 +11,8 @@ __all__ = ["DashboardServer", "is_loopback"]
 
 
 class DashboardServer(LocalServer):
-    """``with DashboardServer(make_app, host, port) as server: ... server.base_url``; stops on leaving.
+    """``with DashboardServer(app, host, port, token=...) as server: ... server.sign_in_url()``; stops on
+    leaving. ``token`` is the bearer token for scripts (None: one is generated and never shown)."""
 
-    ``make_app(hosts)`` gets the ``Host`` values the app may answer: the bound address, and ``localhost``
-    too when that address is the loopback.
-    """
-
-    def __init__(self, make_app: Callable[[list[str]], Any], host: str = "127.0.0.1", port: int = 0) -> None:
-        def app_for(bound_host: str, bound_port: int) -> Any:
-            hosts = [f"{bound_host}:{bound_port}"]
-            if is_loopback(bound_host):
-                hosts.append(f"localhost:{bound_port}")
-            return make_app(hosts)
-
-        super().__init__(app_for, host, port, name="plaid-balance-dashboard")
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, *, token: str | None = None) -> None:
+        super().__init__(lambda _host, _port: app, host, port, name="plaid-balance-dashboard", token=token)

@@ -208,10 +208,11 @@ def obtain_result(
     )
     with LocalLinkServer(session, script) as server:
         if env.open_browser is not None:
-            env.say(f"Opening Link in your browser. If it does not open, visit:\n  {server.url}")
-            env.open_browser(server.url)
+            # Two one-time links: the browser's (handed over privately) and the printed one, for another.
+            env.say(f"Opening Link in your browser. If it does not open, visit:\n  {server.page_url()}")
+            env.open_browser(server.page_url())
         else:
-            env.say(f"Open this address in a browser on this computer:\n  {server.url}")
+            env.say(f"Open this address in a browser on this computer:\n  {server.page_url()}")
         env.say("Waiting for you to finish in the browser (Ctrl-C to stop)…")
         result = wait_for_result(session, timeout, env)
         if not isinstance(result, LinkSuccess):

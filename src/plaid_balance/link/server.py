@@ -1,16 +1,18 @@
 """The one-time local server that shows the Link page and receives its outcome.
 
-Security model (docs/link.md explains it for users):
+Security model (docs/link.md and docs/security.md explain it for users):
 
-* it binds 127.0.0.1 on a random free port, and answers only requests whose Host is exactly that address
-  (a DNS-rebinding page cannot reach it under another name);
+* it binds 127.0.0.1 on a random free port behind the one guard (``_http_guard``): the Host must be
+  exactly that address (421 otherwise: a DNS-rebinding page cannot reach it under another name), and
+  every request needs the session cookie a one-time sign-in link gives (``server.sign_in_url()``; the
+  browser is opened on a private file, never with the link on its command line);
 * everything lives under one unguessable path (``/<path token>/``); any other path is a 404;
 * results are accepted only as same-origin JSON POSTs (``Origin`` must be this server, ``Sec-Fetch-Site``
   when sent must be ``same-origin``) that carry the page's state token, compared in constant time;
 * the first valid result wins; any later post, replayed or forged, is refused (409);
 * bodies are capped (``MAX_BODY``) and parsed strictly (``outcome.parse_result``);
-* every answer carries a strict Content-Security-Policy, ``no-store`` and ``no-referrer`` (the path
-  token must not leak to Plaid's CDN through a Referer header).
+* every answer carries the page's strict Content-Security-Policy, and the guard adds ``no-store`` and
+  ``no-referrer`` (the path token must not leak to Plaid's CDN through a Referer header).
 """
 
 from __future__ import annotations
@@ -115,8 +117,6 @@ def build_app(session: LinkSession, script: LinkScript, port_holder: list[int]) 
         return f"{LOOPBACK}:{port_holder[0]}"
 
     def check_common(request: Request) -> None:
-        if request.headers.get("host") != own_host():
-            raise Refused(400, "wrong Host header")
         token = request.path_params.get("token", "")
         if not secrets.compare_digest(token.encode(), session.path_token.encode()):
             raise Refused(404, "not found")
@@ -262,15 +262,19 @@ class LocalLinkServer(LocalServer):
     """Serves one ``LinkSession`` on 127.0.0.1 (a random free port) in a background thread until ``close()``.
 
     >>> with LocalLinkServer(session, LinkScript.for_base_url(base_url)) as server:   # doctest: +SKIP
-    ...     webbrowser.open(server.url)
+    ...     open_page(server.page_url())
     """
 
     def __init__(self, session: LinkSession, script: LinkScript) -> None:
         self.session = session
         super().__init__(
-            lambda _host, port: build_app(session, script, [port]), LOOPBACK, 0, name="plaid-balance-link"
+            lambda _host, port: build_app(session, script, [port]),
+            LOOPBACK,
+            0,
+            name="plaid-balance-link",
+            localhost=False,  # the page's posts must come from http://127.0.0.1:PORT exactly
         )
 
-    @property
-    def url(self) -> str:
-        return f"{self.base_url}{self.session.base_path}"
+    def page_url(self) -> str:
+        """A new one-time link to the page: it signs one browser in, once."""
+        return self.sign_in_url(self.session.base_path)

@@ -1,32 +1,26 @@
 """The watch's HTTP side (Starlette): Plaid's webhooks, /metrics, /status, /alerts, /healthz, and the
 dashboard when one is mounted.
 
-Everything but the webhook endpoint (which Plaid cannot authenticate to: its JWT is the proof) and
-/healthz needs ``Authorization: Bearer <token>`` when a token is set; a token is required to listen
-beyond loopback, since balances are private.
+The whole app is served behind the one guard (``_http_guard``): the Host must name the watch's address,
+and everything needs the bearer token or a signed-in browser's cookie, but the webhook endpoint (which
+Plaid cannot authenticate to: its JWT is the proof) and /healthz. docs/security.md has the rule.
 """
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 if TYPE_CHECKING:
-    from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
-    from starlette.types import ASGIApp, Receive, Scope, Send
+    from starlette.types import ASGIApp
 
+    from plaid_balance._http_guard import Guard, HostRule
     from plaid_balance.watch.service import Watch
 
 MAX_WEBHOOK_BYTES: Final = 64 * 1024
-SECURITY_HEADERS: Final = {
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+HEALTHZ: Final = "/healthz"
 
 
 class WatchView(Protocol):
@@ -41,31 +35,11 @@ class WatchView(Protocol):
 DashboardFactory = Callable[[WatchView], "ASGIApp"]
 
 
-def _authorised(headers: Any, token: str | None) -> bool:
-    if token is None:
-        return True
-    given = headers.get("authorization", "")
-    scheme, _, value = given.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
+def watch_guard(hosts: HostRule, *, token: str | None, webhook_path: str) -> Guard:
+    """The watch's guard: /healthz and the webhook endpoint open, everything else behind the token."""
+    from plaid_balance._http_guard import Guard
 
-
-class _RequireToken:
-    """ASGI middleware for mounted apps: the same bearer token as /metrics."""
-
-    def __init__(self, app: ASGIApp, token: str | None) -> None:
-        self.app = app
-        self.token = token
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from starlette.datastructures import Headers
-        from starlette.responses import JSONResponse
-
-        if scope["type"] == "http" and not _authorised(Headers(scope=scope), self.token):
-            await JSONResponse({"error": "unauthorised"}, 401, headers={"WWW-Authenticate": "Bearer"})(
-                scope, receive, send
-            )
-            return
-        await self.app(scope, receive, send)
+    return Guard(hosts, token=token, open_paths=(HEALTHZ, webhook_path))
 
 
 def _declared_length(request: Request) -> int | None:
@@ -82,57 +56,47 @@ def _declared_length(request: Request) -> int | None:
 def create_app(
     watch: Watch,
     *,
-    token: str | None,
+    guard: Guard,
     webhook_path: str,
     metrics: bool = True,
     mounts: Sequence[tuple[str, ASGIApp]] = (),
-) -> Starlette:
+) -> ASGIApp:
+    """The watch's app (and ``mounts``) behind ``guard`` (made by ``watch_guard``)."""
     from starlette.applications import Starlette
     from starlette.responses import JSONResponse
     from starlette.routing import Mount, Route
 
-    def deny() -> Response:
-        return JSONResponse(
-            {"error": "unauthorised"}, 401, headers={"WWW-Authenticate": "Bearer", **SECURITY_HEADERS}
-        )
-
     async def webhook(request: Request) -> Response:
         declared = _declared_length(request)
         if declared is None or declared > MAX_WEBHOOK_BYTES:
-            return JSONResponse({"error": "too large"}, 413, headers=SECURITY_HEADERS)
+            return JSONResponse({"error": "too large"}, 413)
         body = b""
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_WEBHOOK_BYTES:
-                return JSONResponse({"error": "too large"}, 413, headers=SECURITY_HEADERS)
+                return JSONResponse({"error": "too large"}, 413)
         answer = await watch.handle_webhook(request.headers, body)
-        return JSONResponse(answer.body, answer.status, headers=SECURITY_HEADERS)
+        return JSONResponse(answer.body, answer.status)
 
     async def metrics_endpoint(request: Request) -> Response:
         from starlette.responses import Response as PlainResponse
 
-        if not _authorised(request.headers, token):
-            return deny()
         payload, content_type = watch.metrics.exposition()
-        return PlainResponse(payload, headers={"Content-Type": content_type, **SECURITY_HEADERS})
+        return PlainResponse(payload, headers={"Content-Type": content_type})
 
     async def status(request: Request) -> Response:
-        if not _authorised(request.headers, token):
-            return deny()
-        return JSONResponse(watch.status(), headers=SECURITY_HEADERS)
+        return JSONResponse(watch.status())
 
     async def alerts(request: Request) -> Response:
         import asyncio
 
-        if not _authorised(request.headers, token):
-            return deny()
         from plaid_balance._errors import InvalidValue
         from plaid_balance._parse import parse_integer
 
         try:  # ASCII digits only: "²" and "٣" pass str.isdigit(), and int("²") raises
             limit = parse_integer(request.query_params.get("limit", "100"), minimum=0, maximum=10**6)
         except InvalidValue as exc:
-            return JSONResponse({"error": f"limit: {exc}"}, 400, headers=SECURITY_HEADERS)
+            return JSONResponse({"error": f"limit: {exc}"}, 400)
         events = await asyncio.to_thread(watch.alert_history, min(limit, 1000))
         return JSONResponse(
             [
@@ -145,20 +109,19 @@ def create_app(
                     "message": e.message,
                 }
                 for e in events
-            ],
-            headers=SECURITY_HEADERS,
+            ]
         )
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"ok": True}, headers=SECURITY_HEADERS)
+        return JSONResponse({"ok": True})
 
     routes: list[Any] = [
         Route(webhook_path, webhook, methods=["POST"]),
         Route("/status", status, methods=["GET"]),
         Route("/alerts", alerts, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
+        Route(HEALTHZ, healthz, methods=["GET"]),
     ]
     if metrics:
         routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
-    routes += [Mount(path, app=_RequireToken(app, token)) for path, app in mounts]
-    return Starlette(routes=routes)
+    routes += [Mount(path, app=app) for path, app in mounts]
+    return guard.protect(Starlette(routes=routes))

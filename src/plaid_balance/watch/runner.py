@@ -46,11 +46,22 @@ def bearer_token(config: WatchConfig) -> str | None:
     return token
 
 
+def public_hosts(webhook_url: str | None) -> list[str]:
+    """The ``Host`` values Plaid's webhooks may arrive with through a proxy or tunnel: the public URL's."""
+    if webhook_url is None:
+        return []
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(webhook_url)
+    return [parts.netloc.rpartition("@")[2]] if parts.netloc else []
+
+
 class _Server:
     """uvicorn on a socket bound here (so a taken port is one clear error, and port 0 is known), and
-    without uvicorn's own signal handling: the watch decides when to stop."""
+    without uvicorn's own signal handling: the watch decides when to stop. ``make_app(port)`` builds
+    the app once the port is known."""
 
-    def __init__(self, app: Any, host: str, port: int) -> None:
+    def __init__(self, make_app: Callable[[int], Any], host: str, port: int) -> None:
         import socket
 
         import uvicorn
@@ -70,6 +81,11 @@ class _Server:
             shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
             raise ConfigurationError(f"cannot listen on {shown}: {exc.strerror or exc}") from None
         self.port = int(self.socket.getsockname()[1])
+        try:
+            app = make_app(self.port)
+        except BaseException:
+            self.socket.close()
+            raise
         self.server = Quiet(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
 
     async def serve(self) -> None:
@@ -95,7 +111,8 @@ async def run_watch(
 ) -> int | None:
     """Serve until SIGTERM/SIGINT (or, with ``once``, until every due Item was refreshed once); return
     the signal that stopped it, if any. ``dashboard``, when given, is mounted at /dashboard."""
-    from plaid_balance.watch.app import create_app
+    from plaid_balance._http_guard import Guard, HostRule
+    from plaid_balance.watch.app import create_app, watch_guard
 
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
@@ -135,14 +152,23 @@ async def run_watch(
             await watch.settle()
             return None
         config = watch.config
-        app = create_app(
-            watch,
-            token=token,
-            webhook_path=config.server.webhook_path,
-            metrics=config.server.metrics,
-            mounts=[("/dashboard", dashboard(watch))] if dashboard is not None else [],
-        )
-        server = _Server(app, config.server.listen.host, config.server.listen.port)
+        mounts = [("/dashboard", dashboard(watch))] if dashboard is not None else []
+        guards: list[Guard] = []
+
+        def make_app(port: int) -> Any:
+            hosts = HostRule.bound(
+                config.server.listen.host, port, also=public_hosts(config.server.webhook_url)
+            )
+            guards.append(watch_guard(hosts, token=token, webhook_path=config.server.webhook_path))
+            return create_app(
+                watch,
+                guard=guards[0],
+                webhook_path=config.server.webhook_path,
+                metrics=config.server.metrics,
+                mounts=mounts,
+            )
+
+        server = _Server(make_app, config.server.listen.host, config.server.listen.port)
         serving = asyncio.create_task(server.serve())
         while not server.started and not serving.done():  # noqa: ASYNC110 (uvicorn offers no event)
             await asyncio.sleep(0.01)
@@ -152,6 +178,17 @@ async def run_watch(
         host = config.server.listen.host
         url = f"http://{'[' + host + ']' if ':' in host else host}:{server.port}"
         log.info("listening", extra={"fields": {"url": url, "webhook": url + config.server.webhook_path}})
+        if guards[0].token_generated:
+            log.info(
+                "no bearer token set: this run made one of its own, so /status, /metrics and /alerts "
+                "answer no script; set one to read them",
+                extra={"fields": {"token_env": config.server.token_env}},
+            )
+        if mounts:
+            log.info(
+                "dashboard: this link signs in one browser, once",
+                extra={"fields": {"sign_in": guards[0].sign_in_url(url, "/dashboard/")}},
+            )
         if on_listen is not None:
             on_listen(url)
         looping = asyncio.create_task(watch.run())

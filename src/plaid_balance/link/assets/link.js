@@ -16,7 +16,7 @@
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(payload),
-      credentials: "omit",
+      credentials: "same-origin", // the session cookie the sign-in link gave (HttpOnly, SameSite=Strict)
       cache: "no-store",
       redirect: "error",
     }).then(function (response) { return response.ok; }, function () { return false; });
