@@ -73,6 +73,26 @@ def test_net_worth_matches_the_database_exactly(data: DashboardData, engine: Eng
     assert shown == [f"{assets:f}", f"{liabilities:f}", f"{assets - liabilities:f}"]
 
 
+def test_balances_json_has_every_latest_account_and_the_net_worth_as_exact_strings(
+    data: DashboardData, engine: Engine
+) -> None:
+    """``/balances.json`` (scripts, home automation): the database's numbers, as exact decimal strings."""
+    body = client(data).get("/balances.json").json()
+    rows = {row["account_id"]: row for row in latest_rows(engine)}
+    shown = {a["account_id"]: a for item in body["items"] for a in item["accounts"]}
+    assert set(shown) == set(rows) and len(body["items"]) == 3
+    for account_id, row in rows.items():
+        for field, column in (("current", "current_balance"), ("available", "available_balance")):
+            expected = None if row[column] is None else f"{row[column]:f}"
+            assert shown[account_id][field] == expected
+    totals = data.net_worth()
+    assert body["net_worth"] == {
+        c: {"assets": f"{t.assets:f}", "liabilities": f"{t.liabilities:f}", "net": f"{t.net:f}"}
+        for c, t in totals.items()
+    }
+    assert body["as_of"] == NOW.isoformat().replace("+00:00", "Z")
+
+
 def test_accounts_page_lists_every_account_with_exact_amounts(data: DashboardData, engine: Engine) -> None:
     page = client(data).get("/accounts").text
     rows = latest_rows(engine)
