@@ -239,7 +239,7 @@ def test_the_dashboard_is_left_out_without_its_extra(
             [sys.executable, "-c", code],
             stderr=log_file,
             stdout=subprocess.DEVNULL,
-            env=vault_env(emu, db, key),
+            env={**vault_env(emu, db, key), "PLAID_BALANCE_WATCH_TOKEN": "dashboard-off-token-0123456789"},
         )
         try:
 
@@ -252,11 +252,15 @@ def test_the_dashboard_is_left_out_without_its_extra(
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.05)
             [listening] = [r for r in records() if r["msg"] == "listening"]
-            status = httpx.get(f"{listening['url']}/dashboard/", timeout=10).status_code
+            status = httpx.get(
+                f"{listening['url']}/dashboard/",
+                timeout=10,
+                headers={"Authorization": "Bearer dashboard-off-token-0123456789"},
+            ).status_code
         finally:
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=60) == 0
-    off = [r["msg"] for r in records() if "dashboard" in r["msg"]]
+    off = [r["msg"] for r in records() if r["msg"].startswith("dashboard off")]
     if web_installed:
         assert status != 404
         assert off == []
