@@ -83,15 +83,16 @@ def test_every_csv_output_neutralises_formulas(
 
     from starlette.testclient import TestClient
 
-    from plaid_balance.dashboard._app import COOKIE, create_app
+    from plaid_balance._http_guard import Guard, HostRule
+    from plaid_balance.dashboard._app import create_app
     from plaid_balance.dashboard._data import DashboardData
     from plaid_balance.history._engine import open_engine
 
     engine, _ = open_engine(f"sqlite:///{db}", create=False)
     try:
-        app = create_app(DashboardData(engine), token="t" * 32, hosts=["testserver"])
-        client = TestClient(app, follow_redirects=False)
-        client.cookies.set(COOKIE, "t" * 32)
+        guard = Guard(HostRule.bound("testserver", 80), token="t" * 32)
+        app = guard.protect(create_app(DashboardData(engine)))
+        client = TestClient(app, follow_redirects=False, headers={"Authorization": "Bearer " + "t" * 32})
         for view in ("accounts", "items"):
             download = client.get(f"/history.csv?view={view}&range=all")
             assert download.status_code == 200, download.text

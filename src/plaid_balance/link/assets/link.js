@@ -32,7 +32,7 @@
   // The command has the result; what it made of it (linked, or refused and why) comes from /status.
   // Until it answers, the page says it is still working: never "done" before the bank is in the vault.
   function waitForCommand() {
-    fetch(config.status_url, { credentials: "omit", cache: "no-store", redirect: "error" })
+    fetch(config.status_url, { credentials: "same-origin", cache: "no-store", redirect: "error" })
       .then(function (response) { return response.json(); })
       .then(function (answer) {
         if (answer.state === "pending") {
