@@ -88,14 +88,17 @@ def test_a_malformed_timestamp_in_the_database_is_one_line(
 
     from starlette.testclient import TestClient
 
-    from plaid_balance.dashboard._app import COOKIE, create_app
+    from plaid_balance._http_guard import Guard, HostRule
+    from plaid_balance.dashboard._app import create_app
     from plaid_balance.dashboard._data import DashboardData
     from plaid_balance.history._engine import open_engine
 
     engine, _ = open_engine(f"sqlite:///{tmp_path / 'db.sqlite'}", create=False)
     try:
-        client = TestClient(create_app(DashboardData(engine), token="t" * 32, hosts=["testserver"]))
-        client.cookies.set(COOKIE, "t" * 32)
+        guard = Guard(HostRule.bound("testserver", 80), token="t" * 32)
+        client = TestClient(
+            guard.protect(create_app(DashboardData(engine))), headers={"Authorization": "Bearer " + "t" * 32}
+        )
         answer = client.get("/")
         assert answer.status_code == 503 and "malformed" in answer.text
     finally:
