@@ -392,17 +392,19 @@ def test_terminal_escapes_from_the_browser_are_shown_not_obeyed(env: dict[str, s
     try:
         url = link.local_url()
         host = url.split("/")[2]
-        page = httpx.get(url, timeout=10).text
+        base = url.split("?")[0]  # the page, without its one-time sign-in token
+        browser = httpx.Client(timeout=10, follow_redirects=True)  # signs in once, keeps the cookie
+        page = browser.get(url).text
         config = re.search(r'id="link-config">(.*?)</script>', page, re.S)
         assert config is not None, page
         state = json.loads(config.group(1))["state"]
         hostile = "\x1b]0;pwned\x07\x1b[2JEvil\u202eBank"
-        answer = httpx.post(
-            url + "event",
+        answer = browser.post(
+            base + "event",
             json={"event": "SELECT_INSTITUTION", "institution": hostile, "state": state},
             headers={"Origin": f"http://{host}", "Sec-Fetch-Site": "same-origin"},
-            timeout=10,
         )
+        browser.close()
         assert answer.status_code == 200, answer.text
         link.wait_for(re.compile(r"(bank chosen.*)"))
         link.interrupt()
