@@ -1,34 +1,21 @@
-"""``plaid-balance get``: one Item's balances."""
+"""``plaid-balance get``: one Item's balances (the declaration: options and help; the work is in
+``cli.impl.get``)."""
 
 from __future__ import annotations
 
-import sys
-from datetime import datetime, timedelta
-from functools import partial
-from typing import TYPE_CHECKING
+from typing import Any
 
 import click
 
 from plaid_balance.cli.common import (
     cached_option,
     connection_options,
-    emit_report,
     format_option,
-    make_client,
     min_last_updated_option,
     token_options,
 )
-from plaid_balance.cli.item_ref import (
-    ItemRef,
-    environment_for,
-    item_selection,
-    record_health,
-    selected_items,
-)
-from plaid_balance.cli.recall import history_options, history_store
-
-if TYPE_CHECKING:
-    from plaid_balance._report import Report
+from plaid_balance.cli.item_ref import item_selection
+from plaid_balance.cli.recall import history_options
 
 
 @click.command()
@@ -42,102 +29,12 @@ if TYPE_CHECKING:
 @cached_option
 @history_options
 @format_option
-def get(
-    alias: str | None,
-    all_items: bool,
-    access_token_file: str | None,
-    access_token_arg: str | None,
-    environment: str,
-    base_url: str | None,
-    timeout: float,
-    account_ids: tuple[str, ...],
-    min_last_updated: datetime | None,
-    cached: bool,
-    save: bool,
-    max_age: timedelta | None,
-    db: str | None,
-    output_format: str,
-) -> None:
+def get(**options: Any) -> None:
     """Fetch one Item's balances and print the report (JSON by default).
 
     ALIAS names an Item in the vault (plaid-balance items list); without it the access token comes from
     --access-token-file or $PLAID_ACCESS_TOKEN. --all fetches every Item in the vault in turn.
     """
-    if cached and min_last_updated is not None:
-        raise click.UsageError("--min-last-updated applies to real-time balances, not --cached")
-    refs = selected_items(alias, all_items, access_token_file, access_token_arg, db)
-    from plaid_balance._fetch import fetch_report
-    from plaid_balance.history.recall import fetch_or_recall
+    from plaid_balance.cli.impl.get import run  # the command boundary
 
-    def fetch_for(ref: ItemRef) -> Report:
-        with make_client(environment_for(ref, environment), base_url, timeout) as client:
-            return fetch_report(
-                client,
-                ref.access_token,
-                account_ids=account_ids or None,
-                min_last_updated_datetime=min_last_updated,
-                cached=cached,
-            )
-
-    codes = []
-    answered: list[Report] = []
-    with history_store(save, max_age, db) as store:
-        for ref in refs:
-            report = fetch_or_recall(
-                store,
-                ref.access_token,
-                partial(fetch_for, ref),
-                save=save,
-                max_age=max_age,
-                account_ids=account_ids or None,
-                item_id=ref.item_id,
-            )
-            record_health(ref, report, db)
-            answered.append(report)
-            codes.append(
-                emit_each(report, output_format, ref)
-                if all_items
-                else emit_report(report, output_format, ref.alias)
-            )
-    if all_items and output_format == "table":
-        print_combined(answered)
-    sys.exit(combined_exit_code(codes))
-
-
-def print_combined(reports: list[Report]) -> None:
-    """After every Item's table: the totals per currency across them (the Items that answered)."""
-    from plaid_balance._report import BalanceReport, combined_totals
-    from plaid_balance.cli.render import combined_table
-    from plaid_balance.cli.text import console
-
-    ok = [r for r in reports if isinstance(r, BalanceReport)]
-    if ok:
-        console().print(combined_table(combined_totals(r.totals for r in ok), len(ok), len(reports)))
-
-
-def emit_each(report: Report, output_format: str, ref: ItemRef) -> int:
-    """One of several reports: a JSON line carrying the Item's alias, or its table."""
-    if output_format != "json":
-        return emit_report(report, output_format, ref.alias)
-    import msgspec
-
-    from plaid_balance._report import FailureReport
-    from plaid_balance.cli.exit_codes import exit_code_for
-    from plaid_balance.cli.render import dumps_line, failure_line
-
-    click.echo(dumps_line({"alias": ref.alias, **msgspec.structs.asdict(report)}))
-    if isinstance(report, FailureReport):
-        click.echo(f"{ref.alias}: {failure_line(report, ref.alias)}", err=True)
-    return int(exit_code_for(report))
-
-
-def combined_exit_code(codes: list[int]) -> int:
-    """One report: its code. Several: 0 if all succeeded, 5 if some did, else the first failure's code."""
-    from plaid_balance.cli.exit_codes import ExitCode
-
-    failed = [c for c in codes if c != ExitCode.OK]
-    if not failed:
-        return int(ExitCode.OK)
-    if len(codes) > 1 and len(failed) < len(codes):
-        return int(ExitCode.PARTIAL_FAILURE)
-    return failed[0]
+    run(**options)

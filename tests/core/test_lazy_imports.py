@@ -1,0 +1,153 @@
+"""Imports inside functions only at the command boundary and for optional extras (docs/architecture.md,
+"Start-up cost").
+
+A command's declaration (``cli/<command>.py``: options and help) loads its implementation
+(``cli/impl/<command>.py``) inside the command's callback: that one import is the command boundary. An
+optional extra (starlette, jinja2, matplotlib...) is imported where the part needing it runs, after
+``require_extra``/``has_extra``. A package's ``__getattr__`` (its lazy names) loads on first use. Every
+other import is at the top of its module.
+
+``LAZY_IMPORTS_LEFT`` lists the modules not yet converted, with how many such imports each still has: a
+number may only go down (lower it when you convert one), and no module outside the list may gain one.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from plaid_balance._extras import EXTRAS
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+PACKAGE = SRC / "plaid_balance"
+# uvicorn's speed-ups come with the extras that bring uvicorn.
+OPTIONAL = {module for modules in EXTRAS.values() for module in modules} | {"httptools", "uvloop"}
+
+# Modules still to be moved to top-level imports (issue 18 §5), with their count of imports inside
+# functions that are neither the command boundary nor an optional extra.
+LAZY_IMPORTS_LEFT: dict[str, int] = {
+    "plaid_balance._client": 2,
+    "plaid_balance._config": 8,
+    "plaid_balance._errors": 3,
+    "plaid_balance._loopback": 1,
+    "plaid_balance._parse": 2,
+    "plaid_balance._redact": 4,
+    "plaid_balance._safe_text": 1,
+    "plaid_balance._sandbox": 2,
+    "plaid_balance._secret": 1,
+    "plaid_balance._version": 2,
+    "plaid_balance.batch._client": 3,
+    "plaid_balance.cli": 6,
+    "plaid_balance.cli._line_writer": 4,
+    "plaid_balance.cli.batch": 19,
+    "plaid_balance.cli.common": 11,
+    "plaid_balance.cli.dashboard": 6,
+    "plaid_balance.cli.demo": 8,
+    "plaid_balance.cli.demo_dashboard": 11,
+    "plaid_balance.cli.emulator": 4,
+    "plaid_balance.cli.history": 14,
+    "plaid_balance.cli.history_output": 6,
+    "plaid_balance.cli.item_ref": 13,
+    "plaid_balance.cli.items": 32,
+    "plaid_balance.cli.jobfile": 4,
+    "plaid_balance.cli.link": 15,
+    "plaid_balance.cli.params": 20,
+    "plaid_balance.cli.recall": 1,
+    "plaid_balance.cli.render": 8,
+    "plaid_balance.cli.run": 4,
+    "plaid_balance.cli.sandbox_token": 9,
+    "plaid_balance.cli.text": 2,
+    "plaid_balance.cli.watch": 4,
+    "plaid_balance.dashboard": 5,
+    "plaid_balance.dashboard._app": 2,
+    "plaid_balance.emulator.sandbox_data": 1,
+    "plaid_balance.emulator.webhooks": 2,
+    "plaid_balance.funds._amount": 7,
+    "plaid_balance.funds._check": 1,
+    "plaid_balance.history._engine": 5,
+    "plaid_balance.link.adapters": 2,
+    "plaid_balance.link.flow": 1,
+    "plaid_balance.link.server": 2,
+    "plaid_balance.testing.pytest_plugin": 2,
+    "plaid_balance.vault._import": 4,
+    "plaid_balance.vault._keys": 3,
+    "plaid_balance.vault._vault": 1,
+    "plaid_balance.watch.app": 5,
+    "plaid_balance.watch.config": 3,
+    "plaid_balance.watch.main": 11,
+    "plaid_balance.watch.runner": 2,
+    "plaid_balance.watch.sources": 1,
+    "plaid_balance.watch.values": 1,
+}
+
+
+def _module(path: Path, src: Path = SRC) -> str:
+    return ".".join(path.relative_to(src).with_suffix("").parts).removesuffix(".__init__")
+
+
+def _targets(node: ast.Import | ast.ImportFrom, package: str) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if node.level:
+        parts = package.split(".")
+        base = parts[: len(parts) - node.level + 1]
+        return [".".join([*base, node.module] if node.module else base)]
+    return [node.module or ""]
+
+
+def _is_boundary(module: str, targets: list[str]) -> bool:
+    """A command declaration (``cli/NAME.py``) loading its implementation (``cli/impl/NAME.py``)."""
+    implementation = f"plaid_balance.cli.impl.{module.rpartition('.')[2]}"
+    return module.startswith("plaid_balance.cli.") and all(t == implementation for t in targets)
+
+
+def lazy_imports(path: Path, src: Path = SRC) -> Iterator[tuple[str, int]]:
+    """(target, line) of every import inside a function that the rule does not allow."""
+    module = _module(path, src)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+
+    def visit(node: ast.AST, function: str | None) -> Iterator[tuple[str, int]]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                yield from visit(child, function or child.name)
+            elif isinstance(child, ast.Import | ast.ImportFrom) and function is not None:
+                targets = _targets(child, package)
+                if function == "__getattr__" or _is_boundary(module, targets):
+                    continue
+                if all(t.partition(".")[0] in OPTIONAL for t in targets):
+                    continue
+                yield from ((t, child.lineno) for t in targets)
+            else:
+                yield from visit(child, function)
+
+    yield from visit(ast.parse(path.read_text(encoding="utf-8")), None)
+
+
+def counts() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        lazy = [f"{target} (line {line})" for target, line in lazy_imports(path)]
+        if lazy:
+            found[_module(path)] = lazy
+    return found
+
+
+def test_imports_inside_functions_only_at_the_boundary_and_for_extras() -> None:
+    over = {m: lazy for m, lazy in counts().items() if len(lazy) > LAZY_IMPORTS_LEFT.get(m, 0)}
+    assert not over, "import these at the top of the module (docs/architecture.md, Start-up cost): " + (
+        "; ".join(f"{module}: {', '.join(lazy)}" for module, lazy in sorted(over.items()))
+    )
+
+
+def test_the_rule_sees_a_lazy_import_and_lets_the_boundary_through(tmp_path: Path) -> None:
+    declaration = tmp_path / "plaid_balance" / "cli" / "get.py"
+    declaration.parent.mkdir(parents=True)
+    declaration.write_text(
+        "def get():\n    from plaid_balance.cli.impl.get import run\n    run()\n\n"
+        "def other():\n    import matplotlib\n    from plaid_balance.cli import render\n"
+        "    from plaid_balance.cli.impl.check import run\n",
+        encoding="utf-8",
+    )
+    found = [target for target, _ in lazy_imports(declaration, tmp_path)]
+    assert found == ["plaid_balance.cli", "plaid_balance.cli.impl.check"]
