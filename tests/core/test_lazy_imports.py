@@ -27,7 +27,6 @@ OPTIONAL = {module for modules in EXTRAS.values() for module in modules} | {"htt
 # Modules still to be moved to top-level imports (issue 18 §5), with their count of imports inside
 # functions that are neither the command boundary nor an optional extra.
 LAZY_IMPORTS_LEFT: dict[str, int] = {
-    "plaid_balance._client": 2,
     "plaid_balance._config": 8,
     "plaid_balance._errors": 3,
     "plaid_balance._loopback": 1,
