@@ -133,3 +133,32 @@ async def test_a_content_length_in_other_digits_is_refused() -> None:
             },
         )
     assert answer.status_code == 413
+
+
+async def test_a_flood_of_forged_key_ids_costs_a_handful_of_plaid_calls() -> None:
+    """300 forged webhooks, each with a new kid, through the HTTP endpoint: a few key fetches, the rest
+    answered 503 and counted by reason; a genuine webhook still goes through."""
+    signer = Signer()
+    rig = await watched(signer)
+    async with client_for(rig) as http:
+        first = item_webhook("NEW_ACCOUNTS_AVAILABLE", "item-1")
+        headers = {"Plaid-Verification": signer.sign(first, rig.clock.now())}
+        assert (await http.post("/plaid/webhook", content=first, headers=headers)).status_code == 200
+        fetched = rig.plaid.calls["/webhook_verification_key/get"]
+        statuses = []
+        for n in range(300):
+            token = Signer(kid=f"forged-{n}", private_key=signer.private_key).sign(ERROR, rig.clock.now())
+            answer = await http.post("/plaid/webhook", content=ERROR, headers={"Plaid-Verification": token})
+            statuses.append(answer.status_code)
+        assert rig.plaid.calls["/webhook_verification_key/get"] - fetched <= 5
+        assert set(statuses) == {401, 503} and statuses.count(503) >= 295
+        assert (
+            await http.post(
+                "/plaid/webhook",
+                content=ERROR,
+                headers={"Plaid-Verification": signer.sign(ERROR, rig.clock.now())},
+            )
+        ).status_code == 200
+        metrics = (await http.get("/metrics")).text
+    assert 'plaid_balance_webhooks_refused_total{reason="key_unavailable"}' in metrics
+    assert health_of(rig) is Health.NEEDS_REPAIR

@@ -40,7 +40,7 @@ from plaid_balance.watch.state import (
     WatchState,
 )
 from plaid_balance.watch.store import ItemRow, RefreshRecord, WatchStore
-from plaid_balance.watch.webhook import WebhookRefused, WebhookVerifier
+from plaid_balance.watch.webhook import KeyUnavailable, WebhookRefused, WebhookVerifier
 from plaid_balance.watch.writer import RefreshWrite, Writer
 
 log = logging.getLogger("plaid_balance.watch")
@@ -505,7 +505,12 @@ class Watch:
             self.metrics.webhooks_refused.labels(exc.reason).inc()
             log.warning("webhook refused", extra=_fields(reason=exc.reason, detail=str(exc)))
             return WebhookAnswer(_REFUSED_STATUS.get(exc.reason, 401), {"error": exc.reason})
-        except Exception as exc:  # key fetch budget spent, or Plaid unreachable: let Plaid try again later
+        except KeyUnavailable as exc:  # the key-fetch budget is spent (a flood of forged key ids)
+            self.state.counters.webhooks_refused += 1
+            self.metrics.webhooks_refused.labels("key_unavailable").inc()
+            log.warning("webhook refused", extra=_fields(reason="key_unavailable", detail=str(exc)))
+            return WebhookAnswer(503, {"error": "verification key unavailable"})
+        except Exception as exc:  # Plaid unreachable while fetching the key: let Plaid try again later
             log.error("cannot verify webhook: %s", exc)
             return WebhookAnswer(503, {"error": "verification key unavailable"})
         payload = verified.payload
