@@ -25,7 +25,7 @@ EXTRAS: Final[dict[str, tuple[str, ...]]] = {
     "watch": ("starlette", "uvicorn", "apprise", "prometheus_client", "jwt", "cronsim"),
     # A PostgreSQL database (`--db postgresql://...`).
     "postgres": ("psycopg",),
-    # `plaid-balance history --format png|svg|html`.
+    # `plaid-balance history --chart FILE` (.png, .svg or .html).
     "chart": ("matplotlib",),
 }
 

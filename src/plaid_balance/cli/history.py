@@ -76,8 +76,8 @@ def history(
 
         try:
             # A bad suffix, or a missing extra, is reported before any database work.
-            if chart_format(chart) != "html":
-                require_extra("chart", "history --chart FILE.png|.svg")
+            chart_format(chart)
+            require_extra("chart", "history --chart")  # the HTML page draws its SVG with matplotlib too
         except ConfigurationError as exc:
             fail(str(exc))
     with storage_errors():
