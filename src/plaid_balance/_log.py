@@ -43,11 +43,6 @@ def protect_logger(logger: logging.Logger) -> logging.Logger:
     return logger
 
 
-def get_logger(name: str) -> logging.Logger:
-    """The library's way to get a logger: it carries the redacting filter from the start."""
-    return protect_logger(logging.getLogger(name))
-
-
 def protect_loggers(prefixes: Iterable[str] = _LOGGER_PREFIXES) -> None:
     """Put the filter on every existing logger of the library and the HTTP stack it logs through.
 

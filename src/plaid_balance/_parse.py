@@ -79,11 +79,6 @@ def parse_integer(text: str, *, minimum: int | None = None, maximum: int | None 
     return int(parse_number(text, minimum=minimum, maximum=maximum, integer=True))
 
 
-def parse_rate(text: str) -> float:
-    """A share between 0 and 1 (``0.25``)."""
-    return parse_number(text, minimum=0.0, maximum=1.0)
-
-
 Sign = Literal["positive", "not_negative", "any"]
 _SIGN_RULE: Final[dict[str, str]] = {"positive": "more than zero", "not_negative": "zero or more"}
 
@@ -375,18 +370,3 @@ class AccountSelector(str):
 def parse_account_selector(text: str) -> AccountSelector:
     """An account_id, mask or name: NFC, trimmed, 1-256 visible characters."""
     return AccountSelector(_visible_text(text, "an account (account_id, mask or name)", MAX_SELECTOR_LENGTH))
-
-
-def check_header_value(name: str, value: str) -> str:
-    """A credential sent in an HTTP header: printable ASCII only (no newline, no other scripts).
-
-    Checked before any request, so a bad value is one clear line and never reaches the HTTP stack,
-    whose errors would quote it. The value itself is never quoted back.
-    """
-    stripped = value.strip()
-    if not stripped.isascii() or not all(" " <= c <= "~" for c in stripped):
-        raise InvalidValue(
-            f"{name} contains a character that cannot be sent in an HTTP header "
-            "(only printable ASCII is allowed; check for a stray newline or a pasted non-ASCII character)"
-        )
-    return stripped

@@ -51,6 +51,3 @@ class RetryPolicy(msgspec.Struct, frozen=True):
             "wait_max": self.wait_max,
             "wait_jitter": self.wait_jitter,
         }
-
-
-NO_RETRY = RetryPolicy(attempts=1)

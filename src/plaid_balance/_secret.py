@@ -24,10 +24,6 @@ class SecretStr:
     def get_secret_value(self) -> str:
         return self._value
 
-    def masked(self) -> str:
-        """``access-sandbox-…1a2b``: the token's kind and environment and its last four characters."""
-        return mask_token(self._value)
-
     def __repr__(self) -> str:
         return f"SecretStr({MASK!r})"
 

@@ -54,7 +54,7 @@ LAZY_IMPORTS_LEFT: dict[str, int] = {
     "plaid_balance.cli.link": 16,
     "plaid_balance.cli.params": 20,
     "plaid_balance.cli.recall": 1,
-    "plaid_balance.cli.render": 8,
+    "plaid_balance.cli.render": 7,
     "plaid_balance.cli.run": 4,
     "plaid_balance.cli.sandbox_token": 9,
     "plaid_balance.cli.text": 2,

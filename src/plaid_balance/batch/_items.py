@@ -190,7 +190,6 @@ class ItemsReader:
         self._first = first
         self._stack = close
         self._remaining = remaining
-        self.lines_read = 0
 
     @property
     def format(self) -> str:
@@ -200,7 +199,6 @@ class ItemsReader:
         if self._first is not None:
             yield self._first
         async for number, raw in self._lines:
-            self.lines_read = number
             text = _decode(raw, number)
             if isinstance(text, InputError):
                 yield text

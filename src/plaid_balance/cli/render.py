@@ -85,13 +85,6 @@ def money(value: Decimal | None, currency: str | None = None) -> str:
     return f"{text} {currency}" if currency else text
 
 
-def outside_text(value: str | None) -> Any:
-    """Text from Plaid, a file or the user, for a rich table: shown literally (``cli.text.cell``)."""
-    from plaid_balance.cli.text import cell
-
-    return cell(value or "")
-
-
 def aligned_money(values: list[Decimal | None]) -> list[str]:
     """``money`` for a column: padded on the right so the decimal points line up when right-justified."""
     texts = [money(v) for v in values]

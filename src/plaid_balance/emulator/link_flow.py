@@ -18,7 +18,6 @@ from plaid_balance.emulator.link import (
     LinkToken,
     institution_brief,
     institution_of,
-    session_json,
 )
 from plaid_balance.emulator.sandbox_data import INSTITUTIONS, search_institutions
 from plaid_balance.emulator.state import Item
@@ -194,8 +193,3 @@ class LinkFlow:
                 session.exit = {"error": error, "metadata": metadata}
                 session.events.append("EXIT")
         return {"error": error, "metadata": metadata}
-
-    def session_report(self, link_token: str) -> list[dict[str, Any]]:
-        with self.core.lock:
-            token = self.tokens.get(link_token)
-            return [session_json(s) for s in token.sessions.values()]

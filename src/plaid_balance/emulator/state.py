@@ -302,10 +302,6 @@ class EmulatorState:
             self.by_access_token[new] = item
         return new
 
-    def set_error(self, item: Item, error_code: str | None) -> None:
-        with self.lock:
-            item.error_code = error_code
-
     def clear(self) -> None:
         with self.lock:
             self.items.clear()

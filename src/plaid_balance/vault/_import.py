@@ -22,7 +22,6 @@ from plaid_balance._parse import parse_access_token
 from plaid_balance._secret import SecretStr
 
 ImportFormat = Literal["auto", "csv", "jsonl", "env", "plaid-cli"]
-IMPORT_FORMATS: tuple[ImportFormat, ...] = ("auto", "csv", "jsonl", "env", "plaid-cli")
 MAX_FILE_BYTES = 64 << 20
 
 

@@ -23,10 +23,6 @@ class Health(StrEnum):
     LOST = "lost"  # a token rotation's answer was lost: no token works (docs/vault.md)
 
     @property
-    def allows_billed_calls(self) -> bool:
-        return self in {Health.OK, Health.PENDING_EXPIRATION, Health.PENDING_DISCONNECT}
-
-    @property
     def allows_calls(self) -> bool:
         return self not in {Health.PERMISSION_REVOKED, Health.REMOVED, Health.LOST}
 

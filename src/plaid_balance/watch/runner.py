@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from plaid_balance._errors import ConfigurationError
-from plaid_balance.watch.clock import Clock, SystemClock
 from plaid_balance.watch.config import WatchConfig, check_against_items, load_config
 from plaid_balance.watch.notify import Sender, check_notifiers
 from plaid_balance.watch.state import ItemSource, WatchedItem
@@ -224,10 +223,6 @@ async def _reload(watch: Watch, config_path: Path, known: Callable[[], Sequence[
         log.warning("[server] changes take effect at the next start")
     watch.replace_config(config, sender)
     log.info("config reloaded", extra={"fields": {"file": str(config_path), "alerts": len(config.alerts)}})
-
-
-def default_clock() -> Clock:
-    return SystemClock()
 
 
 __all__ = ["ItemSource", "bearer_token", "prepare", "run_watch"]

@@ -487,7 +487,6 @@ class Watch:
                     ),
                 )
             else:
-                self.state.counters.alerts_failed += 1
                 log.warning(
                     "alert delivery failed",
                     extra=_fields(

@@ -119,7 +119,6 @@ class Counters:
     webhooks_verified: int = 0
     webhooks_refused: int = 0
     alerts_sent: int = 0
-    alerts_failed: int = 0
     history_errors: int = 0
 
 

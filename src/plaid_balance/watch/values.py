@@ -37,12 +37,6 @@ def parse_percent(value: Any) -> Decimal:
     return share
 
 
-def parse_count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{value!r} is not a whole number of calls (0 or more)")
-    return value
-
-
 @dataclass(frozen=True, slots=True)
 class ListenAddress:
     host: str
