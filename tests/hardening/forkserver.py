@@ -39,6 +39,7 @@ _PRELOAD = (
     "plaid_balance.cli.impl.accounts",
     "plaid_balance.cli.impl.check",
     "plaid_balance.cli.impl.get",
+    "plaid_balance.cli.impl.watch",
     "plaid_balance.cli.history",
     "plaid_balance.cli.run",
     "plaid_balance.cli.sandbox_token",

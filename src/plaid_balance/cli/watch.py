@@ -3,19 +3,13 @@ serve /metrics (see docs/watch.md)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import click
 
 from plaid_balance.cli import params
-from plaid_balance.cli.common import connection_options, fail
-from plaid_balance.cli.exit_codes import ExitCode
+from plaid_balance.cli.common import connection_options
 from plaid_balance.cli.recall import db_option
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    from plaid_balance.watch.app import DashboardFactory
 
 
 @click.command("watch")
@@ -48,18 +42,7 @@ if TYPE_CHECKING:
     show_default=True,
     help="Items refreshed at once (Plaid's rate limits hold whatever this is).",
 )
-def watch(
-    config_path: Path,
-    db: str | None,
-    environment: str,
-    base_url: str | None,
-    timeout: float,
-    listen: str | None,
-    once: bool,
-    check_only: bool,
-    log_format: str,
-    concurrency: int,
-) -> None:
+def watch(**options: Any) -> None:
     """Keep balances fresh, cheaply, and say what matters.
 
     Refreshes every Item in the vault on a schedule, within a budget of billed real-time calls
@@ -67,34 +50,6 @@ def watch(
     health, sends alerts through Apprise, verifies Plaid's webhooks and serves Prometheus /metrics.
     Runs in the foreground; SIGHUP reloads the config, SIGTERM or Ctrl-C stops it cleanly.
     """
-    # plaid-balance[watch] itself was checked before this command was loaded (cli.COMMAND_EXTRAS).
-    from plaid_balance._errors import PlaidBalanceError
-    from plaid_balance._extras import has_extra
-    from plaid_balance.watch.main import Options, main
+    from plaid_balance.cli.impl.watch import run  # the command boundary
 
-    dashboard: DashboardFactory | None = None
-    if has_extra("web"):  # else the watch runs without its dashboard, and says so in its log
-        from plaid_balance.dashboard import create_watch_app
-
-        dashboard = create_watch_app
-
-    options = Options(
-        config_path=config_path,
-        db_url=db,
-        environment=environment,
-        base_url=base_url,
-        timeout=timeout,
-        concurrency=concurrency,
-        once=once,
-        listen=listen,
-        check_only=check_only,
-        json_logs=log_format == "json",
-        dashboard=dashboard,
-        dashboard_off="" if dashboard else "it needs plaid-balance[web]: pip install 'plaid-balance[web]'",
-    )
-    try:
-        interrupted = main(options)
-    except PlaidBalanceError as exc:  # config (2), storage (7): one line
-        fail(exc)
-    if interrupted:
-        raise SystemExit(ExitCode.INTERRUPTED)
+    run(**options)

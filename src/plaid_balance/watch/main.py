@@ -11,14 +11,19 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from plaid_balance._errors import ConfigurationError
-from plaid_balance.watch.config import load_config
+from plaid_balance.batch import BatchClient, BatchOptions
+from plaid_balance.watch import logs
+from plaid_balance.watch.app import DashboardFactory
+from plaid_balance.watch.clock import SystemClock
+from plaid_balance.watch.config import WatchConfig, load_config
+from plaid_balance.watch.notify import Sender
+from plaid_balance.watch.runner import bearer_token, prepare, run_watch
+from plaid_balance.watch.service import Watch
+from plaid_balance.watch.sources import Sources, open_sources
 from plaid_balance.watch.values import parse_listen
-
-if TYPE_CHECKING:
-    from plaid_balance.watch.app import DashboardFactory
+from plaid_balance.watch.wiring import LibraryHistory, LibraryPlaid
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +46,6 @@ class Options:
 
 def main(options: Options) -> bool:
     """Run the watch; True when Ctrl-C stopped it. Raises ``ConfigurationError`` for what the user can fix."""
-    from plaid_balance.watch import logs
-    from plaid_balance.watch.runner import bearer_token, prepare
-    from plaid_balance.watch.sources import open_sources
-
     load_config(options.config_path)  # syntax first: no database is opened for a broken file
     sources = open_sources(options.db_url)
     try:
@@ -76,19 +77,8 @@ def main(options: Options) -> bool:
 
 
 async def _serve(
-    options: Options, config: object, sender: object, sources: object, token: str | None
+    options: Options, config: WatchConfig, sender: Sender, sources: Sources, token: str | None
 ) -> int | None:
-    from plaid_balance.batch import BatchClient, BatchOptions
-    from plaid_balance.watch.clock import SystemClock
-    from plaid_balance.watch.config import WatchConfig
-    from plaid_balance.watch.notify import Sender
-    from plaid_balance.watch.runner import run_watch
-    from plaid_balance.watch.service import Watch
-    from plaid_balance.watch.sources import Sources
-    from plaid_balance.watch.wiring import LibraryHistory, LibraryPlaid
-
-    assert isinstance(config, WatchConfig) and isinstance(sources, Sources)
-    sender_: Sender = sender  # type: ignore[assignment]
     client = BatchClient(
         BatchOptions(concurrency=options.concurrency),
         environment=options.environment,
@@ -102,7 +92,7 @@ async def _serve(
             plaid=LibraryPlaid(client),
             history=LibraryHistory(sources.history),
             store=sources.state,
-            sender=sender_,
+            sender=sender,
             clock=SystemClock(),
             concurrency=options.concurrency,
         )
