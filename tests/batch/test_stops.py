@@ -4,6 +4,7 @@ fills up during ``--save``. Billed results are never lost silently and the comma
 from __future__ import annotations
 
 import array
+import asyncio
 import fcntl
 import json
 import os
@@ -106,3 +107,39 @@ def test_a_disk_that_fills_during_save_loses_no_billed_report(emu: RunningEmulat
     assert summary["ok"] == 10 and 0 < summary["not_saved"] <= 10
     assert "not saved" in result.stderr and "Traceback" not in result.stderr
     assert emu.stats()["requests_by_endpoint"]["/accounts/balance/get"] == 11
+
+
+def test_a_write_that_never_returns_is_given_up_after_the_grace() -> None:
+    """Where the pipe's room cannot be asked for (not Linux, not a pipe), a write can block for good:
+    the stop still ends after the grace, with the lines that never went out counted."""
+    asyncio.run(_stuck_writer())
+
+
+async def _stuck_writer() -> None:
+    import io
+    import threading
+
+    from plaid_balance.cli._line_writer import LineWriter
+
+    release = threading.Event()
+
+    class Stuck(io.StringIO):
+        def write(self, text: str) -> int:
+            release.wait()  # a terminal on hold, a reader that never reads
+            return len(text)
+
+    out = LineWriter(Stuck(), max_pending=4)
+    try:
+        for n in range(10):  # one in the stuck write, four queued, the rest waiting for room
+            task = asyncio.ensure_future(out.write(f"line {n}\n"))
+            await asyncio.sleep(0)
+            if n < 5:
+                await task
+        out.grace = 0.2
+        dropped = await out.settle(out.grace)
+        await out.aclose()
+        assert dropped >= 8  # all but the one stuck mid-write (and perhaps one taken just before)
+        await out.write("summary\n")
+        assert out.dropped == dropped + 1
+    finally:
+        release.set()

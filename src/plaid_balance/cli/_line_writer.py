@@ -73,9 +73,13 @@ class LineWriter:
         self.error: OSError | None = None  # any other failure to write
         self.dropped = 0  # lines given to write() that never went out
         self.grace: float | None = None
+        self._abandoned = False  # the writer is stuck in a write that will not end: give up on it
         self._thread.start()
 
     async def write(self, line: str) -> None:
+        if self._abandoned:
+            self._drop()
+            return
         try:
             self._queue.put_nowait(line)
         except queue.Full:
@@ -146,22 +150,36 @@ class LineWriter:
     async def settle(self, grace: float | None = None) -> int:
         """Wait until every line queued is out; after ``grace`` seconds, drop the ones left (and any
         ``write`` still waiting). Returns how many lines have been dropped in all."""
-        joined = asyncio.ensure_future(asyncio.to_thread(self._queue.join))
-        try:
-            await asyncio.wait_for(asyncio.shield(joined), grace)
-        except TimeoutError:
-            self._discard.set()
-            await joined  # quick now: the writer drops instead of waiting for room
-            await asyncio.to_thread(self._no_write_waiting)
-            await asyncio.to_thread(self._queue.join)  # a line put just as the dropping began
+        if self._abandoned or await asyncio.to_thread(self._join_within, grace):
+            return self.dropped
+        self._discard.set()  # the writer drops instead of waiting for room, and so do waiting writes
+        drained = await asyncio.to_thread(self._join_within, grace)
+        await asyncio.to_thread(self._no_write_waiting)
+        if drained:  # a line put just as the dropping began is dropped too
+            drained = await asyncio.to_thread(self._join_within, grace)
+        if drained:
             self._discard.clear()
+        else:
+            # Stuck in a write (where the pipe's room cannot be asked for): whatever is queued will
+            # not go out. Every later line is dropped at once, and the process may end.
+            self._abandoned = True
+            with self._lock:
+                self.dropped += self._queue.unfinished_tasks
         return self.dropped
+
+    def _join_within(self, seconds: float | None) -> bool:
+        """Wait until every queued line is handled (written or dropped); False after ``seconds``."""
+        done = self._queue.all_tasks_done
+        with done:
+            return done.wait_for(lambda: self._queue.unfinished_tasks == 0, seconds)
 
     async def aclose(self) -> None:
         """Write what is queued (within ``grace``), then stop the thread."""
         if not self._thread.is_alive():
             return
         await self.settle(self.grace)
+        if self._abandoned:
+            return
         self._queue.put(None)  # the queue is empty now: never blocks
         await asyncio.to_thread(self._thread.join, self.grace)
 
