@@ -3,6 +3,7 @@ news delivered late, and hostile values that would reach the log."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 from collections.abc import Iterator
@@ -16,8 +17,9 @@ from plaid_balance.watch.health import Health
 from plaid_balance.watch.logs import Redactor, WatchFormatter
 from tests.watch.conftest import run_in_thread
 from tests.watch.signing import Signer, item_webhook
+from tests.watch.support import ManualClock
 from tests.watch.test_app import client_for, health_of
-from tests.watch.test_service import Rig
+from tests.watch.test_service import BASE, ITEM, Rig
 
 ERROR = item_webhook("ERROR", "item-1", error={"error_code": "ITEM_LOGIN_REQUIRED"})
 
@@ -161,4 +163,24 @@ async def test_a_flood_of_forged_key_ids_costs_a_handful_of_plaid_calls() -> Non
         ).status_code == 200
         metrics = (await http.get("/metrics")).text
     assert 'plaid_balance_webhooks_refused_total{reason="key_unavailable"}' in metrics
+    assert health_of(rig) is Health.NEEDS_REPAIR
+
+
+async def test_after_a_restart_a_webhook_older_than_the_vaults_health_change_is_old_news() -> None:
+    """The vault remembers when the Item's health last changed; a watch started since then ignores a
+    webhook signed before it (the replay memory is gone with the old process, this rule is not)."""
+    clock = ManualClock()
+    repaired = dataclasses.replace(ITEM, health=Health.OK, health_changed_at=clock.now())
+    signer = Signer()
+    rig = Rig(BASE, repaired, clock=clock)
+    rig.plaid.keys[signer.kid] = signer.jwk()
+    await rig.watch.load()
+    async with client_for(rig) as http:
+        stale = {"Plaid-Verification": signer.sign(ERROR, clock.now() - timedelta(seconds=90))}
+        answer = await http.post("/plaid/webhook", content=ERROR, headers=stale)
+        assert answer.status_code == 200 and answer.json() == {"ok": True, "used": False}
+        assert health_of(rig) is Health.OK
+        locked = item_webhook("ERROR", "item-1", error={"error_code": "ITEM_LOCKED"})
+        fresh = {"Plaid-Verification": signer.sign(locked, clock.now() + timedelta(seconds=1))}
+        assert (await http.post("/plaid/webhook", content=locked, headers=fresh)).status_code == 200
     assert health_of(rig) is Health.NEEDS_REPAIR

@@ -154,6 +154,8 @@ class Watch:
                         state.report = await asyncio.to_thread(self.history.latest, item.item_id)
                 self.state.items[item.item_id] = state
                 state.health, state.health_reason = item.health, item.health_reason
+                # Across restarts too, a webhook signed before the last change is old news.
+                state.health_changed_at = item.health_changed_at
                 if item.health is not Health.OK:
                     self._health_alerts(state)
             else:
@@ -161,7 +163,7 @@ class Watch:
                 if item.health is not state.health:
                     old = state.health
                     state.health, state.health_reason = item.health, item.health_reason
-                    state.health_changed_at = self.clock.now()
+                    state.health_changed_at = item.health_changed_at or self.clock.now()
                     log.info(
                         "item health changed in the vault",
                         extra=_fields(alias=item.alias, was=old.value, now=item.health.value),

@@ -37,6 +37,7 @@ class VaultItems:
                     tuple(entry.accounts),
                     health,
                     entry.health_reason or "",
+                    entry.health_changed_at,
                 )
             )
         return watched

@@ -34,6 +34,7 @@ class WatchedItem:
     accounts: tuple[VaultAccount, ...] = ()
     health: Health = Health.OK
     health_reason: str = ""
+    health_changed_at: datetime | None = None  # when the vault last recorded a change of health
 
 
 # A refresh's answer: the library's own report, or the library's own failure (never a copy of either).
