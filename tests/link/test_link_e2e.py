@@ -382,7 +382,9 @@ def test_a_refused_bank_is_never_done_in_the_browser_and_the_new_key_is_announce
     code, _, stderr = finish(again)
     assert code == 2, stderr
     assert "created the vault key" not in stderr
-    assert len(vault_items({**env, "PLAID_BALANCE_VAULT_KEY": key_file.read_text().strip()})) == 1
+    [item] = vault_items({**env, "PLAID_BALANCE_VAULT_KEY": key_file.read_text().strip()})
+    # What the watch checks its rules' currencies against before any balance is stored (issue 20 §4).
+    assert {a.currency for a in item.accounts} == {"USD"}
 
 
 def test_terminal_escapes_from_the_browser_are_shown_not_obeyed(env: dict[str, str]) -> None:

@@ -26,12 +26,24 @@ def served(fake_plaid_url: str) -> Iterator[LocalLinkServer]:
         yield server
 
 
+def conclude(served: LocalLinkServer, state: str, message: str) -> None:
+    """Be the command: once the page's result has arrived, give the page its verdict."""
+    assert served.session.done.wait(30)
+    served.session.conclude(state, message)
+
+
 def test_success_is_posted_to_our_server_and_the_page_says_done(page: Any, served: LocalLinkServer) -> None:
     page.goto(served.page_url())
     assert page.get_attribute("#fake-link", "data-token") == "link-sandbox-page-test"
     page.click("#fake-success")
+    page.wait_for_selector("body[data-state=working]")
+    assert page.inner_text("#status") == "Connected. Finishing in your terminal…"  # not "done" before it is
+    conclude(
+        served, "done", "Done: First Platypus Bank is linked as first-platypus-bank. You can close this tab."
+    )
     page.wait_for_selector("body[data-state=done]")
-    assert "your bank is linked" in page.inner_text("#status")
+    assert "is linked as first-platypus-bank" in page.inner_text("#status")
+    assert served.session.conclusion_seen.is_set()
     result = served.session.result
     assert isinstance(result, LinkSuccess)
     assert result.public_token == "public-fake-link-sandbox-page-test"
@@ -61,10 +73,22 @@ def test_an_error_exit_keeps_plaids_error_code(page: Any, served: LocalLinkServe
 def test_a_second_result_from_the_same_page_is_refused(page: Any, served: LocalLinkServer) -> None:
     page.goto(served.page_url())
     page.click("#fake-success")
+    conclude(served, "done", "Done.")
     page.wait_for_selector("body[data-state=done]")
     page.click("#fake-exit")  # a later onExit (or a replay) must not replace the success
     page.wait_for_selector("body[data-state=exit]")
     assert isinstance(served.session.result, LinkSuccess)
+
+
+def test_a_refusal_is_what_the_page_says(page: Any, served: LocalLinkServer) -> None:
+    """The command refused the bank after Link succeeded: the page says so, never "Done"."""
+    page.goto(served.url)
+    page.click("#fake-success")
+    conclude(
+        served, "refused", "Not linked: the vault already holds First Platypus Bank as first-platypus-bank."
+    )
+    page.wait_for_selector("body[data-state=refused]")
+    assert page.inner_text("#status").startswith("Not linked: the vault already holds")
 
 
 def test_the_policy_blocks_injected_inline_script(page: Any, served: LocalLinkServer) -> None:
