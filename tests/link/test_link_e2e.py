@@ -340,7 +340,7 @@ def test_linking_a_held_bank_again_without_a_terminal_or_yes_is_refused(
         (["--update", "nope", "--alias", "x"], "takes no --alias"),
         (["--country", "XX"], "does not support country"),
         (["--update", "nope"], "nope"),
-        (["--alias", "access-sandbox-x"], "cannot look like a Plaid token"),
+        (["--alias", "access-sandbox-x"], "looks like a Plaid token"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(env: dict[str, str], args: list[str], message: str) -> None:

@@ -82,7 +82,7 @@ def test_a_second_result_from_the_same_page_is_refused(page: Any, served: LocalL
 
 def test_a_refusal_is_what_the_page_says(page: Any, served: LocalLinkServer) -> None:
     """The command refused the bank after Link succeeded: the page says so, never "Done"."""
-    page.goto(served.url)
+    page.goto(served.page_url())
     page.click("#fake-success")
     conclude(
         served, "refused", "Not linked: the vault already holds First Platypus Bank as first-platypus-bank."
