@@ -4,7 +4,7 @@ The rule (docs/security.md explains it for users), applied by one ASGI middlewar
 each server (the watch with its mounted dashboard, the dashboard, the Link page):
 
 * **Host.** A request whose ``Host`` header does not name this server's address is refused with 421, on
-  every path. A page of another origin that rebinds its DNS name to 127.0.0.1 reaches the port, but its
+  every path (the port in it is not compared: forwarded ports change it). A page of another origin that rebinds its DNS name to 127.0.0.1 reaches the port, but its
   requests carry its own name. The bound address is always accepted (and ``localhost`` for a loopback
   address); a wildcard bind (``0.0.0.0``, ``::``) accepts any IP literal (a rebinding page always has a
   name, never an address), the machine's host name, and the names a server adds (the watch's public
@@ -91,13 +91,16 @@ def _is_ip(name: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class HostRule:
-    """The ``Host`` values a server answers to: its bound port with one of ``names``, any IP literal on
-    that port when bound to a wildcard, or one of ``exact`` (whole header values, port included)."""
+    """The names a server answers to in ``Host``: its bound address (and ``localhost`` for a loopback one),
+    any IP literal when bound to a wildcard, and the names a server adds.
+
+    The port in ``Host`` is not compared: a forwarded port (``ssh -L 9000:127.0.0.1:8787``, ``docker run
+    -p 9000:8787``) changes it, and a rebinding page is told apart by its name alone.
+    """
 
     port: int
     names: frozenset[str]
     any_address: bool = False
-    exact: frozenset[str] = frozenset()
 
     @classmethod
     def bound(cls, host: str, port: int, *, localhost: bool = True, also: Iterable[str] = ()) -> HostRule:
@@ -105,22 +108,20 @@ class HostRule:
 
         Args:
             localhost: also answer to ``localhost`` when the address is the loopback.
-            also: more accepted ``Host`` values, whole (``"watch.example.org"``, ``"a.lan:8443"``).
+            also: more names to answer to (``"watch.example.org"``; a port given with one is ignored).
         """
         bare = host.strip("[]").lower()
-        names = {bare}
+        names = {bare, *(split_host(a)[0] for a in also if a.strip())}
         wildcard = bare in WILDCARDS
         if localhost and (wildcard or is_loopback(bare)):
             names.add("localhost")
         if wildcard:
             names.add(socket.gethostname().lower())
-        return cls(port, frozenset(names), wildcard, frozenset(a.strip().lower() for a in also if a.strip()))
+        return cls(port, frozenset(names - {""}), wildcard)
 
     def allows(self, header: str) -> bool:
-        if header.strip().lower() in self.exact:
-            return True
         name, port = split_host(header)
-        if port != self.port and not (port is None and self.port == 80):
+        if port == -1 or not name:
             return False
         return name in self.names or (self.any_address and _is_ip(name))
 

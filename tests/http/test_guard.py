@@ -192,24 +192,24 @@ def test_the_sign_in_redirect_never_leaves_the_server(path: str) -> None:
     assert "\r" not in location and "\n" not in location
 
 
-HOST = "127.0.0.1:8787"
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     host=st.one_of(
         st.sampled_from(
             [
-                HOST,
+                "127.0.0.1:8787",
                 "LOCALHOST:8787",
-                "localhost:8787",
+                "localhost",
                 "127.0.0.1",
-                "127.0.0.1:8788",
+                "127.0.0.1:9000",
                 "127.0.0.2:8787",
                 "evil.test:8787",
                 "127.0.0.1.evil.test:8787",
+                "localhost.evil.test",
                 "[::1]:8787",
-                "127.0.0.1:08787",
+                "127.0.0.1:x",
+                "127.0.0.1:",
+                "localhost:123456",
                 "127.0.0.1:８７８７",
                 "",
             ]
@@ -218,9 +218,13 @@ HOST = "127.0.0.1:8787"
     )
 )
 def test_the_host_must_name_the_bound_address(host: str) -> None:
-    """Loopback: the address and ``localhost``, on the bound port; any other name, port or address is 421."""
+    """Loopback: the address and ``localhost``, on any port (forwarded ports change it); any other name or
+    address is 421."""
     rule = HostRule.bound("127.0.0.1", 8787)
-    expected = host.strip().lower() in {HOST, "localhost:8787", "127.0.0.1:08787"}
+    name, colon, port = host.strip().lower().partition(":")
+    expected = name in {"127.0.0.1", "localhost"} and (
+        not colon or (port.isascii() and port.isdigit() and len(port) <= 5)
+    )
     assert rule.allows(host) is expected
 
 
@@ -229,10 +233,9 @@ def test_a_wildcard_bind_answers_to_addresses_never_to_foreign_names(
     address: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int
 ) -> None:
     """A rebinding page always has a name; an address in the Host cannot point anywhere else."""
-    rule = HostRule.bound("0.0.0.0", port, also=["watch.example.org"])
+    rule = HostRule.bound("0.0.0.0", 8787, also=["watch.example.org"])
     shown = f"[{address}]" if address.version == 6 else str(address)
-    assert rule.allows(f"{shown}:{port}")
-    assert not rule.allows(f"{shown}:{port % 65535 + 1}")
+    assert rule.allows(f"{shown}:{port}") and rule.allows(shown)
     assert rule.allows(f"localhost:{port}") and rule.allows("watch.example.org")
     assert not rule.allows(f"evil.test:{port}") and not rule.allows("watch.example.org.evil.test")
 
