@@ -221,7 +221,7 @@ class Guard:
             return None
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         given = [v for k, v in query if k == "token"]
-        if given and scope.get("method") in ("GET", "HEAD"):
+        if given and scope.get("method") == "GET":  # a HEAD (a link preview) does not use the link up
             if len(given) != 1 or not self._use_sign_in(given[0]):
                 return _text(
                     403,

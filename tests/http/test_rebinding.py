@@ -96,7 +96,17 @@ def test_the_dashboard_refuses_a_rebinding_page(tmp_path: Path, context: Any) ->
         port = port_of(dash.base)
         sign_in(context, dash.sign_in)
         result = attack(
-            context, port, ["/", "/accounts", "/balances.json", "/history.json", "/static/dashboard.js", "/x"]
+            context,
+            port,
+            [
+                "/",
+                "/accounts",
+                "/balances.json",
+                "/history.json",
+                "/latest.json",
+                "/static/dashboard.js",
+                "/x",
+            ],
         )
     assert_refused(result, port=port)
 
@@ -115,5 +125,5 @@ def test_the_link_page_refuses_a_rebinding_page(link_page: LocalLinkServer, cont
     the state token."""
     sign_in(context, link_page.page_url())
     base = link_page.session.base_path
-    result = attack(context, link_page.port, [base, f"{base}link.js", "/"])
+    result = attack(context, link_page.port, [base, f"{base}link.js", f"{base}status", "/"])
     assert_refused(result, port=link_page.port)
