@@ -175,14 +175,15 @@ def run(url: str, size: Size, args: argparse.Namespace) -> dict[str, Any]:
     from plaid_balance.dashboard._app import create_app
     from plaid_balance.dashboard._data import DashboardData
     from plaid_balance.dashboard._sample import write_sample_history
-    from plaid_balance.history._engine import open_engine
+    from plaid_balance.storage.database import Database
 
-    engine, _ = open_engine(url, create=True)
+    database = Database.open(url)
+    engine = database.engine
     backend = engine.dialect.name
     end = datetime.now(UTC)
     started = time.perf_counter()
     write_sample_history(
-        engine, items=size.items, accounts_per_item=size.accounts_per_item, days=size.days, end=end
+        database, items=size.items, accounts_per_item=size.accounts_per_item, days=size.days, end=end
     )
     written = time.perf_counter() - started
     if backend == "postgresql":
@@ -192,7 +193,7 @@ def run(url: str, size: Size, args: argparse.Namespace) -> dict[str, Any]:
 
     statements = Statements()
     event.listen(engine, "before_cursor_execute", statements)
-    data = DashboardData(engine)
+    data = DashboardData(database)
     guard = Guard(HostRule.bound("testserver", 80), token=TOKEN)
     timer = ServerTimer(guard.protect(create_app(data)))
     client = TestClient(timer, headers={"Authorization": f"Bearer {TOKEN}"})
@@ -269,7 +270,7 @@ def run(url: str, size: Size, args: argparse.Namespace) -> dict[str, Any]:
     # A new snapshot arrives (the watch or a cron `get` wrote one): the next page reads only the new rows.
     statements.seen.clear()
     write_sample_history(
-        engine,
+        database,
         items=1,
         accounts_per_item=size.accounts_per_item,
         days=1,

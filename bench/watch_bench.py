@@ -100,7 +100,7 @@ def child(args: argparse.Namespace) -> None:
                 items=items,
                 plaid=LibraryPlaid(client),
                 history=LibraryHistory(history),
-                store=WatchStore(history.engine),
+                store=WatchStore(history.database),
                 sender=check_notifiers(config),
                 clock=SystemClock(),
                 concurrency=args.concurrency,

@@ -15,8 +15,9 @@
     │       ├── ItemLostError, RotationInProgressError, TokenInDoubtError · a token rotation in doubt
     │       └── ImportSourceError · an ``items import`` source that cannot be read
     ├── StorageError ·············· a local database cannot be opened, read or written
-    │   ├── HistoryError
-    │   │   └── DatabaseNotFound ·· a read found no database: nothing was created
+    │   ├── HistoryError ·········· the database (``plaid_balance.storage``), for every feature in it
+    │   │   ├── DatabaseNotFound ·· a read found no database: nothing was created
+    │   │   └── WriteConflict ····· another writer took the same unique key first (look again)
     │   ├── StateError ············ the watch's state
     │   └── VaultStorageError
     │       ├── VaultKeyError ····· no key, a bad key, or a key that does not open the vault
@@ -243,7 +244,17 @@ class ImportSourceError(VaultLookupError):
 
 
 class HistoryError(StorageError):
-    """The history database cannot be opened, migrated, read or written (one line, password hidden)."""
+    """The history database cannot be opened, migrated, read or written (one line, password hidden).
+
+    Raised by ``plaid_balance.storage`` for every feature that keeps rows there; ``reason`` is the
+    driver's own first line, for a feature that words the failure in its terms (the vault, the watch).
+    """
+
+    reason: str = ""
+
+
+class WriteConflict(HistoryError):
+    """Another writer stored a row with the same unique key first: the caller may look again."""
 
 
 class DatabaseNotFound(HistoryError):

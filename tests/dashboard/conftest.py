@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from plaid_balance.dashboard._data import DashboardData
 from plaid_balance.dashboard._sample import SampleItem, write_sample_history
-from plaid_balance.history._engine import open_engine
+from plaid_balance.storage.database import Database
 from tests.browsers import browser
 
 # fixtures for this package
@@ -23,22 +23,25 @@ TOKEN = "dashboard-test-token-" + "x" * 16
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine, _ = open_engine(db_url, create=True)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
+def database(db_url: str) -> Iterator[Database]:
+    with Database.open(db_url) as database:
+        yield database
 
 
 @pytest.fixture
-def sample(engine: Engine) -> list[SampleItem]:
-    return write_sample_history(engine, items=3, accounts_per_item=4, days=60, end=NOW)
+def engine(database: Database) -> Engine:
+    """The database's engine, for tests that check or change the tables behind the dashboard's back."""
+    return database.engine
 
 
 @pytest.fixture
-def data(engine: Engine, sample: list[SampleItem]) -> DashboardData:
-    return DashboardData(engine, clock=lambda: NOW)
+def sample(database: Database) -> list[SampleItem]:
+    return write_sample_history(database, items=3, accounts_per_item=4, days=60, end=NOW)
+
+
+@pytest.fixture
+def data(database: Database, sample: list[SampleItem]) -> DashboardData:
+    return DashboardData(database, clock=lambda: NOW)
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from plaid_balance._http_guard import Guard, HostRule
 from plaid_balance.dashboard._app import create_app, money_parts
 from plaid_balance.dashboard._data import DashboardData, buckets
 from plaid_balance.dashboard._sample import SampleItem, write_sample_history
-from plaid_balance.history._schema import Snapshot, SnapshotAccount
+from plaid_balance.storage.database import Database
+from plaid_balance.storage.schema import Snapshot, SnapshotAccount
 from tests.dashboard.conftest import NOW, TOKEN
 
 
@@ -147,11 +148,11 @@ def test_ranges_bound_the_chart(data: DashboardData) -> None:
         assert len(chart.times) <= 241
 
 
-def test_bank_text_is_shown_literally(data: DashboardData, engine: Engine) -> None:
+def test_bank_text_is_shown_literally(data: DashboardData, database: Database, engine: Engine) -> None:
     nasty = '<script>alert("x")</script> [bold]$x^2$ \x1b[31m'
     with engine.begin() as conn:
         conn.execute(update(SnapshotAccount).values(name=nasty))
-    fresh = DashboardData(engine, clock=lambda: NOW)
+    fresh = DashboardData(database, clock=lambda: NOW)
     c = client(fresh)
     page = c.get("/accounts").text
     assert "<script>alert" not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
@@ -174,7 +175,7 @@ def test_alerts_page_reads_the_watch_history(data: DashboardData) -> None:
 
 
 def test_items_show_health_and_the_repair_command(
-    data: DashboardData, engine: Engine, sample: list[SampleItem]
+    data: DashboardData, database: Database, engine: Engine, sample: list[SampleItem]
 ) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql(
@@ -183,14 +184,14 @@ def test_items_show_health_and_the_repair_command(
             else "INSERT INTO watch_items (item_id, alias, health, health_reason) VALUES (%s, %s, %s, %s)",
             (sample[0].item_id, "platypus", "needs_repair", "ITEM_LOGIN_REQUIRED"),
         )
-    fresh = DashboardData(engine, clock=lambda: NOW)
+    fresh = DashboardData(database, clock=lambda: NOW)
     page = client(fresh).get("/").text
     assert "plaid-balance link --update platypus" in page
     assert page.count("health-ok") == len(sample) - 1
 
 
-def test_empty_database_shows_how_to_start(engine: Engine) -> None:
-    page = client(DashboardData(engine)).get("/").text
+def test_empty_database_shows_how_to_start(database: Database) -> None:
+    page = client(DashboardData(database)).get("/").text
     assert "plaid-balance link" in page
 
 
@@ -215,7 +216,7 @@ amounts = st.decimals(min_value=Decimal("-1e20"), max_value=Decimal("1e20"), pla
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(amounts, min_size=1, max_size=4))
 def test_any_exact_amounts_come_back_digit_for_digit(
-    engine: Engine, sample: list[SampleItem], values: list[Decimal]
+    database: Database, engine: Engine, sample: list[SampleItem], values: list[Decimal]
 ) -> None:
     with engine.begin() as conn:
         newest = conn.execute(
@@ -233,7 +234,7 @@ def test_any_exact_amounts_come_back_digit_for_digit(
             conn.execute(
                 update(SnapshotAccount).where(SnapshotAccount.id == row_id).values(current_balance=value)
             )
-    data = DashboardData(engine, clock=lambda: NOW)
+    data = DashboardData(database, clock=lambda: NOW)
     page = client(data).get("/accounts").text
     for value in values:
         assert f'data-value="{value:f}"' in page
@@ -243,18 +244,18 @@ def test_any_exact_amounts_come_back_digit_for_digit(
 
 
 def test_account_chart_over_many_snapshots_reads_each_bucket_newest_row_in_bounded_queries(
-    engine: Engine,
+    database: Database, engine: Engine
 ) -> None:
     """Enough Items and days that the chart needs more snapshot ids than one query may carry: every
     point is still the newest row of its bucket, and every query is an index lookup on snapshot_accounts
     alone with at most ID_BATCH ids (one list of ~1,000 ids made PostgreSQL read the whole table)."""
     from sqlalchemy import event
 
-    from plaid_balance.dashboard._data import ID_BATCH
     from plaid_balance.dashboard._sample import write_sample_history
+    from plaid_balance.storage.dashboard import ID_BATCH
 
-    write_sample_history(engine, items=5, accounts_per_item=2, days=300, end=NOW)
-    data = DashboardData(engine, clock=lambda: NOW)
+    write_sample_history(database, items=5, accounts_per_item=2, days=300, end=NOW)
+    data = DashboardData(database, clock=lambda: NOW)
     data.refresh()
     sent: list[tuple[str, Any]] = []
 
@@ -298,14 +299,13 @@ def test_a_dashboard_read_never_holds_up_a_writer(tmp_path: Any) -> None:
     take seconds), another process can still take the write lock at once."""
     import sqlite3
 
-    from plaid_balance.history._engine import open_engine
-
     path = tmp_path / "h.db"
-    engine, _ = open_engine(f"sqlite:///{path}", create=True)
+    database = Database.open(f"sqlite:///{path}")
+    engine = database.engine
     try:
-        write_sample_history(engine, items=1, accounts_per_item=2, days=3, end=NOW)
-        data = DashboardData(engine, clock=lambda: NOW)
-        with data.engine.begin() as reading:
+        write_sample_history(database, items=1, accounts_per_item=2, days=3, end=NOW)
+        data = DashboardData(database, clock=lambda: NOW)
+        with data.database.engine.begin() as reading:
             assert reading.execute(select(Snapshot.id)).first() is not None
             writer = sqlite3.connect(path, timeout=0, isolation_level=None)
             try:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from plaid_balance.dashboard._sample import write_sample_history
-from plaid_balance.history._engine import open_engine
+from plaid_balance.storage.database import Database
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -49,9 +49,8 @@ def test_a_bad_port_is_a_usage_error(tmp_path: Path) -> None:
 @pytest.mark.timeout(90)
 def test_serves_with_its_login_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'h.db'}"
-    engine, _ = open_engine(url, create=True)
-    write_sample_history(engine, items=2, accounts_per_item=3, days=10)
-    engine.dispose()
+    with Database.open(url) as database:
+        write_sample_history(database, items=2, accounts_per_item=3, days=10)
     proc = subprocess.Popen(
         [sys.executable, "-m", "plaid_balance", "dashboard", "--no-browser", "--db", url],
         stderr=subprocess.PIPE,

@@ -86,19 +86,19 @@ def test_every_csv_output_neutralises_formulas(
     from plaid_balance._http_guard import Guard, HostRule
     from plaid_balance.dashboard._app import create_app
     from plaid_balance.dashboard._data import DashboardData
-    from plaid_balance.history._engine import open_engine
+    from plaid_balance.storage.database import Database
 
-    engine, _ = open_engine(f"sqlite:///{db}", create=False)
+    database = Database.open(f"sqlite:///{db}", create=False)
     try:
         guard = Guard(HostRule.bound("testserver", 80), token="t" * 32)
-        app = guard.protect(create_app(DashboardData(engine)))
+        app = guard.protect(create_app(DashboardData(database)))
         client = TestClient(app, follow_redirects=False, headers={"Authorization": "Bearer " + "t" * 32})
         for view in ("accounts", "items"):
             download = client.get(f"/history.csv?view={view}&range=all")
             assert download.status_code == 200, download.text
             assert_inert(download.text, [ALIAS] if view == "items" else [])
     finally:
-        engine.dispose()
+        database.close()
 
 
 @given(

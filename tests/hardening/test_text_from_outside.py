@@ -91,18 +91,19 @@ def test_a_malformed_timestamp_in_the_database_is_one_line(
     from plaid_balance._http_guard import Guard, HostRule
     from plaid_balance.dashboard._app import create_app
     from plaid_balance.dashboard._data import DashboardData
-    from plaid_balance.history._engine import open_engine
+    from plaid_balance.storage.database import Database
 
-    engine, _ = open_engine(f"sqlite:///{tmp_path / 'db.sqlite'}", create=False)
+    database = Database.open(f"sqlite:///{tmp_path / 'db.sqlite'}", create=False)
     try:
         guard = Guard(HostRule.bound("testserver", 80), token="t" * 32)
         client = TestClient(
-            guard.protect(create_app(DashboardData(engine))), headers={"Authorization": "Bearer " + "t" * 32}
+            guard.protect(create_app(DashboardData(database))),
+            headers={"Authorization": "Bearer " + "t" * 32},
         )
         answer = client.get("/")
         assert answer.status_code == 503 and "malformed" in answer.text
     finally:
-        engine.dispose()
+        database.close()
 
 
 @given(

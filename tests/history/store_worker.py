@@ -34,7 +34,7 @@ def main(url: str, mode: str, *args: str) -> None:
                 sys.stdout.flush()
                 os.kill(os.getpid(), signal.SIGKILL)
 
-        event.listen(store.engine, "after_cursor_execute", die)
+        event.listen(store.database.engine, "after_cursor_execute", die)
         store.save(report(int(args[0])), access_token=TOKEN)
     store.close()
 

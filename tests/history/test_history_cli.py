@@ -171,7 +171,7 @@ def test_plain_path_missing_database_and_newer_schema(tmp_path: Path) -> None:
     path = tmp_path / "plain.db"
     with open_store(str(path)) as store:
         store.save(report(0), access_token=TOKEN)
-        with store.engine.begin() as conn:
+        with store.database.engine.begin() as conn:
             from sqlalchemy import text
 
             conn.execute(text("UPDATE plaid_balance_alembic_version SET version_num = '0042'"))

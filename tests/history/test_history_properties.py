@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from plaid_balance._money import EXACT
 from plaid_balance.cli.history_output import history_to_csv
 from plaid_balance.history import HistoryStore, load_history, open_store
-from plaid_balance.history._schema import EXACT
 from plaid_balance.history.series import history_to_jsonable
 
 from .samples import BASE_TIME, account, report

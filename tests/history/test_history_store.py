@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from plaid_balance import ErrorBody, FailureReport
 from plaid_balance._errors import ConfigurationError, StorageError
 from plaid_balance.history import HistoryError, open_store, token_fingerprint
-from plaid_balance.history._engine import HEAD, VERSION_TABLE
+from plaid_balance.storage.engine import HEAD, VERSION_TABLE
 
 from .samples import BASE_TIME, TOKEN, account, report
 
@@ -137,7 +137,7 @@ def test_token_and_secret_never_stored(db_url: str, tmp_path: Path) -> None:
     with open_store(db_url) as store:
         for i in range(3):
             store.save(report(i), access_token=TOKEN)
-        engine = store.engine
+        engine = store.database.engine
         with engine.connect() as conn:
             rows = [
                 *conn.execute(text("SELECT * FROM snapshots")).all(),
@@ -158,8 +158,8 @@ def test_migrations_run_once_and_are_idempotent(db_url: str) -> None:
     for _ in range(3):
         with open_store(db_url) as store:
             store.save(report(0), access_token=TOKEN)
-            assert schema_revision(store.engine) == HEAD
-            with store.engine.connect() as conn:
+            assert schema_revision(store.database.engine) == HEAD
+            with store.database.engine.connect() as conn:
                 assert conn.execute(COUNT_VERSIONS).scalar() == 1
     with open_store(db_url) as store:
         assert store.count() == (1, 4)
@@ -207,7 +207,7 @@ def test_concurrent_first_opens_migrate_once(db_url: str) -> None:
         assert w.returncode == 0, err
     with open_store(db_url) as store:
         assert store.count() == (1, 4)
-        with store.engine.connect() as conn:
+        with store.database.engine.connect() as conn:
             assert conn.execute(COUNT_VERSIONS).scalar() == 1
 
 
@@ -224,9 +224,9 @@ def test_process_killed_mid_save_leaves_store_consistent(db_url: str) -> None:
         assert store.save(report(1), access_token=TOKEN) is not None
         assert store.count() == (2, 8)
         if db_url.startswith("sqlite"):
-            with store.engine.connect() as conn:
+            with store.database.engine.connect() as conn:
                 assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-        with store.engine.connect() as conn:
+        with store.database.engine.connect() as conn:
             orphans = conn.execute(
                 text(
                     "SELECT count(*) FROM snapshot_accounts a LEFT JOIN snapshots s ON s.id = a.snapshot_id WHERE s.id IS NULL"
@@ -236,7 +236,7 @@ def test_process_killed_mid_save_leaves_store_consistent(db_url: str) -> None:
 
 
 def test_sqlite_uses_wal(sqlite_url: str) -> None:
-    with open_store(sqlite_url) as store, store.engine.connect() as conn:
+    with open_store(sqlite_url) as store, store.database.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
 
 
@@ -325,7 +325,7 @@ def _at_revision_0001(url: str) -> None:
     """A database as plaid-balance 0.1 left it: schema 0001, snapshots keyed by token fingerprint."""
     from alembic import command
 
-    from plaid_balance.history._engine import _alembic_config, _engine_for, parse_db_url
+    from plaid_balance.storage.engine import _alembic_config, _engine_for, parse_db_url
 
     engine = _engine_for(parse_db_url(url), create=True)
     with engine.begin() as connection:
@@ -355,19 +355,19 @@ def _at_revision_0001(url: str) -> None:
 def test_migration_from_token_keyed_history(db_url: str) -> None:
     _at_revision_0001(db_url)
     with open_store(db_url) as store:
-        assert schema_revision(store.engine) == HEAD
+        assert schema_revision(store.database.engine) == HEAD
         assert store.item_for_token(TOKEN) == "item-1"
         assert [s.report.request_id for s in store.snapshots()] == ["req-0", "req-1"]
         fresh = store.fresh_report(access_token=TOKEN, max_age=timedelta(days=1), now=BASE_TIME)
         assert fresh is not None and fresh.request_id == "req-1"
         assert str(fresh.accounts[0].current_balance) in {"12.30", "12.3"}  # SQLite kept the literal as REAL
-        with store.engine.connect() as conn:
+        with store.database.engine.connect() as conn:
             columns = {c["name"] for c in __import__("sqlalchemy").inspect(conn).get_columns("snapshots")}
         assert "token_fingerprint" not in columns
 
 
 def test_database_from_a_newer_version_is_refused(db_url: str) -> None:
-    with open_store(db_url) as store, store.engine.begin() as conn:
+    with open_store(db_url) as store, store.database.engine.begin() as conn:
         conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '9999'"))  # noqa: S608
     for create in (True, False):
         with pytest.raises(HistoryError) as info:

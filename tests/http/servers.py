@@ -18,7 +18,7 @@ from typing import Any
 
 from plaid_balance.dashboard._sample import write_sample_history
 from plaid_balance.emulator import RunningEmulator
-from plaid_balance.history._engine import open_engine
+from plaid_balance.storage.database import Database
 from plaid_balance.vault import Vault, new_key_text
 from tests.emulators import emulator_env
 
@@ -83,9 +83,8 @@ class Running:
 
 def sample_db(folder: Path) -> str:
     url = f"sqlite:///{folder / 'history.db'}"
-    engine, _ = open_engine(url, create=True)
-    write_sample_history(engine, items=2, accounts_per_item=3, days=10)
-    engine.dispose()
+    with Database.open(url) as database:
+        write_sample_history(database, items=2, accounts_per_item=3, days=10)
     return url
 
 

@@ -61,7 +61,7 @@ def _forms(secret: str) -> list[str]:
 
 
 def _raw_rows(vault: Vault) -> str:
-    with vault._engine.connect() as conn:
+    with vault.database.engine.connect() as conn:
         return repr(
             [
                 *conn.execute(text("SELECT * FROM vault_items")).all(),
@@ -240,7 +240,7 @@ def test_corrupted_or_swapped_entries_are_detected(db_url: str) -> None:
     with Vault.open(db_url) as vault:
         _add(vault)
         _add(vault, "Other", OTHER_TOKEN, "item-2")
-        with vault._engine.begin() as conn:
+        with vault.database.engine.begin() as conn:
             rows: dict[str, str] = dict(
                 conn.execute(text("SELECT item_id, token_ciphertext FROM vault_items")).all()
             )
@@ -297,7 +297,7 @@ def test_unknown_and_ambiguous_names(sqlite_url: str) -> None:
             vault.get(TOKEN)  # a token pasted where an alias belongs is never echoed
         assert TOKEN not in str(info.value)
         _add(vault, "Other", OTHER_TOKEN, "item-2")
-        with vault._engine.begin() as conn:  # a hand-edited row: alias equal to another Item's id
+        with vault.database.engine.begin() as conn:  # a hand-edited row: alias equal to another Item's id
             conn.execute(
                 text("UPDATE vault_items SET alias = 'item-1', alias_key = 'item-1' WHERE item_id = 'item-2'")
             )

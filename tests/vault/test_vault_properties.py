@@ -57,7 +57,7 @@ def test_any_damage_to_a_ciphertext_is_detected(vault: Vault, position: int, fli
     item_id = f"item-{next(_ids)}"
     token = f"access-sandbox-{item_id}-0123456789abcdef"
     vault.add(f"bank {item_id}", token, item_id=item_id)
-    with vault._engine.begin() as conn:
+    with vault.database.engine.begin() as conn:
         stored = conn.execute(
             text("SELECT token_ciphertext FROM vault_items WHERE item_id = :i"), {"i": item_id}
         ).scalar_one()
@@ -79,7 +79,7 @@ def test_any_damage_to_a_ciphertext_is_detected(vault: Vault, position: int, fli
 def test_any_garbage_in_the_token_column_is_one_clear_error(vault: Vault, garbage: str) -> None:
     item_id = f"item-{next(_ids)}"
     vault.add(f"bank {item_id}", f"access-sandbox-{item_id}-feedface", item_id=item_id)
-    with vault._engine.begin() as conn:
+    with vault.database.engine.begin() as conn:
         conn.execute(
             text("UPDATE vault_items SET token_ciphertext = :c WHERE item_id = :i"),
             {"c": garbage, "i": item_id},

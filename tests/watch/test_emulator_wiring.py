@@ -62,7 +62,7 @@ async def test_budget_and_repair_against_the_emulator(emu: RunningEmulator, tmp_
         items=vault,
         plaid=LibraryPlaid(client),
         history=LibraryHistory(history),
-        store=WatchStore(history.engine),
+        store=WatchStore(history.database),
         sender=FakeSender(),
         clock=clock,
     )

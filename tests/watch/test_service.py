@@ -218,7 +218,7 @@ async def test_plaid_outage_retries_sooner_and_bills_nothing() -> None:
 async def test_restart_keeps_budget_last_refresh_and_alert_state(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'h.db'}"
     history_store = open_store(url)
-    store = WatchStore(history_store.engine)
+    store = WatchStore(history_store.database)
     rig = Rig(BASE, store=store)
     await rig.watch.load()
     rig.plaid.set_accounts("item-1", checking("5"))
@@ -227,7 +227,7 @@ async def test_restart_keeps_budget_last_refresh_and_alert_state(tmp_path: Path)
     assert rig.watch.state.counters.billed == 2
     # A new process, 30 minutes later: not due yet, budget still spent, alert still firing.
     clock = ManualClock(rig.clock.now() + timedelta(minutes=30))
-    rig2 = Rig(BASE, store=WatchStore(history_store.engine), clock=clock)
+    rig2 = Rig(BASE, store=WatchStore(history_store.database), clock=clock)
     rig2.plaid.set_accounts("item-1", checking("5"))
     await rig2.watch.load()
     await rig2.step()

@@ -81,7 +81,7 @@ def run_all(writer: Writer, writes: Sequence[RefreshWrite]) -> list[Any]:
 
 
 def test_queued_refreshes_are_committed_together_each_whole(history: HistoryStore) -> None:
-    state = WatchStore(history.engine)
+    state = WatchStore(history.database)
     writer = Writer(LibraryHistory(history), state)
     errors = run_all(writer, [write(f"item-{i}") for i in range(5)])
     assert errors == [[]] * 5
@@ -96,7 +96,7 @@ class Unwritable:
 
 
 def test_one_bad_refresh_in_a_group_costs_only_itself(history: HistoryStore) -> None:
-    state = WatchStore(history.engine)
+    state = WatchStore(history.database)
     writer = Writer(LibraryHistory(history), state)
     bad = write("item-bad", alias=Unwritable())
     errors = run_all(writer, [write("item-1"), bad, write("item-2")])
@@ -116,7 +116,7 @@ class FullDisk(LibraryHistory):
 
 
 def test_budget_counters_are_kept_when_snapshots_cannot_be(history: HistoryStore) -> None:
-    state = WatchStore(history.engine)
+    state = WatchStore(history.database)
     writer = Writer(FullDisk(history), state)
     errors = run_all(writer, [write("item-1"), write("item-2")])
     assert [[what for what, _ in e] for e in errors] == [["history"], ["history"]]

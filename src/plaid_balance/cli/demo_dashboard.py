@@ -96,7 +96,7 @@ def run_dashboard_demo(no_browser: bool) -> None:
                         f"demo: linked {alias} ({report.institution_name}), {report.account_count} accounts",
                         err=True,
                     )
-                write_backfill(store.engine, reports, days=180)
+                write_backfill(store.database, reports, days=180)
         data = open_dashboard_data(db_url)
         data.refresh()
         serve_dashboard(

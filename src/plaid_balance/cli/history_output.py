@@ -14,9 +14,8 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from plaid_balance._csv import csv_text
-from plaid_balance._money import money_text
+from plaid_balance._money import EXACT, money_text
 from plaid_balance._safe_text import safe_text
-from plaid_balance.history._schema import EXACT
 from plaid_balance.history.series import History
 
 CSV_COLUMNS = (

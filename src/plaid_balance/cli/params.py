@@ -185,7 +185,7 @@ class DatabaseUrl(click.ParamType):  # type: ignore[type-arg]
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from plaid_balance._errors import ConfigurationError
-        from plaid_balance.history._engine import parse_db_url
+        from plaid_balance.storage.engine import parse_db_url
 
         try:
             parse_db_url(str(value))

@@ -16,10 +16,9 @@ def open_dashboard_data(db_url: str | None = None) -> DashboardData:
     """Read-only access to the history database at ``db_url`` (default: ``PLAID_BALANCE_DB`` or the
     default SQLite file). Raises ``DatabaseNotFound`` when there is none yet; creates nothing."""
     from plaid_balance.dashboard._data import DashboardData
-    from plaid_balance.history._engine import open_engine
+    from plaid_balance.storage.database import Database
 
-    engine, _shown = open_engine(db_url, create=False)
-    return DashboardData(engine)
+    return DashboardData(Database.open(db_url, create=False))
 
 
 def create_watch_app(view: Any) -> Any:
@@ -28,9 +27,9 @@ def create_watch_app(view: Any) -> Any:
     from plaid_balance.dashboard._app import create_app
     from plaid_balance.dashboard._data import DashboardData
 
-    # The watch's history store (``view.history.store``) already holds an engine on its database.
-    engine = getattr(getattr(getattr(view, "history", None), "store", None), "engine", None)
-    data = DashboardData(engine) if engine is not None else open_dashboard_data(None)
+    # The watch's history store (``view.history.store``) already holds its database open.
+    database = getattr(getattr(getattr(view, "history", None), "store", None), "database", None)
+    data = DashboardData(database) if database is not None else open_dashboard_data(None)
     return create_app(data, alerts=lambda: view.alert_history(200), root_path="/dashboard")
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
 
 from plaid_balance._csv import csv_text
+from plaid_balance._errors import StorageError
 from plaid_balance.dashboard._data import RANGES, Chart, DashboardData, Totals
 
 if TYPE_CHECKING:
@@ -332,9 +333,8 @@ def create_app(
         # A database that fails or holds a corrupt row: one line in the answer, not a traceback.
         from plaid_balance._safe_text import bounded_text
 
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        text = getattr(exc, "reason", "") or str(exc)
+        first = text.splitlines()[0] if text else type(exc).__name__
         return respond(PlainTextResponse(f"cannot read the history database: {bounded_text(first)}", 503))
 
-    from sqlalchemy.exc import SQLAlchemyError
-
-    return Starlette(routes=routes, exception_handlers={SQLAlchemyError: unreadable})
+    return Starlette(routes=routes, exception_handlers={StorageError: unreadable})

@@ -5,6 +5,7 @@ in-process index (``_SnapshotIndex``), brought up to date on every read by askin
 a higher id. Net-worth and per-Item series are then sweeps over that index; per-account series ask the
 database for the rows of the few snapshots a chart needs (one per Item and bucket), through the
 ``(snapshot_id, account_id)`` unique index. Money stays ``Decimal`` and sums are exact (``_money``).
+Every read goes through the dashboard's repository (``plaid_balance.storage.dashboard``).
 
 Only complete snapshots (every account of the Item, not an ``--account-id`` subset) count: a partial one
 would make an Item's net worth jump.
@@ -15,22 +16,19 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Final
-
-from sqlalchemy import Engine, inspect, select, text
+from typing import Final, Literal
 
 from plaid_balance._money import ZERO, exact_sub, exact_sum
-from plaid_balance.history._engine import read_only
-from plaid_balance.history._schema import ExactDecimal, Snapshot, SnapshotAccount
 from plaid_balance.models import LIABILITY_TYPES
+from plaid_balance.storage.dashboard import DashboardRepository
+from plaid_balance.storage.database import Database
 
 MAX_POINTS: Final = 240  # a chart is ~1,000 px wide: more points than this are not seen, only paid for
 MAX_VALUES: Final = 18_000  # points × series in one chart: 600 accounts get 30 points each (decision 67)
-ID_BATCH: Final = 250  # snapshot ids per query of an account chart (see accounts_chart)
 RANGES: Final = {"30d": 30, "90d": 90, "1y": 365, "2y": 730, "all": None}
 
 
@@ -149,42 +147,33 @@ class _SnapshotIndex:
     watermark: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def refresh(self, engine: Engine) -> None:
-        with self.lock, engine.connect() as conn:
-            snaps = conn.execute(
-                select(
-                    Snapshot.id,
-                    Snapshot.item_id,
-                    Snapshot.retrieved_at,
-                    Snapshot.source,
-                    Snapshot.institution_name,
-                )
-                .where(Snapshot.id > self.watermark, Snapshot.complete.is_(True))
-                .order_by(Snapshot.id)
-            ).all()
+    def refresh(self, repository: DashboardRepository) -> None:
+        with self.lock:
+            snaps, balances = repository.complete_snapshots_after(self.watermark)
             if not snaps:
                 return
             rows: dict[int, list[tuple[str | None, str, Decimal | None]]] = defaultdict(list)
-            for snapshot_id, currency, kind, current in conn.execute(
-                select(
-                    SnapshotAccount.snapshot_id,
-                    SnapshotAccount.currency,
-                    SnapshotAccount.type,
-                    SnapshotAccount.current_balance,
-                ).where(SnapshotAccount.snapshot_id > self.watermark)
-            ):
-                rows[snapshot_id].append((currency, kind, current))
+            for balance in balances:
+                rows[balance.snapshot_id].append((balance.currency, balance.type, balance.current))
             touched: set[str] = set()
-            for sid, item_id, at, source, institution in snaps:
-                found = rows.get(sid, [])
-                info = SnapshotInfo(sid, item_id, at, source, institution, _totals_of(found), len(found))
-                self.by_item.setdefault(item_id, []).append(info)
+            for head in snaps:
+                found = rows.get(head.id, [])
+                info = SnapshotInfo(
+                    head.id,
+                    head.item_id,
+                    head.retrieved_at,
+                    head.source,
+                    head.institution_name,
+                    _totals_of(found),
+                    len(found),
+                )
+                self.by_item.setdefault(head.item_id, []).append(info)
                 self.currencies.update(info.totals)
-                touched.add(item_id)
+                touched.add(head.item_id)
             for item_id in touched:  # ids grow with insertion, not always with retrieved_at
                 self.by_item[item_id].sort(key=lambda s: (s.at, s.id))
                 self.times[item_id] = [s.at for s in self.by_item[item_id]]
-            self.watermark = max(self.watermark, snaps[-1][0])
+            self.watermark = max(self.watermark, snaps[-1].id)
 
     def at_or_before(self, item_id: str, when: datetime) -> SnapshotInfo | None:
         i = bisect.bisect_right(self.times.get(item_id, ()), when)
@@ -240,39 +229,33 @@ def buckets(start: datetime, end: datetime, max_points: int = MAX_POINTS) -> lis
 class DashboardData:
     """Read-only views over one history database. Thread-safe; cheap to call on every request."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, database: Database, *, clock: Callable[[], datetime] | None = None) -> None:
         # The dashboard only reads: it must never hold up the watch's or a fetch's writes.
-        self.engine = read_only(engine)
+        self.database = database.reader()
+        self._repository = self.database.dashboard
         self.clock = clock or (lambda: datetime.now(UTC))
         self._index = _SnapshotIndex()
-        self._tables = set(inspect(engine).get_table_names())
 
     def refresh(self) -> None:
-        self._index.refresh(self.engine)
+        self._index.refresh(self._repository)
 
     # -- Items and accounts ------------------------------------------------------------------------
 
     def _meta(self) -> dict[str, _ItemMeta]:
-        meta: dict[str, _ItemMeta] = {}
-        with self.engine.connect() as conn:
-            if "vault_items" in self._tables:
-                for row in conn.exec_driver_sql(
-                    "SELECT item_id, alias, institution_name, health, health_reason FROM vault_items"
-                ):
-                    meta[row[0]] = _ItemMeta(row[1], row[2], row[3], row[4])
-            if "watch_items" in self._tables:
-                # The watch learns health from calls and webhooks; it is the fresher word when it runs.
-                for item_id, alias, health, reason in conn.exec_driver_sql(
-                    "SELECT item_id, alias, health, health_reason FROM watch_items"
-                ):
-                    known = meta.get(item_id)
-                    if known is None or known.health != "removed":
-                        meta[item_id] = _ItemMeta(
-                            known.alias if known else alias,
-                            known.institution if known else None,
-                            health,
-                            reason,
-                        )
+        meta = {
+            row.item_id: _ItemMeta(row.alias, row.institution_name, row.health, row.health_reason)
+            for row in self._repository.vault_names()
+        }
+        # The watch learns health from calls and webhooks; it is the fresher word when it runs.
+        for row in self._repository.watch_names():
+            known = meta.get(row.item_id)
+            if known is None or known.health != "removed":
+                meta[row.item_id] = _ItemMeta(
+                    known.alias if known else row.alias,
+                    known.institution if known else None,
+                    row.health,
+                    row.health_reason,
+                )
         return meta
 
     def items(self) -> list[ItemRow]:
@@ -313,46 +296,35 @@ class DashboardData:
         by_snapshot = {s.id: s for s in latest.values()}
         if not by_snapshot:
             return []
-        query = select(SnapshotAccount).where(SnapshotAccount.snapshot_id.in_(list(by_snapshot)))
         out = []
-        with self.engine.connect() as conn:
-            for row in conn.execute(query).mappings():
-                snap = by_snapshot[row["snapshot_id"]]
-                m = meta.get(snap.item_id)
-                out.append(
-                    AccountRow(
-                        alias=m.alias if m else snap.item_id,
-                        institution=(m.institution if m and m.institution else None) or snap.institution_name,
-                        item_id=snap.item_id,
-                        account_id=row["account_id"],
-                        name=row["name"],
-                        mask=row["mask"],
-                        type=row["type"],
-                        subtype=row["subtype"],
-                        current=row["current_balance"],
-                        available=row["available_balance"],
-                        limit=row["credit_limit"],
-                        currency=row["currency"],
-                        at=snap.at,
-                    )
+        for snapshot_id, account in self._repository.accounts(list(by_snapshot)):
+            snap = by_snapshot[snapshot_id]
+            m = meta.get(snap.item_id)
+            out.append(
+                AccountRow(
+                    alias=m.alias if m else snap.item_id,
+                    institution=(m.institution if m and m.institution else None) or snap.institution_name,
+                    item_id=snap.item_id,
+                    account_id=account.account_id,
+                    name=account.name,
+                    mask=account.mask,
+                    type=account.type,
+                    subtype=account.subtype,
+                    current=account.current_balance,
+                    available=account.available_balance,
+                    limit=account.limit,
+                    currency=account.currency,
+                    at=snap.at,
                 )
+            )
         return out
 
     def alerts(self, limit: int = 200) -> list[AlertRow] | None:
         """The watch's alert history, newest first; ``None`` when no watch has ever used this database."""
-        if "watch_alert_events" not in self._tables:
+        events = self._repository.alerts(limit)
+        if events is None:
             return None
-        with self.engine.connect() as conn:
-            ran = conn.exec_driver_sql("SELECT 1 FROM watch_items LIMIT 1").first() is not None
-            if not ran:
-                return None
-            rows = conn.execute(
-                text(
-                    "SELECT at, kind, title, message FROM watch_alert_events ORDER BY at DESC, id DESC LIMIT :n"
-                ),
-                {"n": int(limit)},
-            ).all()
-        return [AlertRow(_aware(at), kind, title, message) for at, kind, title, message in rows]
+        return [AlertRow(e.at, e.kind, e.title, e.message) for e in events]
 
     # -- Charts ------------------------------------------------------------------------------------
 
@@ -448,38 +420,25 @@ class DashboardData:
                 if snap is not None and snap.at >= lo:
                     chosen[snap.id] = (i, snap)
                 lo = t
-        column = "available_balance" if field_name == "available" else "current_balance"
-        money, dialect = ExactDecimal().process_result_value, self.engine.dialect
         values: dict[tuple[str, str], list[Decimal | None]] = {}
         first_seen: dict[tuple[str, str], int] = {}  # the snapshot whose row names the account
-        with self.engine.connect() as conn:
-            # snapshot_accounts alone (the index knows each snapshot's Item and currencies), in lists of
-            # at most ID_BATCH ids: a list that long stays an index lookup, where PostgreSQL reads the
-            # whole table in parallel for one list of 2,000 (bench/dashboard_bench.py shows the plans).
-            # Up to MAX_VALUES rows: three columns in plain driver SQL, as compiling an expanding IN list
-            # and converting each row through SQLAlchemy took half of the page's time.
-            read = f"SELECT snapshot_id, account_id, {column} FROM snapshot_accounts"  # noqa: S608 (one of two names)
-            for sql, part in _in_batches(read, sorted(chosen), dialect):
-                for sid, account_id, raw in conn.exec_driver_sql(sql, part).all():
-                    bucket, snap = chosen[sid]
-                    key = (snap.item_id, account_id)
-                    line = values.get(key)
-                    if line is None:
-                        line = values[key] = [None] * len(times)
-                        first_seen[key] = sid
-                    line[bucket] = money(raw, dialect)
-            labels: dict[tuple[str, str], str] = {}
-            wanted = set(first_seen.items())
-            for sql, part in _in_batches(
-                "SELECT snapshot_id, account_id, name, mask FROM snapshot_accounts",
-                sorted(set(first_seen.values())),
-                dialect,
-            ):
-                for sid, account_id, name, mask in conn.exec_driver_sql(sql, part).all():
-                    key = (chosen[sid][1].item_id, account_id)
-                    if (key, sid) in wanted:
-                        mask_text = f" ••{mask}" if mask else ""
-                        labels[key] = f"{_alias_of(meta, key[0])} · {name}{mask_text}"
+        # snapshot_accounts alone (the index knows each snapshot's Item and currencies), by snapshot id.
+        field: Literal["current", "available"] = "available" if field_name == "available" else "current"
+        for sid, account_id, money in self._repository.account_values(sorted(chosen), field):
+            bucket, snap = chosen[sid]
+            key = (snap.item_id, account_id)
+            line = values.get(key)
+            if line is None:
+                line = values[key] = [None] * len(times)
+                first_seen[key] = sid
+            line[bucket] = money
+        labels: dict[tuple[str, str], str] = {}
+        wanted = set(first_seen.items())
+        for sid, account_id, name, mask in self._repository.account_names(sorted(set(first_seen.values()))):
+            key = (chosen[sid][1].item_id, account_id)
+            if (key, sid) in wanted:
+                mask_text = f" ••{mask}" if mask else ""
+                labels[key] = f"{_alias_of(meta, key[0])} · {name}{mask_text}"
         currencies = {c for _, snap in chosen.values() for c in snap.totals}
         series = tuple(
             Series(f"{k[0]}:{k[1]}", labels[k], tuple(v))
@@ -496,22 +455,8 @@ class DashboardData:
         return sorted(((i, _alias_of(meta, i)) for i in self._index.by_item), key=lambda p: p[1].casefold())
 
 
-def _in_batches(select_sql: str, ids: list[int], dialect: Any) -> Iterator[tuple[str, tuple[int, ...]]]:
-    """``select_sql WHERE snapshot_id IN (...)`` for ``ids``, ID_BATCH at a time, in the driver's own
-    parameter style: the statement holds placeholders only, never a value."""
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    for start in range(0, len(ids), ID_BATCH):
-        part = tuple(ids[start : start + ID_BATCH])
-        yield f"{select_sql} WHERE snapshot_id IN ({', '.join([mark] * len(part))})", part
-
-
 def _alias_of(meta: dict[str, _ItemMeta], item_id: str | None) -> str:
     if item_id is None:
         return ""
     m = meta.get(item_id)
     return m.alias if m else item_id
-
-
-def _aware(value: Any) -> datetime:
-    when: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return when if when.tzinfo else when.replace(tzinfo=UTC)

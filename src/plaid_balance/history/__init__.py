@@ -11,25 +11,26 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from plaid_balance._errors import DatabaseNotFound, HistoryError
-    from plaid_balance.history._engine import DB_ENV, default_db_url
     from plaid_balance.history.recall import Recall, fetch_or_recall
     from plaid_balance.history.series import History, build_history, load_history
     from plaid_balance.history.store import HistoryStore, StoredSnapshot, open_store, token_fingerprint
+    from plaid_balance.storage.engine import DB_ENV, default_db_url
 
+# public name -> (module that defines it, its name there)
 _HOMES = {
-    "DB_ENV": "_engine",
-    "DatabaseNotFound": "_engine",
-    "HistoryError": "_engine",
-    "default_db_url": "_engine",
-    "Recall": "recall",
-    "fetch_or_recall": "recall",
-    "History": "series",
-    "build_history": "series",
-    "load_history": "series",
-    "HistoryStore": "store",
-    "StoredSnapshot": "store",
-    "open_store": "store",
-    "token_fingerprint": "store",
+    "DB_ENV": ("plaid_balance.storage.engine", "DB_ENV"),
+    "default_db_url": ("plaid_balance.storage.engine", "default_db_url"),
+    "DatabaseNotFound": ("plaid_balance._errors", "DatabaseNotFound"),
+    "HistoryError": ("plaid_balance._errors", "HistoryError"),
+    "Recall": ("plaid_balance.history.recall", "Recall"),
+    "fetch_or_recall": ("plaid_balance.history.recall", "fetch_or_recall"),
+    "History": ("plaid_balance.history.series", "History"),
+    "build_history": ("plaid_balance.history.series", "build_history"),
+    "load_history": ("plaid_balance.history.series", "load_history"),
+    "HistoryStore": ("plaid_balance.history.store", "HistoryStore"),
+    "StoredSnapshot": ("plaid_balance.history.store", "StoredSnapshot"),
+    "open_store": ("plaid_balance.history.store", "open_store"),
+    "token_fingerprint": ("plaid_balance.history.store", "token_fingerprint"),
 }
 __all__ = [
     "DB_ENV",
@@ -49,7 +50,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
+    if name not in _HOMES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"plaid_balance.history.{home}"), name)
+    module, attribute = _HOMES[name]
+    return getattr(importlib.import_module(module), attribute)

@@ -15,9 +15,9 @@ from datetime import datetime
 from decimal import Decimal, localcontext
 from typing import Any
 
+from plaid_balance._money import EXACT
 from plaid_balance._report import AccountReport, currency_totals
 
-from ._schema import EXACT
 from .store import HistoryStore, StoredSnapshot
 
 

@@ -7,7 +7,9 @@ on PostgreSQL, so ``0.10`` comes back as ``0.10``). What is never stored: the ac
 Snapshots are keyed by ``item_id``, so an Item's history is one series across token rotation and update
 mode. Which Item a token belongs to is a lookup aid kept apart (``item_tokens``: SHA-256 of the token).
 Each snapshot is written in one transaction and is unique per ``(item_id, request_id)``, so saving the
-same report twice, or from two processes at once, stores it once.
+same report twice, or from two processes at once, stores it once. The rows themselves are the
+storage package's (``plaid_balance.storage.history``); this module decides what goes in and what a
+stored snapshot means.
 """
 
 from __future__ import annotations
@@ -21,15 +23,10 @@ from decimal import localcontext
 from types import TracebackType
 from typing import Any, Final, Protocol, Self
 
-from sqlalchemy import Connection, Engine, func, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, selectinload
-
-from plaid_balance._errors import HistoryError
+from plaid_balance._money import EXACT
 from plaid_balance._report import AccountReport, BalanceReport, FailureReport, utc_now
-
-from ._engine import first_line, open_engine
-from ._schema import EXACT, ItemToken, Snapshot, SnapshotAccount
+from plaid_balance.storage.database import Database, Transaction
+from plaid_balance.storage.history import NewSnapshot, SnapshotRecord
 
 LOCAL_REQUEST_PREFIX: Final = "local:"
 
@@ -39,6 +36,8 @@ class _Secret(Protocol):
 
 
 Token = str | _Secret
+# Called inside a snapshot's transaction, for writes that must commit with it (the watch's counters).
+Along = Callable[[Transaction], None]
 
 
 def reveal(token: Token) -> str:
@@ -83,20 +82,16 @@ def open_store(url: str | None = None, *, create: bool = True) -> HistoryStore:
     ``create=False`` is for reads: a database that does not exist yet raises ``DatabaseNotFound`` and
     is not created. Every failure is a ``HistoryError`` (a ``StorageError``) with one clear line.
     """
-    engine, shown = open_engine(url, create=create)
-    return HistoryStore(engine, shown)
+    return HistoryStore(Database.open(url, create=create))
 
 
 class HistoryStore:
     """Snapshots of balance reports. Use as a context manager, or call ``close()``."""
 
-    def __init__(self, engine: Engine, display_url: str) -> None:
-        self._engine = engine
-        self.url = display_url
-
-    @property
-    def engine(self) -> Engine:
-        return self._engine
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._rows = database.history
+        self.url = database.url
 
     def __repr__(self) -> str:
         return f"HistoryStore({self.url!r})"
@@ -110,13 +105,7 @@ class HistoryStore:
         self.close()
 
     def close(self) -> None:
-        self._engine.dispose()
-
-    def _session(self) -> Session:
-        return Session(self._engine, expire_on_commit=False)
-
-    def _fail(self, action: str, exc: SQLAlchemyError) -> HistoryError:
-        return HistoryError(f"cannot {action} database {self.url}: {first_line(exc)}")
+        self.database.close()
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -126,7 +115,7 @@ class HistoryStore:
         *,
         access_token: Token | None = None,
         requested_account_ids: Sequence[str] | None = None,
-        along: Callable[[Connection], None] | None = None,
+        along: Along | None = None,
     ) -> int | None:
         """Store a successful report as one snapshot; return its id (the existing id if already stored).
 
@@ -134,28 +123,16 @@ class HistoryStore:
         report was fetched for some accounts only, so that it never answers a request for all of them.
         With ``access_token``, the store also remembers which Item that token belongs to (by its
         fingerprint), so a later ``fresh_report(access_token=...)`` finds this Item's series.
-        ``along`` is called with the connection inside the same transaction, for writes that must be
-        committed with the snapshot or not at all (the watch's budget counters); it may run again if
-        the transaction is retried.
+        ``along`` is called with the transaction, for writes that must be committed with the snapshot
+        or not at all (the watch's budget counters); it may run again if the transaction is retried.
         """
         if not isinstance(report, BalanceReport):
             return None
-        request_key = report.request_id or _content_key(report)
-        fingerprint = None if access_token is None else token_fingerprint(access_token)
-        for attempt in range(3):
-            try:
-                return self._insert(report, fingerprint, request_key, requested_account_ids is None, along)
-            except IntegrityError as exc:
-                # Another writer stored the same answer between our look-up and our insert: look again.
-                if attempt == 2:
-                    raise self._fail("write to", exc) from None
-            except SQLAlchemyError as exc:
-                raise self._fail("write to", exc) from None
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self._rows.save(
+            _new(report, access_token, complete=requested_account_ids is None, along=along)
+        )
 
-    def save_all(
-        self, entries: Sequence[tuple[BalanceReport, Token | None, Callable[[Connection], None] | None]]
-    ) -> list[int]:
+    def save_all(self, entries: Sequence[tuple[BalanceReport, Token | None, Along | None]]) -> list[int]:
         """Store several reports in ONE transaction: all of them or none (``HistoryError``).
 
         Each entry is ``(report, access_token, along)`` as for ``save``. One commit and one flush for
@@ -163,104 +140,19 @@ class HistoryStore:
         entries for the same answer fail the whole call; a caller that gets an error can save the
         entries one by one to keep the good ones.
         """
-        try:
-            with self._session() as session, session.begin():
-                with session.no_autoflush:  # the look-ups need not see this call's own snapshots
-                    added = [
-                        self._add(
-                            session,
-                            report,
-                            None if token is None else token_fingerprint(token),
-                            report.request_id or _content_key(report),
-                            True,
-                            along,
-                            flush=False,
-                        )
-                        for report, token, along in entries
-                    ]
-                session.flush()
-                return [row if isinstance(row, int) else row.id for row in added]
-        except SQLAlchemyError as exc:
-            raise self._fail("write to", exc) from None
-
-    def _insert(
-        self,
-        report: BalanceReport,
-        fingerprint: str | None,
-        request_key: str,
-        complete: bool,
-        along: Callable[[Connection], None] | None,
-    ) -> int:
-        with self._session() as session, session.begin():
-            added = self._add(session, report, fingerprint, request_key, complete, along, flush=True)
-            return added if isinstance(added, int) else added.id
-
-    @staticmethod
-    def _add(
-        session: Session,
-        report: BalanceReport,
-        fingerprint: str | None,
-        request_key: str,
-        complete: bool,
-        along: Callable[[Connection], None] | None,
-        *,
-        flush: bool,
-    ) -> Snapshot | int:
-        """The new snapshot (its id once flushed), or the id of the one already stored."""
-        if fingerprint is not None:
-            record_token(session, fingerprint, report.item_id, report.retrieved_at)
-        if along is not None:
-            along(session.connection())
-        existing = session.scalar(
-            select(Snapshot.id).where(Snapshot.item_id == report.item_id, Snapshot.request_id == request_key)
+        return self._rows.save_all(
+            [_new(report, token, complete=True, along=along) for report, token, along in entries]
         )
-        if existing is not None:
-            return existing
-        snapshot = Snapshot(
-            item_id=report.item_id,
-            request_id=request_key,
-            institution_id=report.institution_id,
-            institution_name=report.institution_name,
-            environment=report.environment,
-            source=report.source,
-            complete=complete,
-            retrieved_at=report.retrieved_at,
-            saved_at=utc_now(),
-            accounts=[SnapshotAccount.from_report(a, i) for i, a in enumerate(report.accounts)],
-        )
-        session.add(snapshot)
-        if flush:
-            session.flush()
-        return snapshot
 
     def link_token(self, access_token: Token, item_id: str) -> None:
         """Remember that ``access_token`` belongs to ``item_id`` (its fingerprint only)."""
-        fingerprint = token_fingerprint(access_token)
-        for attempt in range(3):
-            try:
-                with self._session() as session, session.begin():
-                    record_token(session, fingerprint, item_id, utc_now())
-                return
-            except IntegrityError as exc:
-                # A concurrent writer linked the same token first: the second pass updates its row.
-                if attempt == 2:
-                    raise self._fail("write to", exc) from None
-            except SQLAlchemyError as exc:
-                raise self._fail("write to", exc) from None
+        self._rows.link_token(token_fingerprint(access_token), item_id)
 
     # --- reading ---------------------------------------------------------------------------------
 
     def item_for_token(self, access_token: Token) -> str | None:
         """The Item a token was last seen with, or None if this database never saw it."""
-        try:
-            with self._session() as session, session.begin():
-                return session.scalar(
-                    select(ItemToken.item_id).where(
-                        ItemToken.token_fingerprint == token_fingerprint(access_token)
-                    )
-                )
-        except SQLAlchemyError as exc:
-            raise self._fail("read", exc) from None
+        return self._rows.item_for_token(token_fingerprint(access_token))
 
     def fresh_report(
         self,
@@ -286,25 +178,14 @@ class HistoryStore:
                 return None
         now = now or utc_now()
         wanted = list(dict.fromkeys(account_ids)) if account_ids else None
-        query = (
-            select(Snapshot)
-            .where(Snapshot.item_id == item_id, Snapshot.retrieved_at >= now - max_age)
-            .order_by(Snapshot.retrieved_at.desc(), Snapshot.id.desc())
-            .limit(100)
-            .options(selectinload(Snapshot.accounts))
-        )
-        try:
-            with self._session() as session, session.begin():
-                for snapshot in session.scalars(query):
-                    if wanted is None and not snapshot.complete:
-                        continue
-                    accounts = {a.account_id: a.to_report() for a in snapshot.accounts}
-                    if wanted is not None and not set(wanted) <= accounts.keys():
-                        continue
-                    chosen = list(accounts.values()) if wanted is None else [accounts[i] for i in wanted]
-                    return _report_from(snapshot, chosen, source_now=now)
-        except SQLAlchemyError as exc:
-            raise self._fail("read", exc) from None
+        for snapshot in self._rows.recent(item_id, since=now - max_age):
+            if wanted is None and not snapshot.complete:
+                continue
+            accounts = {a.account_id: a for a in snapshot.accounts}
+            if wanted is not None and not set(wanted) <= accounts.keys():
+                continue
+            chosen = list(accounts.values()) if wanted is None else [accounts[i] for i in wanted]
+            return _report_from(snapshot, chosen, source_now=now)
         return None
 
     def snapshots(
@@ -316,74 +197,35 @@ class HistoryStore:
         until: datetime | None = None,
     ) -> list[StoredSnapshot]:
         """Stored snapshots, oldest first, each as a report (``source`` as fetched, not "stored")."""
-        query = select(Snapshot).options(selectinload(Snapshot.accounts))
-        if item_id is not None:
-            query = query.where(Snapshot.item_id == item_id)
-        if since is not None:
-            query = query.where(Snapshot.retrieved_at >= since)
-        if until is not None:
-            query = query.where(Snapshot.retrieved_at <= until)
-        if account_id is not None:
-            query = query.where(Snapshot.accounts.any(SnapshotAccount.account_id == account_id))
-        query = query.order_by(Snapshot.retrieved_at, Snapshot.id)
-        try:
-            with self._session() as session, session.begin():
-                return [_stored(s) for s in session.scalars(query)]
-        except SQLAlchemyError as exc:
-            raise self._fail("read", exc) from None
+        found = self._rows.snapshots(item_id=item_id, account_id=account_id, since=since, until=until)
+        return [_stored(s) for s in found]
 
     def latest(self, item_ids: Sequence[str] | None = None) -> dict[str, StoredSnapshot]:
         """Each Item's newest snapshot (of any accounts), by ``item_id``."""
-        newest = (
-            select(Snapshot.item_id, func.max(Snapshot.retrieved_at).label("at"))
-            .group_by(Snapshot.item_id)
-            .subquery()
-        )
-        query = (
-            select(Snapshot)
-            .join(newest, (Snapshot.item_id == newest.c.item_id) & (Snapshot.retrieved_at == newest.c.at))
-            .order_by(Snapshot.id)
-            .options(selectinload(Snapshot.accounts))
-        )
-        if item_ids is not None:
-            query = query.where(Snapshot.item_id.in_(list(item_ids)))
-        try:
-            with self._session() as session, session.begin():
-                return {s.item_id: _stored(s) for s in session.scalars(query)}
-        except SQLAlchemyError as exc:
-            raise self._fail("read", exc) from None
+        return {item_id: _stored(s) for item_id, s in self._rows.latest(item_ids).items()}
 
     def count(self) -> tuple[int, int]:
         """(snapshots, account rows): a quick consistency figure for tests and ``history``."""
-        try:
-            with self._session() as session, session.begin():
-                snapshots = session.scalar(select(func.count()).select_from(Snapshot)) or 0
-                accounts = session.scalar(select(func.count()).select_from(SnapshotAccount)) or 0
-        except SQLAlchemyError as exc:
-            raise self._fail("read", exc) from None
-        return snapshots, accounts
+        return self._rows.count()
 
 
-def record_token(session: Session, fingerprint: str, item_id: str, seen: datetime) -> None:
-    """In ``session``: the token with this fingerprint belongs to ``item_id`` (the vault uses it too)."""
-    row = session.get(ItemToken, fingerprint)
-    if row is None:
-        session.add(
-            ItemToken(token_fingerprint=fingerprint, item_id=item_id, first_seen=seen, last_seen=seen)
-        )
-        session.flush()
-    elif row.item_id != item_id or row.last_seen < seen:
-        row.item_id = item_id
-        row.last_seen = max(row.last_seen, seen)
+def _new(report: BalanceReport, token: Token | None, *, complete: bool, along: Along | None) -> NewSnapshot:
+    return NewSnapshot(
+        report=report,
+        request_key=report.request_id or _content_key(report),
+        fingerprint=None if token is None else token_fingerprint(token),
+        complete=complete,
+        along=along,
+    )
 
 
-def _stored(snapshot: Snapshot) -> StoredSnapshot:
-    report = _report_from(snapshot, [a.to_report() for a in snapshot.accounts], source_now=None)
+def _stored(snapshot: SnapshotRecord) -> StoredSnapshot:
+    report = _report_from(snapshot, list(snapshot.accounts), source_now=None)
     return StoredSnapshot(id=snapshot.id, complete=snapshot.complete, report=report)
 
 
 def _report_from(
-    snapshot: Snapshot, accounts: list[AccountReport], *, source_now: datetime | None
+    snapshot: SnapshotRecord, accounts: list[AccountReport], *, source_now: datetime | None
 ) -> BalanceReport:
     request_id = None if snapshot.request_id.startswith(LOCAL_REQUEST_PREFIX) else snapshot.request_id
     stored = source_now is not None

@@ -1,11 +1,13 @@
 """The Item vault: each linked Item under an alias, its token sealed with AES-256-GCM, in the history DB.
 
 Metadata (alias, institution, accounts, health) is plain and readable without the key, so ``items
-list`` works on a machine that cannot decrypt; tokens need the key. Every change is one transaction.
+list`` works on a machine that cannot decrypt; tokens need the key. Every change is one transaction,
+through the vault's repository (``plaid_balance.storage.vault``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import unicodedata
@@ -16,13 +18,11 @@ from types import TracebackType
 from typing import Any, Final, Literal, Self, get_args
 
 import msgspec
-from sqlalchemy import Engine, delete, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from plaid_balance._errors import (
     AliasError,
     AmbiguousItemError,
+    HistoryError,
     InvalidValue,
     ItemExistsError,
     ItemLostError,
@@ -34,12 +34,14 @@ from plaid_balance._errors import (
     VaultCorruptError,
     VaultKeyError,
     VaultStorageError,
+    WriteConflict,
 )
 from plaid_balance._parse import MAX_REFERENCE_LENGTH, parse_item_reference
 from plaid_balance._report import utc_now
 from plaid_balance._secret import SecretStr, mask_token
-from plaid_balance.history._engine import first_line, open_engine
-from plaid_balance.history.store import record_token, token_fingerprint
+from plaid_balance.history.store import token_fingerprint
+from plaid_balance.storage.database import Database, Transaction
+from plaid_balance.storage.vault import DoubtRecord, VaultRecord
 
 from ._cipher import Cipher, Undecryptable
 from ._doubts import (
@@ -52,7 +54,6 @@ from ._doubts import (
     relink_command,
 )
 from ._keys import KeyStore
-from ._schema import VaultDoubt, VaultMeta, VaultRow
 
 Health = Literal[
     "ok", "needs_repair", "pending_expiration", "pending_disconnect", "permission_revoked", "removed", "lost"
@@ -168,9 +169,10 @@ def _reveal(token: str | SecretStr) -> str:
 class Vault:
     """Open with ``Vault.open(db_url)``; use as a context manager or call ``close()``."""
 
-    def __init__(self, engine: Engine, display_url: str, keys: KeyStore) -> None:
-        self._engine = engine
-        self.url = display_url
+    def __init__(self, database: Database, keys: KeyStore) -> None:
+        self.database = database
+        self._rows = database.vault
+        self.url = database.url
         self._keys = keys
         self._cipher: Cipher | None = None
         self.key_created: str | None = None  # where a new key was kept, when this vault made one
@@ -190,8 +192,8 @@ class Vault:
         ``key`` overrides where the key is looked up. ``create=False`` (reads) raises
         ``DatabaseNotFound`` when there is no database yet, and creates nothing.
         """
-        engine, shown = open_engine(db_url, create=create)
-        return cls(engine, shown, KeyStore(explicit=key, use_keyring=use_keyring))
+        database = Database.open(db_url, create=create)
+        return cls(database, KeyStore(explicit=key, use_keyring=use_keyring))
 
     def __repr__(self) -> str:
         return f"Vault({self.url!r})"
@@ -205,35 +207,30 @@ class Vault:
         self.close()
 
     def close(self) -> None:
-        self._engine.dispose()
+        self.database.close()
 
     # --- plumbing --------------------------------------------------------------------------------
 
-    def _session(self) -> Session:
-        return Session(self._engine, expire_on_commit=False)
-
-    def _run(self, action: str, work: Callable[[Session], Any]) -> Any:
+    def _run(self, action: str, work: Callable[[Transaction], Any]) -> Any:
         """``work`` in one transaction; database failures become one ``VaultStorageError`` line."""
         for attempt in range(3):
             try:
-                with self._session() as session, session.begin():
-                    return work(session)
-            except IntegrityError as exc:
+                with self.database.transaction(action) as tx:
+                    return work(tx)
+            except WriteConflict as exc:
                 # A concurrent writer got there first; the next pass sees its row and decides again.
                 if attempt == 2:
                     raise VaultStorageError(
-                        f"cannot {action} the vault in {self.url}: {first_line(exc)}"
+                        f"cannot {action} the vault in {self.url}: {exc.reason}"
                     ) from None
-            except SQLAlchemyError as exc:
-                raise VaultStorageError(
-                    f"cannot {action} the vault in {self.url}: {first_line(exc)}"
-                ) from None
+            except HistoryError as exc:
+                raise VaultStorageError(f"cannot {action} the vault in {self.url}: {exc.reason}") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _cipher_for(self, session: Session, *, create: bool) -> Cipher:
+    def _cipher_for(self, tx: Transaction, *, create: bool) -> Cipher:
         if self._cipher is not None:
             return self._cipher
-        check = session.get(VaultMeta, _KEY_CHECK)
+        check = self._rows.meta(tx, _KEY_CHECK)
         if check is None and not create:
             raise VaultKeyError(f"the vault in {self.url} holds no tokens yet")
         key = self._keys.load()
@@ -247,9 +244,8 @@ class Vault:
             made = key.source
         cipher = Cipher(key.material)
         if check is None:
-            session.add(VaultMeta(name=_KEY_CHECK, value=cipher.key_check()))
-            session.flush()
-        elif not cipher.matches(check.value):
+            self._rows.set_meta(tx, _KEY_CHECK, cipher.key_check())
+        elif not cipher.matches(check):
             raise VaultKeyError(
                 f"the vault key from {key.source} does not open the vault in {self.url} (wrong key)"
             )
@@ -257,22 +253,15 @@ class Vault:
         self.key_created = made
         return cipher
 
-    def _rows(self, session: Session) -> list[VaultRow]:
-        return list(session.scalars(select(VaultRow).order_by(VaultRow.alias_key)))
-
-    def _find(self, session: Session, ref: str, *, lock: bool = False) -> VaultRow:
+    def _find(self, tx: Transaction, ref: str, *, lock: bool = False) -> VaultRecord:
         if not isinstance(ref, str) or not ref.strip():
             raise UnknownItemError("no Item named: give an alias or an item_id")
         try:  # a pasted token is refused here without being echoed
             text = str(parse_item_reference(ref))
         except InvalidValue as exc:
             raise UnknownItemError(str(exc)) from None
-        by_alias = select(VaultRow).where(VaultRow.alias_key == alias_key(text))
-        by_id = select(VaultRow).where(VaultRow.item_id == text)
-        if lock:
-            by_alias, by_id = by_alias.with_for_update(), by_id.with_for_update()
-        named = session.scalar(by_alias)
-        identified = session.scalar(by_id)
+        named = self._rows.by_alias_key(tx, alias_key(text), lock=lock)
+        identified = self._rows.by_item_id(tx, text, lock=lock)
         if named is not None and identified is not None and named.item_id != identified.item_id:
             raise AmbiguousItemError(
                 f"{_show(text)} is both the alias of Item {named.item_id} and the id of Item "
@@ -280,25 +269,25 @@ class Vault:
             )
         row = named or identified
         if row is None:
-            aliases = [r.alias for r in self._rows(session)]
+            aliases = [r.alias for r in self._rows.all(tx)]
             close = difflib.get_close_matches(text, aliases, n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(_show(a) for a in close)}?" if close else ""
             listing = "" if close else " (plaid-balance items list shows them)"
             raise UnknownItemError(f"no Item {_show(text)} in the vault{listing}{hint}")
         return row
 
-    def _check_alias_free(self, session: Session, alias: str, item_id: str) -> str:
+    def _check_alias_free(self, tx: Transaction, alias: str, item_id: str) -> str:
         key = alias_key(alias)
-        holder = session.scalar(select(VaultRow).where(VaultRow.alias_key == key))
+        holder = self._rows.by_alias_key(tx, key)
         if holder is not None and holder.item_id != item_id:
             state = " (a removed Item: rename it first)" if holder.health == "removed" else ""
             raise AliasError(f"the alias {_show(alias)} is taken by Item {holder.item_id}{state}")
-        other = session.get(VaultRow, alias)
+        other = self._rows.by_item_id(tx, alias)
         if other is not None and other.item_id != item_id:
             raise AliasError(f"the alias {_show(alias)} is the id of another Item")
         return key
 
-    def _item(self, row: VaultRow) -> VaultItem:
+    def _item(self, row: VaultRecord) -> VaultItem:
         hint = None
         if row.token_ciphertext is not None and self._cipher is not None:
             try:
@@ -327,7 +316,7 @@ class Vault:
             token_hint=hint,
         )
 
-    def _open_token(self, session: Session, row: VaultRow, *, doubted: bool = False) -> SecretStr:
+    def _open_token(self, tx: Transaction, row: VaultRecord, *, doubted: bool = False) -> SecretStr:
         if row.health == "lost":
             raise ItemLostError(
                 f"Item {_show(row.alias)} is lost: {row.health_reason or relink_command(row.alias)}"
@@ -337,13 +326,13 @@ class Vault:
                 f"Item {_show(row.alias)} was removed from Plaid; its access token is gone "
                 "(plaid-balance link makes a new Item)"
             )
-        if not doubted and self._doubt(session, row.item_id) is not None:
+        if not doubted and self._doubt(tx, row.item_id) is not None:
             raise TokenInDoubtError(
                 f"Item {_show(row.alias)}: a token rotation was started and its answer may be lost; "
                 f"until Plaid confirms which token works, its token is not used (plaid-balance get "
                 f"{_shell(row.alias)} checks)"
             )
-        cipher = self._cipher_for(session, create=False)
+        cipher = self._cipher_for(tx, create=False)
         try:
             return SecretStr(cipher.open_token(row.token_ciphertext, row.item_id))
         except Undecryptable:
@@ -352,26 +341,23 @@ class Vault:
                 f"remove it with plaid-balance items remove --local-only {_show(row.alias)} and link again"
             ) from None
 
-    def _doubt(self, session: Session, item_id: str) -> VaultDoubt | None:
-        return session.scalar(
-            select(VaultDoubt).where(VaultDoubt.kind == ROTATION, VaultDoubt.item_id == item_id)
-        )
+    def _doubt(self, tx: Transaction, item_id: str) -> DoubtRecord | None:
+        return self._rows.doubt(tx, ROTATION, item_id)
 
-    def _doubted(self, session: Session) -> set[str]:
-        rows = session.scalars(select(VaultDoubt.item_id).where(VaultDoubt.kind == ROTATION))
-        return {item_id for item_id in rows if item_id is not None}
+    def _doubted(self, tx: Transaction) -> set[str]:
+        return self._rows.doubted_items(tx, ROTATION)
 
-    def _link(self, session: Session, token: str, item_id: str) -> None:
-        record_token(session, token_fingerprint(token), item_id, utc_now())
+    def _link(self, tx: Transaction, token: str, item_id: str) -> None:
+        self._rows.link_token(tx, token_fingerprint(token), item_id, utc_now())
 
     # --- reading ---------------------------------------------------------------------------------
 
     def list(self, *, include_removed: bool = True) -> list[VaultItem]:
         """Every Item, by alias; removed ones too unless ``include_removed=False``."""
 
-        def work(session: Session) -> list[VaultItem]:
-            rows = self._rows(session)
-            doubted = self._doubted(session)
+        def work(tx: Transaction) -> list[VaultItem]:
+            rows = self._rows.all(tx)
+            doubted = self._doubted(tx)
             return [
                 msgspec.structs.replace(self._item(r), in_doubt=r.item_id in doubted)
                 for r in rows
@@ -383,24 +369,22 @@ class Vault:
     def get(self, ref: str) -> VaultItem:
         """The Item with this alias (any case) or item_id; one clear error if unknown or ambiguous."""
 
-        def work(session: Session) -> VaultItem:
-            row = self._find(session, ref)
-            return msgspec.structs.replace(
-                self._item(row), in_doubt=self._doubt(session, row.item_id) is not None
-            )
+        def work(tx: Transaction) -> VaultItem:
+            row = self._find(tx, ref)
+            return msgspec.structs.replace(self._item(row), in_doubt=self._doubt(tx, row.item_id) is not None)
 
         return self._run("read", work)  # type: ignore[no-any-return]
 
     def access_token(self, ref: str) -> SecretStr:
         """The Item's access token (needs the key). Raises ``ItemRemovedError`` for a removed Item."""
-        return self._run("read", lambda s: self._open_token(s, self._find(s, ref)))  # type: ignore[no-any-return]
+        return self._run("read", lambda tx: self._open_token(tx, self._find(tx, ref)))  # type: ignore[no-any-return]
 
     def find_by_token(self, access_token: str | SecretStr) -> VaultItem | None:
         """The Item holding this token, by its fingerprint (no key needed), or None."""
         fingerprint = token_fingerprint(_reveal(access_token))
 
-        def work(session: Session) -> VaultItem | None:
-            row = session.scalar(select(VaultRow).where(VaultRow.token_fingerprint == fingerprint))
+        def work(tx: Transaction) -> VaultItem | None:
+            row = self._rows.by_fingerprint(tx, fingerprint)
             return None if row is None else self._item(row)
 
         return self._run("read", work)  # type: ignore[no-any-return]
@@ -409,8 +393,9 @@ class Vault:
         """``wanted`` if no Item has it, else ``wanted-2``, ``wanted-3``…"""
         base = normalise_alias(wanted)
 
-        def work(session: Session) -> str:
-            taken = {r.alias_key for r in self._rows(session)} | {r.item_id for r in self._rows(session)}
+        def work(tx: Transaction) -> str:
+            rows = self._rows.all(tx)
+            taken = {r.alias_key for r in rows} | {r.item_id for r in rows}
             candidate, n = base, 1
             while alias_key(candidate) in taken or candidate in taken:
                 n += 1
@@ -446,19 +431,19 @@ class Vault:
         item_accounts = _accounts(accounts)
         fingerprint = token_fingerprint(token)
 
-        def work(session: Session) -> VaultItem:
-            existing = session.get(VaultRow, item_id)
+        def work(tx: Transaction) -> VaultItem:
+            existing = self._rows.by_item_id(tx, item_id)
             if existing is not None:
                 raise ItemExistsError(f"Item {item_id} is already in the vault as {_show(existing.alias)}")
-            same_token = session.scalar(select(VaultRow).where(VaultRow.token_fingerprint == fingerprint))
+            same_token = self._rows.by_fingerprint(tx, fingerprint)
             if same_token is not None:
                 raise ItemExistsError(
                     f"this access token is already in the vault as {_show(same_token.alias)}"
                 )
-            key = self._check_alias_free(session, name, item_id)
-            cipher = self._cipher_for(session, create=True)
+            key = self._check_alias_free(tx, name, item_id)
+            cipher = self._cipher_for(tx, create=True)
             now = utc_now()
-            row = VaultRow(
+            row = VaultRecord(
                 item_id=item_id,
                 alias=name,
                 alias_key=key,
@@ -475,11 +460,10 @@ class Vault:
                 updated_at=now,
                 removed_at=None,
             )
-            session.add(row)
-            self._link(session, token, item_id)
+            self._rows.insert(tx, row)
+            self._link(tx, token, item_id)
             if settles is not None:
-                self._end_doubt(session, settles)
-            session.flush()
+                self._end_doubt(tx, settles)
             return self._item(row)
 
         return self._run("write to", work)  # type: ignore[no-any-return]
@@ -491,10 +475,11 @@ class Vault:
         what Link said (``detail``: institution, link_session_id, wanted alias). Returns its id."""
         doubt_id = uuid.uuid4().hex
 
-        def work(session: Session) -> str:
-            cipher = self._cipher_for(session, create=True)
-            session.add(
-                VaultDoubt(
+        def work(tx: Transaction) -> str:
+            cipher = self._cipher_for(tx, create=True)
+            self._rows.add_doubt(
+                tx,
+                DoubtRecord(
                     id=doubt_id,
                     kind=EXCHANGE,
                     item_id=None,
@@ -503,9 +488,8 @@ class Vault:
                     owner=current_owner(),
                     detail=json.dumps(dict(detail)),
                     secret_ciphertext=cipher.seal_token(public_token, _exchange_aad(doubt_id)),
-                )
+                ),
             )
-            session.flush()
             return doubt_id
 
         return self._run("write to", work)  # type: ignore[no-any-return]
@@ -513,23 +497,20 @@ class Vault:
     def pending_exchanges(self) -> tuple[PendingExchange, ...]:
         """Exchanges whose answer may be lost (oldest first), without their public tokens."""
 
-        def work(session: Session) -> tuple[PendingExchange, ...]:
-            rows = session.scalars(
-                select(VaultDoubt).where(VaultDoubt.kind == EXCHANGE).order_by(VaultDoubt.started_at)
-            )
-            return tuple(_pending(row) for row in rows)
+        def work(tx: Transaction) -> tuple[PendingExchange, ...]:
+            return tuple(_pending(row) for row in self._rows.doubts(tx, EXCHANGE))
 
         return self._run("read", work)  # type: ignore[no-any-return]
 
     def exchange_public_token(self, doubt_id: str) -> str:
         """The sealed public token of an exchange in doubt (needs the key), to ask Plaid again."""
 
-        def work(session: Session) -> str:
-            row = session.get(VaultDoubt, doubt_id)
+        def work(tx: Transaction) -> str:
+            row = self._rows.doubt_by_id(tx, doubt_id)
             if row is None or row.secret_ciphertext is None:
                 raise TokenInDoubtError("that interrupted link was settled meanwhile")
             try:
-                return self._cipher_for(session, create=False).open_token(
+                return self._cipher_for(tx, create=False).open_token(
                     row.secret_ciphertext, _exchange_aad(doubt_id)
                 )
             except Undecryptable:
@@ -539,17 +520,15 @@ class Vault:
 
     def end_exchange(self, doubt_id: str) -> None:
         """The exchange's outcome is known (and told): forget its record."""
-        self._run("write to", lambda s: self._end_doubt(s, doubt_id))
+        self._run("write to", lambda tx: self._end_doubt(tx, doubt_id))
 
     def rename(self, ref: str, new_alias: str) -> VaultItem:
         name = normalise_alias(new_alias)
 
-        def work(session: Session) -> VaultItem:
-            row = self._find(session, ref, lock=True)
-            row.alias_key = self._check_alias_free(session, name, row.item_id)
-            row.alias, row.updated_at = name, utc_now()
-            session.flush()
-            return self._item(row)
+        def work(tx: Transaction) -> VaultItem:
+            row = self._find(tx, ref, lock=True)
+            key = self._check_alias_free(tx, name, row.item_id)
+            return self._save(tx, row, alias_key=key, alias=name, updated_at=utc_now())
 
         return self._run("write to", work)  # type: ignore[no-any-return]
 
@@ -564,37 +543,45 @@ class Vault:
         """Refresh what Link reported about an Item (after update mode, say); None leaves a field as is."""
         new_accounts = None if accounts is None else _accounts(accounts)
 
-        def work(session: Session) -> VaultItem:
-            row = self._find(session, ref, lock=True)
+        def work(tx: Transaction) -> VaultItem:
+            row = self._find(tx, ref, lock=True)
+            changes: dict[str, Any] = {"updated_at": utc_now()}
             if new_accounts is not None:
-                row.accounts = _ACCOUNTS.encode(new_accounts).decode("utf-8")
+                changes["accounts"] = _ACCOUNTS.encode(new_accounts).decode("utf-8")
             if institution_id is not None:
-                row.institution_id = institution_id
+                changes["institution_id"] = institution_id
             if institution_name is not None:
-                row.institution_name = institution_name
-            row.updated_at = utc_now()
-            session.flush()
-            return self._item(row)
+                changes["institution_name"] = institution_name
+            return self._save(tx, row, **changes)
 
         return self._run("write to", work)  # type: ignore[no-any-return]
 
     def replace_token(self, ref: str, new_token: str | SecretStr) -> VaultItem:
         """Swap the Item's token for ``new_token`` in one transaction: the old one until commit, then the new."""
         token = _reveal(new_token)
-        return self._run("write to", lambda s: self._store_token(s, self._find(s, ref, lock=True), token))  # type: ignore[no-any-return]
+        return self._run("write to", lambda tx: self._store_token(tx, self._find(tx, ref, lock=True), token))  # type: ignore[no-any-return]
 
-    def _store_token(self, session: Session, row: VaultRow, token: str) -> VaultItem:
+    def _save(self, tx: Transaction, row: VaultRecord, **changes: Any) -> VaultItem:
+        """Write ``row`` with ``changes`` applied; the Item as it now is."""
+        new = dataclasses.replace(row, **changes)
+        self._rows.update(tx, new)
+        return self._item(new)
+
+    def _store_token(self, tx: Transaction, row: VaultRecord, token: str) -> VaultItem:
         if row.health == "removed":
             raise ItemRemovedError(
                 f"Item {_show(row.alias)} was removed from Plaid: it cannot take a new token"
             )
-        cipher = self._cipher_for(session, create=True)
-        row.token_ciphertext = cipher.seal_token(token, row.item_id)
-        row.token_fingerprint = token_fingerprint(token)
-        row.updated_at = utc_now()
-        self._link(session, token, row.item_id)
-        session.flush()
-        return self._item(row)
+        cipher = self._cipher_for(tx, create=True)
+        item = self._save(
+            tx,
+            row,
+            token_ciphertext=cipher.seal_token(token, row.item_id),
+            token_fingerprint=token_fingerprint(token),
+            updated_at=utc_now(),
+        )
+        self._link(tx, token, row.item_id)
+        return item
 
     def rotate(
         self,
@@ -612,19 +599,19 @@ class Vault:
         (``settle_rotation``) and ``TokenInDoubtError`` says which: ``not_rotated``, ``lost`` or
         ``unknown`` (the doubt stays for the next command). Without ``check`` the doubt stays as well.
         """
-        item, old, doubt_id = self._run("write to", lambda s: self._begin_rotation(s, ref))
+        item, old, doubt_id = self._run("write to", lambda tx: self._begin_rotation(tx, ref))
         try:
             new = _reveal(invalidate(old))
         except PlaidAPIError:
-            self._run("write to", lambda s: self._end_doubt(s, doubt_id))
+            self._run("write to", lambda tx: self._end_doubt(tx, doubt_id))
             raise
         except Exception as exc:
             raise self._unanswered(item, check, exc) from exc
         return self._finish_rotation(item, doubt_id, new)
 
-    def _begin_rotation(self, session: Session, ref: str) -> tuple[VaultItem, SecretStr, str]:
-        row = self._find(session, ref, lock=True)
-        doubt = self._doubt(session, row.item_id)
+    def _begin_rotation(self, tx: Transaction, ref: str) -> tuple[VaultItem, SecretStr, str]:
+        row = self._find(tx, ref, lock=True)
+        doubt = self._doubt(tx, row.item_id)
         if doubt is not None:
             if in_progress(doubt.owner, doubt.started_at):
                 raise RotationInProgressError(
@@ -634,10 +621,11 @@ class Vault:
                 f"an earlier rotation of {_show(row.alias)} may have happened without its answer: "
                 "check it first (plaid-balance items rotate does when it can reach Plaid)"
             )
-        old = self._open_token(session, row)
+        old = self._open_token(tx, row)
         doubt_id = uuid.uuid4().hex
-        session.add(
-            VaultDoubt(
+        self._rows.add_doubt(
+            tx,
+            DoubtRecord(
                 id=doubt_id,
                 kind=ROTATION,
                 item_id=row.item_id,
@@ -646,13 +634,12 @@ class Vault:
                 owner=current_owner(),
                 detail="{}",
                 secret_ciphertext=None,
-            )
+            ),
         )
-        session.flush()
         return self._item(row), old, doubt_id
 
-    def _end_doubt(self, session: Session, doubt_id: str) -> None:
-        session.execute(delete(VaultDoubt).where(VaultDoubt.id == doubt_id))
+    def _end_doubt(self, tx: Transaction, doubt_id: str) -> None:
+        self._rows.delete_doubt(tx, doubt_id)
 
     def _unanswered(
         self, item: VaultItem, check: Callable[[SecretStr], object] | None, cause: Exception
@@ -673,12 +660,12 @@ class Vault:
         )
 
     def _finish_rotation(self, item: VaultItem, doubt_id: str, token: str) -> VaultItem:
-        def work(session: Session) -> VaultItem:
-            row = self._find(session, item.item_id, lock=True)
+        def work(tx: Transaction) -> VaultItem:
+            row = self._find(tx, item.item_id, lock=True)
             if row.health == "lost":  # someone judged it lost meanwhile; the answer proves otherwise
-                row.health, row.health_reason, row.health_changed_at = "ok", None, utc_now()
-            stored = self._store_token(session, row, token)
-            self._end_doubt(session, doubt_id)
+                row = dataclasses.replace(row, health="ok", health_reason=None, health_changed_at=utc_now())
+            stored = self._store_token(tx, row, token)
+            self._end_doubt(tx, doubt_id)
             return stored
 
         last: VaultStorageError | None = None
@@ -705,9 +692,9 @@ class Vault:
         and the doubt stays for the next command. An Item with no doubt is returned as it is.
         """
 
-        def read(session: Session) -> tuple[VaultItem, VaultDoubt | None, SecretStr | None]:
-            row = self._find(session, ref)
-            doubt = self._doubt(session, row.item_id)
+        def read(tx: Transaction) -> tuple[VaultItem, DoubtRecord | None, SecretStr | None]:
+            row = self._find(tx, ref)
+            doubt = self._doubt(tx, row.item_id)
             if doubt is None or row.health == "lost":
                 return self._item(row), None, None
             if in_progress(doubt.owner, doubt.started_at):
@@ -715,9 +702,9 @@ class Vault:
                     f"the token of {_show(row.alias)} is being rotated by another process right now; "
                     "try again when it has finished"
                 )
-            return self._item(row), doubt, self._open_token(session, row, doubted=True)
+            return self._item(row), doubt, self._open_token(tx, row, doubted=True)
 
-        found: tuple[VaultItem, VaultDoubt | None, SecretStr | None] = self._run("read", read)
+        found: tuple[VaultItem, DoubtRecord | None, SecretStr | None] = self._run("read", read)
         item, doubt, old = found
         if doubt is None or old is None:
             return item
@@ -729,30 +716,31 @@ class Vault:
                     f"whether it happened cannot be checked now (Plaid's /item/get: {exc}); the doubt stays "
                     "recorded and the next command on this Item checks again"
                 ) from None
-            return self._run("write to", lambda s: self._judge(s, item.item_id, doubt.id, lost=True))  # type: ignore[no-any-return]
+            return self._run("write to", lambda tx: self._judge(tx, item.item_id, doubt.id, lost=True))  # type: ignore[no-any-return]
         except Exception as exc:
             raise TokenInDoubtError(
                 f"whether it happened cannot be checked now ({exc}); the doubt stays recorded and the next "
                 "command on this Item checks again"
             ) from None
-        return self._run("write to", lambda s: self._judge(s, item.item_id, doubt.id, lost=False))  # type: ignore[no-any-return]
+        return self._run("write to", lambda tx: self._judge(tx, item.item_id, doubt.id, lost=False))  # type: ignore[no-any-return]
 
-    def _judge(self, session: Session, item_id: str, doubt_id: str, *, lost: bool) -> VaultItem:
-        row = self._find(session, item_id, lock=True)
-        doubt = session.get(VaultDoubt, doubt_id)
-        if doubt is None:  # the rotation's own process stored its answer meanwhile: that is the truth
+    def _judge(self, tx: Transaction, item_id: str, doubt_id: str, *, lost: bool) -> VaultItem:
+        row = self._find(tx, item_id, lock=True)
+        if self._rows.doubt_by_id(tx, doubt_id) is None:
+            # the rotation's own process stored its answer meanwhile: that is the truth
             return self._item(row)
-        if lost:
-            now = utc_now()
-            row.health, row.health_reason, row.health_changed_at = (
-                "lost",
-                lost_reason(row.alias, row.item_id),
-                now,
-            )
-            row.updated_at = now
-        session.delete(doubt)
-        session.flush()
-        return self._item(row)
+        self._rows.delete_doubt(tx, doubt_id)
+        if not lost:
+            return self._item(row)
+        now = utc_now()
+        return self._save(
+            tx,
+            row,
+            health="lost",
+            health_reason=lost_reason(row.alias, row.item_id),
+            health_changed_at=now,
+            updated_at=now,
+        )
 
     def set_health(self, ref: str, health: Health, reason: str | None = None) -> VaultItem:
         """Record what Plaid last said about the Item (``needs_repair`` after ITEM_LOGIN_REQUIRED, …)."""
@@ -761,41 +749,46 @@ class Vault:
         if health == "removed":
             return self.mark_removed(ref, reason)
 
-        def work(session: Session) -> VaultItem:
-            row = self._find(session, ref, lock=True)
+        def work(tx: Transaction) -> VaultItem:
+            row = self._find(tx, ref, lock=True)
             if row.health == "removed":
                 raise ItemRemovedError(f"Item {_show(row.alias)} was removed from Plaid")
-            if (row.health, row.health_reason) != (health, reason):
-                row.health, row.health_reason, row.health_changed_at = health, reason, utc_now()
-                row.updated_at = utc_now()
-            session.flush()
-            return self._item(row)
+            if (row.health, row.health_reason) == (health, reason):
+                return self._item(row)
+            now = utc_now()
+            return self._save(
+                tx, row, health=health, health_reason=reason, health_changed_at=now, updated_at=now
+            )
 
         return self._run("write to", work)  # type: ignore[no-any-return]
 
     def mark_removed(self, ref: str, reason: str | None = None) -> VaultItem:
         """The Item was removed at Plaid: forget its token, keep the entry (and its history) as removed."""
 
-        def work(session: Session) -> VaultItem:
-            row = self._find(session, ref, lock=True)
+        def work(tx: Transaction) -> VaultItem:
+            row = self._find(tx, ref, lock=True)
             now = utc_now()
-            row.token_ciphertext = None
-            row.token_fingerprint = None
-            row.health, row.health_reason, row.health_changed_at = "removed", reason, now
-            row.removed_at = row.removed_at or now
-            row.updated_at = now
-            session.flush()
-            return self._item(row)
+            return self._save(
+                tx,
+                row,
+                token_ciphertext=None,
+                token_fingerprint=None,
+                health="removed",
+                health_reason=reason,
+                health_changed_at=now,
+                removed_at=row.removed_at or now,
+                updated_at=now,
+            )
 
         return self._run("write to", work)  # type: ignore[no-any-return]
 
     def forget(self, ref: str) -> VaultItem:
         """Delete the entry itself (its history stays). For a corrupted entry, or a removed Item."""
 
-        def work(session: Session) -> VaultItem:
-            row = self._find(session, ref, lock=True)
+        def work(tx: Transaction) -> VaultItem:
+            row = self._find(tx, ref, lock=True)
             gone = self._item(row)
-            session.delete(row)
+            self._rows.delete(tx, row.item_id)
             return gone
 
         return self._run("write to", work)  # type: ignore[no-any-return]
@@ -814,7 +807,7 @@ class PendingExchange(msgspec.Struct, frozen=True, kw_only=True):
     alias: str | None = None
 
 
-def _pending(row: VaultDoubt) -> PendingExchange:
+def _pending(row: DoubtRecord) -> PendingExchange:
     try:
         detail = json.loads(row.detail)
     except ValueError:

@@ -88,4 +88,4 @@ def open_sources(db_url: str | None) -> Sources:
 
     history = open_store(db_url)
     vault = Vault.open(db_url)
-    return Sources(VaultItems(vault), history, WatchStore(history.engine))
+    return Sources(VaultItems(vault), history, WatchStore(history.database))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 
@@ -17,10 +17,8 @@ from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
 from plaid_balance._report import BalanceReport, FailureReport
 from plaid_balance.batch import BatchClient
 from plaid_balance.history.store import HistoryStore
+from plaid_balance.storage.database import Database, Transaction
 from plaid_balance.watch.state import Outcome
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection, Engine
 
 
 def _from_exception(exc: PlaidAPIError | PlaidNetworkError) -> ErrorBody:
@@ -85,18 +83,18 @@ class LibraryHistory:
         self.store = store
 
     @property
-    def engine(self) -> Engine:
+    def database(self) -> Database:
         """The database (the watch's state store joins its transactions when it shares it)."""
-        return self.store.engine
+        return self.store.database
 
     def save(
-        self, report: BalanceReport, access_token: str, along: Callable[[Connection], None] | None = None
+        self, report: BalanceReport, access_token: str, along: Callable[[Transaction], None] | None = None
     ) -> None:
         assert isinstance(report, BalanceReport)
         self.store.save(report, access_token=access_token, along=along)
 
     def save_all(
-        self, entries: Sequence[tuple[BalanceReport, str, Callable[[Connection], None] | None]]
+        self, entries: Sequence[tuple[BalanceReport, str, Callable[[Transaction], None] | None]]
     ) -> None:
         reports = [(r, token, along) for r, token, along in entries if isinstance(r, BalanceReport)]
         assert len(reports) == len(entries)

@@ -1,4 +1,4 @@
-"""Opening the plaid-balance database (history and vault share it): URL, engine, file mode, migrations.
+"""Opening the plaid-balance database (history, vault and watch share it): URL, engine, file mode, migrations.
 
 ``--db`` takes a SQLAlchemy URL (``sqlite:///PATH``, ``postgresql+psycopg://user@host/db``) or a plain
 file path (a SQLite database). Files this module creates are 0600 in a 0700 folder: balances, names,
@@ -11,9 +11,12 @@ not race; a database written by a newer plaid-balance (an unknown revision) is r
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Final
 
+from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
@@ -41,8 +44,6 @@ def default_db_url() -> str:
     configured = os.environ.get(DB_ENV, "").strip()
     if configured:
         return configured
-    from platformdirs import user_data_dir
-
     return f"sqlite:///{Path(user_data_dir(APP_NAME)) / 'history.db'}"
 
 
@@ -169,9 +170,6 @@ def _enable_wal(cursor: Any) -> None:
     its busy handler (the two would otherwise wait on each other), so the timeout above never applies.
     Trying again until it does is what every other statement gets from SQLite itself.
     """
-    import sqlite3
-    import time
-
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
     pause = 0.005
     while True:

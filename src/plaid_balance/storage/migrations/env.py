@@ -1,4 +1,4 @@
-"""Alembic environment for the history schema; run only through ``plaid_balance.history._engine.migrate``.
+"""Alembic environment for the plaid-balance schema; run only through ``plaid_balance.storage.engine.migrate``.
 
 The caller hands over an open connection inside a transaction (and, on PostgreSQL, holding the migration
 advisory lock), so the version check and the upgrade happen atomically.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from plaid_balance.history._engine import VERSION_TABLE
+from plaid_balance.storage.engine import VERSION_TABLE
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -1,14 +1,18 @@
-"""The history tables as SQLAlchemy models, and the column types that keep money and time exact.
+"""Every table of the plaid-balance database as one set of SQLAlchemy models, and the column types that
+keep money and time exact.
 
-The tables themselves are created by the Alembic migrations (``migrations/versions``); these models
-must match them (a test compares the two).
+History (``snapshots``, ``snapshot_accounts``, ``item_tokens``), the vault (``vault_items``,
+``vault_meta``) and the watch's state (``watch_*``) share one database and one ``Base``. The tables are
+created by the Alembic migrations (``migrations/versions``); these models must match them
+(tests/storage/test_schema.py compares the two on SQLite and PostgreSQL). Nothing outside
+``plaid_balance.storage`` sees these classes: features go through the repositories.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -29,9 +33,6 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from plaid_balance._report import AccountReport
 from plaid_balance._safe_text import bounded_text
-
-# Sums of money are exact: this context never rounds an addition (the default one keeps 28 digits).
-EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
@@ -197,3 +198,112 @@ class ItemToken(Base):
     item_id: Mapped[str] = mapped_column(String(255), index=True)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class VaultRow(Base):
+    """An Item in the vault; its token only as ciphertext (None once the Item is removed)."""
+
+    __tablename__ = "vault_items"
+    __table_args__ = (
+        UniqueConstraint("alias_key", name="uq_vault_items_alias_key"),
+        UniqueConstraint("token_fingerprint", name="uq_vault_items_token_fingerprint"),
+    )
+
+    item_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    alias: Mapped[str] = mapped_column(Text)
+    alias_key: Mapped[str] = mapped_column(Text)
+    institution_id: Mapped[str | None] = mapped_column(String(255))
+    institution_name: Mapped[str | None] = mapped_column(Text)
+    environment: Mapped[str] = mapped_column(String(32))
+    accounts: Mapped[str] = mapped_column(Text)  # JSON list of the vault's accounts
+    token_ciphertext: Mapped[str | None] = mapped_column(Text)
+    token_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    health: Mapped[str] = mapped_column(String(32))
+    health_reason: Mapped[str | None] = mapped_column(Text)
+    health_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class VaultMeta(Base):
+    """Vault-wide values by name (the key check)."""
+
+    __tablename__ = "vault_meta"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class VaultDoubt(Base):
+    """A one-shot call to Plaid whose answer may be lost: committed before the call, deleted with its answer.
+
+    ``kind`` is ``rotation`` (``item_id`` set) or ``exchange`` (no Item yet: ``detail`` holds what Link
+    said, ``secret_ciphertext`` the sealed public token, so the exchange can be tried again).
+    """
+
+    __tablename__ = "vault_doubts"
+    __table_args__ = (UniqueConstraint("kind", "item_id", name="uq_vault_doubts_kind_item"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[str | None] = mapped_column(String(255))
+    environment: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    owner: Mapped[str] = mapped_column(Text)  # "pid@host" of the process that made the call
+    detail: Mapped[str] = mapped_column(Text)  # JSON: institution, link_session_id, wanted alias
+    secret_ciphertext: Mapped[str | None] = mapped_column(Text)
+
+
+class WatchItem(Base):
+    """Per Item: the watch's last refresh and what it knows of the Item's health."""
+
+    __tablename__ = "watch_items"
+
+    item_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    alias: Mapped[str] = mapped_column(Text)
+    health: Mapped[str] = mapped_column(String(32))
+    health_reason: Mapped[str] = mapped_column(Text)
+    last_refresh_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_source: Mapped[str | None] = mapped_column(String(16))
+    last_outcome: Mapped[str | None] = mapped_column(String(64))
+
+
+class WatchBudget(Base):
+    """Per Item and period (``D2026-11-25`` or ``M2026-11``): balance calls billed and saved."""
+
+    __tablename__ = "watch_budget"
+
+    item_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    billed: Mapped[int] = mapped_column(Integer)
+    saved: Mapped[int] = mapped_column(Integer)
+
+
+class WatchAlert(Base):
+    """Per alert rule and subject: whether it fires, since when, and when it last notified."""
+
+    __tablename__ = "watch_alerts"
+
+    rule: Mapped[str] = mapped_column(Text, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    firing: Mapped[bool] = mapped_column(Boolean)
+    since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_notified: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class WatchAlertEvent(Base):
+    """The log of alerts fired and resolved (what the dashboard's Alerts tab shows)."""
+
+    __tablename__ = "watch_alert_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    rule: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    notify: Mapped[str] = mapped_column(Text)  # notifier names, comma-separated; empty is all of them
