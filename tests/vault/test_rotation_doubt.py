@@ -204,9 +204,9 @@ def test_the_rotation_and_the_exchange_are_never_retried() -> None:
     assert seen.count("/item/get") == 3  # the free, idempotent check is retried as before
 
 
-def test_an_answer_that_arrives_after_a_verdict_of_lost_wins(tmp_path: Path) -> None:
+def test_an_answer_that_arrives_after_a_verdict_of_lost_wins(db_url: str) -> None:
     """The doubt is committed before the call; a "lost" verdict reached meanwhile yields to the answer."""
-    db = str(tmp_path / "race.db")
+    db = db_url
     refused = PlaidAPIError(
         ErrorBody(error_type="INVALID_INPUT", error_code="INVALID_ACCESS_TOKEN", http_status=400)
     )
@@ -228,9 +228,9 @@ def test_an_answer_that_arrives_after_a_verdict_of_lost_wins(tmp_path: Path) -> 
         assert vault.access_token("Bank").get_secret_value() == "access-sandbox-new"
 
 
-def test_a_refusal_from_plaid_clears_the_doubt_and_keeps_the_token(tmp_path: Path) -> None:
+def test_a_refusal_from_plaid_clears_the_doubt_and_keeps_the_token(db_url: str) -> None:
     """Plaid answered with an error: it did nothing, so nothing is in doubt."""
-    db = str(tmp_path / "refused.db")
+    db = db_url
     with Vault.open(db) as vault:
         vault.add("Bank", "access-sandbox-old", item_id="item-1")
 
@@ -241,3 +241,21 @@ def test_a_refusal_from_plaid_clears_the_doubt_and_keeps_the_token(tmp_path: Pat
             vault.rotate("Bank", invalidate)
         assert not vault.get("Bank").in_doubt
         assert vault.access_token("Bank").get_secret_value() == "access-sandbox-old"
+
+
+def test_an_exchange_record_keeps_its_public_token_sealed(db_url: str) -> None:
+    """The public token of an exchange in doubt is stored encrypted and comes back only with the key."""
+    public = "public-sandbox-0f0e0d0c-1234"
+    with Vault.open(db_url) as vault:
+        record = vault.begin_exchange(
+            public, environment="sandbox", detail={"institution_name": "First Platypus Bank"}
+        )
+        (pending,) = vault.pending_exchanges()
+        assert pending.id == record and pending.institution_name == "First Platypus Bank"
+        assert not pending.in_progress  # this very process made it: nobody else is waiting for it
+        assert vault.exchange_public_token(record) == public
+        assert public not in repr(pending)
+        if db_url.startswith("sqlite:///"):
+            assert public.encode() not in Path(db_url.removeprefix("sqlite:///")).read_bytes()
+        vault.end_exchange(record)
+        assert vault.pending_exchanges() == ()

@@ -342,9 +342,9 @@ def test_rotation_keeps_one_history_series(db_url: str) -> None:
         assert [s.report.item_id for s in store.snapshots()] == ["item-1", "item-1"]
 
 
-def test_a_rotation_without_an_answer_leaves_a_doubt_not_a_dead_token(sqlite_url: str) -> None:
+def test_a_rotation_without_an_answer_leaves_a_doubt_not_a_dead_token(db_url: str) -> None:
     """Whatever ends the call without an answer, the token is not used again until Plaid is asked."""
-    with Vault.open(sqlite_url) as vault:
+    with Vault.open(db_url) as vault:
         _add(vault)
 
         def invalidate(old: SecretStr) -> str:
