@@ -114,3 +114,15 @@ def test_no_cell_starts_a_formula_and_none_loses_a_character(text: str) -> None:
     assert cell == spreadsheet_safe(text)
     if cell.startswith(FORMULA_STARTS):
         assert text.lstrip("+-")[:1].isdigit()
+
+
+def test_csv_is_written_in_one_place() -> None:
+    """No module but ``_csv`` makes a CSV writer: a new CSV output cannot skip the formula rule."""
+    src = Path(__file__).resolve().parents[2] / "src" / "plaid_balance"
+    writers = [
+        str(path.relative_to(src))
+        for path in src.rglob("*.py")
+        if path.name != "_csv.py"
+        and ("csv.writer(" in (text := path.read_text()) or "csv.DictWriter(" in text)
+    ]
+    assert writers == []
