@@ -94,9 +94,16 @@ def test_get_all_table_ends_with_totals_per_currency(
 
 
 def test_aliases_are_never_cut_at_80_columns(cli: Any, vault: tuple[dict[str, str], dict[str, str]]) -> None:
-    """`items list`, `get --all` and `accounts --all` at 80 columns: the 40-character alias whole."""
+    """`items list`, `get --all`, `accounts --all`, `batch --all` and `history` at 80 columns: the
+    40-character alias whole (the institution and the Item id give way, or the table is printed wider)."""
     env, _ = vault
-    for args in (("items", "list"), ("get", "--all", "--format", "table"), ("accounts", "--all")):
+    for args in (
+        ("items", "list"),
+        ("get", "--all", "--format", "table", "--save"),
+        ("accounts", "--all"),
+        ("batch", "--all", "--format", "table"),
+        ("history", "--format", "table"),
+    ):
         result = cli(*args, env=env)
         assert result.code == 0, result.err
         assert LONG in result.out, (args, result.out)

@@ -96,6 +96,14 @@ def _table_text(rows: list[tuple[Any, ...]]) -> str:
     from rich.console import Console
     from rich.table import Table
 
+    console = Console(file=sys.stdout)
+    # The label (the alias, with --all) is what the user types: never cut. The Item id gives way first,
+    # then the column goes; a table that still cannot fit is printed wider than the terminal.
+    label_width = max([5, *(len(str(r[1])) for r in rows)])
+    widths = {"Line": max([4, *(len(str(r[0])) for r in rows)]), "Status": 6, "Accounts": 8}
+    net_width = max([3, *(len(str(r[5])) for r in rows)])
+    fixed = label_width + sum(widths.values()) + net_width + 3 * 5 + 1
+    with_item = console.width - fixed - 3 >= 8
     table = Table(title="Batch balances")
     for name, justify in (
         ("Line", "right"),
@@ -105,10 +113,19 @@ def _table_text(rows: list[tuple[Any, ...]]) -> str:
         ("Accounts", "right"),
         ("Net", "right"),
     ):
-        table.add_column(name, justify=justify, no_wrap=name in {"Status", "Net"})  # type: ignore[arg-type]
+        if name == "Item" and not with_item:
+            continue
+        table.add_column(
+            name,
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=True,
+            min_width={"Label": label_width, "Net": net_width, **widths}.get(name),
+            overflow="ellipsis",
+        )
+    console.width = max(console.width, fixed)
     for row in sorted(rows, key=lambda r: int(r[0])):
-        table.add_row(str(row[0]), *row[1:])
-    console = Console(file=sys.stdout)
+        cells = row[1:] if with_item else (row[1], *row[3:])
+        table.add_row(str(row[0]), *cells)
     with console.capture() as captured:
         console.print(table)
     return captured.get()

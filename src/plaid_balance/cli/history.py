@@ -119,7 +119,9 @@ def history(
         from plaid_balance.cli.text import console
 
         out = console()
-        out.print(history_table(result, width=out.width))
+        table = history_table(result, width=out.width, item_aliases=_aliases(db))
+        out.width = max(out.width, table.width or 0)  # wider than the terminal rather than cut an alias
+        out.print(table)
 
 
 def _aliases(db: str | None) -> dict[str, str]:

@@ -8,7 +8,7 @@ aligned; names from banks are shown literally (no markup, no terminal escapes).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, localcontext
 from typing import Any
@@ -131,8 +131,11 @@ def _when_format(history: History) -> str:
     return "%m-%d %H:%M" if times and min(times).year == max(times).year else "%Y-%m-%d"
 
 
-def history_table(history: History, *, width: int = 80) -> Any:
-    """One rich ``Table``: a row per account, then per currency assets, liabilities and net."""
+def history_table(history: History, *, width: int = 80, item_aliases: Mapping[str, str] | None = None) -> Any:
+    """One rich ``Table``: a row per account, then per currency assets, liabilities and net.
+
+    Accounts are grouped under their Item: its alias in the vault, which is
+    never cut, and its institution (``item_aliases``: item_id → alias)."""
     if len(history.accounts) == 1:
         return _points_table(history)
     from rich import box
@@ -144,10 +147,14 @@ def history_table(history: History, *, width: int = 80) -> Any:
     names: dict[str, set[str]] = {}
     for s in history.accounts:
         names.setdefault(literal(s.institution_name or s.institution_id or s.item_id), set()).add(s.item_id)
+    aliases = {item_id: literal(alias) for item_id, alias in (item_aliases or {}).items()}
+    name_floor = max([MIN_NAME_WIDTH, *(len(aliases.get(s.item_id, "")) for s in history.accounts)])
     group = None
     for s in history.accounts:
         institution = literal(s.institution_name or s.institution_id or s.item_id)
-        if len(names[institution]) > 1:  # two Items at one bank: tell them apart
+        if s.item_id in aliases:  # the name the user types first: the institution gives way
+            institution = f"{aliases[s.item_id]} · {institution}"
+        elif len(names[institution]) > 1:  # two Items at one bank: tell them apart
             institution = f"{institution} · {literal(s.item_id)}"
         if institution != group:
             group = institution
@@ -197,7 +204,7 @@ def history_table(history: History, *, width: int = 80) -> Any:
 
     # The name takes what the figures leave; the sparkline, then the time, give way first.
     for optional in ("Trend", "Seen"):
-        if room() >= MIN_NAME_WIDTH:
+        if room() >= name_floor:
             break
         del sizes[optional]
     first_t, last_t = _span(history)
@@ -207,9 +214,9 @@ def history_table(history: History, *, width: int = 80) -> Any:
         box=box.SIMPLE_HEAD,
         show_edge=False,
         expand=True,
-        width=max(width, MIN_NAME_WIDTH + 2 + sum(sizes[h] + 2 for h in sizes)),
+        width=max(width, name_floor + 2 + sum(sizes[h] + 2 for h in sizes)),
     )
-    table.add_column("Account", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("Account", overflow="ellipsis", no_wrap=True, ratio=1, min_width=name_floor)
     right = {"Latest", "Change"}
     for heading, size in sizes.items():
         # Amount cells are pre-aligned on the decimal point; right-justified as whole blocks.
