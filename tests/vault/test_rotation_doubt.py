@@ -21,7 +21,7 @@ from plaid_balance._error_body import ErrorBody
 from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
 from plaid_balance._retry import RetryPolicy
 from plaid_balance.emulator import EmulatorConfig, RunningEmulator
-from plaid_balance.vault import SecretStr, TokenInDoubtError, Vault
+from plaid_balance.vault import ItemLostError, SecretStr, TokenInDoubtError, Vault
 from tests.core.conftest import cli
 from tests.core.test_cli_e2e import creds
 from tests.dropping_proxy import DroppingProxy, dropping_proxy
@@ -77,6 +77,8 @@ def _assert_lost_everywhere(emu: RunningEmulator, cli: Any, db: Path) -> None:
     assert as_json[0]["health"] == "lost" and RELINK in as_json[0]["health_reason"]
     every = cli("get", "--all", "--format", "json", env=env)
     assert "is lost" in every.err and "left out" in every.err
+    batch = cli("batch", "--all", env=env)
+    assert "is lost" in batch.err and "left out" in batch.err
 
 
 def test_a_dropped_answer_marks_the_item_lost_with_the_way_back(
@@ -259,3 +261,42 @@ def test_an_exchange_record_keeps_its_public_token_sealed(db_url: str) -> None:
             assert public.encode() not in Path(db_url.removeprefix("sqlite:///")).read_bytes()
         vault.end_exchange(record)
         assert vault.pending_exchanges() == ()
+
+
+def test_the_watch_sees_a_lost_item_as_lost_and_calls_nothing(tmp_path: Path) -> None:
+    """The watch reads the vault's health: a lost Item is neither OK nor called, and its reason says why."""
+    from plaid_balance.watch.health import Health
+    from plaid_balance.watch.sources import VaultItems
+
+    refused = PlaidAPIError(
+        ErrorBody(error_type="INVALID_INPUT", error_code="INVALID_ACCESS_TOKEN", http_status=400)
+    )
+
+    def check(token: SecretStr) -> None:
+        raise refused
+
+    with Vault.open(str(tmp_path / "watch.db")) as vault:
+        vault.add("Bank", "access-sandbox-old", item_id="item-1")
+        with pytest.raises(TokenInDoubtError):
+            vault.rotate("Bank", lambda old: (_ for _ in ()).throw(TimeoutError("no answer")))
+        assert vault.settle_rotation("Bank", check).lost
+        (watched,) = VaultItems(vault).items()
+    assert watched.health is Health.LOST and not watched.health.allows_calls
+    assert RELINK in watched.health_reason
+
+
+def test_nothing_but_a_new_token_brings_a_lost_item_back(tmp_path: Path) -> None:
+    """A webhook's LOGIN_REPAIRED (set_health ok) does not make the dead old token usable again."""
+    refused = PlaidAPIError(ErrorBody(error_type="ITEM_ERROR", error_code="ITEM_NOT_FOUND", http_status=400))
+
+    def check(token: SecretStr) -> None:
+        raise refused
+
+    with Vault.open(str(tmp_path / "lost.db")) as vault:
+        vault.add("Bank", "access-sandbox-old", item_id="item-1")
+        with pytest.raises(TokenInDoubtError):
+            vault.rotate("Bank", lambda old: (_ for _ in ()).throw(TimeoutError("no answer")))
+        assert vault.settle_rotation("Bank", check).lost
+        assert vault.set_health("Bank", "ok").lost
+        with pytest.raises(ItemLostError):
+            vault.access_token("Bank")

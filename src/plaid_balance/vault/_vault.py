@@ -753,7 +753,8 @@ class Vault:
             row = self._find(tx, ref, lock=True)
             if row.health == "removed":
                 raise ItemRemovedError(f"Item {_show(row.alias)} was removed from Plaid")
-            if (row.health, row.health_reason) == (health, reason):
+            if row.health == "lost" or (row.health, row.health_reason) == (health, reason):
+                # A lost Item's old token is dead whatever a webhook says: only a new token ends it.
                 return self._item(row)
             now = utc_now()
             return self._save(
