@@ -1,29 +1,17 @@
-"""Parsing the values a watch config holds: durations, money amounts, percentages, listen addresses.
+"""The values only a watch config holds: percentages and listen addresses.
 
-Durations, amounts and currencies are the core's (``plaid_balance._parse``), read as from the command
-line. Each parser raises ``ValueError`` with a message meant to follow the key's name in one error line.
+Durations, amounts and currencies are the vocabulary's (``plaid_balance._parse``), read as from the
+command line. Each parser raises ``ValueError`` with a message meant to follow the key's name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from plaid_balance import _parse
 from plaid_balance._errors import InvalidValue
-from plaid_balance._parse import Duration, Money, SignedMoney
-
-
-def parse_duration(value: Any) -> timedelta:
-    """``90s``, ``15m``, ``12h``, ``2d`` or ``1w``: the one duration rule, zero refused."""
-    return Duration.decode_input(value)
-
-
-def parse_money(value: Any) -> Money:
-    """``100``, ``"100.50"`` or ``"100.50 USD"``, signed: the one amount and currency rules."""
-    return SignedMoney.decode_input(value)
 
 
 def parse_percent(value: Any) -> Decimal:
