@@ -33,7 +33,7 @@ from plaid_balance._safe_text import safe_text
 _NUMBER: Final = r"(?a)[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?"
 _INTEGER: Final = r"(?a)[+-]?\d{1,18}"
 _AMOUNT: Final = r"(?a)-?\d{1,18}(?:\.\d{1,10})?"
-_CURRENCY: Final = r"(?a)[A-Z0-9]{3,10}"
+_CURRENCY: Final = r"(?a)(?=[0-9]*[A-Z])[A-Z0-9]{3,10}"  # a letter somewhere: 840 is ISO's number, not a code
 _DURATION: Final = r"(?a)(\d{1,12}(?:\.\d{1,9})?)\s*([smhdw])"
 _DATETIME_CHARS: Final = r"(?ai)[0-9T:.+\-Z ]{4,40}"
 _ACCESS_TOKEN_CHARS: Final = r"(?a)[!-~]{1,512}"  # noqa: S105 - a pattern (printable ASCII, no spaces)
@@ -106,8 +106,9 @@ def parse_amount(text: str, *, sign: Sign = "positive") -> Decimal:
 
 def parse_currency(text: str) -> str:
     """A currency code, upper-cased: ISO 4217 (``USD``) or one of Plaid's unofficial codes (``BTC``,
-    ``DOGE``): 3 to 10 ASCII letters or digits, any case. Whether ISO lists it (and so how many decimals
-    it allows) is the funds check's question, not the grammar's (decision 76)."""
+    ``DOGE``, ``1INCH``): 3 to 10 ASCII letters or digits, at least one a letter, any case. Whether ISO
+    lists it (and so how many decimals it allows) is the funds check's question, not the grammar's
+    (decision 76)."""
     code = text.strip().upper()
     if not re.fullmatch(_CURRENCY, code):
         raise InvalidValue(f"{_shown(text)} is not a currency code like USD")

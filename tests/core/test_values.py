@@ -24,12 +24,14 @@ from hypothesis import strategies as st
 from plaid_balance import funds, vault
 from plaid_balance._errors import InvalidValue, PlaidBalanceError, WatchConfigError
 from plaid_balance._parse import (
+    Money,
     parse_access_token,
     parse_account_selector,
     parse_amount,
     parse_currency,
     parse_duration,
     parse_item_reference,
+    parse_money,
 )
 from plaid_balance.cli import cli, params
 from plaid_balance.cli.common import read_access_token
@@ -96,12 +98,16 @@ def test_an_amount_gets_one_answer_everywhere(text: str) -> None:
     )
     assert result.exit_code == 2
     assert ("'--amount'" in result.output) == (core is REFUSED), result.output
-    # The watch takes thresholds below zero too (an overdraft); the grammar and the value are the same.
+    # The watch takes thresholds below zero too (an overdraft), and an amount may name its currency
+    # ("10 USD"): the amount's grammar and value are the same.
     signed = _answer(parse_amount, text, sign="any")
+    money = _answer(parse_money, text, sign="any")
     alert = _watch_alert(kind='"low_balance"', below=_toml_string(text))
-    assert (alert is REFUSED) == (signed is REFUSED)
+    assert (alert is REFUSED) == (money is REFUSED)
     if alert is not REFUSED:
-        assert alert.below.amount == signed  # type: ignore[attr-defined]
+        assert alert.below == money  # type: ignore[attr-defined]
+    if signed is not REFUSED:
+        assert money == Money(signed)  # type: ignore[arg-type]
     if core is not REFUSED:
         assert signed == core
         change = _watch_alert(kind='"change"', more_than=_toml_string(f"{text} usd"))
