@@ -333,7 +333,8 @@ def _show_one(alias: str, db: str | None, output_format: str, *, several: bool) 
         click.echo(f"  {literal(account.name)}{mask}  {kind}  {literal(account.account_id)}")
     if item.health == "needs_repair":
         click.echo(f"repair it with: plaid-balance link --update {_quoted(item.alias)}", err=True)
-    _warn_troubled([item])
+    if item.in_doubt and not item.lost:  # a lost Item's reason is on its Health line already
+        _warn_troubled([item])
 
 
 def _quoted(alias: str) -> str:

@@ -652,7 +652,9 @@ class Vault:
         except TokenInDoubtError as exc:
             return TokenInDoubtError(f"{what}, {exc}")
         if settled.lost:
-            return TokenInDoubtError(f"{what}, and {settled.health_reason}", outcome="lost")
+            return TokenInDoubtError(
+                f"{what}; Plaid now refuses the old token. {settled.health_reason}", outcome="lost"
+            )
         return TokenInDoubtError(
             f"{what}; the token was not rotated (the old one still works: checked with Plaid's /item/get), "
             "nothing changed",
