@@ -145,7 +145,24 @@ class _ClientConfig:
         return f"environment={self.environment.value!r}, base_url={self.base_url!r}"
 
 
-class PlaidClient(calls.Endpoints):
+class _BaseClient(calls.Endpoints):
+    """What both clients share besides their endpoints (``calls.Endpoints``): settings and their repr."""
+
+    _config: _ClientConfig
+
+    @property
+    def environment(self) -> Environment:
+        return self._config.environment
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._config!r})"
+
+
+class PlaidClient(_BaseClient):
     """Synchronous Plaid client. One per process is plenty: it pools connections.
 
     Arguments left out come from the environment (``PLAID_CLIENT_ID``, ``PLAID_SECRET``,
@@ -171,17 +188,6 @@ class PlaidClient(calls.Endpoints):
     ) -> None:
         self._config = _ClientConfig(client_id, secret, environment, base_url, timeout, retry)
         self._http = httpx.Client(transport=transport, **self._config.client_kwargs())
-
-    @property
-    def environment(self) -> Environment:
-        return self._config.environment
-
-    @property
-    def base_url(self) -> str:
-        return self._config.base_url
-
-    def __repr__(self) -> str:
-        return f"PlaidClient({self._config!r})"
 
     def __enter__(self) -> Self:
         return self
@@ -211,7 +217,7 @@ class PlaidClient(calls.Endpoints):
         return interpret_response(response, call.response_model)
 
 
-class AsyncPlaidClient(calls.Endpoints):
+class AsyncPlaidClient(_BaseClient):
     """Asynchronous twin of ``PlaidClient`` for many Items at once (one connection pool for all).
 
     Its endpoint methods (``calls.Endpoints``) are coroutine functions.
@@ -234,17 +240,6 @@ class AsyncPlaidClient(calls.Endpoints):
         self._config = _ClientConfig(client_id, secret, environment, base_url, timeout, retry)
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         self._http = httpx.AsyncClient(transport=transport, limits=limits, **self._config.client_kwargs())
-
-    @property
-    def environment(self) -> Environment:
-        return self._config.environment
-
-    @property
-    def base_url(self) -> str:
-        return self._config.base_url
-
-    def __repr__(self) -> str:
-        return f"AsyncPlaidClient({self._config!r})"
 
     async def __aenter__(self) -> Self:
         return self
