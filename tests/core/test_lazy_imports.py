@@ -69,7 +69,7 @@ LAZY_IMPORTS_LEFT: dict[str, int] = {
     "plaid_balance.link.server": 2,
     "plaid_balance.testing.pytest_plugin": 2,
     "plaid_balance.storage.engine": 2,  # alembic: only when a migration is due
-    "plaid_balance.vault._import": 4,
+    "plaid_balance.vault._import": 3,
     "plaid_balance.vault._keys": 5,
     "plaid_balance.vault._vault": 1,
     "plaid_balance.watch.app": 6,

@@ -9,15 +9,7 @@
 """
 
 from plaid_balance._errors import BatchOptionsError, ItemsFileError
-from plaid_balance.batch._client import (
-    DEFAULT_CONCURRENCY,
-    BatchClient,
-    BatchOptions,
-    OnResult,
-    run_batch_sync,
-)
-from plaid_balance.batch._engine import BatchRun, ReportHistory
-from plaid_balance.batch._items import (
+from plaid_balance._items_file import (
     INPUT_FORMATS,
     BatchItem,
     InputError,
@@ -27,6 +19,14 @@ from plaid_balance.batch._items import (
     open_items,
     parse_items,
 )
+from plaid_balance.batch._client import (
+    DEFAULT_CONCURRENCY,
+    BatchClient,
+    BatchOptions,
+    OnResult,
+    run_batch_sync,
+)
+from plaid_balance.batch._engine import BatchRun, ReportHistory
 from plaid_balance.batch._limits import DOCUMENTED_LIMITS, EndpointLimits, documented_limits
 from plaid_balance.batch._results import BatchSummary, ItemResult
 

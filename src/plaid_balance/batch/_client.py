@@ -24,10 +24,10 @@ from plaid_balance._client import AsyncPlaidClient
 from plaid_balance._config import Environment
 from plaid_balance._errors import BatchOptionsError
 from plaid_balance._fetch import fetch_report_async
+from plaid_balance._items_file import ItemEntry
 from plaid_balance._report import Report, utc_now
 from plaid_balance._retry import RetryPolicy
 from plaid_balance._secret import SecretStr
-from plaid_balance.batch._items import ItemEntry
 from plaid_balance.batch._limits import (
     BALANCE_PATH,
     CACHED_PATH,

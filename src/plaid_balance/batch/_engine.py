@@ -20,8 +20,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, runtime_checkable
 
 from plaid_balance._errors import StorageError
+from plaid_balance._items_file import BatchItem, InputError, ItemEntry
 from plaid_balance._report import Report
-from plaid_balance.batch._items import BatchItem, InputError, ItemEntry
 from plaid_balance.batch._limits import Clock
 from plaid_balance.batch._results import BatchSummary, ItemResult, input_failure, unexpected_failure
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from plaid_balance._error_body import INPUT_ERROR, INTERNAL_ERROR, ErrorBody, Verdict
+from plaid_balance._items_file import InputError
 from plaid_balance._json import encode, to_builtins
 from plaid_balance._money import ZERO, exact_sub, exact_sum
 from plaid_balance._report import BalanceReport, CurrencyTotals, FailureReport, Report
-from plaid_balance.batch._items import InputError
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,8 +28,8 @@ from plaid_balance.cli.item_ref import VaultItems, batch_environment, vault_item
 from plaid_balance.cli.recall import history_options, history_store
 
 if TYPE_CHECKING:
+    from plaid_balance._items_file import InputFormat
     from plaid_balance.batch import BatchOptions, BatchSummary, ItemResult, ReportHistory
-    from plaid_balance.batch._items import InputFormat
 
 INPUT_FORMATS = ("auto", "csv", "jsonl")
 # After a Ctrl-C, how long output still queued may take to go out before it is dropped (counted).
@@ -182,7 +182,7 @@ class _Progress:
 def _count_items(path: str) -> int | None:
     """Non-blank lines of a regular file, for the progress bar's total (a header is subtracted later)."""
     from plaid_balance._bounded import InputTooLarge, bounded_lines
-    from plaid_balance.batch._items import MAX_LINE_BYTES
+    from plaid_balance._items_file import MAX_LINE_BYTES
 
     if path == "-":
         return None

@@ -17,7 +17,8 @@ from typing import Literal
 
 from plaid_balance import _json_text as json_text
 from plaid_balance._bounded import InputTooLarge, read_bounded
-from plaid_balance._errors import ImportSourceError, InvalidValue
+from plaid_balance._errors import ImportSourceError, InvalidValue, ItemsFileError
+from plaid_balance._items_file import BatchItem, parse_items
 from plaid_balance._parse import parse_access_token
 from plaid_balance._secret import SecretStr
 
@@ -98,8 +99,6 @@ def _read_text(path: Path) -> str:
 
 
 def _items_file(path: Path, text: str, fmt: Literal["csv", "jsonl"]) -> list[ImportLine]:
-    from plaid_balance.batch import BatchItem, ItemsFileError, parse_items
-
     rows = text.splitlines()
     lines: list[ImportLine] = []
     extra = _extra_fields(rows, fmt)
