@@ -65,11 +65,16 @@ class TomlFile:
         """``what`` names the kind of file (``watch config``); ``doc`` is where its keys are listed."""
         self.file, self.text, self.error, self.what, self.doc = file, text, error, what, doc
 
-    def fail(self, path: Sequence[str | int], problem: str) -> ConfigurationError:
-        """``file:line: key: problem`` (the line of the key, or of its nearest ancestor in the text)."""
+    def fail(
+        self, path: Sequence[str | int], problem: str, *, shown: Sequence[str | int] | None = None
+    ) -> ConfigurationError:
+        """``file:line: key: problem`` (the line of the key, or of its nearest ancestor in the text).
+
+        ``shown`` names the key in the message instead of ``path`` (for a key that may be a secret).
+        """
         line = locate(self.text, path) if self.text else None
         where = f"{self.file}:{line}" if line else str(self.file)
-        key = dotted(path)
+        key = dotted(path if shown is None else shown)
         return self.error(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
 
     def parse(self) -> dict[str, Any]:

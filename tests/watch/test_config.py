@@ -223,3 +223,10 @@ def test_key_lines_follow_arrays_and_quotes() -> None:
     assert lines[("alerts", 1, "kind")] == 5
     assert ("alerts", 1, "x") not in lines
     assert lines[("items", "my bank", "interval")] == 10
+
+
+def test_an_items_table_is_named_by_an_item_reference() -> None:
+    """``[items.NAME]`` follows the one alias rule: a pasted token is refused, located, never echoed."""
+    message = error_of('[watch]\ninterval = "1h"\n\n["items"."access-sandbox-0f5c6a1e"]\nper_day = 1\n')
+    assert message.startswith("watch.toml:4: items: a table name: that looks like a Plaid token")
+    assert "0f5c6a1e" not in message

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from plaid_balance._errors import WatchConfigError
+from plaid_balance._errors import InvalidValue, WatchConfigError
 from plaid_balance._parse import (
     AccountSelector,
     Duration,
@@ -28,6 +28,7 @@ from plaid_balance._parse import (
     Money,
     NonNegativeMoney,
     SignedMoney,
+    parse_item_reference,
 )
 from plaid_balance._toml import KeyPath, TomlFile
 from plaid_balance.watch.schedule import Schedule
@@ -400,6 +401,10 @@ def parse_config(text: str, path: Path) -> WatchConfig:
         notifiers[name] = Notifier(name, urls.items, key)
     items: dict[str, ItemSettings] = {}
     for alias, raw in shape.items.items():
+        try:  # [items.NAME]: an Item reference like any other
+            parse_item_reference(alias)
+        except InvalidValue as exc:
+            raise file.fail(("items", alias), f"a table name: {exc}", shown=("items",)) from None
         item = file.convert(raw, _ItemTable, ("items", alias))
         items[alias] = ItemSettings(
             alias=alias,
