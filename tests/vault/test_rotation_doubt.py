@@ -300,3 +300,38 @@ def test_nothing_but_a_new_token_brings_a_lost_item_back(tmp_path: Path) -> None
         assert vault.set_health("Bank", "ok").lost
         with pytest.raises(ItemLostError):
             vault.access_token("Bank")
+
+
+def test_the_watch_settles_a_rotation_in_doubt_before_it_uses_the_token(tmp_path: Path) -> None:
+    """The watch's token read asks /item/get first, as every command does: works, refused, or unknown."""
+    from plaid_balance.watch.sources import VaultItems
+
+    def in_doubt(vault: Vault, alias: str) -> None:
+        with pytest.raises(TokenInDoubtError):
+            vault.rotate(alias, lambda old: (_ for _ in ()).throw(TimeoutError("no answer")))
+
+    asked: list[str] = []
+
+    def works(token: SecretStr) -> None:
+        asked.append(token.get_secret_value())
+
+    def refused(token: SecretStr) -> None:
+        raise PlaidAPIError(ErrorBody(error_type="INVALID_INPUT", error_code="INVALID_ACCESS_TOKEN"))
+
+    def unreachable(token: SecretStr) -> None:
+        raise PlaidNetworkError("CONNECT_ERROR", "cannot connect to Plaid")
+
+    with Vault.open(str(tmp_path / "watch.db")) as vault:
+        vault.add("Kept", "access-sandbox-kept", item_id="item-1")
+        vault.add("Gone", "access-sandbox-gone", item_id="item-2")
+        in_doubt(vault, "Kept")
+        in_doubt(vault, "Gone")
+        with pytest.raises(TokenInDoubtError):
+            VaultItems(vault).access_token("Kept")  # without a way to ask, the token is not used
+        with pytest.raises(TokenInDoubtError):
+            VaultItems(vault, check=unreachable).access_token("Kept")
+        assert VaultItems(vault, check=works).access_token("Kept") == "access-sandbox-kept"
+        assert asked == ["access-sandbox-kept"]
+        with pytest.raises(ItemLostError):
+            VaultItems(vault, check=refused).access_token("Gone")
+        assert vault.get("Gone").lost

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plaid_balance._errors import ConfigurationError
+from plaid_balance._secret import SecretStr
 from plaid_balance.batch import BatchClient, BatchOptions
 from plaid_balance.watch import logs
 from plaid_balance.watch.app import DashboardFactory
@@ -76,6 +77,16 @@ def main(options: Options) -> bool:
     return stopped_by == signal.SIGINT
 
 
+def _item_get(options: Options, token: SecretStr) -> object:
+    """Plaid's free /item/get, from a worker thread: settles a token rotation in doubt (docs/vault.md)."""
+    from plaid_balance._client import PlaidClient
+
+    with PlaidClient(
+        environment=options.environment, base_url=options.base_url, timeout=options.timeout
+    ) as plaid:
+        return plaid.item_get(token)
+
+
 async def _serve(
     options: Options, config: WatchConfig, sender: Sender, sources: Sources, token: str | None
 ) -> int | None:
@@ -85,6 +96,7 @@ async def _serve(
         base_url=options.base_url,
         timeout=options.timeout,
     )
+    sources.items.check = lambda token: _item_get(options, token)
     try:
         watch = Watch(
             config,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,10 +17,16 @@ from plaid_balance.watch.wiring import LibraryHistory
 
 
 class VaultItems:
-    """``ItemSource`` on the vault: Items not removed, tokens read at call time, health written back."""
+    """``ItemSource`` on the vault: Items not removed, tokens read at call time, health written back.
 
-    def __init__(self, vault: Any) -> None:
+    ``check(token)`` (Plaid's free /item/get) settles a token rotation in doubt before its token is used,
+    as every command does (docs/vault.md, "When an answer is lost"); without it such an Item's token is
+    refused with the reason, and the refresh is retried later.
+    """
+
+    def __init__(self, vault: Any, check: Callable[[Any], object] | None = None) -> None:
         self.vault = vault
+        self.check = check
 
     def items(self) -> list[WatchedItem]:
         watched = []
@@ -43,6 +50,15 @@ class VaultItems:
         return watched
 
     def access_token(self, alias: str) -> str:
+        from plaid_balance._errors import TokenInDoubtError
+
+        try:
+            return str(self.vault.access_token(alias).get_secret_value())
+        except TokenInDoubtError:
+            if self.check is None:
+                raise
+        # Raises TokenInDoubtError while Plaid cannot be asked; once lost, the next read says so.
+        self.vault.settle_rotation(alias, self.check)
         return str(self.vault.access_token(alias).get_secret_value())
 
     def set_health(self, item_id: str, health: Health, reason: str) -> None:
