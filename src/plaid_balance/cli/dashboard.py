@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import threading
-from typing import TYPE_CHECKING
+from typing import Any
 
 import click
 
-from plaid_balance.cli.common import fail
-from plaid_balance.cli.exit_codes import ExitCode
-from plaid_balance.cli.recall import db_option, storage_errors
-
-if TYPE_CHECKING:
-    from plaid_balance.dashboard import DashboardData
-
-TOKEN_ENV = "PLAID_BALANCE_DASHBOARD_TOKEN"  # noqa: S105 (a variable's name)
+from plaid_balance.cli.recall import db_option
 
 
 @click.command()
@@ -27,7 +18,7 @@ TOKEN_ENV = "PLAID_BALANCE_DASHBOARD_TOKEN"  # noqa: S105 (a variable's name)
     "--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="Port; 0 picks a free one."
 )
 @click.option("--no-browser", is_flag=True, help="Print the dashboard's URL instead of opening a browser.")
-def dashboard(db: str | None, host: str, port: int, no_browser: bool) -> None:
+def dashboard(**options: Any) -> None:
     """Serve a dashboard of your balances: net worth, Items and their health, accounts, history charts.
 
     Every page needs signing in: the browser opened at start is signed in, and the link printed at start
@@ -35,44 +26,6 @@ def dashboard(db: str | None, host: str, port: int, no_browser: bool) -> None:
     you choose; needed to listen beyond loopback). /balances.json has the latest balances as JSON. Stop
     with Ctrl-C. Nothing is sent anywhere: the page and its chart library are served by plaid-balance.
     """
-    from plaid_balance.dashboard import open_dashboard_data
-    from plaid_balance.dashboard._server import is_loopback
+    from plaid_balance.cli.impl.dashboard import run  # the command boundary
 
-    token = os.environ.get(TOKEN_ENV, "").strip() or None
-    if token is not None and (len(token) < 16 or not token.isascii() or not token.isprintable()):
-        fail(f"${TOKEN_ENV} must be at least 16 printable ASCII characters")
-    if not is_loopback(host) and token is None:
-        fail(f"listening on {host} (beyond loopback) needs a login token you chose in ${TOKEN_ENV}")
-    with storage_errors():
-        data = open_dashboard_data(db)
-        data.refresh()  # read everything once now, so the first page answers quickly
-    serve_dashboard(data, token, host=host, port=port, no_browser=no_browser)
-
-
-def serve_dashboard(
-    data: DashboardData,
-    token: str | None,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    no_browser: bool,
-    note: str = "press Ctrl-C to stop",
-) -> None:
-    """Serve the dashboard over ``data`` until Ctrl-C: print a one-time sign-in link (and ``note``), and
-    open a browser on a sign-in link of its own, through a private file (never on a command line)."""
-    from plaid_balance.cli.browser import private_opener
-    from plaid_balance.dashboard._app import create_app
-    from plaid_balance.dashboard._server import DashboardServer
-
-    try:
-        server = DashboardServer(create_app(data), host, port, token=token)
-    except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", ExitCode.USAGE)
-    with server, private_opener() as open_page:
-        if not server.wait_started():
-            fail(f"the dashboard server on {host}:{port} did not start", ExitCode.USAGE)
-        click.echo(f"dashboard: {server.sign_in_url()}", err=True)
-        click.echo(f"dashboard: that link signs in one browser, once; {note}", err=True)
-        if not no_browser:
-            open_page(server.sign_in_url())
-        threading.Event().wait()
+    run(**options)

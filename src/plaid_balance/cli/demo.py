@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
+from typing import Any
 
 import click
 
 from plaid_balance._sandbox import DEFAULT_INSTITUTION, DEFAULT_USERNAME
-from plaid_balance.cli.common import announce_retries, emit_report
-from plaid_balance.cli.exit_codes import exit_code_for
 
 
 @click.command()
@@ -33,41 +31,13 @@ from plaid_balance.cli.exit_codes import exit_code_for
 @click.option(
     "--no-browser", is_flag=True, help="With --dashboard: print its URL instead of opening a browser."
 )
-def demo(output_format: str, institution: str, username: str, with_dashboard: bool, no_browser: bool) -> None:
+def demo(**options: Any) -> None:
     """Start the emulator in-process, link a sandbox Item and fetch its balances the normal way.
 
     Nothing leaves this machine: the emulator listens on 127.0.0.1 on a free port and stops on exit.
     With --dashboard, three Items are linked and the dashboard (needs plaid-balance[web]) shows them with
     180 days of sample history, from a temporary database that is removed when the demo stops.
     """
-    if with_dashboard:
-        from plaid_balance._extras import require_extra
-        from plaid_balance.cli.demo_dashboard import run_dashboard_demo
+    from plaid_balance.cli.impl.demo import run  # the command boundary
 
-        require_extra("web", "demo --dashboard")
-        run_dashboard_demo(no_browser)
-        return
-    from plaid_balance._client import PlaidClient
-    from plaid_balance._config import timeout_setting
-    from plaid_balance._errors import PlaidFailure
-    from plaid_balance._fetch import fetch_report
-    from plaid_balance._sandbox import create_sandbox_item
-    from plaid_balance.emulator import run_emulator
-
-    if output_format == "auto":
-        output_format = "table" if sys.stdout.isatty() else "json"
-    timeout = timeout_setting()  # the one variable the demo reads: refused before anything is printed
-    with run_emulator() as emulator:
-        click.echo(f"emulator: Plaid sandbox emulator at {emulator.base_url} (offline)", err=True)
-        announce_retries()
-        with PlaidClient(
-            emulator.client_id, emulator.secret, "sandbox", base_url=emulator.base_url, timeout=timeout
-        ) as client:
-            try:
-                item = create_sandbox_item(client, institution, username)
-            except PlaidFailure as exc:
-                click.echo(f"error: cannot create the sandbox Item: {exc}", err=True)
-                sys.exit(exit_code_for(exc))
-            click.echo(f"emulator: linked {username} at {institution} as Item {item.item_id}", err=True)
-            report = fetch_report(client, item.access_token)
-    sys.exit(emit_report(report, output_format))
+    run(**options)

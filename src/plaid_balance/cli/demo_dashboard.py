@@ -43,7 +43,7 @@ def run_dashboard_demo(no_browser: bool) -> None:
     from plaid_balance._fetch import fetch_report
     from plaid_balance._report import BalanceReport
     from plaid_balance._sandbox import create_sandbox_item
-    from plaid_balance.cli.dashboard import serve_dashboard
+    from plaid_balance.cli.impl.dashboard import serve_dashboard
     from plaid_balance.dashboard import open_dashboard_data
     from plaid_balance.dashboard._sample import write_backfill
     from plaid_balance.emulator import run_emulator
