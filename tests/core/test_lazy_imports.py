@@ -50,7 +50,7 @@ LAZY_IMPORTS_LEFT: dict[str, int] = {
     "plaid_balance.cli.render": 7,
     "plaid_balance.cli.text": 2,
     "plaid_balance.dashboard": 4,
-    "plaid_balance.dashboard._app": 2,
+    "plaid_balance.dashboard._app": 1,
     "plaid_balance.emulator.sandbox_data": 1,
     "plaid_balance.emulator.webhooks": 2,
     "plaid_balance.funds._amount": 7,
@@ -58,8 +58,8 @@ LAZY_IMPORTS_LEFT: dict[str, int] = {
     "plaid_balance.link.adapters": 2,
     "plaid_balance.link.flow": 1,
     "plaid_balance.link.server": 2,
-    "plaid_balance.testing.pytest_plugin": 2,
     "plaid_balance.storage.engine": 2,  # alembic: only when a migration is due
+    "plaid_balance.testing.pytest_plugin": 2,
     "plaid_balance.vault._import": 3,
     "plaid_balance.vault._keys": 5,
     "plaid_balance.vault._vault": 1,
