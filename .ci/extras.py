@@ -298,7 +298,7 @@ def web_commands(venv: Venv) -> None:
         dashboard.kill()
     link = venv.start("link", "--no-browser", "--yes", "--alias", "local", "--timeout", "3m")
     try:
-        url = link.wait_for(r"(http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]+/)").group(1)
+        url = link.wait_for(r"(http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]+/\S*)").group(1)
         playwright, browser, page = browser_page()
         try:
             page.goto(url)
