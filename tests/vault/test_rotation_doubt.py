@@ -287,7 +287,9 @@ def test_the_watch_sees_a_lost_item_as_lost_and_calls_nothing(tmp_path: Path) ->
 
 def test_nothing_but_a_new_token_brings_a_lost_item_back(tmp_path: Path) -> None:
     """A webhook's LOGIN_REPAIRED (set_health ok) does not make the dead old token usable again."""
-    refused = PlaidAPIError(ErrorBody(error_type="ITEM_ERROR", error_code="ITEM_NOT_FOUND", http_status=400))
+    refused = PlaidAPIError(
+        ErrorBody(error_type="INVALID_INPUT", error_code="INVALID_ACCESS_TOKEN", http_status=400)
+    )
 
     def check(token: SecretStr) -> None:
         raise refused
@@ -335,3 +337,20 @@ def test_the_watch_settles_a_rotation_in_doubt_before_it_uses_the_token(tmp_path
         with pytest.raises(ItemLostError):
             VaultItems(vault, check=refused).access_token("Gone")
         assert vault.get("Gone").lost
+
+
+def test_an_item_removed_elsewhere_while_in_doubt_is_marked_removed_not_lost(
+    emu: RunningEmulator, cli: Any, held: tuple[Path, str, str], proxy: DroppingProxy
+) -> None:
+    """ITEM_NOT_FOUND means the Item is gone at Plaid: removed (nothing billed), not a lost token."""
+    db, old, _ = held
+    proxy.modes[INVALIDATE] = "drop_request"
+    proxy.modes["/item/get"] = "drop_request"
+    assert cli("items", "rotate", "Bank", env=_env(emu, db, proxy.base_url)).code == 4
+    body = {"client_id": emu.client_id, "secret": emu.secret, "access_token": old}
+    assert httpx.post(f"{emu.base_url}/item/remove", json=body).status_code == 200
+    got = cli("get", "Bank", "--format", "json", env=_env(emu, db))
+    assert got.code == 2 and "no longer knows this Item (ITEM_NOT_FOUND)" in got.err, got.err
+    assert "billed" not in got.err
+    listing = json.loads(cli("items", "list", "--format", "json", env=_env(emu, db)).out)
+    assert listing[0]["health"] == "removed" and not listing[0]["rotation_in_doubt"]

@@ -141,13 +141,17 @@ def settle(vault: Vault, item: VaultItem, *, strict: bool = True) -> VaultItem |
     ``strict=False`` (``--all``, batch) it is reported on stderr and left out (None) instead.
     """
     from plaid_balance.cli.exit_codes import ExitCode
-    from plaid_balance.vault import ItemLostError, TokenInDoubtError, VaultLookupError
+    from plaid_balance.vault import ItemLostError, ItemRemovedError, TokenInDoubtError, VaultLookupError
 
     try:
         if item.in_doubt:
             item = _settle_with_plaid(vault, item)
         if item.lost:
             raise ItemLostError(f"Item {item.alias!r} is lost: {item.health_reason}")
+        if item.removed:  # settled: Plaid said ITEM_NOT_FOUND
+            raise ItemRemovedError(
+                f"Item {item.alias!r}: {item.health_reason}; plaid-balance link makes a new one"
+            )
     except TokenInDoubtError as exc:
         message = f"Item {item.alias!r}: a token rotation's answer was lost, and {exc}"
         if strict:

@@ -7,7 +7,8 @@ a public token is good for one exchange only, so neither call is ever retried bl
 asked of Plaid instead:
 
 * a rotation: the free ``/item/get`` with the *old* token. It works: nothing happened. It is refused
-  (``INVALID_ACCESS_TOKEN``, ``ITEM_NOT_FOUND``): Plaid rotated, the new token is gone, the Item is lost.
+  with ``INVALID_ACCESS_TOKEN``: Plaid rotated, the new token is gone, the Item is lost. With
+  ``ITEM_NOT_FOUND`` the Item itself is gone at Plaid (removed elsewhere): it is marked removed.
 * an exchange: the same public token once more. It works: the first never reached Plaid. It is refused:
   Plaid made an Item whose access token never arrived.
 

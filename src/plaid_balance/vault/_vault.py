@@ -651,6 +651,12 @@ class Vault:
             settled = self.settle_rotation(item.item_id, check)
         except TokenInDoubtError as exc:
             return TokenInDoubtError(f"{what}, {exc}")
+        if settled.removed:
+            return TokenInDoubtError(
+                f"{what}; Plaid no longer knows this Item (ITEM_NOT_FOUND): it was removed elsewhere, so there "
+                "is nothing to rotate (link the bank again with plaid-balance link)",
+                outcome="removed",
+            )
         if settled.lost:
             return TokenInDoubtError(
                 f"{what}; Plaid now refuses the old token. {settled.health_reason}", outcome="lost"
@@ -718,23 +724,38 @@ class Vault:
                     f"whether it happened cannot be checked now (Plaid's /item/get: {exc}); the doubt stays "
                     "recorded and the next command on this Item checks again"
                 ) from None
-            return self._run("write to", lambda tx: self._judge(tx, item.item_id, doubt.id, lost=True))  # type: ignore[no-any-return]
+            verdict: Literal["lost", "removed"] = "removed" if exc.error_code == "ITEM_NOT_FOUND" else "lost"
+            return self._run("write to", lambda tx: self._judge(tx, item.item_id, doubt.id, verdict))  # type: ignore[no-any-return]
         except Exception as exc:
             raise TokenInDoubtError(
                 f"whether it happened cannot be checked now ({exc}); the doubt stays recorded and the next "
                 "command on this Item checks again"
             ) from None
-        return self._run("write to", lambda tx: self._judge(tx, item.item_id, doubt.id, lost=False))  # type: ignore[no-any-return]
+        return self._run("write to", lambda tx: self._judge(tx, item.item_id, doubt.id, "fine"))  # type: ignore[no-any-return]
 
-    def _judge(self, tx: Transaction, item_id: str, doubt_id: str, *, lost: bool) -> VaultItem:
+    def _judge(
+        self, tx: Transaction, item_id: str, doubt_id: str, verdict: Literal["fine", "lost", "removed"]
+    ) -> VaultItem:
         row = self._find(tx, item_id, lock=True)
         if self._rows.doubt_by_id(tx, doubt_id) is None:
             # the rotation's own process stored its answer meanwhile: that is the truth
             return self._item(row)
         self._rows.delete_doubt(tx, doubt_id)
-        if not lost:
+        if verdict == "fine":
             return self._item(row)
         now = utc_now()
+        if verdict == "removed":  # ITEM_NOT_FOUND: the Item itself is gone at Plaid, so nothing is billed
+            return self._save(
+                tx,
+                row,
+                token_ciphertext=None,
+                token_fingerprint=None,
+                health="removed",
+                health_reason="Plaid no longer knows this Item (ITEM_NOT_FOUND): it was removed elsewhere",
+                health_changed_at=now,
+                removed_at=row.removed_at or now,
+                updated_at=now,
+            )
         return self._save(
             tx,
             row,
