@@ -12,6 +12,7 @@ decision's heading, a later one for "superseded".
 from __future__ import annotations
 
 import importlib
+import itertools
 import re
 from pathlib import Path
 
@@ -26,7 +27,22 @@ CHECKED = ["README.md", "docs/architecture.md", "docs/duplicates.md"]
 ROOT_DIRS = {"src", "tests", "bench", "docs", "examples", ".ci"}
 
 # Endings of a user's files named in prose: not modules.
-FILE_TYPES = {"toml", "json", "csv", "txt", "md", "html", "png", "svg", "db", "sqlite", "env", "log", "yml", "yaml"}
+FILE_TYPES = {
+    "toml",
+    "json",
+    "csv",
+    "txt",
+    "md",
+    "html",
+    "png",
+    "svg",
+    "db",
+    "sqlite",
+    "env",
+    "log",
+    "yml",
+    "yaml",
+}
 FENCE = re.compile(r"^```.*?^```", re.S | re.M)
 SPAN = re.compile(r"`([^`\n]+)`")
 PATHLIKE = re.compile(r"[\w.<>*-]+(/[\w.<>*-]*)+|[\w<>-]+\.py")
@@ -99,7 +115,9 @@ def missing_names(text: str) -> list[str]:
             continue
         if PATHLIKE.fullmatch(span):
             first = span.partition("/")[0]
-            known = first in ROOT_DIRS | {"plaid_balance"} or (PACKAGE / first).is_dir() or span.endswith(".py")
+            known = (
+                first in ROOT_DIRS | {"plaid_balance"} or (PACKAGE / first).is_dir() or span.endswith(".py")
+            )
             if known and not _path_exists(span):
                 missing.append(span)
         elif span.rpartition(".")[2] in FILE_TYPES:
@@ -126,7 +144,7 @@ def decision_problems(text: str) -> list[str]:
     """Numbering out of order or repeated, and links to decisions that are not there (or not later)."""
     problems = []
     numbers = [int(a or b) for a, b in DECISION.findall(text)]
-    for previous, number in zip(numbers, numbers[1:], strict=False):
+    for previous, number in itertools.pairwise(numbers):
         if number != previous + 1:
             problems.append(f"decision {number} follows {previous}")
     anchors = {slug(title): title for _, title in HEADING.findall(text)}
@@ -140,7 +158,9 @@ def decision_problems(text: str) -> list[str]:
             continue
         number, target = int(line.group(1)), line.group(2)
         if numbered.get(target) != number:
-            problems.append(f"decision {heading.group(1)}: superseded by [{number}](#{target}), not that decision")
+            problems.append(
+                f"decision {heading.group(1)}: superseded by [{number}](#{target}), not that decision"
+            )
         elif number <= int(heading.group(1)):
             problems.append(f"decision {heading.group(1)}: superseded by an earlier decision, {number}")
     return problems
