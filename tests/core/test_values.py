@@ -34,7 +34,7 @@ from plaid_balance._parse import (
     parse_money,
 )
 from plaid_balance.cli import cli, params
-from plaid_balance.cli.common import read_access_token
+from plaid_balance.cli.impl.common import read_access_token
 from plaid_balance.cli.jobfile import load_job, resolve_job
 from plaid_balance.watch.config import parse_config
 

@@ -11,11 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from plaid_balance.cli import params
-from plaid_balance.cli.common import (
-    cached_option,
-    connection_options,
-    min_last_updated_option,
-)
+from plaid_balance.cli.common import cached_option, connection_options, min_last_updated_option
 from plaid_balance.cli.recall import history_options
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""``--save``, ``--max-age`` and ``--db`` for the commands that fetch, and the store they open.
+"""``--save``, ``--max-age`` and ``--db`` for the commands that fetch (the store they open is
+``cli.impl.common.history_store``).
 
 The fetching itself is ``plaid_balance.history.recall.fetch_or_recall``: a stored report when fresh
 enough, else Plaid's (commands import it when they run, so ``--help`` loads no models). SQLAlchemy is imported only when one of these options is used,
@@ -9,17 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from plaid_balance._errors import ConfigurationError, StorageError
 from plaid_balance.cli.common import DurationType, fail
 from plaid_balance.cli.params import DatabaseUrl
-
-if TYPE_CHECKING:
-    from plaid_balance.history import HistoryStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,25 +55,4 @@ def storage_errors() -> Iterator[None]:
         fail(exc)
 
 
-@contextmanager
-def history_store(save: bool, max_age: timedelta | None, db: str | None) -> Iterator[HistoryStore | None]:
-    """The store when ``--save`` or ``--max-age`` asks for it, else None (and no database is touched).
-
-    Only ``--max-age`` alone (a read) never creates a database: a missing one just has nothing stored.
-    """
-    if not save and max_age is None:
-        yield None
-        return
-    from plaid_balance.history import DatabaseNotFound, open_store
-
-    with storage_errors():
-        try:
-            store = open_store(db, create=save)
-        except DatabaseNotFound:
-            yield None  # nothing stored yet, and nothing to save: every answer comes from Plaid
-            return
-        with store:
-            yield store
-
-
-__all__ = ["db_option", "history_options", "history_store", "storage_errors"]
+__all__ = ["db_option", "history_options", "storage_errors"]

@@ -6,11 +6,7 @@ from typing import Any
 
 import click
 
-from plaid_balance.cli.common import (
-    base_url_option,
-    format_option,
-    timeout_option,
-)
+from plaid_balance.cli.common import base_url_option, format_option, timeout_option
 from plaid_balance.cli.recall import history_options
 
 

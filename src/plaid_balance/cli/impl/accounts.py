@@ -12,10 +12,10 @@ from rich.table import Table
 from plaid_balance._csv import csv_text
 from plaid_balance._fetch import fetch_report
 from plaid_balance._report import FailureReport
-from plaid_balance.cli.common import make_client
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
+from plaid_balance.cli.impl.common import make_client
 from plaid_balance.cli.impl.get import combined_exit_code
-from plaid_balance.cli.item_ref import ItemRef, environment_for, record_health, selected_items
+from plaid_balance.cli.impl.item_ref import ItemRef, environment_for, record_health, selected_items
 from plaid_balance.cli.render import dumps_line, failure_line, to_json
 from plaid_balance.cli.text import cell, console
 

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,21 +28,25 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from plaid_balance import history as histories
 from plaid_balance._bounded import InputTooLarge, bounded_lines
 from plaid_balance._errors import PlaidBalanceError
 from plaid_balance._items_file import MAX_LINE_BYTES
 from plaid_balance._safe_text import safe_text
-from plaid_balance.batch import BatchClient, BatchOptions, BatchOptionsError, ItemsFileError, open_items
-from plaid_balance.cli._line_writer import LineWriter
-from plaid_balance.cli.common import (
-    announce_retries,
-    fail,
+from plaid_balance.batch import (
+    BatchClient,
+    BatchItem,
+    BatchOptions,
+    BatchOptionsError,
+    ItemsFileError,
+    open_items,
 )
+from plaid_balance.cli._line_writer import LineWriter
+from plaid_balance.cli.common import fail
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
-from plaid_balance.cli.item_ref import VaultItems, batch_environment, vault_items
-from plaid_balance.cli.recall import history_store
+from plaid_balance.cli.impl.common import announce_retries, history_store
+from plaid_balance.cli.impl.item_ref import ItemRef, vault_items
 from plaid_balance.cli.render import REPAIR_CODES, money, repair_hint
-from plaid_balance.history import Recall
 
 if TYPE_CHECKING:
     from plaid_balance._items_file import InputFormat
@@ -355,7 +360,7 @@ def run(
     with history_store(save, max_age, db) as store:
         history = None
         if store is not None:
-            history = Recall(store, max_age=max_age, save=save)
+            history = histories.Recall(store, max_age=max_age, save=save)
 
         summary = asyncio.run(
             _run(
@@ -370,3 +375,43 @@ def run(
             )
         )
     sys.exit(exit_code_for(summary))
+
+
+def batch_environment(db: str | None, chosen: str) -> str:
+    """The environment of a batch over the vault: the chosen one, else the one its Items share."""
+    context = click.get_current_context(silent=True)
+    source = context.get_parameter_source("environment") if context is not None else None
+    if source not in (None, click.core.ParameterSource.DEFAULT):
+        return chosen
+    environments = {ref.environment for ref in vault_items(db)}
+    if len(environments) > 1:
+        fail("the vault holds sandbox and production Items: choose one with --environment")
+    return environments.pop() or chosen
+
+
+class VaultItems:
+    """The vault's Items as a batch items source (labels are the aliases), like an opened items file."""
+
+    format = "vault"
+
+    def __init__(self, refs: list[ItemRef]) -> None:
+        self._entries = [
+            BatchItem(access_token=ref.access_token.get_secret_value(), label=ref.alias, line=n)
+            for n, ref in enumerate(refs, start=1)
+        ]
+
+    def __repr__(self) -> str:
+        return f"VaultItems({len(self._entries)} Items)"
+
+    async def __aenter__(self) -> VaultItems:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        for entry in self._entries:
+            yield entry
+
+    def count_unread(self) -> int:
+        return len(self._entries)

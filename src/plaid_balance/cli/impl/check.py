@@ -21,10 +21,10 @@ from plaid_balance._client import PlaidClient
 from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
 from plaid_balance._report import FailureReport
 from plaid_balance._safe_text import safe_text
-from plaid_balance.cli.common import emit_report, fail, make_client
+from plaid_balance.cli.common import fail
 from plaid_balance.cli.exit_codes import exit_code_for
-from plaid_balance.cli.item_ref import ItemRef, environment_for, selected_items
-from plaid_balance.cli.recall import history_store
+from plaid_balance.cli.impl.common import emit_report, history_store, make_client
+from plaid_balance.cli.impl.item_ref import ItemRef, environment_for, selected_items
 from plaid_balance.cli.render import money, to_json
 from plaid_balance.cli.text import cell, console
 from plaid_balance.funds import FundsCheckError, FundsDecision, check_funds

@@ -12,9 +12,9 @@ from plaid_balance._errors import PlaidFailure
 from plaid_balance._extras import require_extra
 from plaid_balance._fetch import fetch_report
 from plaid_balance._sandbox import create_sandbox_item
-from plaid_balance.cli.common import announce_retries, emit_report
 from plaid_balance.cli.demo_dashboard import run_dashboard_demo
 from plaid_balance.cli.exit_codes import exit_code_for
+from plaid_balance.cli.impl.common import announce_retries, emit_report
 from plaid_balance.emulator import run_emulator
 
 

@@ -11,10 +11,9 @@ import msgspec
 
 from plaid_balance._fetch import fetch_report
 from plaid_balance._report import BalanceReport, FailureReport, Report, combined_totals
-from plaid_balance.cli.common import emit_report, make_client
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
-from plaid_balance.cli.item_ref import ItemRef, environment_for, record_health, selected_items
-from plaid_balance.cli.recall import history_store
+from plaid_balance.cli.impl.common import emit_report, history_store, make_client
+from plaid_balance.cli.impl.item_ref import ItemRef, environment_for, record_health, selected_items
 from plaid_balance.cli.render import combined_table, dumps_line, failure_line
 from plaid_balance.cli.text import console
 from plaid_balance.history.recall import fetch_or_recall

@@ -21,10 +21,11 @@ from rich.table import Table
 from rich.text import Text
 
 from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
-from plaid_balance.cli.common import fail, make_client
+from plaid_balance.cli.common import fail
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
 from plaid_balance.cli.history_output import literal, money
-from plaid_balance.cli.item_ref import announce_new_key, settle
+from plaid_balance.cli.impl.common import make_client
+from plaid_balance.cli.impl.item_ref import announce_new_key, settle
 from plaid_balance.cli.recall import storage_errors
 from plaid_balance.cli.render import dumps_line, to_json
 from plaid_balance.cli.text import console

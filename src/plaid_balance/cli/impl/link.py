@@ -16,8 +16,9 @@ from plaid_balance._errors import ConfigurationError, LinkAborted
 from plaid_balance._extras import require_extra
 from plaid_balance._safe_text import safe_text
 from plaid_balance.cli.browser import private_opener
-from plaid_balance.cli.common import fail, make_client
-from plaid_balance.cli.item_ref import announce_new_key, environment_for, resolve_item
+from plaid_balance.cli.common import fail
+from plaid_balance.cli.impl.common import make_client
+from plaid_balance.cli.impl.item_ref import announce_new_key, environment_for, resolve_item
 from plaid_balance.cli.recall import storage_errors
 from plaid_balance.link.adapters import ClientBackend, VaultStore
 from plaid_balance.link.flow import LinkEnvironment, link_new_item, repair_item

@@ -10,13 +10,9 @@ from typing import TYPE_CHECKING
 from plaid_balance._client import PlaidClient
 from plaid_balance._errors import PlaidBalanceError
 from plaid_balance._fetch import fetch_report
-from plaid_balance.cli.common import (
-    announce_retries,
-    emit_report,
-    fail,
-)
+from plaid_balance.cli.common import fail
+from plaid_balance.cli.impl.common import announce_retries, emit_report, history_store
 from plaid_balance.cli.jobfile import load_job, resolve_job
-from plaid_balance.cli.recall import history_store
 from plaid_balance.history.recall import fetch_or_recall
 
 if TYPE_CHECKING:

@@ -17,8 +17,9 @@ from plaid_balance._sandbox import (
     DEFAULT_PASSWORD,
     create_sandbox_item,
 )
-from plaid_balance.cli.common import fail, make_client
+from plaid_balance.cli.common import fail
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
+from plaid_balance.cli.impl.common import make_client
 from plaid_balance.cli.streams import write_secret
 
 _MAX_CONFIG_BYTES = 1 << 20
