@@ -5,7 +5,8 @@ package is its only owner: only it imports SQLAlchemy or Alembic or writes SQL
 (tests/core/test_architecture.py enforces it). Its modules:
 
 * ``engine``: database URLs, SQLite (0600 files, WAL, busy timeout) and PostgreSQL engines, migrations
-  under a lock; ``errors``: what it raises (no SQLAlchemy import);
+  under a lock (what it raises is in the one exception tree, ``plaid_balance._errors``: ``HistoryError``,
+  ``DatabaseNotFound``, ``WriteConflict``, ``DatabaseURLError``);
 * ``schema``: every table as SQLAlchemy ORM models; ``migrations/``: the Alembic revisions;
 * ``database``: ``Database`` (open, transactions) and its repositories: ``history``, ``vault``,
   ``watch``, ``dashboard``.

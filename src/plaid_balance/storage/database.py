@@ -4,7 +4,8 @@ The rule of this package: only ``plaid_balance.storage`` imports SQLAlchemy or A
 knows a table (tests/core/test_architecture.py enforces it). A feature opens a ``Database`` and talks
 to its own repository (``database.history``, ``.vault``, ``.watch``, ``.dashboard``) through named,
 typed methods. Work that must commit together (a snapshot and the watch's counters, a vault entry and
-its token's fingerprint) shares one ``Transaction``: every write method takes one.
+its token's fingerprint) shares one ``Transaction``: the vault's methods all work in the caller's, the
+history's saves pass theirs to ``along``, and the watch's ``record_refresh`` joins one given as ``tx``.
 
 Every database failure leaves here as one ``HistoryError`` line (``WriteConflict`` when another writer
 took a unique key first), carrying the driver's first line as ``reason``; SQLAlchemy's own exceptions
