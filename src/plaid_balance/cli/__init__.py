@@ -11,7 +11,12 @@ from collections.abc import Mapping
 
 import click
 
+from plaid_balance._errors import PlaidBalanceError
+from plaid_balance._redact import remember_environment
+from plaid_balance._safe_text import safe_text
+from plaid_balance.cli import streams
 from plaid_balance.cli.exit_codes import EXIT_CODES, ExitCode, exit_code_for
+from plaid_balance.cli.params import remember_secret_arguments, usage_error_line
 
 # name -> "module:attribute"; each module holds one click command or group.
 COMMANDS = {
@@ -131,12 +136,6 @@ def main(argv: list[str] | None = None) -> None:
     Everything written goes through one door (``streams``): secrets masked, whole lines, a closed pipe
     quiet. Usage errors are one line, naming the variable when a bad value came from one.
     """
-    from plaid_balance._errors import PlaidBalanceError
-    from plaid_balance._redact import remember_environment
-    from plaid_balance._safe_text import safe_text
-    from plaid_balance.cli import streams
-    from plaid_balance.cli.params import remember_secret_arguments, usage_error_line
-
     # On the way out the interpreter runs full collections over every object the imports made (tens of
     # thousands), only for the system to free the whole process an instant later: a sixth of a `get`'s
     # time. Moving them to the permanent generation first (at exit only: an in-process caller keeps its

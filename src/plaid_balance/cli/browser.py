@@ -12,6 +12,7 @@ import contextlib
 import html
 import os
 import tempfile
+import webbrowser
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -35,7 +36,6 @@ def private_opener() -> Iterator[Callable[[str], bool]]:
 
         def open_page(url: str) -> bool:
             nonlocal count
-            import webbrowser
 
             count += 1
             path = Path(folder) / f"open-{count}.html"

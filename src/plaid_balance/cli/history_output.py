@@ -13,6 +13,10 @@ from datetime import datetime
 from decimal import Decimal, localcontext
 from typing import Any
 
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
 from plaid_balance._csv import csv_text
 from plaid_balance._money import EXACT, money_text
 from plaid_balance._safe_text import safe_text
@@ -138,9 +142,6 @@ def history_table(history: History, *, width: int = 80, item_aliases: Mapping[st
     never cut, and its institution (``item_aliases``: item_id → alias)."""
     if len(history.accounts) == 1:
         return _points_table(history)
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
 
     fmt = _when_format(history)
     rows: list[tuple[Text, str, str, str, str, str]] = []
@@ -230,10 +231,6 @@ def history_table(history: History, *, width: int = 80, item_aliases: Mapping[st
 
 def _points_table(history: History) -> Any:
     """One account: its balance at each snapshot."""
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
     [s] = history.accounts
     latest = s.latest
     owed = " (owed)" if latest.is_liability else ""

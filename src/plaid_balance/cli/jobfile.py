@@ -29,7 +29,8 @@ import msgspec
 
 from plaid_balance._bounded import InputTooLarge, read_bounded
 from plaid_balance._config import Environment, parse_environment
-from plaid_balance._errors import ConfigurationError
+from plaid_balance._errors import ConfigurationError, InvalidValue
+from plaid_balance._parse import parse_access_token, parse_datetime
 from plaid_balance._secret import SecretStr
 from plaid_balance._toml import TomlFile
 
@@ -137,9 +138,6 @@ def _substitute(value: str, env: AllowedEnvironment, key: str) -> str:
 
 
 def _access_token(value: str) -> str:
-    from plaid_balance._errors import InvalidValue
-    from plaid_balance._parse import parse_access_token  # the one token rule
-
     try:
         return parse_access_token(value)
     except InvalidValue as exc:
@@ -147,9 +145,6 @@ def _access_token(value: str) -> str:
 
 
 def _parse_datetime(value: str) -> datetime:
-    from plaid_balance._errors import InvalidValue
-    from plaid_balance._parse import parse_datetime  # the one date-time validator
-
     try:
         return parse_datetime(value)
     except InvalidValue as exc:

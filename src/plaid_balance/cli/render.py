@@ -10,9 +10,14 @@ from decimal import Decimal
 from typing import Any, Final
 
 import msgspec
+from rich.table import Table
 
+from plaid_balance._csv import csv_text
 from plaid_balance._json import dumps
+from plaid_balance._money import money_text
 from plaid_balance._report import BalanceReport, CurrencyTotals, FailureReport
+from plaid_balance._safe_text import safe_text
+from plaid_balance.cli.text import cell
 
 CSV_COLUMNS = (
     "item_id",
@@ -70,8 +75,6 @@ def csv_rows(report: BalanceReport) -> list[list[str]]:
 
 
 def to_csv(report: BalanceReport, *, header: bool = True) -> str:
-    from plaid_balance._csv import csv_text  # here: most runs print JSON or a table
-
     rows = csv_rows(report)
     return csv_text([CSV_COLUMNS, *rows] if header else rows)
 
@@ -79,7 +82,6 @@ def to_csv(report: BalanceReport, *, header: bool = True) -> str:
 def money(value: Decimal | None, currency: str | None = None) -> str:
     if value is None:
         return "—"
-    from plaid_balance._money import money_text
 
     text = money_text(value)
     return f"{text} {currency}" if currency else text
@@ -103,9 +105,6 @@ def balance_table(report: BalanceReport, width: int = 80, alias: str | None = No
     up; names and types give way first (ending in "…"), and a table whose amounts alone are wider than
     ``width`` is printed wider rather than cut.
     """
-    from rich.table import Table
-
-    from plaid_balance.cli.text import cell
 
     currencies = sorted({a.currency or "—" for a in report.accounts})
     single = currencies[0] if len(currencies) == 1 else None
@@ -180,9 +179,6 @@ def balance_table(report: BalanceReport, width: int = 80, alias: str | None = No
 def combined_table(totals: dict[str, CurrencyTotals], answered: int, asked: int) -> Any:
     """The totals per currency across several Items' reports: assets, liabilities and net, one row per
     currency (never added across currencies); the caption says how many Items they cover."""
-    from rich.table import Table
-
-    from plaid_balance.cli.text import cell
 
     codes = list(totals)
     columns = {
@@ -223,8 +219,6 @@ def repair_hint(error_code: str, alias: str | None = None) -> str:
 
 def failure_line(report: FailureReport, alias: str | None = None) -> str:
     """The one-line human summary of a failure, for stderr; names the repair command when there is one."""
-    from plaid_balance._safe_text import safe_text
-
     retry = " (temporary: try again later)" if report.error.retryable else ""
     # Plaid's message is outside text: one line, nothing a terminal would act on.
     summary = safe_text(report.error.summary())

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.console import Console
+from rich.text import Text
+
 from plaid_balance._safe_text import safe_text
 
 if TYPE_CHECKING:
@@ -20,13 +23,10 @@ if TYPE_CHECKING:
 
 def cell(value: object, style: str = "") -> Text:
     """Outside text as a rich ``Text``: literal, one line, nothing the terminal would act on."""
-    from rich.text import Text
 
     return Text("" if value is None else safe_text(value), style=style)
 
 
 def console(*, stderr: bool = False) -> Console:
     """A rich ``Console`` that never interprets text as markup, emoji codes or highlights."""
-    from rich.console import Console
-
     return Console(stderr=stderr, markup=False, emoji=False, highlight=False)
