@@ -14,12 +14,15 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from plaid_balance.dashboard._data import DashboardData
+from plaid_balance.dashboard._sample import write_sample_history
 from plaid_balance.history import open_store
+from plaid_balance.history.store import HistoryStore
 from plaid_balance.storage.database import Database
 from plaid_balance.storage.engine import HEAD, _alembic_config, _engine_for, current_revision, parse_db_url
 from plaid_balance.storage.schema import Base
 from plaid_balance.vault import Vault
 from plaid_balance.watch.store import WatchStore
+from tests.history.samples import TOKEN, report
 
 OLD_DUMP = Path(__file__).with_name("revision_0004.sql")
 # The vault key and the access token the old database was written with (a test key, a made-up token).
@@ -90,9 +93,6 @@ def test_every_older_revision_migrates_and_every_repository_works(db_url: str, r
         command.upgrade(config, revision)
     engine.dispose()
     with Database.open(db_url) as database:
-        from plaid_balance.history.store import HistoryStore
-        from tests.history.samples import TOKEN, report
-
         store = HistoryStore(database)
         assert store.save(report(0), access_token=TOKEN) is not None
         assert store.item_for_token(TOKEN) == report(0).item_id
@@ -113,3 +113,15 @@ def test_the_models_are_the_migrations_schema(db_url: str) -> None:
             if "plaid_balance_alembic_version" not in str(d)
         ]
     assert differences == []
+
+
+def test_bulk_history_leaves_room_for_the_next_snapshot(db_url: str) -> None:
+    """After the demo's bulk history (explicit ids), a normal save still gets a fresh id: on PostgreSQL the
+    id sequences are moved past the bulk rows."""
+    with Database.open(db_url) as database:
+        write_sample_history(database, items=2, accounts_per_item=2, days=5, end=AT)
+        store = HistoryStore(database)
+        before = store.count()
+        new_id = store.save(report(0), access_token=TOKEN)
+        assert new_id is not None and new_id > 10
+        assert store.count() == (before[0] + 1, before[1] + len(report(0).accounts))
