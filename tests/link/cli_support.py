@@ -71,6 +71,20 @@ class LinkProcess:
     def local_url(self) -> str:
         return self.wait_for(LOCAL_URL)
 
+    def nth_local_url(self, n: int, timeout: float = 60) -> str:
+        """The ``n``-th (from 1) local page the command printed: one per Item ``link --update --all`` repairs."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: len(self._urls()) >= n or self.process.poll() is not None, timeout=timeout
+            )
+            urls = self._urls()
+        if len(urls) < n:
+            raise AssertionError(f"fewer than {n} local pages:\n" + "\n".join(self.lines))
+        return urls[n - 1]
+
+    def _urls(self) -> list[str]:
+        return [match.group(1) for line in self.lines if (match := LOCAL_URL.search(line))]
+
     def hosted_url(self) -> str:
         return self.wait_for(HOSTED_URL)
 

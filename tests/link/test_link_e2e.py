@@ -227,6 +227,49 @@ def test_update_mode_repairs_the_item_in_place(env: dict[str, str], emu: Running
     assert get(env, "platypus").returncode == 0
 
 
+def test_update_all_repairs_every_item_that_needs_it_one_after_another(
+    env: dict[str, str], emu: RunningEmulator, page: Any, tmp_path: Path
+) -> None:
+    """``link --update --all`` takes Items as ``get --all`` does, but only those that need repair."""
+    pairs = [emu.create_item() for _ in range(3)]
+    source = tmp_path / "items.csv"
+    source.write_text("access_token,label\n" + "".join(f"{t},bank{n}\n" for n, (t, _) in enumerate(pairs)))
+    assert run(env, "items", "import", str(source)).returncode == 0
+
+    healthy = run(env, "link", "--no-browser", "--update", "--all")
+    assert (healthy.returncode, healthy.stdout) == (0, ""), healthy.stderr
+    assert healthy.stderr.strip() == "Nothing needs repair: every Item in the vault works."
+
+    emu.reset_login(pairs[0][1])
+    assert get(env, "bank0").returncode == 3  # the vault learns it needs repair
+    with Vault.open(env["PLAID_BALANCE_DB"], key=env["PLAID_BALANCE_VAULT_KEY"], use_keyring=False) as vault:
+        vault.set_health(pairs[2][1], "pending_expiration", "PENDING_EXPIRATION")
+
+    repair = LinkProcess(["--no-browser", "--update", "--all"], env)
+    try:
+        for n in (1, 2):
+            page.goto(repair.nth_local_url(n))
+            link = link_frame(page)
+            link.locator("#update-note").wait_for()
+            link.locator("#username").fill("user_good")
+            link.locator("#password").fill("pass_good")
+            link.locator("#submit-credentials").click()
+            page.wait_for_selector("body[data-state=done]")
+        code, stdout, stderr = finish(repair)
+    finally:
+        repair.kill()
+    assert code == 0, stderr
+    answers = [json.loads(line) for line in stdout.splitlines()]
+    assert [(a["alias"], a["item_id"], a["mode"]) for a in answers] == [
+        ("bank0", pairs[0][1], "update"),
+        ("bank2", pairs[2][1], "update"),
+    ]
+    assert "Repairing bank0 (1 of 2)." in stderr and "Repairing bank2 (2 of 2)." in stderr
+    assert {i.alias: i.health for i in vault_items(env)} == {"bank0": "ok", "bank1": "ok", "bank2": "ok"}
+    assert emu.stats()["items"] == 3  # repaired in place
+    assert get(env, "bank0").returncode == 0
+
+
 def test_a_forged_or_replayed_post_is_refused(
     env: dict[str, str], emu: RunningEmulator, page: Any, browser: Any, fake_plaid_url: str
 ) -> None:
@@ -340,6 +383,10 @@ def test_linking_a_held_bank_again_without_a_terminal_or_yes_is_refused(
         (["--update", "nope", "--alias", "x"], "takes no --alias"),
         (["--country", "XX"], "does not support country"),
         (["--update", "nope"], "nope"),
+        (["--update", "nope", "--all"], "with --all every Item that needs repair"),
+        (["--update"], "with --all every Item that needs repair"),
+        (["--all"], "add --update"),
+        (["nope"], "add --update"),
         (["--alias", "access-sandbox-x"], "looks like a Plaid token"),
     ],
 )

@@ -24,14 +24,16 @@ def alias_argument(func: F) -> F:
     return click.argument("alias", required=False, metavar="[ALIAS]", type=params.ItemReference())(func)
 
 
-def all_option(func: F) -> F:
+ALL_HELP = "Every Item in the vault, one after another."
+
+
+def all_option(func: F, all_help: str = ALL_HELP) -> F:
     """``--all``: every Item in the vault, in place of ALIAS."""
-    return click.option(
-        "--all", "all_items", is_flag=True, help="Every Item in the vault, one after another."
-    )(func)
+    return click.option("--all", "all_items", is_flag=True, help=all_help)(func)
 
 
-def item_selection(func: F) -> F:
+def item_selection(func: F, all_help: str = ALL_HELP) -> F:
     """The one way every command names the Items it acts on: ``[ALIAS]`` (an alias or item_id) or
-    ``--all``; ``selected_items`` turns them into Items."""
-    return alias_argument(all_option(func))
+    ``--all``; ``selected_items`` turns them into Items. ``all_help`` says what ``--all`` covers when a
+    command takes fewer than every Item (``link --update --all``: those that need repair)."""
+    return alias_argument(all_option(func, all_help))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
-from plaid_balance.cli import params
 from plaid_balance.cli.common import DurationType, base_url_option, environment_option
+from plaid_balance.cli.item_ref import item_selection
 from plaid_balance.cli.recall import db_option
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 ACCOUNT_TYPES = ("depository", "credit", "loan", "investment")
 
@@ -18,22 +21,33 @@ Examples:
   plaid-balance link --account-type depository --alias main
   plaid-balance link --hosted                 # headless machine: open the printed URL anywhere
   plaid-balance link --update chase           # repair a login (ITEM_LOGIN_REQUIRED) in place
+  plaid-balance link --update --all           # repair every Item that needs it, one after another
 \b
-Exit codes: 0 linked or repaired, 2 usage or configuration, 3 Plaid error, 4 network error,
+Exit codes: 0 linked or repaired (or nothing needs repair), 2 usage or configuration, 3 Plaid error, 4 network error,
 7 vault database or key, 8 Link cancelled or timed out, 130 interrupted (Ctrl-C).
 """
 
 
+def repair_selection(func: F) -> F:
+    """``[ALIAS]`` / ``--all`` as every command names Items; for ``link`` only with ``--update``."""
+    return item_selection(
+        func, all_help="With --update: every Item in the vault that needs repair, one after another."
+    )
+
+
 @click.command("link", epilog=EPILOG)
+@repair_selection
 @click.option(
-    "--alias", metavar="NAME", help="Name for the new Item in the vault [default: from the bank's name]."
+    "--alias",
+    "new_alias",
+    metavar="NAME",
+    help="Name for the new Item in the vault [default: from the bank's name].",
 )
 @click.option(
     "--update",
-    "update_alias",
-    type=params.ItemReference(),
-    metavar="ALIAS",
-    help="Repair this Item in place (Link update mode): same Item, same access token, nothing re-billed.",
+    is_flag=True,
+    help="Repair ALIAS (an alias or item_id) in place, or with --all every Item that needs it "
+    "(Link update mode): same Item, same access token, nothing re-billed.",
 )
 @click.option("--select-accounts", is_flag=True, help="With --update: choose the Item's accounts again.")
 @click.option(
@@ -74,7 +88,8 @@ def link(**options: Any) -> None:
 
     Opens a one-time page on 127.0.0.1 that runs Plaid Link, exchanges the public token it returns
     and stores the new Item under an alias; then `plaid-balance get ALIAS` (or `get --all`) shows its
-    balances. With --update ALIAS, repairs that Item's login instead (update mode).
+    balances. With --update ALIAS, repairs that Item's login instead (update mode); with --update --all,
+    every Item whose login needs repair, one after another.
     """
     from plaid_balance.cli.impl.link import run  # the command boundary
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -18,18 +19,23 @@ from plaid_balance._safe_text import safe_text
 from plaid_balance.cli.browser import private_opener
 from plaid_balance.cli.common import fail
 from plaid_balance.cli.impl.common import make_client
-from plaid_balance.cli.impl.item_ref import announce_new_key, environment_for, resolve_item
+from plaid_balance.cli.impl.item_ref import PENDING_HEALTH, announce_new_key, environment_for, resolve_item
 from plaid_balance.cli.recall import storage_errors
 from plaid_balance.link.adapters import ClientBackend, VaultStore
 from plaid_balance.link.flow import LinkEnvironment, link_new_item, repair_item
 from plaid_balance.link.page import LinkScript
 from plaid_balance.link.request import LinkSettings
-from plaid_balance.vault import Vault, normalise_alias
+from plaid_balance.vault import DatabaseNotFound, Vault, normalise_alias
+
+# What an Item's health says when its user must log in again: what update mode repairs.
+REPAIRABLE = frozenset({"needs_repair", *PENDING_HEALTH})
 
 
 def run(
     alias: str | None,
-    update_alias: str | None,
+    all_items: bool,
+    new_alias: str | None,
+    update: bool,
     select_accounts: bool,
     hosted: bool,
     account_types: tuple[str, ...],
@@ -43,9 +49,17 @@ def run(
     environment: str,
     base_url: str | None,
 ) -> None:
-    if update_alias is not None and (alias or products or account_types):
+    if not update and (alias is not None or all_items):
+        raise click.UsageError(
+            "link names an Item (ALIAS or --all) only to repair it: add --update (a new Item's name: --alias)"
+        )
+    if update and all_items == (alias is not None):
+        raise click.UsageError(
+            "--update repairs ALIAS (an alias or item_id), or with --all every Item that needs repair"
+        )
+    if update and (new_alias or products or account_types):
         fail("--update repairs an existing Item: it takes no --alias, --products or --account-type")
-    if select_accounts and update_alias is None:
+    if select_accounts and not update:
         fail("--select-accounts works with --update ALIAS")
     if not hosted:
         # Hosted Link needs no local page, hence no web server: only the local page asks for the extra.
@@ -58,9 +72,60 @@ def run(
         )
     except ConfigurationError as exc:
         fail(exc)
-    if update_alias is not None:
+    session = functools.partial(
+        _session,
+        settings=settings,
+        select_accounts=select_accounts,
+        hosted=hosted,
+        timeout=wait_for.total_seconds(),
+        no_browser=no_browser,
+        yes=yes,
+        db=db,
+        base_url=base_url,
+    )
+    if not update:
+        session(None, new_alias, environment)
+        return
+    targets = [alias] if alias is not None else _needing_repair(db)
+    if not targets:
+        _say("Nothing needs repair: every Item in the vault works.")
+        return
+    for n, target in enumerate(targets, start=1):
+        if len(targets) > 1:
+            _say(f"Repairing {target} ({n} of {len(targets)}).")
         # Repair the Item where it lives (a production Item in production) unless told otherwise.
-        environment = environment_for(resolve_item(update_alias, None, None, db), environment)
+        session(target, None, environment_for(resolve_item(target, None, None, db), environment))
+
+
+def _needing_repair(db: str | None) -> list[str]:
+    """The aliases of the Items whose health says their user must log in again (``link --update --all``)."""
+    with storage_errors():
+        try:
+            with Vault.open(db, create=False) as vault:
+                return [
+                    item.alias
+                    for item in vault.list(include_removed=False)
+                    if item.health in REPAIRABLE and not item.lost
+                ]
+        except DatabaseNotFound:
+            return []
+
+
+def _session(
+    update_alias: str | None,
+    alias: str | None,
+    environment: str,
+    *,
+    settings: LinkSettings,
+    select_accounts: bool,
+    hosted: bool,
+    timeout: float,
+    no_browser: bool,
+    yes: bool,
+    db: str | None,
+    base_url: str | None,
+) -> None:
+    """One Link session: a new Item (``alias`` its wanted name), or the repair of ``update_alias``."""
     client = _client(environment, base_url)
     say = _say
     with storage_errors(), client, Vault.open(db) as vault, private_opener() as open_page:
@@ -76,7 +141,6 @@ def run(
             open_browser=None if no_browser or not _can_open_browser() else _browser_opener(open_page),
         )
         script = LinkScript.for_base_url(client.base_url)
-        timeout = wait_for.total_seconds()
         try:
             if update_alias is not None:
                 linked = repair_item(
