@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from plaid_balance.cli import cli
@@ -43,6 +43,12 @@ SERVERS = {("emulator", "serve"), ("watch",), ("link",), ("dashboard",)}
 # What a server (or demo --dashboard) prints once it serves or waits for someone.
 SERVING = ("listening", "Waiting", "press Ctrl-C to stop")
 PATH_NAMES = {"access_token_file", "jobfile", "items_file", "custom_config", "output", "chart", "db"}
+# Inputs the fuzzer once found a fault with, run first every time: {command: [(args, a file's content)]}.
+# The file's path goes where the args say "{file}".
+FOUND: dict[tuple[str, ...], list[tuple[list[str], bytes]]] = {
+    # A file whose only line is malformed: the refusal is that line, not that line plus a summary.
+    ("items", "import"): [(["{file}"], b'access_token\n"\n'), (["{file}"], b"access_token,label\nnope,x\n")],
+}
 VARIABLES = [
     "PLAID_CLIENT_ID",
     "PLAID_SECRET",
@@ -210,6 +216,10 @@ def test_every_command_survives_hostile_input(
         result = forks.run(argv, env=env, cwd=str(workdir), stdin=stdin, timeout=timeout, serving=SERVING)
         check_run(result, path)
 
+    for args, content in FOUND.get(path, []):
+        file = _write(workdir, content)
+        argv = [*path, *(file if arg == "{file}" else arg for arg in args)]
+        run = example(invocation=(argv, {**backend.env(), "HOME": str(workdir)}, b""))(run)
     run()
 
 

@@ -124,7 +124,8 @@ def _items_file(path: Path, text: str, fmt: Literal["csv", "jsonl"]) -> list[Imp
                     token if isinstance(token, ImportProblem) else ImportEntry(where, token, alias, item_id)
                 )
             else:
-                lines.append(ImportProblem(where, entry.message))
+                # the reader's message starts with its own "line N: "; ``where`` says that already
+                lines.append(ImportProblem(where, entry.message.removeprefix(f"line {entry.line}: ")))
     except ItemsFileError as exc:
         raise ImportSourceError(str(exc)) from None
     return lines

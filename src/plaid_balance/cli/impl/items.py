@@ -476,9 +476,12 @@ def run_import_items(
             for client in clients.values():
                 client.close()
         announce_new_key(vault.key_created)
-    click.echo(
-        f"imported {imported}, skipped {skipped} already in the vault, {len(failures)} failed", err=True
-    )
+    # A refusal takes one line: a file whose one Item failed has said why already, and a summary of
+    # nothing done would be a second line. The summary counts when something went in or several failed.
+    if imported or skipped or len(failures) != 1:
+        click.echo(
+            f"imported {imported}, skipped {skipped} already in the vault, {len(failures)} failed", err=True
+        )
     if failures:
         sys.exit(ExitCode.PARTIAL_FAILURE if imported or skipped else failures[0])
 
