@@ -8,14 +8,14 @@ common base), calls are built there, answers are interpreted by
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 import msgspec
 import stamina
 
 from plaid_balance import _calls as calls
+from plaid_balance._closing import AsyncClosing, Closing
 from plaid_balance._config import (
     DEFAULT_CONNECT_TIMEOUT,
     PLAID_VERSION,
@@ -162,7 +162,7 @@ class _BaseClient(calls.Endpoints):
         return f"{type(self).__name__}({self._config!r})"
 
 
-class PlaidClient(_BaseClient):
+class PlaidClient(_BaseClient, Closing):
     """Synchronous Plaid client. One per process is plenty: it pools connections.
 
     Arguments left out come from the environment (``PLAID_CLIENT_ID``, ``PLAID_SECRET``,
@@ -189,14 +189,6 @@ class PlaidClient(_BaseClient):
         self._config = _ClientConfig(client_id, secret, environment, base_url, timeout, retry)
         self._http = httpx.Client(transport=transport, **self._config.client_kwargs())
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
     def close(self) -> None:
         self._http.close()
 
@@ -217,7 +209,7 @@ class PlaidClient(_BaseClient):
         return interpret_response(response, call.response_model)
 
 
-class AsyncPlaidClient(_BaseClient):
+class AsyncPlaidClient(_BaseClient, AsyncClosing):
     """Asynchronous twin of ``PlaidClient`` for many Items at once (one connection pool for all).
 
     Its endpoint methods (``calls.Endpoints``) are coroutine functions.
@@ -240,14 +232,6 @@ class AsyncPlaidClient(_BaseClient):
         self._config = _ClientConfig(client_id, secret, environment, base_url, timeout, retry)
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         self._http = httpx.AsyncClient(transport=transport, limits=limits, **self._config.client_kwargs())
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self._http.aclose()

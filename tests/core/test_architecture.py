@@ -34,6 +34,7 @@ ROOT = "root"
 
 # Top-level modules by layer; a new top-level module must be placed here on purpose.
 TOP_LEVEL = {
+    "_closing": CORE,
     "_error_body": CORE,
     "_errors": CORE,
     # The batch items file's format: read by batch runs and by the vault's import.

@@ -15,12 +15,12 @@ import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 import httpx
 
 from plaid_balance._client import AsyncPlaidClient
+from plaid_balance._closing import AsyncClosing
 from plaid_balance._config import Environment
 from plaid_balance._errors import BatchOptionsError
 from plaid_balance._fetch import fetch_report_async
@@ -130,7 +130,7 @@ class BatchOptions:
         return limiters
 
 
-class BatchClient:
+class BatchClient(AsyncClosing):
     """Balances for many Items over one connection pool, within Plaid's rate limits.
 
     >>> async with BatchClient(BatchOptions(concurrency=25)) as batch:      # doctest: +SKIP
@@ -267,14 +267,6 @@ class BatchClient:
 
     async def aclose(self) -> None:
         await self._plaid.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
 
 def run_batch_sync(

@@ -23,8 +23,9 @@ import queue
 import stat
 import sys
 import threading
-from types import TracebackType
-from typing import Self, TextIO
+from typing import TextIO
+
+from plaid_balance._closing import AsyncClosing
 
 _POLL_SECONDS = 0.02  # how often a writer waiting for room in the pipe looks again
 
@@ -54,7 +55,7 @@ def _unread(fd: int) -> int:
     return count[0]
 
 
-class LineWriter:
+class LineWriter(AsyncClosing):
     """``await write(line)`` queues one line (newline included); ``aclose()`` waits until all are out.
 
     ``grace`` (seconds; None: no limit) bounds how long ``aclose`` waits; ``settle`` waits for the
@@ -182,11 +183,3 @@ class LineWriter:
             return
         self._queue.put(None)  # the queue is empty now: never blocks
         await asyncio.to_thread(self._thread.join, self.grace)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()

@@ -20,9 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import localcontext
-from types import TracebackType
-from typing import Any, Final, Protocol, Self
+from typing import Any, Final, Protocol
 
+from plaid_balance._closing import Closing
 from plaid_balance._money import EXACT
 from plaid_balance._report import AccountReport, BalanceReport, FailureReport, utc_now
 from plaid_balance.storage.database import Database, Transaction
@@ -85,7 +85,7 @@ def open_store(url: str | None = None, *, create: bool = True) -> HistoryStore:
     return HistoryStore(Database.open(url, create=create))
 
 
-class HistoryStore:
+class HistoryStore(Closing):
     """Snapshots of balance reports. Use as a context manager, or call ``close()``."""
 
     def __init__(self, database: Database) -> None:
@@ -95,14 +95,6 @@ class HistoryStore:
 
     def __repr__(self) -> str:
         return f"HistoryStore({self.url!r})"
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self.database.close()

@@ -17,13 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from types import TracebackType
-from typing import Self
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from plaid_balance._closing import Closing
 from plaid_balance._errors import HistoryError, WriteConflict
 from plaid_balance.storage.dashboard import DashboardRepository
 from plaid_balance.storage.engine import first_line, open_engine, read_only
@@ -41,7 +40,7 @@ class Transaction:
         self.session = session
 
 
-class Database:
+class Database(Closing):
     """One plaid-balance database. Open with ``Database.open(url)``; a context manager, or ``close()``."""
 
     def __init__(self, engine: Engine, display_url: str) -> None:
@@ -61,14 +60,6 @@ class Database:
 
     def __repr__(self) -> str:
         return f"Database({self.url!r})"
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -14,11 +14,11 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Final, Literal, Self, get_args
+from typing import Any, Final, Literal, get_args
 
 import msgspec
 
+from plaid_balance._closing import Closing
 from plaid_balance._errors import (
     AliasError,
     AmbiguousItemError,
@@ -166,7 +166,7 @@ def _reveal(token: str | SecretStr) -> str:
     return value
 
 
-class Vault:
+class Vault(Closing):
     """Open with ``Vault.open(db_url)``; use as a context manager or call ``close()``."""
 
     def __init__(self, database: Database, keys: KeyStore) -> None:
@@ -197,14 +197,6 @@ class Vault:
 
     def __repr__(self) -> str:
         return f"Vault({self.url!r})"
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self.database.close()
