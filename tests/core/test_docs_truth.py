@@ -1,6 +1,6 @@
 """The documents name things that exist.
 
-The README and docs/architecture.md name files (`src/plaid_balance/...`, `cli/exit_codes.py`,
+The README, docs/architecture.md and the other guides in docs/ name files (`src/plaid_balance/...`, `cli/exit_codes.py`,
 `history/`), modules and their attributes (`plaid_balance.cli.exit_codes.exit_code_for`,
 `storage.schema`): every such name in backticks must resolve in this checkout, a relative one against
 ``src/plaid_balance``. The layers diagram of docs/architecture.md names each top-level module in the
@@ -22,7 +22,16 @@ from tests.core import test_architecture as layers
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "plaid_balance"
-CHECKED = ["README.md", "docs/architecture.md", "docs/duplicates.md"]
+# The documents that describe the code as it is. docs/decisions.md names what was true when each decision was
+# made (its later decisions say what replaced it); docs/emulator.md names a user's own test files.
+CHECKED = [
+    "README.md",
+    *sorted(
+        f"docs/{p.name}"
+        for p in (ROOT / "docs").glob("*.md")
+        if p.name not in {"decisions.md", "emulator.md"}
+    ),
+]
 # Folders of the checkout a path may start with (other paths in backticks are a user's own files).
 ROOT_DIRS = {"src", "tests", "bench", "docs", "examples", ".ci"}
 
