@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -99,6 +100,46 @@ def test_demo_dashboard_removes_its_database_on_sigterm_and_sighup(
         assert proc.wait(timeout=30) == 128 + sig
         assert "Traceback" not in proc.stderr.read()
         assert list(tmp_path.glob("plaid-balance-demo-*")) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_dashboard_removes_its_redirect_folder_on_sigterm_and_sighup(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """`kill` or closing the terminal ends `dashboard` as Ctrl-C does: the private folder holding the
+    browser's redirect file (a sign-in link in it) is gone, as `demo --dashboard`'s database is."""
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    with Database.open(url) as database:
+        write_sample_history(database, items=1, accounts_per_item=1, days=2)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plaid_balance", "dashboard", "--db", url],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temp), "BROWSER": "true"},  # a browser that opens nothing
+    )
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "signs in one browser" in line:
+                break
+        [folder] = temp.glob("plaid-balance-*")
+        redirect = folder / "open-1.html"
+        for _ in range(600):  # the browser is opened just after the lines are printed
+            if redirect.exists():
+                break
+            time.sleep(0.05)
+        assert redirect.is_file()
+        proc.send_signal(sig)
+        assert proc.wait(timeout=30) == 128 + sig
+        assert "Traceback" not in proc.stderr.read()
+        assert list(temp.iterdir()) == []
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -8,33 +8,14 @@ have something to show. The database lives in a temporary folder and is gone whe
 from __future__ import annotations
 
 import secrets
-import signal
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 
 import click
 
+from plaid_balance.cli.stopping import stopped_cleanly_by_signals
+
 INSTITUTIONS = (("ins_109508", "platypus"), ("ins_109509", "gingham"), ("ins_109511", "tartan"))
-
-
-@contextmanager
-def _stopped_cleanly_by_signals() -> Iterator[None]:
-    """SIGTERM (``kill``) and SIGHUP (the terminal closed) end the demo as Ctrl-C does: by unwinding, so
-    the temporary database is removed, with the exit status a shell gives a process killed by them."""
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)
-
-    wanted = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]  # none on Windows
-    previous = {sig: signal.signal(sig, stop) for sig in wanted}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def run_dashboard_demo(no_browser: bool) -> None:
@@ -51,7 +32,7 @@ def run_dashboard_demo(no_browser: bool) -> None:
     from plaid_balance.vault import Vault
 
     timeout = timeout_setting()  # the one variable the demo reads: refused before anything is printed
-    with _stopped_cleanly_by_signals(), tempfile.TemporaryDirectory(prefix="plaid-balance-demo-") as folder:
+    with stopped_cleanly_by_signals(), tempfile.TemporaryDirectory(prefix="plaid-balance-demo-") as folder:
         db_url = f"sqlite:///{Path(folder) / 'demo.db'}"
         key = secrets.token_bytes(32)
         reports: list[BalanceReport] = []

@@ -12,6 +12,7 @@ from plaid_balance.cli.browser import private_opener
 from plaid_balance.cli.common import fail
 from plaid_balance.cli.exit_codes import ExitCode
 from plaid_balance.cli.recall import storage_errors
+from plaid_balance.cli.stopping import stopped_cleanly_by_signals
 from plaid_balance.dashboard import open_dashboard_data
 from plaid_balance.dashboard._app import create_app
 from plaid_balance.dashboard._server import DashboardServer, is_loopback
@@ -31,7 +32,8 @@ def run(db: str | None, host: str, port: int, no_browser: bool) -> None:
     with storage_errors():
         data = open_dashboard_data(db)
         data.refresh()  # read everything once now, so the first page answers quickly
-    serve_dashboard(data, token, host=host, port=port, no_browser=no_browser)
+    with stopped_cleanly_by_signals():  # `kill` or a closed terminal: the redirect folder goes too
+        serve_dashboard(data, token, host=host, port=port, no_browser=no_browser)
 
 
 def serve_dashboard(
