@@ -73,6 +73,17 @@ def exchange(env: LinkEnvironment, result: LinkSuccess, alias: str | None) -> tu
         raise
 
 
+def _made_and_lost(exc: ExchangeAnswerLostError | PlaidAPIError) -> bool:
+    """Whether a repeated exchange says Plaid made the Item the first time, and its answer is lost.
+
+    Asked again, the same public token either answers (the first call never arrived), is refused as used
+    (``INVALID_PUBLIC_TOKEN``: the first call made the Item), or gets no answer either.
+    """
+    if isinstance(exc, ExchangeAnswerLostError):
+        return exc.outcome == "lost"
+    return exc.error_code == "INVALID_PUBLIC_TOKEN"
+
+
 def settle_pending(env: LinkEnvironment, store: Any) -> None:
     """Finish or explain every earlier exchange whose answer was lost (not those still running).
 
@@ -95,14 +106,8 @@ def settle_pending(env: LinkEnvironment, store: Any) -> None:
         token = env.vault.pending_public_token(pending.id)
         try:
             exchanged = env.backend.exchange(token)
-        except ExchangeAnswerLostError as exc:
-            if exc.outcome != "lost":
-                raise
-            env.vault.end_exchange(pending.id)
-            env.say(_lost(name, pending.link_session_id, pending.alias, "when it was first sent"))
-            continue
-        except PlaidAPIError as exc:
-            if exc.error_code != "INVALID_PUBLIC_TOKEN":
+        except (ExchangeAnswerLostError, PlaidAPIError) as exc:
+            if not _made_and_lost(exc):
                 raise
             env.vault.end_exchange(pending.id)
             env.say(_lost(name, pending.link_session_id, pending.alias, "when it was first sent"))
