@@ -1,4 +1,4 @@
-"""One validator per kind of value read from outside (decision 57): the project's vocabulary.
+"""One validator per kind of value read from outside (decisions 57 and 76): the project's vocabulary.
 
 Numbers, amounts, currencies, money (an amount with an optional currency), durations, date-times, URLs,
 access tokens, Item references (an alias or an item_id) and account selectors (an account_id, a mask or

@@ -1,4 +1,4 @@
-"""One vocabulary (decision 57): each kind of value has one parser, and every way in uses it.
+"""One vocabulary (decisions 57 and 76): each kind of value has one parser, and every way in uses it.
 
 For the same text, the command line, environment variables, the job file, the watch config, the
 library and import files accept or refuse alike, and what they accept is the same value (the same
