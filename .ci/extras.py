@@ -323,12 +323,14 @@ def watch_commands(venv: Venv, with_web: bool) -> None:
     (venv.work / "watch.toml").write_text('[watch]\ninterval = "1h"\n\n[server]\nlisten = "127.0.0.1:0"\n')
     venv.run("watch", "--check")
     venv.run("watch", "--once")
-    served = venv.start("watch", "--log-format", "json")
+    bearer = {"PLAID_BALANCE_WATCH_TOKEN": "ci-extras-watch-token-0123456789"}
+    served = venv.start("watch", "--log-format", "json", env=bearer)
     try:
         url = served.wait_for(r'"msg": "listening".*?"url": "(http://[^"]+)"').group(1)
         status, _ = call("GET", f"{url}/healthz")
         assert status == 200, status
-        dashboard, _ = call("GET", f"{url}/dashboard/")
+        authorised = {"Authorization": f"Bearer {bearer['PLAID_BALANCE_WATCH_TOKEN']}"}
+        dashboard, _ = call("GET", f"{url}/dashboard/", headers=authorised)
         off = "dashboard off: it needs plaid-balance[web]: pip install 'plaid-balance[web]'"
         if with_web:
             assert dashboard != 404 and off not in served.text(), (dashboard, served.text())
