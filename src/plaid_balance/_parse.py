@@ -287,21 +287,26 @@ def parse_url(text: str, *, schemes: tuple[str, ...] = ("http", "https"), what: 
     return urlunsplit(rebuilt).rstrip("/")
 
 
-def parse_access_token(text: str) -> str:
-    """A token as read from a file, stdin, a variable, a job file or an import file: one word of
-    printable ASCII, at most 512 characters.
+def parse_token(text: str, *, what: str = "the access token", like: str = "access-sandbox-…") -> str:
+    """A token (an access token, a server's bearer token) as read from a file, stdin, a variable, a job
+    file or an import file: one word of printable ASCII, at most 512 characters.
 
     Plaid's tokens look like ``access-sandbox-<uuid>``; binary bytes, spaces or control characters
-    mean the wrong file was read. The token itself is never quoted back.
+    mean the wrong file was read. The token itself is never quoted back; ``what`` names it in the
+    message, and ``like`` shows what one looks like (nothing when it can be anything).
     """
     token = text.strip()
     if not token:
-        raise InvalidValue("the access token is empty")
+        raise InvalidValue(f"{what} is empty")
     if not re.fullmatch(_ACCESS_TOKEN_CHARS, token):
-        raise InvalidValue(
-            "the access token is malformed: it must be one word of printable ASCII, like access-sandbox-…"
-        )
+        example = f", like {like}" if like else " (at most 512 characters)"
+        raise InvalidValue(f"{what} is malformed: it must be one word of printable ASCII{example}")
     return token
+
+
+def parse_access_token(text: str) -> str:
+    """An access token: ``parse_token`` naming it so."""
+    return parse_token(text)
 
 
 MAX_REFERENCE_LENGTH: Final = 64  # an alias's limit; Plaid's item_ids are 37 characters

@@ -32,11 +32,13 @@ from plaid_balance._parse import (
     parse_duration,
     parse_item_reference,
     parse_money,
+    parse_token,
 )
 from plaid_balance.cli import cli, params
 from plaid_balance.cli.impl.common import read_access_token
 from plaid_balance.cli.jobfile import load_job, resolve_job
 from plaid_balance.watch.config import parse_config
+from plaid_balance.watch.runner import bearer_token
 
 WATCH = Path("watch.toml")
 SETTINGS = settings(
@@ -189,6 +191,12 @@ def test_a_token_gets_one_answer_everywhere(text: str, tmp_path_factory: pytest.
     (entry,) = vault.read_import(source)
     imported = entry.access_token.get_secret_value() if hasattr(entry, "access_token") else REFUSED
     assert imported == core
+    # The watch's bearer token ($PLAID_BALANCE_WATCH_TOKEN, named by [server] token_env); an empty
+    # variable is one not set: no token (a loopback watch makes its own).
+    assert _answer(parse_token, text, what="$PLAID_BALANCE_WATCH_TOKEN", like="") == core
+    with mock.patch.dict(os.environ, {"PLAID_BALANCE_WATCH_TOKEN": text}):
+        watch_token = _answer(bearer_token, parse_config("", WATCH))
+    assert watch_token == (core if text.strip() else None)
 
 
 @SETTINGS

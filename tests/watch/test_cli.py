@@ -367,3 +367,28 @@ def test_once_without_the_vault_key_is_the_storage_exit_code(emu: RunningEmulato
     assert result.returncode == 7, result.stderr
     assert result.stderr.count("\n") == 1 and "no vault key found" in result.stderr
     assert emu.stats()["requests_by_endpoint"].get("/accounts/balance/get", 0) == 0
+
+
+def test_a_malformed_bearer_token_is_refused_in_one_line_without_being_shown(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    """$PLAID_BALANCE_WATCH_TOKEN is read by the one token parser: one word of printable ASCII."""
+    key = new_key_text()
+    db = tmp_path / "db.sqlite"
+    fill_vault(emu, db, key, ["checking"])
+    config = tmp_path / "watch.toml"
+    config.write_text('[server]\nlisten = "127.0.0.1:0"\n')
+    env = {**vault_env(emu, db, key), "PLAID_BALANCE_WATCH_TOKEN": "two words-secret-123"}
+    result = subprocess.run(
+        [*CLI, "watch", "-c", str(config), "--check"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: $PLAID_BALANCE_WATCH_TOKEN is malformed: it must be one word of printable ASCII "
+        "(at most 512 characters)\n"
+    )

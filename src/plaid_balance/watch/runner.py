@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from plaid_balance._errors import ConfigurationError
+from plaid_balance._errors import ConfigurationError, InvalidValue
+from plaid_balance._parse import parse_token
 from plaid_balance.watch.config import WatchConfig, check_against_items, load_config
 from plaid_balance.watch.notify import Sender, check_notifiers
 from plaid_balance.watch.state import ItemSource, WatchedItem
@@ -36,7 +37,14 @@ def prepare(config_path: Path, known: Sequence[WatchedItem]) -> tuple[WatchConfi
 
 
 def bearer_token(config: WatchConfig) -> str | None:
-    token = os.environ.get(config.server.token_env, "").strip() or None
+    """The token scripts send, from the variable ``[server] token_env`` names (None when it is unset or
+    empty): a token like every other, read by the one token parser."""
+    variable = config.server.token_env
+    text = os.environ.get(variable, "")
+    try:
+        token = parse_token(text, what=f"${variable}", like="") if text.strip() else None
+    except InvalidValue as exc:
+        raise ConfigurationError(str(exc)) from None
     if token is None and not config.server.listen.is_loopback:
         raise config.error(
             ("server", "listen"),
