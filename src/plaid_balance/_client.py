@@ -12,7 +12,6 @@ from typing import Any, ClassVar, TypeVar
 
 import httpx
 import msgspec
-import stamina
 
 from plaid_balance import _calls as calls
 from plaid_balance._closing import AsyncClosing, Closing
@@ -30,7 +29,7 @@ from plaid_balance._config import (
     validate_base_url,
 )
 from plaid_balance._error_body import ErrorBody, plaid_error_body
-from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
+from plaid_balance._errors import PlaidAPIError, PlaidFailure, PlaidNetworkError
 from plaid_balance._json import decode, encode
 from plaid_balance._log import quiet_library_loggers
 from plaid_balance._retry import RetryPolicy
@@ -194,10 +193,19 @@ class PlaidClient(_BaseClient, Closing):
 
     def call(self, call: calls.PlaidCall[T]) -> T:
         """Send one call, retrying per the policy; raise ``PlaidAPIError`` or ``PlaidNetworkError``."""
-        if call.one_shot:
+        try:
             return self._send(call)
+        except PlaidFailure as exc:
+            if call.one_shot or not self._config.retry.retries(exc):
+                raise
+            failure: PlaidFailure | None = exc
+        import stamina  # a retry: only now (see _retry)
+
         for attempt in stamina.retry_context(**self._config.retry.stamina_kwargs()):
             with attempt:
+                if failure is not None:
+                    replay, failure = failure, None
+                    raise replay
                 return self._send(call)
         raise AssertionError("unreachable: stamina re-raises the last failure")  # pragma: no cover
 
@@ -238,10 +246,19 @@ class AsyncPlaidClient(_BaseClient, AsyncClosing):
 
     async def call(self, call: calls.PlaidCall[T]) -> T:
         """Send one call, retrying per the policy; raise ``PlaidAPIError`` or ``PlaidNetworkError``."""
-        if call.one_shot:
+        try:
             return await self._send(call)
+        except PlaidFailure as exc:
+            if call.one_shot or not self._config.retry.retries(exc):
+                raise
+            failure: PlaidFailure | None = exc
+        import stamina  # a retry: only now (see _retry)
+
         async for attempt in stamina.retry_context(**self._config.retry.stamina_kwargs()):
             with attempt:
+                if failure is not None:
+                    replay, failure = failure, None
+                    raise replay
                 return await self._send(call)
         raise AssertionError("unreachable: stamina re-raises the last failure")  # pragma: no cover
 

@@ -4,7 +4,8 @@
 A command's declaration (``cli/<command>.py``: options and help) loads its implementation
 (``cli/impl/<command>.py``) inside the command's callback: that one import is the command boundary. An
 optional extra (starlette, jinja2, matplotlib...) is imported where the part needing it runs, after
-``require_extra``/``has_extra``. A package's ``__getattr__`` (its lazy names) loads on first use. Every
+``require_extra``/``has_extra``. A retry's machinery (stamina) and a table's (rich, through
+``cli.tables``) load when a run takes that path. A package's ``__getattr__`` (its lazy names) loads on first use. Every
 other import is at the top of its module.
 
 ``LAZY_IMPORTS_LEFT`` lists the modules not yet converted, with how many such imports each still has: a
@@ -23,6 +24,9 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = SRC / "plaid_balance"
 # uvicorn's speed-ups come with the extras that bring uvicorn.
 OPTIONAL = {module for modules in EXTRAS.values() for module in modules} | {"httptools", "uvloop"}
+# Two paths most runs never take, loaded when taken (measured in bench/: together a third of a `get`'s
+# start-up): a retry (stamina, after a first attempt failed) and a table (rich, `--format table`).
+LATE_PATHS = {"stamina", "plaid_balance.cli.tables"}
 
 # Modules still to be moved to top-level imports (issue 18 §5), with their count of imports inside
 # functions that are neither the command boundary nor an optional extra.
@@ -98,6 +102,8 @@ def lazy_imports(path: Path, src: Path = SRC) -> Iterator[tuple[str, int]]:
                 if function == "__getattr__" or _is_boundary(module, targets):
                     continue
                 if all(t.partition(".")[0] in OPTIONAL for t in targets):
+                    continue
+                if all(t in LATE_PATHS or t.partition(".")[0] in LATE_PATHS for t in targets):
                     continue
                 yield from ((t, child.lineno) for t in targets)
             else:

@@ -13,7 +13,8 @@ from rich.console import Console
 
 from plaid_balance import ErrorBody, FailureReport, SecretStr
 from plaid_balance._safe_text import safe_text
-from plaid_balance.cli.render import CSV_COLUMNS, balance_table, failure_line, money, to_csv, to_json
+from plaid_balance.cli.render import CSV_COLUMNS, failure_line, money, to_csv, to_json
+from plaid_balance.cli.tables import balance_table
 from tests.plaid_fakes import account, report_of
 
 # Bank data as Plaid may send it: brackets, markup-like text, any script (not unassigned or control).

@@ -13,8 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import click
-from rich.table import Table
-from rich.text import Text
 
 from plaid_balance import vault
 from plaid_balance._client import PlaidClient
@@ -25,36 +23,8 @@ from plaid_balance.cli.common import fail
 from plaid_balance.cli.exit_codes import exit_code_for
 from plaid_balance.cli.impl.common import emit_report, history_store, make_client
 from plaid_balance.cli.impl.item_ref import ItemRef, environment_for, selected_items
-from plaid_balance.cli.render import money, to_json
-from plaid_balance.cli.text import cell, console
-from plaid_balance.funds import FundsCheckError, FundsDecision, check_funds
-from plaid_balance.history.freshness import describe_age
-
-
-def _print_table(decision: FundsDecision) -> None:
-    a = decision.account
-    verdict = cell("PASS", "bold green") if decision.passed else cell("FAIL", "bold red")
-    table = Table(title=Text.assemble("Sufficient funds: ", verdict), show_header=False)
-    table.add_column("", style="bold")
-    table.add_column("")
-    mask = f" ••{a.mask}" if a.mask else ""
-    # The name and mask are the bank's text: shown literally, never as markup.
-    table.add_row("Account", cell(f"{a.name}{mask} ({a.type}/{a.subtype or '—'}) {a.account_id}"))
-    table.add_row("Amount", cell(money(decision.amount, decision.currency)))
-    table.add_row(
-        "Balance used", cell(f"{decision.balance_used}: {money(decision.figure, decision.currency)}")
-    )
-    if decision.shortfall:
-        table.add_row("Short by", cell(money(decision.shortfall, decision.currency)))
-    table.add_row("Reason", cell(decision.reason))
-    age = describe_age(decision.age_seconds or 0)
-    origin = (
-        "stored snapshot (no Plaid call)" if decision.source == "stored" else f"{decision.source} from Plaid"
-    )
-    table.add_row("Source", cell(f"{origin}, {age} old"))
-    if decision.stale:
-        table.add_row("Stale", cell("yes", "bold red"))
-    console().print(table)
+from plaid_balance.cli.render import to_json
+from plaid_balance.funds import FundsCheckError, check_funds
 
 
 def _emit_error(exc: FundsCheckError, output_format: str) -> None:
@@ -119,7 +89,9 @@ def run(
     if output_format == "json":
         click.echo(to_json(outcome))
     else:
-        _print_table(outcome)
+        from plaid_balance.cli.tables import print_decision  # a table: only now, rich
+
+        print_decision(outcome)
     sys.exit(exit_code_for(outcome))
 
 

@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
-import stamina.instrumentation
 
 from plaid_balance import history as histories
 from plaid_balance._bounded import InputTooLarge, read_bounded
@@ -19,12 +18,11 @@ from plaid_balance._client import PlaidClient
 from plaid_balance._errors import ConfigurationError, DatabaseNotFound, InvalidValue
 from plaid_balance._parse import parse_access_token
 from plaid_balance._redact import remember
-from plaid_balance._report import BalanceReport, FailureReport, Report
+from plaid_balance._report import FailureReport, Report
 from plaid_balance.cli.common import TOKEN_ENV, fail
 from plaid_balance.cli.exit_codes import exit_code_for
 from plaid_balance.cli.recall import storage_errors
-from plaid_balance.cli.render import balance_table, failure_line, to_csv, to_json
-from plaid_balance.cli.text import console
+from plaid_balance.cli.render import failure_line, to_csv, to_json
 
 if TYPE_CHECKING:
     from plaid_balance.history import HistoryStore
@@ -78,6 +76,8 @@ def announce_retries() -> None:
     """
     context = click.get_current_context(silent=True)
     if context and context.find_root().params.get("verbose"):  # the root command's -v
+        import stamina.instrumentation  # a retry's machinery: only with -v (see _retry)
+
         stamina.instrumentation.set_on_retry_hooks([_say_retry])
         return
 
@@ -116,17 +116,10 @@ def emit_report(report: Report, output_format: str, alias: str | None = None) ->
     elif output_format == "csv":
         click.echo(to_csv(report), nl=False)
     else:
+        from plaid_balance.cli.tables import print_table  # a table: only now, rich
+
         print_table(report, alias)
     return exit_code_for(report)
-
-
-def print_table(report: BalanceReport, alias: str | None = None) -> None:
-    out = console()
-    table = balance_table(report, out.width, alias)
-    # Amounts are never cut: a table that cannot fit is printed wider than the terminal instead.
-    if table.min_width and table.min_width > out.width:
-        out.width = table.min_width
-    out.print(table)
 
 
 @contextmanager

@@ -10,12 +10,11 @@ import click
 import msgspec
 
 from plaid_balance._fetch import fetch_report
-from plaid_balance._report import BalanceReport, FailureReport, Report, combined_totals
+from plaid_balance._report import FailureReport, Report
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
 from plaid_balance.cli.impl.common import emit_report, history_store, make_client
 from plaid_balance.cli.impl.item_ref import ItemRef, environment_for, record_health, selected_items
-from plaid_balance.cli.render import combined_table, dumps_line, failure_line
-from plaid_balance.cli.text import console
+from plaid_balance.cli.render import dumps_line, failure_line
 from plaid_balance.history.recall import fetch_or_recall
 
 
@@ -70,15 +69,10 @@ def run(
                 else emit_report(report, output_format, ref.alias)
             )
     if all_items and output_format == "table":
+        from plaid_balance.cli.tables import print_combined  # a table: only now, rich
+
         print_combined(answered)
     sys.exit(combined_exit_code(codes))
-
-
-def print_combined(reports: list[Report]) -> None:
-    """After every Item's table: the totals per currency across them (the Items that answered)."""
-    ok = [r for r in reports if isinstance(r, BalanceReport)]
-    if ok:
-        console().print(combined_table(combined_totals(r.totals for r in ok), len(ok), len(reports)))
 
 
 def emit_each(report: Report, output_format: str, ref: ItemRef) -> int:
