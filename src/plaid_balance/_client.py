@@ -35,7 +35,8 @@ from plaid_balance._log import quiet_library_loggers
 from plaid_balance._retry import RetryPolicy
 from plaid_balance._secret import SecretStr
 
-quiet_library_loggers()  # after importing httpx and stamina, so their loggers exist
+# getLogger makes the named loggers now; stamina, loaded later by a retry, gets the same (quiet) one.
+quiet_library_loggers()
 
 T = TypeVar("T")
 Token = calls.Token

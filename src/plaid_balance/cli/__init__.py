@@ -48,7 +48,7 @@ HELP = {
     "accounts": "List an Item's accounts and their ids (free: no balance call is billed).",
     "get": "Fetch one Item's balances (real-time, or cached with --cached).",
     "run": "Fetch the balance report a TOML job file describes (see run.toml), with an env allowlist.",
-    "demo": "Run the balance job against the built-in emulator: no keys, no network.",
+    "demo": "Fetch a balance report from the built-in emulator: no keys, no network.",
     "sandbox-token": "Create a sandbox access token (Plaid sandbox or the emulator).",
     "batch": "Fetch balances for many Items under Plaid's rate limits.",
     "check": "Check that an account can cover an amount (sufficient funds).",

@@ -1,4 +1,4 @@
-"""``plaid-balance demo``: the whole balance job against the built-in emulator, offline, no keys."""
+"""``plaid-balance demo``: a balance report from the built-in emulator, offline, no keys."""
 
 from __future__ import annotations
 
