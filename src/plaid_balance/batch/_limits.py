@@ -48,7 +48,7 @@ class EndpointLimits:
     per_item: int
 
 
-# Plaid's documented limits (docs/errors/rate-limit-exceeded, see /work/shared/plaid-facts.md §4).
+# Plaid's documented limits (https://plaid.com/docs/errors/rate-limit-exceeded/).
 DOCUMENTED_LIMITS: dict[tuple[Environment, str], EndpointLimits] = {
     (Environment.PRODUCTION, BALANCE_PATH): EndpointLimits(per_client=1200, per_item=5),
     (Environment.SANDBOX, BALANCE_PATH): EndpointLimits(per_client=100, per_item=25),
