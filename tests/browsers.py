@@ -51,3 +51,17 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+def screenshot(page: Any, folder: str, name: str) -> bytes:
+    """Take a full-page screenshot; keep it under ``$PLAID_BALANCE_SCREENSHOTS/folder`` only when that is
+    set (``PLAID_BALANCE_SCREENSHOTS=docs/images`` refreshes the docs' pictures), so a test run never
+    rewrites tracked files."""
+    root = os.environ.get("PLAID_BALANCE_SCREENSHOTS")
+    if not root:
+        shot: bytes = page.screenshot(full_page=True)
+        return shot
+    target = Path(root) / folder
+    target.mkdir(parents=True, exist_ok=True)
+    saved: bytes = page.screenshot(path=str(target / f"{name}.png"), full_page=True)
+    return saved

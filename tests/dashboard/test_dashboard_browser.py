@@ -1,5 +1,6 @@
 """The dashboard in real headless Chromium: every page, the numbers against the database, sorting, range
-selection, the CSV download, keyboard use, labels and contrast. Screenshots go to docs/images/dashboard/."""
+selection, the CSV download, keyboard use, labels and contrast. With ``PLAID_BALANCE_SCREENSHOTS=docs/images``
+the screenshots of docs/dashboard.md are refreshed."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from typing import Any
 import pytest
 
 from plaid_balance.dashboard._data import DashboardData
-
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "images" / "dashboard"
+from tests.browsers import screenshot
 
 CONTRAST = """
 () => {
@@ -53,8 +53,7 @@ def page(browser: Any, live: str) -> Any:
 
 
 def shoot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, "dashboard", name)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -1,21 +1,21 @@
 """Issue 20 §2 in headless Chromium: a dashboard on its first day (40 snapshots of a 30-second watch)
 draws them at the resolution they have, on an axis that covers that and nothing more, with the date and
 time on hover in the viewer's own (named) time zone; it updates itself when new balances are stored; at
-phone width tables scroll in their own box, never the page. Screenshots go to docs/images/dashboard/."""
+phone width tables scroll in their own box, never the page. With ``PLAID_BALANCE_SCREENSHOTS=docs/images`` the
+screenshots of docs/dashboard.md are refreshed."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from plaid_balance.history import open_store
+from tests.browsers import screenshot
 from tests.dashboard.conftest import NOW
 from tests.history.samples import account, report
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "images" / "dashboard"
 FIRST = NOW - timedelta(seconds=30 * 39)
 
 
@@ -75,8 +75,7 @@ def test_day_one_chart_has_minutes_an_honest_axis_and_local_times(browser: Any, 
         )
         assert page.locator("header time").inner_text() == "Nov 20, 2026, 01:00 PM EST"
         page.mouse.move(0, 0)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "day-one.png"), full_page=True)
+        screenshot(page, "dashboard", "day-one")
     finally:
         ctx.close()
     assert errors == [], errors
@@ -120,7 +119,7 @@ def test_at_phone_width_tables_scroll_in_their_own_box(browser: Any, live: str) 
             )
             assert wide <= 0, (path, wide)
             if name:
-                page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+                screenshot(page, "dashboard", name)
         table = page.locator("#accounts")
         page.goto(base + "/accounts")
         assert table.evaluate(
