@@ -7,11 +7,7 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,51 +16,19 @@ from plaid_balance.dashboard._sample import write_sample_history
 from plaid_balance.emulator import RunningEmulator
 from plaid_balance.storage.database import Database
 from plaid_balance.vault import Vault, new_key_text
+from tests.background import Background
 from tests.emulators import emulator_env
 
 SIGN_IN = re.compile(r"(http://127\.0\.0\.1:\d+/\S*\?token=[A-Za-z0-9_-]+)")
 
 
-class Running:
-    """A ``plaid-balance`` command in the background; its stderr lines are kept as they come."""
+class Running(Background):
+    """A ``plaid-balance`` command serving in the background; its stderr lines are kept as they come."""
 
     def __init__(self, args: Sequence[str], env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "plaid_balance", *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        self.lines: list[str] = []
+        super().__init__(args, env)
         self.base = ""  # the server's address, once it serves
         self.sign_in = ""  # a one-time sign-in link it printed or logged
-        self._changed = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            with self._changed:
-                self.lines.append(line.rstrip("\n"))
-                self._changed.notify_all()
-        with self._changed:
-            self._changed.notify_all()
-
-    def wait_for(self, found: Callable[[str], Any], timeout: float = 60) -> Any:
-        """The first true ``found(line)`` over stderr lines, waiting for more as they come."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                for line in self.lines:
-                    if value := found(line):
-                        return value
-                left = deadline - time.monotonic()
-                if left <= 0 or self.process.poll() is not None:
-                    raise AssertionError("not found in:\n" + "\n".join(self.lines))
-                self._changed.wait(left)
 
     def records(self) -> list[dict[str, Any]]:
         """The JSON log lines so far."""
@@ -78,7 +42,7 @@ class Running:
         finally:
             if self.process.poll() is None:
                 self.process.kill()
-            self._reader.join(timeout=5)
+            self.join_reader()
 
 
 def sample_db(folder: Path) -> str:
@@ -93,7 +57,7 @@ def dashboard(folder: Path, *args: str, env: dict[str, str] | None = None) -> It
     """``plaid-balance dashboard`` over a sample history; ``.base`` and ``.sign_in`` once it serves."""
     running = Running(["dashboard", "--db", sample_db(folder), *args], {**os.environ, **(env or {})})
     try:
-        running.sign_in = running.wait_for(
+        running.sign_in = running.first(
             lambda line: (m := SIGN_IN.search(line)) and line.startswith("dashboard: ") and m.group(1)
         )
         running.base = running.sign_in.split("/?")[0]
@@ -133,9 +97,9 @@ def watch(emu: RunningEmulator, folder: Path, *, token: str | None = None) -> It
     }
     running = Running(["watch", "-c", str(config), "--log-format", "json"], env)
     try:
-        listening = running.wait_for(lambda line: (r := _record(line)) and r.get("msg") == "listening" and r)
+        listening = running.first(lambda line: (r := _record(line)) and r.get("msg") == "listening" and r)
         running.base = listening["url"]
-        running.sign_in = running.wait_for(lambda line: (r := _record(line)) and r.get("sign_in"))
+        running.sign_in = running.first(lambda line: (r := _record(line)) and r.get("sign_in"))
         yield running
     finally:
         running.stop()

@@ -6,10 +6,10 @@ import os
 import re
 import signal
 import subprocess
-import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
+
+from tests.background import Background
 
 LOCAL_URL = re.compile(r"(http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]+/\?token=[A-Za-z0-9_-]+)")
 HOSTED_URL = re.compile(r"^\s+(https?://\S+/link/hosted\?\S+)$")
@@ -29,55 +29,24 @@ def cli_env(base_url: str, client_id: str, secret: str, db: Path, key: str) -> d
     return env
 
 
-class LinkProcess:
+class LinkProcess(Background):
     """``plaid-balance link ...`` running in the background; stderr is read as it comes."""
 
     def __init__(self, args: Sequence[str], env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "plaid_balance", "link", *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            with self._changed:
-                self.lines.append(line.rstrip("\n"))
-                self._changed.notify_all()
-        with self._changed:
-            self._changed.notify_all()
+        super().__init__(["link", *args], env, stdout=subprocess.PIPE)
 
     def wait_for(self, pattern: re.Pattern[str], timeout: float = 60) -> str:
         """The first group of the first stderr line matching ``pattern``."""
-        with self._changed:
-            found = self._changed.wait_for(
-                lambda: any(pattern.search(line) for line in self.lines) or self.process.poll() is not None,
-                timeout=timeout,
-            )
-            for line in self.lines:
-                match = pattern.search(line)
-                if match:
-                    return match.group(1)
-        raise AssertionError(f"no line matching {pattern.pattern} (found={found}):\n" + "\n".join(self.lines))
+        text: str = self.first(lambda line: (match := pattern.search(line)) and match.group(1), timeout)
+        return text
 
     def local_url(self) -> str:
         return self.wait_for(LOCAL_URL)
 
     def nth_local_url(self, n: int, timeout: float = 60) -> str:
         """The ``n``-th (from 1) local page the command printed: one per Item ``link --update --all`` repairs."""
-        with self._changed:
-            self._changed.wait_for(
-                lambda: len(self._urls()) >= n or self.process.poll() is not None, timeout=timeout
-            )
-            urls = self._urls()
+        self.wait_until(lambda: len(self._urls()) >= n, timeout=timeout)
+        urls = self._urls()
         if len(urls) < n:
             raise AssertionError(f"fewer than {n} local pages:\n" + "\n".join(self.lines))
         return urls[n - 1]
@@ -96,7 +65,7 @@ class LinkProcess:
         assert self.process.stdout is not None
         stdout = self.process.stdout.read()
         code = self.process.wait(timeout=timeout)
-        self._reader.join(timeout=5)
+        self.join_reader()
         return code, stdout, "\n".join(self.lines)
 
     def kill(self) -> None:
