@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,3 +29,28 @@ def write_csv(path: Path, rows: list[tuple[str, str]]) -> Path:
 
 def cli_env(emu: RunningEmulator) -> dict[str, str]:
     return {**os.environ, **emulator_env(emu)}
+
+
+# The command as a user runs it, in a fresh interpreter.
+CLI = [sys.executable, "-c", "from plaid_balance.cli import main; main()", "batch"]
+
+
+def start_fast_batch(path: Path, emu: RunningEmulator) -> subprocess.Popen[bytes]:
+    """``batch PATH --summary`` with limits high enough that results come as fast as the emulator answers,
+    its stdout and stderr pipes left for the test to read (or not)."""
+    return subprocess.Popen(
+        [
+            *CLI,
+            str(path),
+            "--summary",
+            "--concurrency",
+            "8",
+            "--rate-limit",
+            "100000",
+            "--item-rate-limit",
+            "1000",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_env(emu),
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -16,9 +15,7 @@ from click.testing import CliRunner
 
 from plaid_balance.cli.batch import batch
 from plaid_balance.emulator import EmulatorConfig, FaultConfig, RunningEmulator, run_emulator
-from tests.batch.conftest import cli_env, write_csv
-
-CLI = [sys.executable, "-c", "from plaid_balance.cli import main; main()", "batch"]
+from tests.batch.conftest import CLI, cli_env, start_fast_batch, write_csv
 
 
 def lines_of(stdout: str) -> list[dict[str, object]]:
@@ -129,22 +126,7 @@ def test_ctrl_c_with_a_slow_reader_leaves_whole_lines_then_the_summary(tmp_path:
         label = "x" * 6000  # each result line is over 6 KB: a cut at 4,096 bytes would show
         path = write_csv(tmp_path / "items.csv", [(t, f"{i}-{label}") for i, (t, _) in enumerate(created)])
         for _ in range(2):
-            proc = subprocess.Popen(
-                [
-                    *CLI,
-                    str(path),
-                    "--summary",
-                    "--concurrency",
-                    "8",
-                    "--rate-limit",
-                    "100000",
-                    "--item-rate-limit",
-                    "1000",
-                ],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=cli_env(emu),
-            )
+            proc = start_fast_batch(path, emu)
             assert proc.stdout is not None and proc.stderr is not None
             head = _slow_read(proc.stdout, until=lambda data: data.count(b"\n") >= 5)
             proc.send_signal(signal.SIGINT)

@@ -11,16 +11,13 @@ import os
 import resource
 import signal
 import subprocess
-import sys
 import termios
 from decimal import Decimal
 from pathlib import Path
 
 from plaid_balance.cli.exit_codes import ExitCode
 from plaid_balance.emulator import EmulatorConfig, FaultConfig, RunningEmulator, run_emulator
-from tests.batch.conftest import cli_env, write_csv
-
-CLI = [sys.executable, "-c", "from plaid_balance.cli import main; main()", "batch"]
+from tests.batch.conftest import CLI, cli_env, start_fast_batch, write_csv
 
 
 def _unread(fd: int) -> int:
@@ -37,22 +34,7 @@ def test_ctrl_c_stops_at_once_when_stdout_is_not_read(tmp_path: Path) -> None:
         path = write_csv(
             tmp_path / "items.csv", [(t, f"{i}-{'x' * 6000}") for i, (t, _) in enumerate(created)]
         )
-        proc = subprocess.Popen(
-            [
-                *CLI,
-                str(path),
-                "--summary",
-                "--concurrency",
-                "8",
-                "--rate-limit",
-                "100000",
-                "--item-rate-limit",
-                "1000",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=cli_env(emu),
-        )
+        proc = start_fast_batch(path, emu)
         assert proc.stdout is not None and proc.stderr is not None
         capacity = fcntl.fcntl(proc.stdout.fileno(), fcntl.F_GETPIPE_SZ)
         while _unread(proc.stdout.fileno()) < capacity - 7000:  # the pipe is as full as whole lines get
