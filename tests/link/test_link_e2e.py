@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -181,6 +182,44 @@ def test_ctrl_c_exits_130_and_stops_the_server(env: dict[str, str]) -> None:
     assert "Traceback" not in stderr
     with pytest.raises(httpx.ConnectError):
         httpx.get(url, timeout=2)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    ("update", "sig"),
+    [(False, signal.SIGTERM), (False, signal.SIGHUP), (True, signal.SIGTERM)],
+    ids=["new-SIGTERM", "new-SIGHUP", "update-SIGTERM"],
+)
+def test_kill_or_a_closed_terminal_removes_the_redirect_folder(
+    env: dict[str, str], emu: RunningEmulator, tmp_path: Path, update: bool, sig: signal.Signals
+) -> None:
+    """`kill` (SIGTERM) or closing the terminal (SIGHUP) ends every `link` as Ctrl-C does: the private
+    folder holding the browser's redirect file (a one-time page link in it) is gone, the exit status is
+    128 + the signal, and the command says what stopped it in one line."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    args = ["--update", "bank0"] if update else []
+    if update:
+        token, _ = emu.create_item()
+        source = tmp_path / "items.csv"
+        source.write_text(f"access_token,label\n{token},bank0\n")
+        assert run(env, "items", "import", str(source)).returncode == 0
+    link = LinkProcess(args, {**env, "TMPDIR": str(temp), "BROWSER": "true"})  # a browser that opens nothing
+    try:
+        link.wait_for(WAITING)
+        [folder] = temp.glob("plaid-balance-*")
+        assert (folder / "open-1.html").is_file()  # the browser is opened before the command waits
+        before = len(link.lines)
+        link.process.send_signal(sig)
+        code, stdout, stderr = finish(link)
+    finally:
+        link.kill()
+    assert code == 128 + sig
+    assert stdout == ""
+    assert stderr.splitlines()[before:] == [
+        "stopped (SIGTERM)" if sig == signal.SIGTERM else "stopped: the terminal closed (SIGHUP)"
+    ]
+    assert list(temp.iterdir()) == []
 
 
 def test_update_mode_repairs_the_item_in_place(env: dict[str, str], emu: RunningEmulator, page: Any) -> None:

@@ -24,7 +24,8 @@ Examples:
   plaid-balance link --update --all           # repair every Item that needs it, one after another
 \b
 Exit codes: 0 linked or repaired (or nothing needs repair), 2 usage or configuration, 3 Plaid error, 4 network error,
-7 vault database or key, 8 Link cancelled or timed out, 130 interrupted (Ctrl-C).
+7 vault database or key, 8 Link cancelled or timed out, 130 interrupted (Ctrl-C), 143 / 129 stopped
+by SIGTERM / SIGHUP.
 """
 
 

@@ -21,6 +21,7 @@ from plaid_balance.cli.common import fail
 from plaid_balance.cli.impl.common import make_client
 from plaid_balance.cli.impl.item_ref import PENDING_HEALTH, announce_new_key, environment_for, resolve_item
 from plaid_balance.cli.recall import storage_errors
+from plaid_balance.cli.stopping import stopped_cleanly_by_signals
 from plaid_balance.link.adapters import ClientBackend, VaultStore
 from plaid_balance.link.flow import LinkEnvironment, link_new_item, repair_item
 from plaid_balance.link.page import LinkScript
@@ -83,18 +84,20 @@ def run(
         db=db,
         base_url=base_url,
     )
-    if not update:
-        session(None, new_alias, environment)
-        return
-    targets = [alias] if alias is not None else _needing_repair(db)
-    if not targets:
-        _say("Nothing needs repair: every Item in the vault works.")
-        return
-    for n, target in enumerate(targets, start=1):
-        if len(targets) > 1:
-            _say(f"Repairing {target} ({n} of {len(targets)}).")
-        # Repair the Item where it lives (a production Item in production) unless told otherwise.
-        session(target, None, environment_for(resolve_item(target, None, None, db), environment))
+    # `kill` or a closed terminal ends every `link` as Ctrl-C does: the private redirect folder goes too.
+    with stopped_cleanly_by_signals():
+        if not update:
+            session(None, new_alias, environment)
+            return
+        targets = [alias] if alias is not None else _needing_repair(db)
+        if not targets:
+            _say("Nothing needs repair: every Item in the vault works.")
+            return
+        for n, target in enumerate(targets, start=1):
+            if len(targets) > 1:
+                _say(f"Repairing {target} ({n} of {len(targets)}).")
+            # Repair the Item where it lives (a production Item in production) unless told otherwise.
+            session(target, None, environment_for(resolve_item(target, None, None, db), environment))
 
 
 def _needing_repair(db: str | None) -> list[str]:
