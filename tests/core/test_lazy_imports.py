@@ -45,8 +45,6 @@ LAZY_IMPORTS_LEFT: dict[str, int] = {
     "plaid_balance.cli._line_writer": 4,
     "plaid_balance.cli.demo_dashboard": 11,
     "plaid_balance.cli.params": 20,
-    "plaid_balance.dashboard": 4,
-    "plaid_balance.dashboard._app": 1,
     "plaid_balance.emulator.sandbox_data": 1,
     "plaid_balance.emulator.webhooks": 2,
     "plaid_balance.funds._amount": 7,
@@ -56,15 +54,6 @@ LAZY_IMPORTS_LEFT: dict[str, int] = {
     "plaid_balance.link.server": 2,
     "plaid_balance.storage.engine": 2,  # alembic: only when a migration is due
     "plaid_balance.testing.pytest_plugin": 2,
-    "plaid_balance.vault._import": 3,
-    "plaid_balance.vault._keys": 5,
-    "plaid_balance.vault._vault": 1,
-    "plaid_balance.watch.app": 6,
-    "plaid_balance.watch.config": 3,
-    "plaid_balance.watch.main": 1,
-    "plaid_balance.watch.runner": 4,
-    "plaid_balance.watch.sources": 2,
-    "plaid_balance.watch.values": 1,
 }
 
 

@@ -392,3 +392,38 @@ def test_a_malformed_bearer_token_is_refused_in_one_line_without_being_shown(
         "error: $PLAID_BALANCE_WATCH_TOKEN is malformed: it must be one word of printable ASCII "
         "(at most 512 characters)\n"
     )
+
+
+def test_the_watch_opens_its_database_once(emu: RunningEmulator, tmp_path: Path) -> None:
+    """The vault, the history and the watch's state share one engine: every connection the watch makes
+    comes from one pool (SQLAlchemy's own connect events, counted in the watch's process)."""
+    key = new_key_text()
+    db = tmp_path / "db.sqlite"
+    fill_vault(emu, db, key, ["checking"])
+    config = tmp_path / "watch.toml"
+    config.write_text("[budget]\nper_day = 1\n")
+    code = (
+        "from sqlalchemy import Engine, event\n"
+        "pools = []\n"
+        "def connected(connection, *args):\n"
+        "    if all(p is not connection.engine.pool for p in pools):\n"
+        "        pools.append(connection.engine.pool)\n"
+        "event.listen(Engine, 'engine_connect', connected)\n"
+        "from plaid_balance.cli import main\n"
+        "try:\n"
+        f"    main(['watch', '-c', {str(config)!r}, '--once'])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "print('POOLS', len(pools))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=vault_env(emu, db, key),
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "POOLS 1"
+    assert emu.stats()["requests_by_endpoint"]["/accounts/balance/get"] == 1  # it did refresh, and saved

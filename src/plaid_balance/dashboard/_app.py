@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 
 from plaid_balance._csv import csv_text
 from plaid_balance._errors import StorageError
+from plaid_balance._safe_text import bounded_text
 from plaid_balance.dashboard._data import RANGES, Chart, DashboardData, Totals
 
 if TYPE_CHECKING:
@@ -331,8 +332,6 @@ def create_app(
 
     async def unreadable(request: Request, exc: Exception) -> Response:
         # A database that fails or holds a corrupt row: one line in the answer, not a traceback.
-        from plaid_balance._safe_text import bounded_text
-
         text = getattr(exc, "reason", "") or str(exc)
         first = text.splitlines()[0] if text else type(exc).__name__
         return respond(PlainTextResponse(f"cannot read the history database: {bounded_text(first)}", 503))

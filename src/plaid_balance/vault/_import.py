@@ -10,10 +10,14 @@ it holds.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from dotenv import dotenv_values
 
 from plaid_balance import _json_text as json_text
 from plaid_balance._bounded import InputTooLarge, read_bounded
@@ -140,8 +144,6 @@ def _extra_fields(rows: list[str], fmt: Literal["csv", "jsonl"]) -> dict[int, di
     """Each data line's fields by its 1-based number (the batch parser reads the token and label; the
     alias, the item_id and the names of the fields nobody reads come from here). A line that does not
     parse is left to the batch parser to report."""
-    import csv
-
     found: dict[int, dict[str, object]] = {}
     header: list[str] | None = None
     for number, raw in enumerate(rows, start=1):
@@ -177,10 +179,6 @@ def alias_from_variable(name: str) -> str | None:
 
 
 def _dotenv(path: Path, text: str) -> list[ImportLine]:
-    import io
-
-    from dotenv import dotenv_values
-
     values = dotenv_values(stream=io.StringIO(text))
     lines: list[ImportLine] = []
     for name, value in values.items():

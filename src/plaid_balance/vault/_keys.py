@@ -19,8 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+import keyring
+from keyring.backends import chainer, fail
+from platformdirs import user_config_dir
+
 from plaid_balance._bounded import KIB, InputTooLarge, read_bounded
-from plaid_balance._errors import VaultKeyError
+from plaid_balance._errors import InvalidValue, VaultKeyError
+from plaid_balance._parse import parse_number
 from plaid_balance._secret import SecretStr
 
 from ._cipher import KEY_BYTES
@@ -70,8 +75,6 @@ def default_key_file() -> Path:
     configured = os.environ.get(KEY_FILE_ENV, "").strip()
     if configured:
         return Path(configured).expanduser()
-    from platformdirs import user_config_dir
-
     return Path(user_config_dir("plaid-balance")) / "vault.key"
 
 
@@ -80,9 +83,6 @@ def _keyring() -> Any | None:
     if os.environ.get(KEYRING_ENV, "").strip().lower() in {"0", "no", "off", "false"}:
         return None
     try:
-        import keyring
-        from keyring.backends import chainer, fail
-
         backend = keyring.get_keyring()
     except Exception:  # a broken keyring install is no keyring, not a crash
         return None
@@ -97,9 +97,6 @@ def _keyring_timeout() -> float:
     text = os.environ.get(KEYRING_TIMEOUT_ENV, "").strip()
     if not text:
         return DEFAULT_KEYRING_TIMEOUT
-    from plaid_balance._errors import InvalidValue
-    from plaid_balance._parse import parse_number
-
     try:
         return parse_number(text, minimum=0, maximum=3600, min_open=True)
     except InvalidValue as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import shlex
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -192,7 +193,14 @@ class Vault(Closing):
         ``key`` overrides where the key is looked up. ``create=False`` (reads) raises
         ``DatabaseNotFound`` when there is no database yet, and creates nothing.
         """
-        database = Database.open(db_url, create=create)
+        return cls.on(Database.open(db_url, create=create), key=key, use_keyring=use_keyring)
+
+    @classmethod
+    def on(
+        cls, database: Database, *, key: str | bytes | SecretStr | None = None, use_keyring: bool = True
+    ) -> Vault:
+        """The vault in a database already open (the watch's, shared with its history and state):
+        ``close()`` closes that database."""
         return cls(database, KeyStore(explicit=key, use_keyring=use_keyring))
 
     def __repr__(self) -> str:
@@ -847,8 +855,6 @@ def _exchange_aad(doubt_id: str) -> str:
 
 
 def _shell(alias: str) -> str:
-    import shlex
-
     return shlex.quote(alias)
 
 

@@ -8,15 +8,19 @@ Plaid cannot authenticate to: its JWT is the proof) and /healthz. docs/security.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from plaid_balance._errors import InvalidValue
+from plaid_balance._http_guard import Guard, HostRule
+from plaid_balance._parse import parse_integer
 
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.types import ASGIApp
 
-    from plaid_balance._http_guard import Guard, HostRule
     from plaid_balance.watch.service import Watch
 
 MAX_WEBHOOK_BYTES: Final = 64 * 1024
@@ -37,16 +41,11 @@ DashboardFactory = Callable[[WatchView], "ASGIApp"]
 
 def watch_guard(hosts: HostRule, *, token: str | None, webhook_path: str) -> Guard:
     """The watch's guard: /healthz and the webhook endpoint open, everything else behind the token."""
-    from plaid_balance._http_guard import Guard
-
     return Guard(hosts, token=token, open_paths=(HEALTHZ, webhook_path))
 
 
 def _declared_length(request: Request) -> int | None:
     """The Content-Length as a number (0 when absent); None when it is not one (ASCII digits only)."""
-    from plaid_balance._errors import InvalidValue
-    from plaid_balance._parse import parse_integer
-
     try:
         return parse_integer(request.headers.get("content-length", "0"), minimum=0)
     except InvalidValue:
@@ -88,11 +87,6 @@ def create_app(
         return JSONResponse(watch.status())
 
     async def alerts(request: Request) -> Response:
-        import asyncio
-
-        from plaid_balance._errors import InvalidValue
-        from plaid_balance._parse import parse_integer
-
         try:  # ASCII digits only: "²" and "٣" pass str.isdigit(), and int("²") raises
             limit = parse_integer(request.query_params.get("limit", "100"), minimum=0, maximum=10**6)
         except InvalidValue as exc:

@@ -11,15 +11,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from plaid_balance._bounded import InputTooLarge, describe_size, read_bounded
 from plaid_balance._errors import InvalidValue, WatchConfigError
 from plaid_balance._parse import (
     AccountSelector,
@@ -180,8 +182,6 @@ class _PublicUrl(_Text):
 
     @classmethod
     def decode_input(cls, value: object) -> _PublicUrl:
-        from urllib.parse import urlsplit
-
         text = _Text.decode_input(value)
         parts = urlsplit(text)
         local = parts.hostname in {"localhost", "127.0.0.1", "::1"}
@@ -470,8 +470,6 @@ def _alerts(
 def _thresholds(
     file: TomlFile, at: KeyPath, entry: _LowBalance | _Credit | _Change | _NeedsRepair, rule: AlertRule
 ) -> AlertRule:
-    from dataclasses import replace
-
     if isinstance(entry, _LowBalance):
         if entry.below is None:
             raise file.fail(at, 'low_balance needs below = "100 USD"')
@@ -493,8 +491,6 @@ MAX_CONFIG_BYTES: Final = 1 << 20  # a config is a few hundred lines; more is th
 
 
 def load_config(path: str | os.PathLike[str]) -> WatchConfig:
-    from plaid_balance._bounded import InputTooLarge, describe_size, read_bounded
-
     file = Path(path)
     try:
         text = read_bounded(file, limit=MAX_CONFIG_BYTES).decode("utf-8")

@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from plaid_balance._client import PlaidClient
 from plaid_balance._errors import ConfigurationError
 from plaid_balance._secret import SecretStr
 from plaid_balance.batch import BatchClient, BatchOptions
@@ -79,8 +80,6 @@ def main(options: Options) -> bool:
 
 def _item_get(options: Options, token: SecretStr) -> object:
     """Plaid's free /item/get, from a worker thread: settles a token rotation in doubt (docs/vault.md)."""
-    from plaid_balance._client import PlaidClient
-
     with PlaidClient(
         environment=options.environment, base_url=options.base_url, timeout=options.timeout
     ) as plaid:

@@ -11,18 +11,21 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from plaid_balance._errors import ConfigurationError, InvalidValue
+from plaid_balance._http_guard import Guard, HostRule
 from plaid_balance._parse import parse_token
+from plaid_balance.watch.app import DashboardFactory, create_app, watch_guard
 from plaid_balance.watch.config import WatchConfig, check_against_items, load_config
 from plaid_balance.watch.notify import Sender, check_notifiers
 from plaid_balance.watch.state import ItemSource, WatchedItem
 
 if TYPE_CHECKING:
-    from plaid_balance.watch.app import DashboardFactory
     from plaid_balance.watch.service import Watch
 
 log = logging.getLogger("plaid_balance.watch")
@@ -57,8 +60,6 @@ def public_hosts(webhook_url: str | None) -> list[str]:
     """The ``Host`` values Plaid's webhooks may arrive with through a proxy or tunnel: the public URL's."""
     if webhook_url is None:
         return []
-    from urllib.parse import urlsplit
-
     parts = urlsplit(webhook_url)
     return [parts.netloc.rpartition("@")[2]] if parts.netloc else []
 
@@ -69,8 +70,6 @@ class _Server:
     the app once the port is known."""
 
     def __init__(self, make_app: Callable[[int], Any], host: str, port: int) -> None:
-        import socket
-
         import uvicorn
 
         class Quiet(uvicorn.Server):
@@ -118,9 +117,6 @@ async def run_watch(
 ) -> int | None:
     """Serve until SIGTERM/SIGINT (or, with ``once``, until every due Item was refreshed once); return
     the signal that stopped it, if any. ``dashboard``, when given, is mounted at /dashboard."""
-    from plaid_balance._http_guard import Guard, HostRule
-    from plaid_balance.watch.app import create_app, watch_guard
-
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     received: list[int] = []

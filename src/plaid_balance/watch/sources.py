@@ -9,7 +9,10 @@ from typing import Any
 
 import msgspec
 
-from plaid_balance.history.store import HistoryStore, open_store
+from plaid_balance._errors import TokenInDoubtError
+from plaid_balance.history.store import HistoryStore
+from plaid_balance.storage.database import Database
+from plaid_balance.vault import Vault
 from plaid_balance.watch.health import Health
 from plaid_balance.watch.state import WatchedItem
 from plaid_balance.watch.store import WatchStore
@@ -50,8 +53,6 @@ class VaultItems:
         return watched
 
     def access_token(self, alias: str) -> str:
-        from plaid_balance._errors import TokenInDoubtError
-
         try:
             return str(self.vault.access_token(alias).get_secret_value())
         except TokenInDoubtError:
@@ -67,6 +68,8 @@ class VaultItems:
 
 @dataclass
 class Sources:
+    """What the watch reads and writes; ``open_sources`` puts all three on one database."""
+
     items: VaultItems
     history: HistoryStore
     state: WatchStore
@@ -93,15 +96,10 @@ class Sources:
             self.items.access_token(watched[0].alias)
 
     def close(self) -> None:
-        self.history.close()
-        close = getattr(self.items.vault, "close", None)
-        if callable(close):
-            close()
+        self.history.close()  # the one database, which the vault and the state share
 
 
 def open_sources(db_url: str | None) -> Sources:
-    from plaid_balance.vault import Vault
-
-    history = open_store(db_url)
-    vault = Vault.open(db_url)
-    return Sources(VaultItems(vault), history, WatchStore(history.database))
+    """The vault, the history and the watch's state on one ``Database``: one engine, one pool."""
+    database = Database.open(db_url)
+    return Sources(VaultItems(Vault.on(database)), HistoryStore(database), WatchStore(database))

@@ -12,6 +12,7 @@ from typing import Any
 
 from plaid_balance import _parse
 from plaid_balance._errors import InvalidValue
+from plaid_balance._loopback import is_loopback
 
 
 def parse_percent(value: Any) -> Decimal:
@@ -32,14 +33,7 @@ class ListenAddress:
 
     @property
     def is_loopback(self) -> bool:
-        import ipaddress
-
-        if self.host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(self.host.strip("[]")).is_loopback
-        except ValueError:
-            return False
+        return is_loopback(self.host)
 
     def __str__(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
