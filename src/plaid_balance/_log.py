@@ -1,5 +1,11 @@
 """The library's logging: every record passes the one redaction rule, and no bare lines reach a library
-user's stderr. Apart from ``_redact`` so that a command's ``--help`` does not import ``logging``."""
+user's stderr. Apart from ``_redact`` so that a command's ``--help`` does not import ``logging``.
+
+One rule bounds what a log line may carry, here and in the watch's logs (``watch.logs``): text from
+outside (a bank's name, Plaid's error message, a webhook's header) is redacted, escaped to one line and
+cut, a message to ``MAX_MESSAGE_CHARS`` and each value beside it to ``MAX_VALUE_CHARS``, saying how much
+was cut (``log_text``). A megabyte from a stranger is a line of at most a few kilobytes.
+"""
 
 from __future__ import annotations
 
@@ -11,26 +17,73 @@ from plaid_balance._redact import redact
 from plaid_balance._safe_text import safe_text
 
 _LOGGER_PREFIXES: Final = ("plaid_balance", "httpx", "httpcore", "stamina")
+MAX_VALUE_CHARS: Final = 300  # one value of a log line (a field, an ``extra``)
+MAX_MESSAGE_CHARS: Final = 4 * MAX_VALUE_CHARS  # a record's message
+MAX_TRACEBACK_LINES: Final = 200  # a traceback or stack, each of its lines bounded as a message
+# What every LogRecord has; anything else on a record came as ``extra`` (stamina's retry details, the
+# watch's ``fields``).
+_STANDARD: Final = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+def log_text(text: str, limit: int) -> str:
+    """``text`` as (part of) one log line: control characters escaped (``safe_text``) and at most ``limit``
+    characters, ending with how many were cut when it was longer. The result given again comes back
+    unchanged, so a value bounded twice (by this filter, then by a formatter) reads the same."""
+    if len(text) <= limit:
+        shown = safe_text(text)
+        if len(shown) <= limit:
+            return shown
+    room = limit - len(f"... ({len(text)} more characters)")
+    kept = text[: max(room, 0)]
+    shown = safe_text(kept)
+    while len(shown) > room:  # escapes made it longer: keep fewer characters
+        kept = kept[: len(kept) - (len(shown) - room)]
+        shown = safe_text(kept)
+    return f"{shown}... ({len(text) - len(kept)} more characters)"
+
+
+def _bounded(value: object) -> object:
+    """An ``extra`` value with its text redacted and bounded (a dict's or a sequence's too)."""
+    if isinstance(value, str):
+        return log_text(redact(value), MAX_VALUE_CHARS)
+    if isinstance(value, dict):
+        return {k: _bounded(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return type(value)(_bounded(v) for v in value)
+    return value
+
+
+def _bounded_lines(text: str) -> str:
+    lines = text.splitlines()
+    kept = [log_text(line, MAX_MESSAGE_CHARS) for line in lines[:MAX_TRACEBACK_LINES]]
+    if len(lines) > MAX_TRACEBACK_LINES:
+        kept.append(f"... ({len(lines) - MAX_TRACEBACK_LINES} more lines)")
+    return "\n".join(kept)
 
 
 class RedactingFilter(logging.Filter):
-    """Masks secrets in a log record's message, arguments, traceback and stack before any handler runs."""
+    """Masks secrets in a log record's message, arguments, extras, traceback and stack, and bounds each,
+    before any handler runs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a broken format string is the caller's bug; do not hide the record
             message = str(record.msg)
-        # One record, one line: names from a bank or a file cannot forge further log lines.
-        clean = safe_text(redact(message))
+        # One record, one bounded line: names from a bank or a file cannot forge further log lines, nor
+        # make one of a megabyte.
+        clean = log_text(redact(message), MAX_MESSAGE_CHARS)
         if clean != message or record.args:
             record.msg, record.args = clean, None
+        for name, value in list(vars(record).items()):
+            if name not in _STANDARD:
+                setattr(record, name, _bounded(value))
         if record.exc_info and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = _bounded_lines(redact(logging.Formatter().formatException(record.exc_info)))
         elif record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            record.exc_text = _bounded_lines(redact(record.exc_text))
         if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+            record.stack_info = _bounded_lines(redact(record.stack_info))
         return True
 
 

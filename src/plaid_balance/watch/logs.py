@@ -1,10 +1,10 @@
 """The watch's logs: one line per event on stderr, as ``key=value`` text or JSON lines, never a secret.
 
-Messages carry their data in ``extra={"fields": {...}}``. Each value (and the message) is cut to a few
-hundred characters and its control characters escaped (``bounded_text``): some come from strangers,
-such as a refused webhook's details. Before anything is written, access tokens,
-the Plaid secret and the bearer token are masked wherever they appear (a last line of defence: the
-watch never passes them to a log call).
+Messages carry their data in ``extra={"fields": {...}}``. Access tokens, the Plaid secret and the bearer
+token are masked wherever they appear (a last line of defence: the watch never passes them to a log
+call); then each value and the message is bounded by the library's one rule (``_log.log_text``: escaped
+to one line, cut to ``MAX_VALUE_CHARS`` or ``MAX_MESSAGE_CHARS``), since some come from strangers, such
+as a refused webhook's details.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Final
 
-from plaid_balance._safe_text import bounded_text
+from plaid_balance._log import MAX_MESSAGE_CHARS, MAX_VALUE_CHARS, log_text
 
 TOKEN_PATTERN: Final = re.compile(r"\b(access|public|link)-(sandbox|production|development)-[0-9a-fA-F-]{8,}")
 MASK: Final = "***"
@@ -34,12 +34,7 @@ class Redactor:
         return text
 
 
-# What one field or message of a log line may take: values can come from a webhook's sender.
-MAX_VALUE_CHARS: Final = 300
-
-
-def _value(value: Any) -> str:
-    text = bounded_text(value, MAX_VALUE_CHARS)
+def _value(text: str) -> str:
     if text == "" or any(c.isspace() or c in '"=' for c in text):
         return json.dumps(text)
     return text
@@ -57,18 +52,19 @@ class WatchFormatter(logging.Formatter):
             .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z")
         )
+        # Masked before they are cut, so no secret is left half-shown at a cut.
         fields = {
-            k: v if isinstance(v, int | float | bool) else bounded_text(v, MAX_VALUE_CHARS)
+            k: v if isinstance(v, int | float | bool) else log_text(self.redact(str(v)), MAX_VALUE_CHARS)
             for k, v in (getattr(record, "fields", None) or {}).items()
             if v is not None
         }
-        message = bounded_text(record.getMessage(), MAX_VALUE_CHARS * 4)
+        message = log_text(self.redact(record.getMessage()), MAX_MESSAGE_CHARS)
         if self.as_json:
             line = json.dumps(
                 {"ts": when, "level": record.levelname.lower(), "msg": message, **fields}, default=str
             )
         else:
-            pairs = " ".join(f"{k}={_value(v)}" for k, v in fields.items())
+            pairs = " ".join(f"{k}={_value(str(v))}" for k, v in fields.items())
             line = f"{when} {record.levelname:<7} {message}" + (f" {pairs}" if pairs else "")
         return self.redact(line)
 
