@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from plaid_balance.cli.common import connection_options, token_options
+from plaid_balance.cli.common import connection_options, output_format_option, token_options
 from plaid_balance.cli.item_ref import item_selection
 from plaid_balance.cli.recall import db_option
 
@@ -17,14 +17,7 @@ from plaid_balance.cli.recall import db_option
 @token_options
 @connection_options
 @db_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="table for people; json and csv for programs.",
-)
+@output_format_option("table", "json", "csv", help="table for people; json and csv for programs.")
 def accounts(**options: Any) -> None:
     """List an Item's accounts with their ids, for `check --account` and `get --account-id`.
 

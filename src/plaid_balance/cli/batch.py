@@ -1,7 +1,6 @@
 """``plaid-balance batch``: balances for many Items under Plaid's rate limits (see docs/batch.md).
 
-The library does the work (``plaid_balance.batch``: the run, its limits, its summary); this module only
-turns options into a ``BatchClient``, handles Ctrl-C, draws progress and prints.
+The declaration (options and help); the work is in ``cli.impl.batch``.
 """
 
 from __future__ import annotations
@@ -11,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from plaid_balance.cli import params
-from plaid_balance.cli.common import cached_option, connection_options, min_last_updated_option
+from plaid_balance.cli.common import (
+    cached_option,
+    connection_options,
+    min_last_updated_option,
+    output_format_option,
+)
 from plaid_balance.cli.recall import history_options
 
 if TYPE_CHECKING:
@@ -63,12 +67,9 @@ DEFAULT_CONCURRENCY = 10  # the library's default (plaid_balance.batch.DEFAULT_C
 )
 @cached_option
 @min_last_updated_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["ndjson", "table"]),
-    default="ndjson",
-    show_default=True,
+@output_format_option(
+    "ndjson",
+    "table",
     help="ndjson streams one result line per Item as it finishes; table prints one table at the end.",
 )
 @click.option(

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from plaid_balance.cli import params
-from plaid_balance.cli.common import WhenType, connection_options, token_options
+from plaid_balance.cli.common import WhenType, connection_options, output_format_option, token_options
 from plaid_balance.cli.item_ref import item_selection
 from plaid_balance.cli.recall import history_options
 
@@ -47,14 +47,7 @@ from plaid_balance.cli.recall import history_options
     help="Oldest acceptable balance (passed to Plaid; also marks older balances stale). Capital One needs it.",
 )
 @history_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["json", "table"]),
-    default="json",
-    show_default=True,
-    help="json is the contract; table is for people.",
-)
+@output_format_option("json", "table", help="json is the contract; table is for people.")
 def check(**options: Any) -> None:
     """Check that ACCOUNT can cover AMOUNT from a fresh balance: exit 0 pass, 6 fail.
 

@@ -97,11 +97,19 @@ min_last_updated_option = click.option(
     help="Oldest acceptable balance: ISO 8601 or a duration back from now (2d). Required by Capital One.",
 )
 
-format_option = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["json", "table", "csv"]),
-    default="json",
-    show_default=True,
-    help="json is the contract; table is for people; csv has one row per account.",
+
+def output_format_option(*choices: str, help: str | None = None) -> Callable[[F], F]:
+    """A command's ``--format`` (given as ``output_format``): one of ``choices``, the first by default."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
+format_option = output_format_option(
+    "json", "table", "csv", help="json is the contract; table is for people; csv has one row per account."
 )

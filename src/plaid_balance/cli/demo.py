@@ -7,17 +7,11 @@ from typing import Any
 import click
 
 from plaid_balance._sandbox import DEFAULT_INSTITUTION, DEFAULT_USERNAME
+from plaid_balance.cli.common import output_format_option
 
 
 @click.command()
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["auto", "json", "table", "csv"]),
-    default="auto",
-    show_default=True,
-    help="auto: a table on a terminal, JSON otherwise.",
-)
+@output_format_option("auto", "json", "table", "csv", help="auto: a table on a terminal, JSON otherwise.")
 @click.option("--institution", default=DEFAULT_INSTITUTION, show_default=True, help="Sandbox institution id.")
 @click.option(
     "--username", default=DEFAULT_USERNAME, show_default=True, help="Sandbox user (user_good, ...)."

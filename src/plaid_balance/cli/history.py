@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from plaid_balance.cli import params
-from plaid_balance.cli.common import WhenType
+from plaid_balance.cli.common import WhenType, output_format_option
 from plaid_balance.cli.item_ref import item_selection
 from plaid_balance.cli.recall import db_option
 
@@ -26,12 +26,10 @@ if TYPE_CHECKING:
 @click.option(
     "--until", type=WhenType(), metavar="WHEN", help="Up to this time: ISO 8601 or a duration back."
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
+@output_format_option(
+    "table",
+    "csv",
+    "json",
     help="table for people; csv has account rows then total rows; json holds both series.",
 )
 @click.option(

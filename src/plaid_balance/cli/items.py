@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from plaid_balance.cli import params
-from plaid_balance.cli.common import base_url_option, timeout_option
+from plaid_balance.cli.common import base_url_option, output_format_option, timeout_option
 from plaid_balance.cli.item_ref import item_selection
 from plaid_balance.cli.recall import db_option
 
@@ -48,14 +48,7 @@ def items() -> None:
 
 @items.command("list")
 @db_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table for people; json for programs (no tokens in either).",
-)
+@output_format_option("table", "json", help="table for people; json for programs (no tokens in either).")
 @click.option("--active", is_flag=True, help="Leave out Items removed from Plaid.")
 def list_items(**options: Any) -> None:
     """Every Item: alias, institution, accounts, last balance and its age, and health."""
@@ -67,9 +60,7 @@ def list_items(**options: Any) -> None:
 @items.command("show")
 @item_selection
 @db_option
-@click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@output_format_option("text", "json")
 def show(**options: Any) -> None:
     """One Item in full: its ids, institution, accounts, health, last balance and its token, masked.
 
