@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
+from msgspec.structs import replace
+
 from plaid_balance._report import AccountReport, BalanceReport
 from plaid_balance.storage.database import Database
 from plaid_balance.storage.history import BulkSnapshot
@@ -126,20 +128,7 @@ def write_backfill(
                         CENT
                     )
                     balances[k] = value
-                accounts.append(
-                    AccountReport(
-                        account_id=account.account_id,
-                        name=account.name,
-                        type=account.type,
-                        subtype=account.subtype,
-                        mask=account.mask,
-                        current_balance=value,
-                        available_balance=account.available_balance,
-                        currency=account.currency,
-                        official_name=account.official_name,
-                        limit=account.limit,
-                    )
-                )
+                accounts.append(replace(account, current_balance=value, last_updated_datetime=None))
             snapshots.append(
                 BulkSnapshot(
                     item_id=report.item_id,
