@@ -135,6 +135,8 @@ def test_remove_calls_plaid_then_marks_removed(
     assert [i["health"] for i in listing] == ["ok", "removed"]
     again = cli("items", "remove", "Bank 1", "--yes", env=env)
     assert again.code == 2 and "already removed" in again.err
+    rotated = cli("items", "rotate", "Bank 1", env=env)
+    assert rotated.code == 2 and "no token to rotate" in rotated.err and rotated.err.count("\n") == 1
     history = cli("history", "Bank 1", "--format", "json", env=env)
     assert history.code == 0 and json.loads(history.out)["snapshot_count"] == 1  # its history stays
     assert cli("items", "remove", "Bank 1", "--yes", "--local-only", env=env).code == 0

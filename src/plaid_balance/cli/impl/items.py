@@ -353,31 +353,37 @@ def run_remove(
     local_only: bool,
 ) -> None:
     for target in _targets(alias, all_items, db, include_removed=local_only):
-        _remove_one(target, db, environment, base_url, timeout, yes, local_only)
+        if local_only:
+            _forget_one(target, db, yes)
+        else:
+            _remove_one(target, db, environment, base_url, timeout, yes)
+
+
+def _forget_one(alias: str, db: str | None, yes: bool) -> None:
+    """``--local-only``: delete the vault entry without telling Plaid."""
+    with _vault(db, create=False) as vault, storage_errors():
+        item = vault.get(alias)
+        _confirm(f"Delete the vault entry {item.alias!r} without telling Plaid?", yes)
+        vault.forget(item.item_id)
+    note = "" if item.removed else "; Plaid still bills it until it is removed there"
+    click.echo(f"deleted the vault entry {item.alias!r}{note}", err=True)
+
+
+def _live_item(vault: Vault, alias: str, if_removed: str) -> VaultItem:
+    """The Item ``alias`` names, any rotation in doubt settled; one removed from Plaid fails the command
+    ("Item 'alias' ``if_removed``")."""
+    item = vault.get(alias)
+    if item.removed:
+        fail(f"Item {item.alias!r} {if_removed}")
+    return settle(vault, item)
 
 
 def _remove_one(
-    alias: str,
-    db: str | None,
-    environment: str | None,
-    base_url: str | None,
-    timeout: float,
-    yes: bool,
-    local_only: bool,
+    alias: str, db: str | None, environment: str | None, base_url: str | None, timeout: float, yes: bool
 ) -> None:
-
+    """Remove the Item at Plaid, then mark it removed in the vault (its history stays)."""
     with _vault(db, create=False) as vault, storage_errors():
-        item = vault.get(alias)
-        if local_only:
-            _confirm(f"Delete the vault entry {item.alias!r} without telling Plaid?", yes)
-            vault.forget(item.item_id)
-            note = "" if item.removed else "; Plaid still bills it until it is removed there"
-            click.echo(f"deleted the vault entry {item.alias!r}{note}", err=True)
-            return
-        if item.removed:
-            fail(f"Item {item.alias!r} is already removed; --local-only deletes its entry")
-
-        item = settle(vault, item)
+        item = _live_item(vault, alias, "is already removed; --local-only deletes its entry")
         names = f"{item.institution_name or item.institution_id or 'Item'}, {len(item.accounts)} accounts"
         _confirm(f"Remove Item {item.alias!r} ({names}) at Plaid? This cannot be undone.", yes)
         token = vault.access_token(item.item_id)
@@ -413,12 +419,8 @@ def run_rotate(
 def _rotate_one(
     alias: str, db: str | None, environment: str | None, base_url: str | None, timeout: float
 ) -> None:
-
     with _vault(db, create=False) as vault, storage_errors():
-        item = vault.get(alias)
-        if item.removed:
-            fail(f"Item {item.alias!r} was removed from Plaid: there is no token to rotate")
-        item = settle(vault, item)
+        item = _live_item(vault, alias, "was removed from Plaid: there is no token to rotate")
         with _client(item, environment, base_url, timeout) as client:
 
             def invalidate(old: SecretStr) -> SecretStr:
