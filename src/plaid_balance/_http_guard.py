@@ -131,6 +131,39 @@ class HostRule:
         return f"[{name}]:{self.port}" if ":" in name else f"{name}:{self.port}"
 
 
+class _Minted:
+    """Tokens a server handed out, kept as digests only; past ``limit`` the oldest is forgotten.
+
+    Thread-safe: tokens are minted on the caller's thread and checked on the server's.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._digests: OrderedDict[bytes, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def mint(self) -> str:
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._digests[_digest(token)] = None
+            while len(self._digests) > self._limit:
+                self._digests.popitem(last=False)
+        return token
+
+    def holds(self, token: str) -> bool:
+        with self._lock:
+            return _digest(token) in self._digests
+
+    def take(self, token: str) -> bool:
+        """Whether ``token`` was minted here and not taken yet; either way it is not held after."""
+        digest = _digest(token)
+        with self._lock:
+            if digest not in self._digests:
+                return False
+            del self._digests[digest]
+            return True
+
+
 class Guard:
     """The Host rule, the server token, one-time sign-in tokens and signed-in sessions of one server.
 
@@ -144,53 +177,31 @@ class Guard:
         self.token: str = token or secrets.token_urlsafe(32)
         self.open_paths = frozenset(open_paths)
         self.cookie = f"plaid_balance_{hosts.port}"  # cookies ignore ports: one name per server
-        self._sign_ins: OrderedDict[bytes, None] = OrderedDict()
-        self._sessions: OrderedDict[bytes, None] = OrderedDict()
-        self._lock = threading.Lock()
+        self._sign_ins = _Minted(MAX_SIGN_INS)
+        self._sessions = _Minted(MAX_SESSIONS)
 
     def __repr__(self) -> str:
         return f"Guard(port={self.hosts.port}, open_paths={sorted(self.open_paths)!r})"
 
     def sign_in_token(self) -> str:
         """A new token that signs one browser in, once."""
-        token = secrets.token_urlsafe(32)
-        with self._lock:
-            self._sign_ins[_digest(token)] = None
-            while len(self._sign_ins) > MAX_SIGN_INS:
-                self._sign_ins.popitem(last=False)
-        return token
+        return self._sign_ins.mint()
 
     def sign_in_url(self, base_url: str, path: str = "/") -> str:
         """``{base_url}{path}?token=<new one-time token>``."""
         return f"{base_url}{path}?token={self.sign_in_token()}"
 
     def _use_sign_in(self, given: str) -> bool:
-        digest = _digest(given)
-        if hmac.compare_digest(digest, _digest(self.token)):
+        if hmac.compare_digest(_digest(given), _digest(self.token)):
             return True
-        with self._lock:
-            if digest not in self._sign_ins:
-                return False
-            del self._sign_ins[digest]  # dies on first use
-            return True
-
-    def _new_session(self) -> str:
-        session = secrets.token_urlsafe(32)
-        with self._lock:
-            self._sessions[_digest(session)] = None
-            while len(self._sessions) > MAX_SESSIONS:
-                self._sessions.popitem(last=False)
-        return session
+        return self._sign_ins.take(given)  # dies on first use
 
     def _authorised(self, headers: dict[bytes, bytes]) -> bool:
         scheme, _, value = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
         if scheme.lower() == "bearer" and hmac.compare_digest(_digest(value.strip()), _digest(self.token)):
             return True
         session = _cookie(headers.get(b"cookie", b"").decode("latin-1"), self.cookie)
-        if session is None:
-            return False
-        with self._lock:
-            return _digest(session) in self._sessions
+        return session is not None and self._sessions.holds(session)
 
     def protect(self, app: ASGIApp) -> ASGIApp:
         """``app`` behind this guard: every request checked, every answer given the headers."""
@@ -232,7 +243,7 @@ class Guard:
             # Quoted: no CR/LF reaches the header; one leading "/": never "//host" or "/\\host" elsewhere.
             target = "/" + quote(path).lstrip("/") + (f"?{urlencode(rest)}" if rest else "")
             cross_site = headers.get(b"sec-fetch-site") == b"cross-site"
-            return _signed_in(target, self.cookie, self._new_session(), interstitial=cross_site)
+            return _signed_in(target, self.cookie, self._sessions.mint(), interstitial=cross_site)
         if self._authorised(headers):
             return None
         return _text(

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from plaid_balance import _http_guard
 from plaid_balance._http_guard import STRICT_CSP, Guard, HostRule
 from plaid_balance._local_server import LocalServer
 
@@ -165,6 +166,18 @@ def test_sign_in_links_beyond_the_limit_die_oldest_first() -> None:
         g.sign_in_token()
     with client(g) as http:
         assert http.get(f"/?token={first}").status_code == 403
+
+
+def test_signed_in_browsers_beyond_the_limit_are_forgotten_oldest_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_http_guard, "MAX_SESSIONS", 3)
+    g = guard()
+    with client(g) as http:
+        cookies = [http.get(f"/?token={TOKEN}").headers["set-cookie"].split(";")[0] for _ in range(4)]
+    with client(g) as http:
+        answers = [http.get("/", headers={"Cookie": cookie}).status_code for cookie in cookies]
+    assert answers == [401, 200, 200, 200]
 
 
 def test_a_browser_sent_from_another_site_gets_a_page_that_moves_on_by_itself() -> None:
