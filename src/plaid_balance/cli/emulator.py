@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 from plaid_balance.cli import params
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _DEFAULT_CLIENT_ID = "emulator-client-id"
 
@@ -14,9 +17,12 @@ _DEFAULT_SECRET = "emulator-secret"  # noqa: S105 - the emulator's own fixed tes
 
 _MAX_MS = 3_600_000.0
 
-_rate = params.Rate()
-
 _ms = params.Number(0.0, _MAX_MS)
+
+
+def _fault_rate(name: str, help: str) -> Callable[[F], F]:
+    """A fault's ``--...-rate``: the share of calls it hits, none by default."""
+    return click.option(name, default=0.0, type=params.Rate(), help=help)
 
 
 @click.group(name="emulator")
@@ -67,22 +73,13 @@ def emulator() -> None:
     type=_ms,
     help="Uniformly random extra latency on top of --latency-ms, in milliseconds.",
 )
-@click.option(
-    "--error-rate",
-    default=0.0,
-    type=_rate,
-    help="Share of calls answered 500 API_ERROR/INTERNAL_SERVER_ERROR.",
-)
-@click.option(
+@_fault_rate("--error-rate", "Share of calls answered 500 API_ERROR/INTERNAL_SERVER_ERROR.")
+@_fault_rate(
     "--institution-not-responding-rate",
-    default=0.0,
-    type=_rate,
-    help="Share of calls answered 400 INSTITUTION_ERROR/INSTITUTION_NOT_RESPONDING.",
+    "Share of calls answered 400 INSTITUTION_ERROR/INSTITUTION_NOT_RESPONDING.",
 )
-@click.option(
-    "--drop-rate", default=0.0, type=_rate, help="Share of calls whose connection drops mid-response."
-)
-@click.option("--hang-rate", default=0.0, type=_rate, help="Share of calls that hang for --hang-seconds.")
+@_fault_rate("--drop-rate", "Share of calls whose connection drops mid-response.")
+@_fault_rate("--hang-rate", "Share of calls that hang for --hang-seconds.")
 @click.option(
     "--hang-seconds",
     default=30.0,
@@ -90,15 +87,8 @@ def emulator() -> None:
     show_default=True,
     help="How long a hanging call waits before answering (at most an hour).",
 )
-@click.option(
-    "--malformed-rate",
-    default=0.0,
-    type=_rate,
-    help="Share of calls answered 200 with a body that is not JSON.",
-)
-@click.option(
-    "--truncated-rate", default=0.0, type=_rate, help="Share of calls answered 200 with the JSON cut in half."
-)
+@_fault_rate("--malformed-rate", "Share of calls answered 200 with a body that is not JSON.")
+@_fault_rate("--truncated-rate", "Share of calls answered 200 with the JSON cut in half.")
 @click.option(
     "--fail-next",
     multiple=True,

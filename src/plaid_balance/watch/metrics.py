@@ -9,6 +9,7 @@ exposition of a balance is as exact as float64 allows, the watch itself never ro
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
@@ -36,42 +37,22 @@ class WatchMetrics:
         from prometheus_client import CollectorRegistry, Counter, Histogram
 
         self.registry: CollectorRegistry = CollectorRegistry(auto_describe=True)
-        self.api_calls = Counter(
-            f"{PREFIX}_api_calls",
-            "Plaid API calls made by the watch",
-            ("endpoint", "outcome"),
-            registry=self.registry,
+
+        def counter(name: str, documentation: str, *labels: str) -> Counter:
+            return Counter(f"{PREFIX}_{name}", documentation, labels, registry=self.registry)
+
+        self.api_calls = counter("api_calls", "Plaid API calls made by the watch", "endpoint", "outcome")
+        self.billed_calls = counter(
+            "billed_calls", "Billed real-time balance calls (/accounts/balance/get)", "alias"
         )
-        self.billed_calls = Counter(
-            f"{PREFIX}_billed_calls",
-            "Billed real-time balance calls (/accounts/balance/get)",
-            ("alias",),
-            registry=self.registry,
+        self.saved_calls = counter(
+            "saved_calls", "Billed calls spared (over budget, needs repair)", "alias", "via"
         )
-        self.saved_calls = Counter(
-            f"{PREFIX}_saved_calls",
-            "Billed calls spared (over budget, needs repair)",
-            ("alias", "via"),
-            registry=self.registry,
+        self.alerts = counter("alerts_sent", "Alert notifications by outcome", "kind", "notifier", "outcome")
+        self.webhooks_received = counter(
+            "webhooks_received", "Verified webhooks received", "webhook_type", "webhook_code"
         )
-        self.alerts = Counter(
-            f"{PREFIX}_alerts_sent",
-            "Alert notifications by outcome",
-            ("kind", "notifier", "outcome"),
-            registry=self.registry,
-        )
-        self.webhooks_received = Counter(
-            f"{PREFIX}_webhooks_received",
-            "Verified webhooks received",
-            ("webhook_type", "webhook_code"),
-            registry=self.registry,
-        )
-        self.webhooks_refused = Counter(
-            f"{PREFIX}_webhooks_refused",
-            "Webhooks refused (not verified)",
-            ("reason",),
-            registry=self.registry,
-        )
+        self.webhooks_refused = counter("webhooks_refused", "Webhooks refused (not verified)", "reason")
         self.refresh_duration = Histogram(
             f"{PREFIX}_refresh_duration_seconds",
             "Time taken by one Item's refresh",
@@ -79,11 +60,8 @@ class WatchMetrics:
             buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
-        self.storage_errors = Counter(
-            f"{PREFIX}_storage_errors",
-            "Failed writes to history or the watch's state",
-            ("what",),
-            registry=self.registry,
+        self.storage_errors = counter(
+            "storage_errors", "Failed writes to history or the watch's state", "what"
         )
         self.registry.register(_StateCollector(state, budget_left, now))
 
@@ -93,16 +71,13 @@ class WatchMetrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
+@dataclass(frozen=True, slots=True, eq=False)  # eq=False: the registry keeps collectors by identity
 class _StateCollector:
-    def __init__(
-        self,
-        state: WatchState,
-        budget_left: Callable[[str, datetime], BudgetLeft],
-        now: Callable[[], datetime],
-    ) -> None:
-        self._state = state
-        self._budget_left = budget_left
-        self._now = now
+    """Balances, health and budgets, read from the watch's state at each scrape."""
+
+    state: WatchState
+    budget_left: Callable[[str, datetime], BudgetLeft]
+    now: Callable[[], datetime]
 
     def describe(self) -> list[Metric]:
         return []
@@ -137,14 +112,14 @@ class _StateCollector:
             "When the watch last refreshed the Item",
             labels=("alias",),
         )
-        now = self._now()
-        for item in list(self._state.items.values()):
+        now = self.now()
+        for item in list(self.state.items.values()):
             institution = item.item.institution_name or item.item.institution_id or ""
             for state in Health:
                 health.add_metric(
                     [item.alias, institution, state.value], 1.0 if item.health is state else 0.0
                 )
-            left = self._budget_left(item.item.item_id, now)
+            left = self.budget_left(item.item.item_id, now)
             for period, calls in (("day", left.day), ("month", left.month)):
                 if calls is not None:
                     budget.add_metric([item.alias, period], float(calls))
