@@ -109,6 +109,7 @@ def test_other_environment_tokens_are_refused(plaid_http: PlaidHTTP, env: str) -
     assert "sandbox-only" in response.json()["error_message"]
     public = plaid_http.post("/item/public_token/exchange", {"public_token": f"public-{env}-x-y"})
     assert error_code(public) == "INVALID_PUBLIC_TOKEN"
+    assert "sandbox-only" in public.json()["error_message"]
 
 
 def test_user_good_roster(plaid_http: PlaidHTTP, emu: RunningEmulator) -> None:

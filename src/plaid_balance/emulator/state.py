@@ -157,6 +157,16 @@ def token_environment(token: str) -> str | None:
     return parts[1] if len(parts) == 3 else None
 
 
+def _refuse_other_environments(token: str, error_code: str, kind: str) -> None:
+    """Plaid's answer to a ``kind`` ("access token") of production or development: this is a Sandbox."""
+    env = token_environment(token)
+    if env in ENVIRONMENTS_REFUSED:
+        raise PlaidAPIError(
+            error_code,
+            f"could not find matching {kind}: this emulator is sandbox-only and never accepts {env} {kind}s",
+        )
+
+
 def new_access_token() -> str:
     return f"access-sandbox-{uuid.uuid4()}"
 
@@ -241,13 +251,7 @@ class EmulatorState:
         return token
 
     def exchange_public_token(self, public_token: str) -> Item:
-        env = token_environment(public_token)
-        if env in ENVIRONMENTS_REFUSED:
-            raise PlaidAPIError(
-                "INVALID_PUBLIC_TOKEN",
-                f"could not find matching public token: this emulator is sandbox-only and never accepts "
-                f"{env} tokens",
-            )
+        _refuse_other_environments(public_token, "INVALID_PUBLIC_TOKEN", "public token")
         with self.lock:
             # Single use: a public token is gone once exchanged, whatever the outcome.
             pending = self.public_tokens.pop(public_token, None)
@@ -262,13 +266,7 @@ class EmulatorState:
     # -- lookup -------------------------------------------------------------------------------------------
 
     def item_for_token(self, access_token: str) -> Item:
-        env = token_environment(access_token)
-        if env in ENVIRONMENTS_REFUSED:
-            raise PlaidAPIError(
-                "INVALID_ACCESS_TOKEN",
-                f"could not find matching access token: this emulator is sandbox-only and never accepts "
-                f"{env} access tokens",
-            )
+        _refuse_other_environments(access_token, "INVALID_ACCESS_TOKEN", "access token")
         with self.lock:
             item = self.by_access_token.get(access_token)
             removed = access_token in self.removed_tokens

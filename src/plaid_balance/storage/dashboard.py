@@ -77,35 +77,29 @@ class DashboardRepository:
     def complete_snapshots_after(self, snapshot_id: int) -> tuple[list[SnapshotHead], list[BalanceRow]]:
         """Complete snapshots with a higher id than ``snapshot_id`` (by id), and the balances of every
         account row with a higher snapshot id, in one read transaction."""
+        heads_query = (
+            select(
+                Snapshot.id,
+                Snapshot.item_id,
+                Snapshot.retrieved_at,
+                Snapshot.source,
+                Snapshot.institution_name,
+            )
+            .where(Snapshot.id > snapshot_id, Snapshot.complete.is_(True))
+            .order_by(Snapshot.id)
+        )
+        balances_query = select(
+            SnapshotAccount.snapshot_id,
+            SnapshotAccount.currency,
+            SnapshotAccount.type,
+            SnapshotAccount.current_balance,
+        ).where(SnapshotAccount.snapshot_id > snapshot_id)
         with self._db.transaction("read") as tx:
             conn = tx.session.connection()
-            heads = [
-                SnapshotHead(*row)
-                for row in conn.execute(
-                    select(
-                        Snapshot.id,
-                        Snapshot.item_id,
-                        Snapshot.retrieved_at,
-                        Snapshot.source,
-                        Snapshot.institution_name,
-                    )
-                    .where(Snapshot.id > snapshot_id, Snapshot.complete.is_(True))
-                    .order_by(Snapshot.id)
-                )
-            ]
+            heads = [SnapshotHead(*row) for row in conn.execute(heads_query)]
             if not heads:
                 return [], []
-            balances = [
-                BalanceRow(*row)
-                for row in conn.execute(
-                    select(
-                        SnapshotAccount.snapshot_id,
-                        SnapshotAccount.currency,
-                        SnapshotAccount.type,
-                        SnapshotAccount.current_balance,
-                    ).where(SnapshotAccount.snapshot_id > snapshot_id)
-                )
-            ]
+            balances = [BalanceRow(*row) for row in conn.execute(balances_query)]
         return heads, balances
 
     def vault_names(self) -> list[ItemNames]:
