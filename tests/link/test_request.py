@@ -55,6 +55,17 @@ def test_account_types_become_filters_that_hide_the_other_types() -> None:
     }
 
 
+def test_products_and_countries_take_comma_lists_once_each_in_order() -> None:
+    settings = LinkSettings.build(
+        products=("Auth, transactions", " AUTH,,"), country_codes=("ca,us", " CA", "")
+    )
+    assert settings.products == ("auth", "transactions")
+    assert settings.country_codes == ("CA", "US")
+    assert LinkSettings.build(country_codes=(" , ",)).country_codes == ("US",)
+    with pytest.raises(ConfigurationError, match="at least one product"):
+        LinkSettings.build(products=(" , ",))
+
+
 def test_new_item_body(answers: AnswerChecker) -> None:
     settings = LinkSettings.build(account_types=("depository",), country_codes=("us", "CA"), language="fr")
     body = new_item_request(settings)

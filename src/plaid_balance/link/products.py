@@ -15,7 +15,7 @@ hidden by Link, per the spec's ``LinkTokenAccountFilters``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
 from plaid_balance._errors import ConfigurationError
@@ -94,44 +94,41 @@ def choose_products(account_types: Sequence[str] = ()) -> tuple[str, ...]:
     return ("transactions",)
 
 
+def _listed(values: Iterable[str]) -> Iterator[str]:
+    """The names in an option's values, each value a comma-separated list; blanks left out."""
+    for value in values:
+        for name in value.split(","):
+            if name.strip():
+                yield name.strip()
+
+
 def validate_products(products: Iterable[str]) -> tuple[str, ...]:
     """Products given with ``--products``: known, distinct, and never ``balance``."""
-    chosen: list[str] = []
-    for raw in products:
-        for name in raw.split(","):
-            product = name.strip().lower()
-            if not product:
-                continue
-            if product in {"balance", "balance_plus"}:
-                raise ConfigurationError(
-                    "'balance' is not a Link product: Balance works with any Item; "
-                    "link with auth (depository accounts) or transactions (all accounts)"
-                )
-            if product not in LINK_PRODUCTS:
-                raise ConfigurationError(
-                    f"unknown Plaid product {product!r}; for balances use auth or transactions"
-                )
-            if product not in chosen:
-                chosen.append(product)
+    chosen = tuple(dict.fromkeys(name.lower() for name in _listed(products)))
+    for product in chosen:
+        if product in {"balance", "balance_plus"}:
+            raise ConfigurationError(
+                "'balance' is not a Link product: Balance works with any Item; "
+                "link with auth (depository accounts) or transactions (all accounts)"
+            )
+        if product not in LINK_PRODUCTS:
+            raise ConfigurationError(
+                f"unknown Plaid product {product!r}; for balances use auth or transactions"
+            )
     if not chosen:
         raise ConfigurationError("--products needs at least one product, such as auth or transactions")
-    return tuple(chosen)
+    return chosen
 
 
 def validate_countries(countries: Iterable[str]) -> tuple[str, ...]:
-    chosen: list[str] = []
-    for raw in countries:
-        for name in raw.split(","):
-            code = name.strip().upper()
-            if not code:
-                continue
-            if code not in COUNTRY_CODES:
-                raise ConfigurationError(
-                    f"Plaid does not support country {code!r}; use ISO codes such as US, CA, GB, FR"
-                )
-            if code not in chosen:
-                chosen.append(code)
-    return tuple(chosen) or ("US",)
+    """Countries given with ``--country``: codes Plaid supports, distinct; the US when none."""
+    chosen = tuple(dict.fromkeys(name.upper() for name in _listed(countries)))
+    for code in chosen:
+        if code not in COUNTRY_CODES:
+            raise ConfigurationError(
+                f"Plaid does not support country {code!r}; use ISO codes such as US, CA, GB, FR"
+            )
+    return chosen or ("US",)
 
 
 def validate_language(language: str) -> str:
