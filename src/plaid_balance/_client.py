@@ -28,7 +28,7 @@ from plaid_balance._config import (
     timeout_setting,
     validate_base_url,
 )
-from plaid_balance._error_body import ErrorBody, plaid_error_body
+from plaid_balance._error_body import ErrorBody, network_failure, plaid_error_body
 from plaid_balance._errors import PlaidAPIError, PlaidFailure, PlaidNetworkError
 from plaid_balance._json import decode, encode
 from plaid_balance._log import quiet_library_loggers
@@ -50,14 +50,14 @@ def interpret_response(response: httpx.Response, model: type[T]) -> T:
         try:
             error = decode(content, ErrorBody)
         except msgspec.ValidationError:
-            raise PlaidNetworkError(
+            raise network_failure(
                 "UNEXPECTED_RESPONSE",
                 f"HTTP {status} answer without a Plaid error object",
                 retryable=status >= 500 or status == 429,
             ) from None
         except msgspec.DecodeError:
             # A proxy's error page or a cut body: the same call may well succeed next time.
-            raise PlaidNetworkError(
+            raise network_failure(
                 "MALFORMED_RESPONSE", f"HTTP {status} answer is not valid JSON ({len(content)} bytes)"
             ) from None
         raise PlaidAPIError(plaid_error_body(error, status))
@@ -65,12 +65,12 @@ def interpret_response(response: httpx.Response, model: type[T]) -> T:
         return decode(content, model)
     except msgspec.ValidationError as exc:
         # msgspec names the place ("at `$.accounts[0].balances`"), never the value: safe to show.
-        raise PlaidNetworkError(
+        raise network_failure(
             "MALFORMED_RESPONSE", f"answer does not match Plaid's schema: {exc}", retryable=False
         ) from None
     except msgspec.DecodeError:
         # A cut or garbled body (proxy, dropped connection): the same call may well succeed next time.
-        raise PlaidNetworkError(
+        raise network_failure(
             "MALFORMED_RESPONSE", f"HTTP {status} answer is not valid JSON ({len(content)} bytes)"
         ) from None
 
@@ -79,12 +79,12 @@ def network_error(exc: httpx.HTTPError) -> PlaidNetworkError:
     # Only the exception's class goes into the message: httpx's text can quote the request it failed on.
     name = type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
-        return PlaidNetworkError("TIMEOUT", f"Plaid did not answer in time ({name})")
+        return network_failure("TIMEOUT", f"Plaid did not answer in time ({name})")
     if isinstance(exc, httpx.ConnectError):
-        return PlaidNetworkError("CONNECT_ERROR", f"cannot connect to Plaid ({name}: {_reason(exc)})")
+        return network_failure("CONNECT_ERROR", f"cannot connect to Plaid ({name}: {_reason(exc)})")
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-        return PlaidNetworkError("CONNECTION_DROPPED", f"connection dropped mid-answer ({name})")
-    return PlaidNetworkError("TRANSPORT_ERROR", f"the request failed ({name})")
+        return network_failure("CONNECTION_DROPPED", f"connection dropped mid-answer ({name})")
+    return network_failure("TRANSPORT_ERROR", f"the request failed ({name})")
 
 
 def _reason(exc: httpx.HTTPError) -> str:

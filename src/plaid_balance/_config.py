@@ -25,6 +25,11 @@ PLAID_VERSION: Final = "2020-09-14"
 DEFAULT_TIMEOUT: Final = 60.0  # a live balance call can take 30 s or more
 DEFAULT_CONNECT_TIMEOUT: Final = 10.0
 MAX_TIMEOUT: Final = 3600.0  # beyond an hour a timeout is a typo, and huge values overflow the event loop
+# Plaid's Sandbox test user at its default non-OAuth test bank (First Platypus Bank): the defaults of
+# sandbox Items made without Link (``_sandbox``), shown in the commands' help.
+SANDBOX_INSTITUTION: Final = "ins_109508"
+SANDBOX_USERNAME: Final = "user_good"
+SANDBOX_PASSWORD: Final = "pass_good"  # noqa: S105 - Plaid's published Sandbox test password
 
 
 class Environment(StrEnum):

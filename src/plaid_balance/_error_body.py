@@ -9,6 +9,8 @@ from typing import Final, Literal
 
 import msgspec
 
+from plaid_balance._errors import ExchangeAnswerLostError, FundsCheckError, PlaidNetworkError
+
 # What an outcome (a report, a failure, a funds decision, a batch summary) says happened, in one word:
 # the command line maps each to an exit code (``cli/exit_codes.py``); the library decides none.
 Verdict = Literal[
@@ -98,3 +100,23 @@ def plaid_error_body(error: ErrorBody, http_status: int) -> ErrorBody:
     """Plaid's error object as received, completed with the HTTP status and whether it is retryable."""
     body = msgspec.structs.replace(error, http_status=http_status, retryable=False)
     return msgspec.structs.replace(body, retryable=body.retry_now or body.error_code in RETRY_LATER_CODES)
+
+
+def network_failure(error_code: str, message: str, *, retryable: bool = True) -> PlaidNetworkError:
+    """No usable answer (``NETWORK_ERROR``/``error_code``): a connection failure, a timeout, a garbled body."""
+    return PlaidNetworkError(
+        ErrorBody(error_type=NETWORK_ERROR, error_code=error_code, error_message=message, retryable=retryable)
+    )
+
+
+def exchange_answer_lost(message: str, *, outcome: str) -> ExchangeAnswerLostError:
+    """A public-token exchange whose answer was lost (never retryable; ``outcome``: lost or unknown)."""
+    body = ErrorBody(
+        error_type=NETWORK_ERROR, error_code="EXCHANGE_ANSWER_LOST", error_message=message, retryable=False
+    )
+    return ExchangeAnswerLostError(body, outcome=outcome)
+
+
+def funds_check_failure(code: str, message: str) -> FundsCheckError:
+    """A funds check that cannot decide (``FUNDS_CHECK_ERROR``/``code``): never a pass."""
+    return FundsCheckError(ErrorBody(error_type=FUNDS_CHECK_ERROR, error_code=code, error_message=message))

@@ -39,12 +39,16 @@ and lookup errors are of two different kinds). The command line maps each kind t
 export the classes that belong to them from here (``plaid_balance.vault.VaultKeyError``...). A few private
 signals (``Undecryptable``, ``InputTooLarge``, the webhook's and the Link page's ``Refused``) are
 caught next to where they are raised and turned into one of these, or an HTTP answer. This module
-imports nothing heavy: configuration errors are raised before any model library is loaded.
+imports nothing heavy: configuration errors are raised before any model library is loaded. So the
+failures that carry an ``ErrorBody`` (a msgspec struct) are given one; ``_error_body`` builds them
+(``network_failure``, ``exchange_answer_lost``, ``funds_check_failure``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from plaid_balance._redact import redact
 
 if TYPE_CHECKING:
     from plaid_balance._error_body import ErrorBody
@@ -58,8 +62,6 @@ class PlaidBalanceError(Exception):
     """
 
     def __str__(self) -> str:
-        from plaid_balance._redact import redact
-
         return redact(super().__str__())
 
     def __repr__(self) -> str:
@@ -124,16 +126,10 @@ class PlaidAPIError(PlaidFailure):
 
 
 class PlaidNetworkError(PlaidFailure):
-    """No usable answer: connection failure, timeout, or a body that is not Plaid's JSON."""
+    """No usable answer: connection failure, timeout, or a body that is not Plaid's JSON.
 
-    def __init__(self, error_code: str, message: str, *, retryable: bool = True) -> None:
-        from plaid_balance._error_body import NETWORK_ERROR, ErrorBody
-
-        super().__init__(
-            ErrorBody(
-                error_type=NETWORK_ERROR, error_code=error_code, error_message=message, retryable=retryable
-            )
-        )
+    ``error`` has ``error_type`` ``NETWORK_ERROR`` (built by ``_error_body.network_failure``).
+    """
 
     @property
     def message(self) -> str:
@@ -144,11 +140,12 @@ class ExchangeAnswerLostError(PlaidNetworkError):
     """A public-token exchange reached Plaid but its answer did not reach us: Plaid made an Item whose
     access token nobody holds (``outcome="lost"``), or whether it did is unknown (``outcome="unknown"``).
 
-    Never retryable: a public token is good for one exchange only. ``message`` says what to do.
+    Never retryable: a public token is good for one exchange only. ``message`` says what to do. Built by
+    ``_error_body.exchange_answer_lost``.
     """
 
-    def __init__(self, message: str, *, outcome: str) -> None:
-        super().__init__("EXCHANGE_ANSWER_LOST", message, retryable=False)
+    def __init__(self, error: ErrorBody, *, outcome: str) -> None:
+        super().__init__(error)
         self.outcome = outcome
 
 
@@ -179,16 +176,21 @@ class WatchConfigError(ConfigurationError):
 class FundsCheckError(ConfigurationError, ValueError):
     """The check cannot decide (bad amount, no usable balance, currency mismatch): never a pass.
 
-    ``error`` is the failure as every other one is reported (``error_type: FUNDS_CHECK_ERROR``).
+    ``error`` is the failure as every other one is reported (``error_type: FUNDS_CHECK_ERROR``; built by
+    ``_error_body.funds_check_failure``).
     """
 
-    def __init__(self, code: str, message: str) -> None:
-        from plaid_balance._error_body import FUNDS_CHECK_ERROR, ErrorBody
+    def __init__(self, error: ErrorBody) -> None:
+        self.error = error
+        super().__init__(f"{error.error_code}: {error.error_message}")
 
-        self.code = code
-        self.message = message
-        self.error = ErrorBody(error_type=FUNDS_CHECK_ERROR, error_code=code, error_message=message)
-        super().__init__(f"{code}: {message}")
+    @property
+    def code(self) -> str:
+        return self.error.error_code
+
+    @property
+    def message(self) -> str:
+        return self.error.error_message
 
 
 class VaultError(PlaidBalanceError):

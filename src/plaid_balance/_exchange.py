@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from plaid_balance._errors import ExchangeAnswerLostError, PlaidAPIError, PlaidNetworkError
+from plaid_balance._error_body import exchange_answer_lost
+from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
 
 if TYPE_CHECKING:
     from plaid_balance._client import PlaidClient
@@ -38,13 +39,13 @@ def exchange_public_token(client: PlaidClient, public_token: str) -> PublicToken
     except PlaidAPIError as exc:
         if exc.error_code not in REFUSED_CODES:
             raise
-        raise ExchangeAnswerLostError(
+        raise exchange_answer_lost(
             f"Plaid received the public-token exchange but its answer was lost ({cause.message}): it made "
             "an Item whose access token never arrived. That Item is unusable; link the bank again",
             outcome="lost",
         ) from None
     except PlaidNetworkError as again:
-        raise ExchangeAnswerLostError(
+        raise exchange_answer_lost(
             f"no answer from Plaid to the public-token exchange ({cause.message}), nor when asked again "
             f"({again.message}): whether Plaid made the Item is unknown",
             outcome="unknown",

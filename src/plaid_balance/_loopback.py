@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 
 def is_loopback(host: str) -> bool:
     """``localhost``, ``127.0.0.0/8`` or ``::1`` (with or without URL brackets); never a name to resolve."""
     if host == "localhost":
         return True
-    import ipaddress  # not at import: the client's start-up does not need it
-
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:

@@ -12,6 +12,7 @@ lost. Markup is a separate matter: callers hand the result to rich as a ``Text``
 from __future__ import annotations
 
 from typing import Final
+from unicodedata import category
 
 _BIDI_CONTROLS: Final = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _UNSAFE_CATEGORIES: Final = frozenset({"Cc", "Cs", "Zl", "Zp"})
@@ -31,9 +32,6 @@ def safe_text(value: object) -> str:
     text = value if isinstance(value, str) else str(value)
     if text.isprintable():  # the common case: no scan needed
         return text
-    # Only here: the Unicode database is a compiled extension, and most text never needs it.
-    from unicodedata import category
-
     return "".join(
         _escape(c) if c in _BIDI_CONTROLS or category(c) in _UNSAFE_CATEGORIES else c for c in text
     )

@@ -3,6 +3,7 @@ encoder (``_json``) never reveal it; used for the client secret and access token
 
 from __future__ import annotations
 
+import hmac
 from typing import Final, NoReturn
 
 from plaid_balance._redact import remember
@@ -36,8 +37,6 @@ class SecretStr:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SecretStr):
             return NotImplemented
-        import hmac  # here: every command's --help imports this module, few compare secrets
-
         return hmac.compare_digest(self._value.encode("utf-8"), other._value.encode("utf-8"))
 
     def __hash__(self) -> int:

@@ -19,10 +19,11 @@ from plaid_balance import (
     PlaidNetworkError,
     StorageError,
 )
+from plaid_balance._error_body import funds_check_failure, network_failure
 from plaid_balance._errors import DatabaseURLError
 from plaid_balance.cli import cli
 from plaid_balance.cli.exit_codes import EXIT_CODES, ExitCode, exit_code_for, exit_codes_markdown
-from plaid_balance.funds import FundsCheckError, decide
+from plaid_balance.funds import decide
 from plaid_balance.history import HistoryError
 from tests.plaid_fakes import report_of
 
@@ -42,15 +43,15 @@ def _plaid(error_type: str, code: str, status: int = 400) -> ErrorBody:
         (HistoryError("cannot write"), ExitCode.STORAGE),
         (DatabaseURLError("not a URL"), ExitCode.USAGE),
         (PlaidAPIError(_plaid("ITEM_ERROR", "ITEM_LOGIN_REQUIRED")), ExitCode.PLAID_ERROR),
-        (PlaidNetworkError("TIMEOUT", "slow"), ExitCode.NETWORK_ERROR),
+        (network_failure("TIMEOUT", "slow"), ExitCode.NETWORK_ERROR),
         (FailureReport(error=_plaid("ITEM_ERROR", "ITEM_LOGIN_REQUIRED")), ExitCode.PLAID_ERROR),
-        (FailureReport(error=PlaidNetworkError("TIMEOUT", "slow").error), ExitCode.NETWORK_ERROR),
+        (FailureReport(error=network_failure("TIMEOUT", "slow").error), ExitCode.NETWORK_ERROR),
         (
             FailureReport(error=ErrorBody(error_type="INPUT_ERROR", error_code="MALFORMED_LINE")),
             ExitCode.USAGE,
         ),
         (ErrorBody(error_type="INTERNAL_ERROR", error_code="UNEXPECTED_ERROR"), ExitCode.BUG),
-        (FundsCheckError("CURRENCY_MISMATCH", "no conversion"), ExitCode.USAGE),
+        (funds_check_failure("CURRENCY_MISMATCH", "no conversion"), ExitCode.USAGE),
         (KeyboardInterrupt(), ExitCode.INTERRUPTED),
         (BrokenPipeError(), ExitCode.CLOSED_PIPE),
         (RuntimeError("unforeseen"), ExitCode.BUG),

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from plaid_balance._client import PlaidClient
-from plaid_balance._error_body import ErrorBody
+from plaid_balance._error_body import ErrorBody, network_failure
 from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
 from plaid_balance._retry import RetryPolicy
 from plaid_balance.emulator import EmulatorConfig, RunningEmulator
@@ -321,7 +321,7 @@ def test_the_watch_settles_a_rotation_in_doubt_before_it_uses_the_token(tmp_path
         raise PlaidAPIError(ErrorBody(error_type="INVALID_INPUT", error_code="INVALID_ACCESS_TOKEN"))
 
     def unreachable(token: SecretStr) -> None:
-        raise PlaidNetworkError("CONNECT_ERROR", "cannot connect to Plaid")
+        raise network_failure("CONNECT_ERROR", "cannot connect to Plaid")
 
     with Vault.open(str(tmp_path / "watch.db")) as vault:
         vault.add("Kept", "access-sandbox-kept", item_id="item-1")

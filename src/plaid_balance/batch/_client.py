@@ -10,6 +10,8 @@ keeps one for its scheduled refreshes).
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import math
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
@@ -28,6 +30,7 @@ from plaid_balance._items_file import ItemEntry
 from plaid_balance._report import Report, utc_now
 from plaid_balance._retry import RetryPolicy
 from plaid_balance._secret import SecretStr
+from plaid_balance.batch._engine import BatchRun, ReportHistory
 from plaid_balance.batch._limits import (
     BALANCE_PATH,
     CACHED_PATH,
@@ -41,7 +44,6 @@ from plaid_balance.batch._limits import (
 from plaid_balance.batch._pool import LanePool
 
 if TYPE_CHECKING:
-    from plaid_balance.batch._engine import BatchRun, ReportHistory
     from plaid_balance.batch._results import BatchSummary, ItemResult
 
 DEFAULT_CONCURRENCY = 10
@@ -244,8 +246,6 @@ class BatchClient(AsyncClosing):
         from a plain or an async iterable; they are read as the workers need them. ``history`` answers
         Items from stored reports when fresh enough, and keeps what was fetched.
         """
-        from plaid_balance.batch._engine import BatchRun
-
         return BatchRun(self, items, history, self._clock)
 
     async def run_batch(
@@ -255,8 +255,6 @@ class BatchClient(AsyncClosing):
 
         An exception raised by ``on_result`` stops the run and propagates.
         """
-        import inspect
-
         async with self.run(items, history=history) as run:
             async for result in run:
                 if on_result is not None:
@@ -286,7 +284,6 @@ def run_batch_sync(
 
     Results reach the caller through ``on_result`` only, so memory stays bounded however long the run.
     """
-    import asyncio
 
     async def main() -> BatchSummary:
         client = BatchClient(

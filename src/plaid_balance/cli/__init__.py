@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import click
 
 from plaid_balance._errors import PlaidBalanceError
+from plaid_balance._extras import require_extra
 from plaid_balance._redact import remember_environment
 from plaid_balance._safe_text import safe_text
 from plaid_balance.cli import streams
@@ -80,8 +81,6 @@ class LazyGroup(click.Group):
         # The one check of a command's extra, before it runs: `COMMAND --help` still works without it.
         extra = COMMAND_EXTRAS.get(args[0]) if args else None
         if extra is not None and not any(arg in HELP_OPTIONS for arg in args[1:]):
-            from plaid_balance._extras import require_extra
-
             require_extra(extra, f"plaid-balance {args[0]}")
         return super().resolve_command(ctx, args)
 

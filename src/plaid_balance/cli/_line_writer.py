@@ -17,6 +17,7 @@ A reader that closes the pipe (``| head``) is noticed (``closed``): the command 
 
 from __future__ import annotations
 
+import array
 import asyncio
 import os
 import queue
@@ -24,6 +25,10 @@ import stat
 import sys
 import threading
 from typing import TextIO
+
+if sys.platform != "win32":  # the pipe's room and unread bytes are asked through POSIX ioctls
+    import fcntl
+    import termios
 
 from plaid_balance._closing import AsyncClosing
 
@@ -35,21 +40,15 @@ def _pipe_capacity(stream: TextIO) -> tuple[int, int] | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        import fcntl
-
         fd = stream.fileno()
         if not stat.S_ISFIFO(os.fstat(fd).st_mode):
             return None
         return fd, fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)
-    except (OSError, ValueError, AttributeError, ImportError):
+    except (OSError, ValueError, AttributeError):
         return None
 
 
 def _unread(fd: int) -> int:
-    import array
-    import fcntl
-    import termios
-
     count = array.array("i", [0])
     fcntl.ioctl(fd, termios.FIONREAD, count, True)
     return count[0]

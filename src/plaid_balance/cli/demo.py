@@ -6,15 +6,15 @@ from typing import Any
 
 import click
 
-from plaid_balance._sandbox import DEFAULT_INSTITUTION, DEFAULT_USERNAME
+from plaid_balance._config import SANDBOX_INSTITUTION, SANDBOX_USERNAME
 from plaid_balance.cli.common import output_format_option
 
 
 @click.command()
 @output_format_option("auto", "json", "table", "csv", help="auto: a table on a terminal, JSON otherwise.")
-@click.option("--institution", default=DEFAULT_INSTITUTION, show_default=True, help="Sandbox institution id.")
+@click.option("--institution", default=SANDBOX_INSTITUTION, show_default=True, help="Sandbox institution id.")
 @click.option(
-    "--username", default=DEFAULT_USERNAME, show_default=True, help="Sandbox user (user_good, ...)."
+    "--username", default=SANDBOX_USERNAME, show_default=True, help="Sandbox user (user_good, ...)."
 )
 @click.option(
     "--dashboard",

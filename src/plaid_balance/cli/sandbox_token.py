@@ -6,14 +6,14 @@ from typing import Any
 
 import click
 
-from plaid_balance._sandbox import DEFAULT_INSTITUTION, DEFAULT_PASSWORD, DEFAULT_USERNAME
+from plaid_balance._config import SANDBOX_INSTITUTION, SANDBOX_PASSWORD, SANDBOX_USERNAME
 from plaid_balance.cli.common import base_url_option, timeout_option
 
 
 @click.command(name="sandbox-token")
-@click.option("--institution", default=DEFAULT_INSTITUTION, show_default=True, help="Sandbox institution id.")
-@click.option("--username", default=DEFAULT_USERNAME, show_default=True, help="Sandbox user.")
-@click.option("--password", default=None, help=f"Sandbox password [default: {DEFAULT_PASSWORD}].")
+@click.option("--institution", default=SANDBOX_INSTITUTION, show_default=True, help="Sandbox institution id.")
+@click.option("--username", default=SANDBOX_USERNAME, show_default=True, help="Sandbox user.")
+@click.option("--password", default=None, help=f"Sandbox password [default: {SANDBOX_PASSWORD}].")
 @click.option(
     "--custom-config",
     type=click.Path(dir_okay=False),

@@ -15,6 +15,8 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
+import iso4217
+
 DEFAULT_INSTITUTION_ID = "ins_109508"
 CAPITAL_ONE_ID = "ins_128026"
 BALANCE_BANK_ID = "ins_130016"
@@ -101,11 +103,8 @@ ACCOUNT_SUBTYPES = frozenset(_DATA["account_subtypes"])
 def iso_currencies() -> frozenset[str]:
     """ISO 4217's active codes; anything else (e.g. a crypto ticker) is an unofficial_currency_code.
 
-    The table is the iso4217 package's, the one the library's funds check reads too (decision 62);
-    imported on first use, as parsing it costs tens of milliseconds.
+    The table is the iso4217 package's, the one the library's funds check reads too (decision 62).
     """
-    import iso4217
-
     return frozenset(currency.code for currency in iso4217.Currency)
 
 

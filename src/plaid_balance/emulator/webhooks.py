@@ -18,16 +18,15 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import msgspec
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from plaid_balance.emulator import jsonio
 from plaid_balance.emulator.clock import Clock
-
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric import ec
 
 log = logging.getLogger("plaid_balance.emulator.webhooks")
 _DELIVERY_LOG = 1000
@@ -120,13 +119,11 @@ class WebhookSender:
 
     @property
     def current_key(self) -> SigningKey:
-        # Made on first use: an emulator that never signs never imports cryptography.
+        # Made on first use: an emulator that never signs makes no key.
         with self._lock:
             return self.keys[-1] if self.keys else self._add_key()
 
     def _add_key(self) -> SigningKey:
-        from cryptography.hazmat.primitives.asymmetric import ec
-
         now = self._timestamp()
         if self.keys:
             self.keys[-1].expired_at = now
@@ -178,8 +175,6 @@ class WebhookSender:
         return delivery
 
     def _run(self) -> None:
-        import httpx
-
         with httpx.Client(timeout=self.timeout, follow_redirects=False, trust_env=False) as client:
             while True:
                 job = self._queue.get()

@@ -7,9 +7,15 @@ decimals than its currency has) is refused before Plaid is asked, and billed, fo
 from __future__ import annotations
 
 import functools
+import importlib.util
 from decimal import Decimal
+from pathlib import Path
+from xml.parsers import expat
 
-from plaid_balance._errors import FundsCheckError
+from plaid_balance._error_body import funds_check_failure
+from plaid_balance._errors import InvalidValue
+from plaid_balance._parse import parse_amount as parse_plain_amount
+from plaid_balance._parse import parse_currency as parse_currency_code
 
 
 def minor_units(currency: str) -> int | None:
@@ -25,10 +31,6 @@ def _iso_minor_units() -> dict[str, int | None]:
     The XML is read by expat as it streams (no tree is needed for one flat table, and ElementTree's
     import alone costs more than the parse). A test holds this reading to the package's own, so an
     upgrade that moves or reshapes the table fails there, not here."""
-    import importlib.util
-    from pathlib import Path
-    from xml.parsers import expat
-
     spec = importlib.util.find_spec("iso4217")
     folders = spec.submodule_search_locations if spec is not None else None
     if not folders:  # pragma: no cover - iso4217 is a dependency; an install without it is broken
@@ -61,30 +63,24 @@ def _iso_minor_units() -> dict[str, int | None]:
 def parse_amount(text: str) -> Decimal:
     """A strictly positive plain decimal (``125``, ``125.00``), by the one amount rule
     (``plaid_balance._parse.parse_amount``). Raises ``FundsCheckError`` (``INVALID_AMOUNT``)."""
-    from plaid_balance._errors import InvalidValue
-    from plaid_balance._parse import parse_amount as parse
-
     try:
-        return parse(text)
+        return parse_plain_amount(text)
     except InvalidValue as exc:
-        raise FundsCheckError("INVALID_AMOUNT", str(exc)) from None
+        raise funds_check_failure("INVALID_AMOUNT", str(exc)) from None
 
 
 def parse_currency(text: str) -> str:
     """An upper-case currency code, by the one currency rule (``plaid_balance._parse.parse_currency``)."""
-    from plaid_balance._errors import InvalidValue
-    from plaid_balance._parse import parse_currency as parse
-
     try:
-        return parse(text)
+        return parse_currency_code(text)
     except InvalidValue as exc:
-        raise FundsCheckError("INVALID_CURRENCY", str(exc)) from None
+        raise funds_check_failure("INVALID_CURRENCY", str(exc)) from None
 
 
 def check_amount(amount: Decimal, currency: str | None = None) -> None:
     """Everything about the amount that can be judged before the balance is known (raises)."""
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
-        raise FundsCheckError("INVALID_AMOUNT", f"the amount must be a positive number, not {amount}")
+        raise funds_check_failure("INVALID_AMOUNT", f"the amount must be a positive number, not {amount}")
     if currency is not None:
         check_precision(amount, currency)
 
@@ -94,6 +90,6 @@ def check_precision(amount: Decimal, currency: str) -> None:
     exponent = amount.as_tuple().exponent
     decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     if allowed is not None and decimals > allowed:
-        raise FundsCheckError(
+        raise funds_check_failure(
             "AMOUNT_PRECISION", f"{amount} has {decimals} decimals; {currency.upper()} allows {allowed}"
         )

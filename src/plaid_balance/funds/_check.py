@@ -13,12 +13,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from plaid_balance._client import PlaidClient
-from plaid_balance._errors import FundsCheckError
+from plaid_balance._error_body import funds_check_failure
 from plaid_balance._fetch import fetch_report
 from plaid_balance._report import BalanceReport, FailureReport, Report
 from plaid_balance._secret import SecretStr
 from plaid_balance.funds._amount import check_amount, parse_amount, parse_currency
 from plaid_balance.funds._decide import FundsDecision, decide_report
+from plaid_balance.history.recall import fetch_or_recall
 
 if TYPE_CHECKING:
     from plaid_balance.history import HistoryStore
@@ -52,7 +53,7 @@ def check_funds(
     code = parse_currency(currency) if currency is not None else None
     check_amount(value, code)
     if not isinstance(account_id, str) or not account_id.strip():
-        raise FundsCheckError("INVALID_ACCOUNT_ID", "the account id is empty")
+        raise funds_check_failure("INVALID_ACCOUNT_ID", "the account id is empty")
     raw = access_token.get_secret_value() if isinstance(access_token, SecretStr) else access_token
 
     def ask(plaid: PlaidClient) -> Report:
@@ -69,8 +70,6 @@ def check_funds(
     if store is None:
         report = fetch()
     else:
-        from plaid_balance.history.recall import fetch_or_recall
-
         report = fetch_or_recall(store, raw, fetch, max_age=max_age, save=save, account_ids=[account_id])
     if isinstance(report, FailureReport):
         return report

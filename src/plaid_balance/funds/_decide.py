@@ -8,8 +8,7 @@ from typing import Literal
 
 import msgspec
 
-from plaid_balance._error_body import Verdict
-from plaid_balance._errors import FundsCheckError
+from plaid_balance._error_body import Verdict, funds_check_failure
 from plaid_balance._money import ZERO, exact_sub
 from plaid_balance._report import AccountReport, BalanceReport, utc_now
 from plaid_balance.funds._amount import check_amount, check_precision
@@ -68,7 +67,7 @@ def _figure(account: AccountReport, currency: str) -> tuple[BalanceUsed, Decimal
                 "available balance is null, so (as Plaid allows for depository accounts) current balance "
                 + _fmt(account.current_balance, currency),
             )
-        raise FundsCheckError(
+        raise funds_check_failure(
             "BALANCE_UNAVAILABLE",
             f"account {account.account_id} has neither an available nor a current balance",
         )
@@ -81,11 +80,11 @@ def _figure(account: AccountReport, currency: str) -> tuple[BalanceUsed, Decimal
                 f"available credit is null, so limit {account.limit} − owed {account.current_balance} = "
                 + _fmt(figure, currency),
             )
-        raise FundsCheckError(
+        raise funds_check_failure(
             "BALANCE_UNAVAILABLE",
             f"credit account {account.account_id} has no available credit and no limit and current to derive it",
         )
-    raise FundsCheckError(
+    raise funds_check_failure(
         "BALANCE_UNAVAILABLE",
         f"{account.type} account {account.account_id} has no available balance; its current balance is not "
         "spendable money, so the check cannot decide",
@@ -102,10 +101,10 @@ def decide(
     """Pure decision on one account's balances. Equal to the amount passes. Raises ``FundsCheckError``."""
     check_amount(amount)
     if account.currency is None:
-        raise FundsCheckError("NO_CURRENCY", f"account {account.account_id} reports no currency")
+        raise funds_check_failure("NO_CURRENCY", f"account {account.account_id} reports no currency")
     account_currency = account.currency.upper()
     if currency is not None and currency.strip().upper() != account_currency:
-        raise FundsCheckError(
+        raise funds_check_failure(
             "CURRENCY_MISMATCH",
             f"the amount is in {currency.strip().upper()} but account {account.account_id} is in "
             f"{account_currency}; no conversion is made",
@@ -152,7 +151,7 @@ def decide_report(
     """``decide`` on one account of a report, with the report's provenance and freshness attached."""
     account = next((a for a in report.accounts if a.account_id == account_id), None)
     if account is None:
-        raise FundsCheckError("ACCOUNT_NOT_FOUND", f"account {account_id} is not in the Item's answer")
+        raise funds_check_failure("ACCOUNT_NOT_FOUND", f"account {account_id} is not in the Item's answer")
     now = now or utc_now()
     stale = staleness(account, report, max_age=max_age, floor=floor, now=now)
     decision = decide(account, amount, currency, stale_reason=stale)

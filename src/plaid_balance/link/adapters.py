@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from plaid_balance._exchange import exchange_public_token
 from plaid_balance.link.flow import CreatedLinkToken, ExchangedItem, HeldItem, ItemFacts
 from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult, LinkSuccess
+from plaid_balance.vault import suggest_alias
 
 if TYPE_CHECKING:
     from plaid_balance._client import PlaidClient
@@ -42,8 +44,6 @@ class ClientBackend:
         return hosted_result(self._client.link_token_get(link_token), update=update)
 
     def exchange(self, public_token: str) -> ExchangedItem:
-        from plaid_balance._exchange import exchange_public_token
-
         response = exchange_public_token(self._client, public_token)  # a lost answer is found out
         return ExchangedItem(response.access_token, response.item_id)
 
@@ -119,8 +119,6 @@ class VaultStore:
         return HeldItem(item.alias, item.item_id, item.institution_id, item.institution_name)
 
     def alias_for(self, institution_name: str | None) -> str:
-        from plaid_balance.vault import suggest_alias
-
         return self._vault.free_alias(suggest_alias(institution_name))
 
     def begin_exchange(self, public_token: str, detail: dict[str, Any]) -> str:

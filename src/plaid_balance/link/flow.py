@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
-from plaid_balance._errors import LinkCancelled, LinkTimedOut
+from plaid_balance._errors import LinkCancelled, LinkTimedOut, PlaidFailure
 from plaid_balance.link import pending
 from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult, LinkSuccess
 from plaid_balance.link.page import LinkScript
@@ -327,8 +327,6 @@ def _store(
     Plaid's word on the Item (/accounts/get) is preferred; if it cannot be had, Link's own metadata is
     kept rather than losing the token. An Item that cannot be stored is removed at Plaid.
     """
-    from plaid_balance._errors import PlaidFailure
-
     try:
         facts = env.backend.describe(exchanged.access_token)
         if fallback is not None and not facts.institution_name:

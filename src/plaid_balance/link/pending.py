@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from plaid_balance._error_body import exchange_answer_lost
 from plaid_balance._errors import ExchangeAnswerLostError, PlaidAPIError
 from plaid_balance._report import utc_now
 
@@ -58,11 +59,11 @@ def exchange(env: LinkEnvironment, result: LinkSuccess, alias: str | None) -> tu
     except ExchangeAnswerLostError as exc:
         if exc.outcome == "lost":
             env.vault.end_exchange(record)
-            raise ExchangeAnswerLostError(
+            raise exchange_answer_lost(
                 _lost(name, result.link_session_id, alias, "the connection failed"), outcome="lost"
             ) from None
         until = (utc_now() + PUBLIC_TOKEN_LIFETIME).strftime("%H:%M UTC")
-        raise ExchangeAnswerLostError(
+        raise exchange_answer_lost(
             f"no answer from Plaid to the public-token exchange for {name}, nor when asked again: whether "
             f"Plaid made the Item is unknown. The public token is kept, encrypted, in the vault: run "
             f"plaid-balance link again before {until} and it finishes this one first",

@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from plaid_balance import _json_text as json_text
+from plaid_balance._errors import InvalidValue
 from plaid_balance._local_server import LocalServer
+from plaid_balance._parse import parse_integer
 from plaid_balance.link.outcome import LinkExit, LinkResult, parse_result
 from plaid_balance.link.page import LinkScript, asset, content_security_policy, render_page
 
@@ -129,9 +131,6 @@ def build_app(session: LinkSession, script: LinkScript, port_holder: list[int]) 
             raise Refused(403, "cross-site post refused")
         if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
             raise Refused(415, "JSON only")
-        from plaid_balance._errors import InvalidValue
-        from plaid_balance._parse import parse_integer
-
         try:  # ASCII digits only: "²" passes str.isdigit(), and int("²") raises
             declared = parse_integer(request.headers.get("content-length", "0"), minimum=0)
         except InvalidValue:

@@ -12,11 +12,9 @@ import click
 
 from plaid_balance import _json_text as json_text
 from plaid_balance._bounded import InputTooLarge, read_bounded
+from plaid_balance._config import SANDBOX_PASSWORD
 from plaid_balance._errors import PlaidFailure
-from plaid_balance._sandbox import (
-    DEFAULT_PASSWORD,
-    create_sandbox_item,
-)
+from plaid_balance._sandbox import create_sandbox_item
 from plaid_balance.cli.common import fail
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
 from plaid_balance.cli.impl.common import make_client
@@ -27,7 +25,7 @@ _MAX_CONFIG_BYTES = 1 << 20
 
 def _password(password: str | None, custom_config: str | None) -> str | dict[str, Any]:
     if custom_config is None:
-        return password or DEFAULT_PASSWORD
+        return password or SANDBOX_PASSWORD
 
     try:
         data = read_bounded(custom_config, limit=_MAX_CONFIG_BYTES)
