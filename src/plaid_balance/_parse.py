@@ -309,6 +309,24 @@ def parse_access_token(text: str) -> str:
     return parse_token(text)
 
 
+MIN_REMOTE_TOKEN_LENGTH: Final = 16
+
+
+def parse_bearer_token(text: str, *, what: str, beyond_loopback: bool) -> str | None:
+    """A server's bearer token (what scripts send to the watch or the dashboard), from the variable
+    ``what`` names: None when empty (unset), else a token by ``parse_token``. A server listening beyond
+    loopback needs one of at least 16 characters: anyone on the network may try a shorter one."""
+    if not text.strip():
+        return None
+    token = parse_token(text, what=what, like="")
+    if beyond_loopback and len(token) < MIN_REMOTE_TOKEN_LENGTH:
+        raise InvalidValue(
+            f"{what} is too short to listen beyond loopback: it needs at least {MIN_REMOTE_TOKEN_LENGTH} "
+            "characters"
+        )
+    return token
+
+
 MAX_REFERENCE_LENGTH: Final = 64  # an alias's limit; Plaid's item_ids are 37 characters
 MAX_SELECTOR_LENGTH: Final = 256
 PLAID_TOKEN_PREFIXES: Final = ("access-", "public-", "link-")

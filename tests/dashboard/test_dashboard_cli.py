@@ -38,7 +38,14 @@ def test_a_missing_database_is_one_line_and_nothing_is_created(tmp_path: Path) -
 def test_beyond_loopback_needs_a_chosen_token(tmp_path: Path) -> None:
     done = run("--no-browser", "--host", "0.0.0.0", "--db", str(tmp_path / "x.db"))
     assert done.returncode == 2 and "PLAID_BALANCE_DASHBOARD_TOKEN" in done.stderr
-    weak = run("--no-browser", "--db", str(tmp_path / "x.db"), env={"PLAID_BALANCE_DASHBOARD_TOKEN": "short"})
+    weak = run(
+        "--no-browser",
+        "--host",
+        "0.0.0.0",
+        "--db",
+        str(tmp_path / "x.db"),
+        env={"PLAID_BALANCE_DASHBOARD_TOKEN": "short"},
+    )
     assert weak.returncode == 2 and len(weak.stderr.strip().splitlines()) == 1
 
 

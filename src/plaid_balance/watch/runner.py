@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from plaid_balance._errors import ConfigurationError, InvalidValue
 from plaid_balance._http_guard import Guard, HostRule
-from plaid_balance._parse import parse_token
+from plaid_balance._parse import parse_bearer_token
 from plaid_balance.watch.app import DashboardFactory, create_app, watch_guard
 from plaid_balance.watch.config import WatchConfig, check_against_items, load_config
 from plaid_balance.watch.notify import Sender, check_notifiers
@@ -41,11 +41,13 @@ def prepare(config_path: Path, known: Sequence[WatchedItem]) -> tuple[WatchConfi
 
 def bearer_token(config: WatchConfig) -> str | None:
     """The token scripts send, from the variable ``[server] token_env`` names (None when it is unset or
-    empty): a token like every other, read by the one token parser."""
+    empty): a server's bearer token, read as the dashboard's is (``parse_bearer_token``)."""
     variable = config.server.token_env
-    text = os.environ.get(variable, "")
+    beyond_loopback = not config.server.listen.is_loopback
     try:
-        token = parse_token(text, what=f"${variable}", like="") if text.strip() else None
+        token = parse_bearer_token(
+            os.environ.get(variable, ""), what=f"${variable}", beyond_loopback=beyond_loopback
+        )
     except InvalidValue as exc:
         raise ConfigurationError(str(exc)) from None
     if token is None and not config.server.listen.is_loopback:

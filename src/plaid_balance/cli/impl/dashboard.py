@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from plaid_balance._errors import InvalidValue
+from plaid_balance._parse import parse_bearer_token
 from plaid_balance.cli.browser import private_opener
 from plaid_balance.cli.common import fail
 from plaid_balance.cli.exit_codes import ExitCode
@@ -23,10 +25,18 @@ if TYPE_CHECKING:
 TOKEN_ENV = "PLAID_BALANCE_DASHBOARD_TOKEN"  # noqa: S105 (a variable's name)
 
 
+def dashboard_token(host: str) -> str | None:
+    """The token scripts send, from ``$PLAID_BALANCE_DASHBOARD_TOKEN`` (None when unset or empty): a
+    server's bearer token, read as the watch's is. Raises ``InvalidValue`` with the line to show."""
+    text = os.environ.get(TOKEN_ENV, "")
+    return parse_bearer_token(text, what=f"${TOKEN_ENV}", beyond_loopback=not is_loopback(host))
+
+
 def run(db: str | None, host: str, port: int, no_browser: bool) -> None:
-    token = os.environ.get(TOKEN_ENV, "").strip() or None
-    if token is not None and (len(token) < 16 or not token.isascii() or not token.isprintable()):
-        fail(f"${TOKEN_ENV} must be at least 16 printable ASCII characters")
+    try:
+        token = dashboard_token(host)
+    except InvalidValue as exc:
+        fail(str(exc))  # exit 2, as the watch's token
     if not is_loopback(host) and token is None:
         fail(f"listening on {host} (beyond loopback) needs a login token you chose in ${TOKEN_ENV}")
     with storage_errors():
