@@ -115,8 +115,9 @@ def test_the_watch_logs_by_the_same_rule(
         monkeypatch.setattr(logger, "handlers", list(logger.handlers))
         monkeypatch.setattr(logger, "propagate", logger.propagate)
         monkeypatch.setattr(logger, "level", logger.level)
+    protect_loggers()  # as in the watch's process: the library's filter runs first, then the formatter
     logs.configure(as_json=as_json, secrets=[secret])
-    straddling = "x" * (MAX_VALUE_CHARS - 5) + secret
+    straddling = "x" * (MAX_VALUE_CHARS - 30) + secret + "y" * 10  # unmasked, cut inside the secret
     watch_log.warning("cannot read %s", HUGE, extra={"fields": {"institution": HUGE, "detail": straddling}})
     line = capsys.readouterr().err
     assert line.count("\n") == 1
@@ -126,4 +127,4 @@ def test_the_watch_logs_by_the_same_rule(
         record = json.loads(line)
         assert len(record["msg"]) <= MAX_MESSAGE_CHARS and len(record["institution"]) <= MAX_VALUE_CHARS
         assert record["institution"].startswith("First Platypus Bank")
-        assert record["detail"] == "x" * (MAX_VALUE_CHARS - 5) + "***"
+        assert record["detail"] == "x" * (MAX_VALUE_CHARS - 30) + "***" + "y" * 10

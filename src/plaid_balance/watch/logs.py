@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from plaid_balance._log import MAX_MESSAGE_CHARS, MAX_VALUE_CHARS, log_text
+from plaid_balance._redact import remember
 
 TOKEN_PATTERN: Final = re.compile(r"\b(access|public|link)-(sandbox|production|development)-[0-9a-fA-F-]{8,}")
 MASK: Final = "***"
@@ -70,6 +71,10 @@ class WatchFormatter(logging.Formatter):
 
 
 def configure(*, as_json: bool, secrets: Iterable[str], level: int = logging.INFO) -> None:
+    secrets = list(secrets)
+    # Known to the library's rule as well: its filter, on the watch's logger too, masks them before it
+    # cuts a value, so no secret is left half-shown at a cut.
+    remember(*secrets)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(WatchFormatter(Redactor(secrets), as_json))
     for name in ("plaid_balance", "uvicorn.error"):
