@@ -12,6 +12,7 @@ from typing import Any, ClassVar, TypeVar
 
 import httpx
 import msgspec
+import stamina
 
 from plaid_balance import _calls as calls
 from plaid_balance._closing import AsyncClosing, Closing
@@ -35,7 +36,7 @@ from plaid_balance._log import quiet_library_loggers
 from plaid_balance._retry import RetryPolicy
 from plaid_balance._secret import SecretStr
 
-# getLogger makes the named loggers now; stamina, loaded later by a retry, gets the same (quiet) one.
+# getLogger makes the named loggers now, stamina's included: quiet until the application configures logging.
 quiet_library_loggers()
 
 T = TypeVar("T")
@@ -194,19 +195,11 @@ class PlaidClient(_BaseClient, Closing):
 
     def call(self, call: calls.PlaidCall[T]) -> T:
         """Send one call, retrying per the policy; raise ``PlaidAPIError`` or ``PlaidNetworkError``."""
-        try:
+        if call.one_shot:
             return self._send(call)
-        except PlaidFailure as exc:
-            if call.one_shot or not self._config.retry.retries(exc):
-                raise
-            failure: PlaidFailure | None = exc
-        import stamina  # a retry: only now (see _retry)
-
+        # Every attempt, the first included, is stamina's: its waits, attempt count, total time and hooks.
         for attempt in stamina.retry_context(**self._config.retry.stamina_kwargs()):
             with attempt:
-                if failure is not None:
-                    replay, failure = failure, None
-                    raise replay
                 return self._send(call)
         raise AssertionError("unreachable: stamina re-raises the last failure")  # pragma: no cover
 
@@ -247,19 +240,10 @@ class AsyncPlaidClient(_BaseClient, AsyncClosing):
 
     async def call(self, call: calls.PlaidCall[T]) -> T:
         """Send one call, retrying per the policy; raise ``PlaidAPIError`` or ``PlaidNetworkError``."""
-        try:
+        if call.one_shot:
             return await self._send(call)
-        except PlaidFailure as exc:
-            if call.one_shot or not self._config.retry.retries(exc):
-                raise
-            failure: PlaidFailure | None = exc
-        import stamina  # a retry: only now (see _retry)
-
         async for attempt in stamina.retry_context(**self._config.retry.stamina_kwargs()):
             with attempt:
-                if failure is not None:
-                    replay, failure = failure, None
-                    raise replay
                 return await self._send(call)
         raise AssertionError("unreachable: stamina re-raises the last failure")  # pragma: no cover
 

@@ -1,9 +1,8 @@
 """When a failed Plaid call is tried again, and how long to wait (the policy; stamina does the looping).
 
-The first attempt is made without any retry machinery: stamina (and tenacity under it) is imported only
-once an attempt has failed in a way worth retrying, so the common case, a call that succeeds, never pays
-for loading it (14 ms of a ``get``'s 170 ms of CPU here: decision 97). The failed first attempt is then
-replayed as stamina's first attempt, so waits, attempt counts and retry hooks are exactly stamina's.
+The clients (``_client``) make every attempt of a call inside ``stamina.retry_context`` built from this
+policy, the first attempt included: the waits, the attempt count, the total time (which counts the first
+attempt) and the retry hooks (``-v``'s announcements) are all stamina's.
 
 Only failures a short wait can fix are retried: rate limits, Plaid's 5xx, PRODUCT_NOT_READY, connection
 errors and timeouts. Everything else needs a person (re-link, fix the keys, fix the request) and is
@@ -43,10 +42,6 @@ class RetryPolicy(msgspec.Struct, frozen=True):
         if exc.error.is_rate_limit and self.rate_limit_wait > 0:
             return self.rate_limit_wait + random.uniform(0, self.wait_jitter)
         return True
-
-    def retries(self, first: Exception) -> bool:
-        """Whether a first attempt that failed with ``first`` is tried again at all."""
-        return self.attempts > 1 and self.backoff_hook(first) is not False
 
     def stamina_kwargs(self) -> dict[str, Any]:
         return {

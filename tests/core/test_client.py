@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -234,6 +235,24 @@ def test_total_time_bounds_the_retries() -> None:
     with client(fake, policy) as plaid, pytest.raises(PlaidAPIError):
         plaid.accounts_balance_get(TOKEN)
     assert 1 < fake.attempts < 50
+
+
+def test_the_total_time_counts_the_first_attempt() -> None:
+    # The first attempt is stamina's like every other: one that alone outlasts the policy's total time is
+    # not tried again (when stamina only took over after a failed first attempt, it was, 4 more times).
+    requests: list[httpx.Request] = []
+
+    def slow_first_then_fast(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        if len(requests) == 1:
+            time.sleep(0.3)
+        return httpx.Response(500, json=plaid_error("API_ERROR", "INTERNAL_SERVER_ERROR"))
+
+    policy = RetryPolicy(attempts=5, total_timeout=0.1, wait_initial=0, wait_max=0, wait_jitter=0)
+    transport = httpx.MockTransport(slow_first_then_fast)
+    with PlaidClient("c", "s", transport=transport, retry=policy) as plaid, pytest.raises(PlaidAPIError):
+        plaid.accounts_balance_get(TOKEN)
+    assert len(requests) == 1
 
 
 def test_capital_one_refusal_says_what_to_do() -> None:

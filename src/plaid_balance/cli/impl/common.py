@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
+import stamina.instrumentation
 
 from plaid_balance import history as histories
 from plaid_balance._bounded import InputTooLarge, read_bounded
@@ -70,14 +71,11 @@ def _read_token_file(path: str) -> str:
 def announce_retries() -> None:
     """Say each retry on stderr with ``-v``, and nothing otherwise (call before making Plaid calls).
 
-    stamina's default hook logs a bare "stamina.retry_scheduled" warning; say it plainly, or not at all.
-    Without ``-v`` stamina is not even imported here (the library loads it only when a call needs a
-    retry): its log records are dropped instead.
+    stamina's default hook logs a bare "stamina.retry_scheduled" warning; say it plainly, or not at all:
+    without ``-v`` its log records are dropped.
     """
     context = click.get_current_context(silent=True)
     if context and context.find_root().params.get("verbose"):  # the root command's -v
-        import stamina.instrumentation  # a retry's machinery: only with -v (see _retry)
-
         stamina.instrumentation.set_on_retry_hooks([_say_retry])
         return
 
