@@ -30,7 +30,7 @@ from plaid_balance._config import (
     validate_base_url,
 )
 from plaid_balance._error_body import ErrorBody, network_failure, plaid_error_body
-from plaid_balance._errors import PlaidAPIError, PlaidFailure, PlaidNetworkError
+from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
 from plaid_balance._json import decode, encode
 from plaid_balance._log import quiet_library_loggers
 from plaid_balance._retry import RetryPolicy

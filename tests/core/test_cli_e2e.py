@@ -6,6 +6,8 @@ import json
 import os
 import socket
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -109,6 +111,36 @@ def test_account_filter_and_formats(emu: RunningEmulator, cli: Any) -> None:
     lines = csv_out.out.splitlines()
     assert lines[0].startswith("item_id,institution_id,account_id,name")
     assert len(lines) == 1 + parse(cli("get", env=creds(emu, token)))["account_count"]
+
+
+# Runs the console script's entry in a fresh interpreter and says, last on stderr, whether rich was loaded.
+RICH_PROBE = """
+import atexit, sys
+atexit.register(lambda: sys.__stderr__.write("rich loaded: %s\\n" % ("rich" in sys.modules)))
+from plaid_balance.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "shown", "rich"),
+    [
+        (["get"], '"success": true', False),
+        (["get", "--format", "csv"], "item_id,institution_id", False),
+        (["get", "--format", "table"], "Plaid Checking", True),
+        (["check", "--account", "0000", "--amount", "1.00"], '"decision": "pass"', False),
+        (["check", "--account", "0000", "--amount", "1.00", "--format", "table"], "PASS", True),
+    ],
+)
+def test_only_a_table_loads_rich(emu: RunningEmulator, args: list[str], shown: str, rich: bool) -> None:
+    token, _ = emu.create_item()
+    env = {**os.environ, **creds(emu, token), "COLUMNS": "160"}
+    result = subprocess.run(
+        [sys.executable, "-c", RICH_PROBE, *args], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert shown in result.stdout
+    assert result.stderr.splitlines()[-1] == f"rich loaded: {rich}"
 
 
 def test_multi_currency_item_has_no_single_total(emu: RunningEmulator, cli: Any) -> None:

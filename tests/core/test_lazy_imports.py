@@ -2,11 +2,13 @@
 "Start-up cost").
 
 A command's declaration (``cli/<command>.py``: options and help) loads its implementation
-(``cli/impl/<command>.py``) inside the command's callback: that one import is the command boundary. An
-optional extra (starlette, jinja2, matplotlib...) is imported where the part needing it runs, after
-``require_extra``/``has_extra``; so is the emulator, which cannot be imported without its extra. A retry's machinery (stamina) and a table's (rich, through
-``cli.tables``) load when a run takes that path. A package's ``__getattr__`` (its lazy names) loads on first use. Every
-other import is at the top of its module.
+(``cli/impl/<command>.py``) inside the command's callback: that one import is the command boundary. The
+output format is part of it: for ``--format table`` the declaration also gets the table printer
+(``cli.tables``, with rich) from ``cli.boundary.table_printer``, the one other import the boundary makes,
+and hands it to the implementation. An optional extra (starlette, jinja2, matplotlib...) is imported where
+the part needing it runs, after ``require_extra``/``has_extra``; so is the emulator, which cannot be
+imported without its extra. A package's ``__getattr__`` (its lazy names) loads on first use. Every other
+import is at the top of its module: the retry machinery (stamina) included, loaded with the client.
 
 ``LAZY_IMPORTS_LEFT`` lists the modules not yet converted, with how many such imports each still has: a
 number may only go down (lower it when you convert one), and no module outside the list may gain one.
@@ -27,9 +29,6 @@ PACKAGE = SRC / "plaid_balance"
 # entry point loaded in every pytest session, imports it when a test asks for a fixture).
 OPTIONAL = {module for modules in EXTRAS.values() for module in modules} | {"httptools", "uvloop"}
 OPTIONAL_OWN = ("plaid_balance.emulator", "plaid_balance.testing._handle")
-# Two paths most runs never take, loaded when taken (measured in bench/: together a third of a `get`'s
-# start-up): a retry (stamina, after a first attempt failed) and a table (rich, `--format table`).
-LATE_PATHS = {"stamina", "plaid_balance.cli.tables"}
 
 # Modules still to be moved to top-level imports (issue 18 §5), with their count of imports inside
 # functions that are neither the command boundary nor an optional extra.
@@ -62,7 +61,10 @@ def _is_own_optional(target: str) -> bool:
 
 
 def _is_boundary(module: str, targets: list[str]) -> bool:
-    """A command declaration (``cli/NAME.py``) loading its implementation (``cli/impl/NAME.py``)."""
+    """A command declaration (``cli/NAME.py``) loading its implementation (``cli/impl/NAME.py``), or the
+    boundary's ``table_printer`` loading the table printer (``cli/tables.py``, rich) for ``--format table``."""
+    if module == "plaid_balance.cli.boundary":
+        return targets == ["plaid_balance.cli.tables"]
     implementation = f"plaid_balance.cli.impl.{module.rpartition('.')[2]}"
     return module.startswith("plaid_balance.cli.") and all(t == implementation for t in targets)
 
@@ -81,8 +83,6 @@ def lazy_imports(path: Path, src: Path = SRC) -> Iterator[tuple[str, int]]:
                 if function == "__getattr__" or _is_boundary(module, targets):
                     continue
                 if all(t.partition(".")[0] in OPTIONAL or _is_own_optional(t) for t in targets):
-                    continue
-                if all(t in LATE_PATHS or t.partition(".")[0] in LATE_PATHS for t in targets):
                     continue
                 yield from ((t, child.lineno) for t in targets)
             else:

@@ -16,6 +16,7 @@ from plaid_balance._extras import require_extra
 from plaid_balance._redact import remember_environment
 from plaid_balance._safe_text import safe_text
 from plaid_balance.cli import streams
+from plaid_balance.cli.boundary import own_the_process
 from plaid_balance.cli.exit_codes import EXIT_CODES, ExitCode, exit_code_for
 from plaid_balance.cli.params import remember_secret_arguments, usage_error_line
 
@@ -141,6 +142,11 @@ def main(argv: list[str] | None = None) -> None:
     # collector) skips those passes; atexit handlers, flushing and module teardown still run.
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
+    if argv is None:
+        # The console script (no arguments: it reads sys.argv) owns the process: what the command's
+        # implementation imports goes to the permanent generation once loaded (cli.boundary). A caller
+        # passing arguments (a test, an application) keeps its collector.
+        own_the_process()
     # httpx imports its own command-line tool (and with it rich and pygments) whenever they are installed;
     # this program never uses it. A None entry in sys.modules makes that optional import fail at once.
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from plaid_balance.cli.boundary import loading
 from plaid_balance.cli.common import connection_options, output_format_option, token_options
 from plaid_balance.cli.item_ref import item_selection
 from plaid_balance.cli.recall import db_option
@@ -25,6 +26,7 @@ def accounts(**options: Any) -> None:
     the token comes from --access-token-file or $PLAID_ACCESS_TOKEN. Reads Plaid's cached
     /accounts/get, which is free: no real-time balance call is made or billed.
     """
-    from plaid_balance.cli.impl.accounts import run  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.accounts import run  # the command boundary
 
     run(**options)

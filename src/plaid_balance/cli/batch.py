@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from plaid_balance.cli import params
+from plaid_balance.cli.boundary import loading
 from plaid_balance.cli.common import (
     cached_option,
     connection_options,
@@ -96,6 +97,7 @@ def batch(**options: Any) -> None:
     'label' and 'line'). Exit codes: 0 all ok, 5 some or all Items failed, 2 usage error or a malformed
     line in ITEMS_FILE (the other lines still run), 7 history database error, 130 interrupted.
     """
-    from plaid_balance.cli.impl.batch import run  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.batch import run  # the command boundary
 
     run(**options)

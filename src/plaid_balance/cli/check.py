@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from plaid_balance.cli import params
+from plaid_balance.cli.boundary import loading, table_printer
 from plaid_balance.cli.common import WhenType, connection_options, output_format_option, token_options
 from plaid_balance.cli.item_ref import item_selection
 from plaid_balance.cli.recall import history_options
@@ -60,6 +61,8 @@ def check(**options: Any) -> None:
     with more decimals than its currency has) exit 2, before any billed call whenever they can be
     known before. For ACH debits Plaid recommends /signal/evaluate instead (see docs/funds-check.md).
     """
-    from plaid_balance.cli.impl.check import run  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.check import run  # the command boundary
 
-    run(**options)
+        tables = table_printer(options["output_format"])
+    run(**options, tables=tables)

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from plaid_balance.cli.boundary import loading
 from plaid_balance.cli.recall import db_option
 
 
@@ -26,6 +27,7 @@ def dashboard(**options: Any) -> None:
     you choose; needed to listen beyond loopback). /balances.json has the latest balances as JSON. Stop
     with Ctrl-C. Nothing is sent anywhere: the page and its chart library are served by plaid-balance.
     """
-    from plaid_balance.cli.impl.dashboard import run  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.dashboard import run  # the command boundary
 
     run(**options)

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from plaid_balance._config import SANDBOX_INSTITUTION, SANDBOX_USERNAME
+from plaid_balance.cli.boundary import loading
 from plaid_balance.cli.common import output_format_option
 
 
@@ -32,6 +33,7 @@ def demo(**options: Any) -> None:
     With --dashboard, three Items are linked and the dashboard (needs plaid-balance[web]) shows them with
     180 days of sample history, from a temporary database that is removed when the demo stops.
     """
-    from plaid_balance.cli.impl.demo import run  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.demo import run  # the command boundary
 
     run(**options)

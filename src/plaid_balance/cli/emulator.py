@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import click
 
 from plaid_balance.cli import params
+from plaid_balance.cli.boundary import loading
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -124,6 +125,7 @@ def serve_command(**options: Any) -> None:
     It prints its address and an `export` line to paste into a shell, so that plaid-balance (and any Plaid
     client reading PLAID_BASE_URL, PLAID_CLIENT_ID and PLAID_SECRET) talks to it.
     """
-    from plaid_balance.cli.impl.emulator import run_serve_command  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.emulator import run_serve_command  # the command boundary
 
     run_serve_command(**options)

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from plaid_balance.cli.boundary import loading, table_printer
 from plaid_balance.cli.common import (
     cached_option,
     connection_options,
@@ -35,6 +36,8 @@ def get(**options: Any) -> None:
     ALIAS names an Item in the vault (plaid-balance items list); without it the access token comes from
     --access-token-file or $PLAID_ACCESS_TOKEN. --all fetches every Item in the vault in turn.
     """
-    from plaid_balance.cli.impl.get import run  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.get import run  # the command boundary
 
-    run(**options)
+        tables = table_printer(options["output_format"])
+    run(**options, tables=tables)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from plaid_balance.cli import params
+from plaid_balance.cli.boundary import loading
 from plaid_balance.cli.common import WhenType, output_format_option
 from plaid_balance.cli.item_ref import item_selection
 from plaid_balance.cli.recall import db_option
@@ -45,6 +46,7 @@ def history(**options: Any) -> None:
     ALIAS (an Item's alias in the vault, or its item_id) shows that Item only; its history is one series
     across token rotation and re-linking in update mode. --all (the default) shows every Item's.
     """
-    from plaid_balance.cli.impl.history import run  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.history import run  # the command boundary
 
     run(**options)

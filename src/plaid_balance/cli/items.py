@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from plaid_balance.cli import params
+from plaid_balance.cli.boundary import loading
 from plaid_balance.cli.common import base_url_option, output_format_option, timeout_option
 from plaid_balance.cli.item_ref import item_selection
 from plaid_balance.cli.recall import db_option
@@ -52,7 +53,8 @@ def items() -> None:
 @click.option("--active", is_flag=True, help="Leave out Items removed from Plaid.")
 def list_items(**options: Any) -> None:
     """Every Item: alias, institution, accounts, last balance and its age, and health."""
-    from plaid_balance.cli.impl.items import run_list_items  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.items import run_list_items  # the command boundary
 
     run_list_items(**options)
 
@@ -65,7 +67,8 @@ def show(**options: Any) -> None:
     """One Item in full: its ids, institution, accounts, health, last balance and its token, masked.
 
     ALIAS is an alias or item_id; --all shows every Item (JSON: one line each)."""
-    from plaid_balance.cli.impl.items import run_show  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.items import run_show  # the command boundary
 
     run_show(**options)
 
@@ -76,7 +79,8 @@ def show(**options: Any) -> None:
 @db_option
 def rename(**options: Any) -> None:
     """Give an Item a new alias (its history and token stay with it)."""
-    from plaid_balance.cli.impl.items import run_rename  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.items import run_rename  # the command boundary
 
     run_rename(**options)
 
@@ -98,7 +102,8 @@ def remove(**options: Any) -> None:
     stays (plaid-balance history ALIAS). With --local-only the entry itself is deleted and Plaid is not
     called: for a corrupted entry, or an Item removed elsewhere.
     """
-    from plaid_balance.cli.impl.items import run_remove  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.items import run_remove  # the command boundary
 
     run_remove(**options)
 
@@ -115,7 +120,8 @@ def rotate(**options: Any) -> None:
     answer is lost, Plaid's free /item/get with the old token tells whether the rotation happened, and
     a lost Item is marked so, with the commands that link it again.
     """
-    from plaid_balance.cli.impl.items import run_rotate  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.items import run_rotate  # the command boundary
 
     run_rotate(**options)
 
@@ -140,7 +146,8 @@ def import_items(**options: Any) -> None:
     already in the vault are skipped. Exit 0 when every entry was imported or skipped, 5 when some
     failed, else the code of the failure.
     """
-    from plaid_balance.cli.impl.items import run_import_items  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.items import run_import_items  # the command boundary
 
     run_import_items(**options)
 
@@ -152,6 +159,7 @@ def export_public(**options: Any) -> None:
 
     Never a token, nor a hint of one: safe to paste into a ticket or commit to a repository.
     """
-    from plaid_balance.cli.impl.items import run_export_public  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.items import run_export_public  # the command boundary
 
     run_export_public(**options)

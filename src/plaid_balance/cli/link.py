@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 import click
 
+from plaid_balance.cli.boundary import loading
 from plaid_balance.cli.common import DurationType, base_url_option, environment_option
 from plaid_balance.cli.item_ref import item_selection
 from plaid_balance.cli.recall import db_option
@@ -92,6 +93,7 @@ def link(**options: Any) -> None:
     balances. With --update ALIAS, repairs that Item's login instead (update mode); with --update --all,
     every Item whose login needs repair, one after another.
     """
-    from plaid_balance.cli.impl.link import run  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.link import run  # the command boundary
 
     run(**options)

@@ -1,4 +1,5 @@
-"""Reports as text for the command line: JSON (the contract), CSV (one row per account), a rich table.
+"""Reports as text for the command line: JSON (the contract) and CSV (one row per account); what a table
+printer offers (``TablePrinter``: ``cli.tables``, with rich, loaded at the command boundary for a table).
 
 JSON numbers keep their exact decimal value: money is written from ``Decimal``, never through a float.
 """
@@ -7,15 +8,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import msgspec
 
 from plaid_balance._csv import csv_text
 from plaid_balance._json import dumps
 from plaid_balance._money import money_text
-from plaid_balance._report import BalanceReport, FailureReport
+from plaid_balance._report import BalanceReport, FailureReport, Report
 from plaid_balance._safe_text import safe_text
+
+if TYPE_CHECKING:
+    from plaid_balance.funds import FundsDecision
 
 CSV_COLUMNS = (
     "item_id",
@@ -34,6 +38,17 @@ CSV_COLUMNS = (
     "retrieved_at",
     "source",
 )
+
+
+class TablePrinter(Protocol):
+    """``--format table``'s printer: the module ``cli.tables`` (rich), which a command's declaration
+    loads, at the command boundary, only when a table is asked for, and hands to its implementation."""
+
+    def print_table(self, report: BalanceReport, alias: str | None = None) -> None: ...
+
+    def print_combined(self, reports: list[Report]) -> None: ...
+
+    def print_decision(self, decision: FundsDecision) -> None: ...
 
 
 def _iso(value: datetime) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from plaid_balance.cli.boundary import loading, table_printer
 from plaid_balance.cli.common import base_url_option, format_option, timeout_option
 from plaid_balance.cli.recall import history_options
 
@@ -22,6 +23,8 @@ def run(**options: Any) -> None:
     The job's environment, token and options come from the file; ${VAR} references and the Plaid
     credentials are read only from variables on the job's env allowlist.
     """
-    from plaid_balance.cli.impl.run import run  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.run import run  # the command boundary
 
-    run(**options)
+        tables = table_printer(options["output_format"])
+    run(**options, tables=tables)

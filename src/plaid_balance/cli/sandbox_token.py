@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from plaid_balance._config import SANDBOX_INSTITUTION, SANDBOX_PASSWORD, SANDBOX_USERNAME
+from plaid_balance.cli.boundary import loading
 from plaid_balance.cli.common import base_url_option, timeout_option
 
 
@@ -32,6 +33,7 @@ def sandbox_token(**options: Any) -> None:
 
     Uses PLAID_CLIENT_ID / PLAID_SECRET. The item_id goes to stderr, the token to stdout or --output.
     """
-    from plaid_balance.cli.impl.sandbox_token import run  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.sandbox_token import run  # the command boundary
 
     run(**options)

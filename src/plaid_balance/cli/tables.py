@@ -1,9 +1,10 @@
 """The tables people read (``--format table``), drawn with rich: a report's accounts and totals, totals
 across Items, a funds decision.
 
-Loaded only when a table is asked for (``import rich`` is a fifth of a ``get``'s start-up, and most
-runs print JSON): the one place, besides the command boundary and the optional extras, where the
-command line imports late (docs/architecture.md, Start-up cost).
+Loaded at the command boundary, and only when a table is asked for (``import rich`` is a fifth of a
+``get``'s start-up, and most runs print JSON): a declaration whose command prints tables imports this module
+beside its implementation when ``--format table`` is chosen, and hands it over as the ``TablePrinter``
+(``cli.render``) that the implementation prints with (docs/architecture.md, Start-up cost).
 """
 
 from __future__ import annotations

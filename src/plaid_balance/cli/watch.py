@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from plaid_balance.cli import params
+from plaid_balance.cli.boundary import loading
 from plaid_balance.cli.common import connection_options
 from plaid_balance.cli.recall import db_option
 
@@ -50,6 +51,7 @@ def watch(**options: Any) -> None:
     health, sends alerts through Apprise, verifies Plaid's webhooks and serves Prometheus /metrics.
     Runs in the foreground; SIGHUP reloads the config, SIGTERM or Ctrl-C stops it cleanly.
     """
-    from plaid_balance.cli.impl.watch import run  # the command boundary
+    with loading():
+        from plaid_balance.cli.impl.watch import run  # the command boundary
 
     run(**options)

@@ -23,7 +23,7 @@ from plaid_balance.cli.common import fail
 from plaid_balance.cli.exit_codes import exit_code_for
 from plaid_balance.cli.impl.common import emit_report, history_store, make_client
 from plaid_balance.cli.impl.item_ref import ItemRef, environment_for, selected_items
-from plaid_balance.cli.render import to_json
+from plaid_balance.cli.render import TablePrinter, to_json
 from plaid_balance.funds import FundsCheckError, check_funds
 
 
@@ -50,6 +50,7 @@ def run(
     save: bool,
     db: str | None,
     output_format: str,
+    tables: TablePrinter | None = None,
 ) -> None:
     if (selector is None) == (account_id is None):
         raise click.UsageError(
@@ -89,9 +90,9 @@ def run(
     if output_format == "json":
         click.echo(to_json(outcome))
     else:
-        from plaid_balance.cli.tables import print_decision  # a table: only now, rich
-
-        print_decision(outcome)
+        if tables is None:
+            raise AssertionError("--format table without the table printer (the declaration loads it)")
+        tables.print_decision(outcome)
     sys.exit(exit_code_for(outcome))
 
 

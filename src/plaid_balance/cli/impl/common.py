@@ -23,7 +23,7 @@ from plaid_balance._report import FailureReport, Report
 from plaid_balance.cli.common import TOKEN_ENV, fail
 from plaid_balance.cli.exit_codes import exit_code_for
 from plaid_balance.cli.recall import storage_errors
-from plaid_balance.cli.render import failure_line, to_csv, to_json
+from plaid_balance.cli.render import TablePrinter, failure_line, to_csv, to_json
 
 if TYPE_CHECKING:
     from plaid_balance.history import HistoryStore
@@ -97,10 +97,13 @@ def make_client(environment: str, base_url: str | None, timeout: float) -> Plaid
         fail(exc)
 
 
-def emit_report(report: Report, output_format: str, alias: str | None = None) -> int:
+def emit_report(
+    report: Report, output_format: str, alias: str | None = None, tables: TablePrinter | None = None
+) -> int:
     """Print a report in the chosen format; return the exit code it deserves.
 
     ``alias`` (the Item's name in the vault, when known) goes into the repair command a failure names.
+    ``tables`` prints ``--format table``: the declaration loads it with the implementation, for a table only.
     """
 
     if isinstance(report, FailureReport):
@@ -114,9 +117,9 @@ def emit_report(report: Report, output_format: str, alias: str | None = None) ->
     elif output_format == "csv":
         click.echo(to_csv(report), nl=False)
     else:
-        from plaid_balance.cli.tables import print_table  # a table: only now, rich
-
-        print_table(report, alias)
+        if tables is None:
+            raise AssertionError("--format table without the table printer (the declaration loads it)")
+        tables.print_table(report, alias)
     return exit_code_for(report)
 
 

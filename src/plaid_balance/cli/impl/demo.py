@@ -12,6 +12,7 @@ from plaid_balance._errors import PlaidFailure
 from plaid_balance._extras import require_extra
 from plaid_balance._fetch import fetch_report
 from plaid_balance._sandbox import create_sandbox_item
+from plaid_balance.cli import tables
 from plaid_balance.cli.demo_dashboard import run_dashboard_demo
 from plaid_balance.cli.exit_codes import exit_code_for
 from plaid_balance.cli.impl.common import announce_retries, emit_report
@@ -40,4 +41,4 @@ def run(output_format: str, institution: str, username: str, with_dashboard: boo
                 sys.exit(exit_code_for(exc))
             click.echo(f"emulator: linked {username} at {institution} as Item {item.item_id}", err=True)
             report = fetch_report(client, item.access_token)
-    sys.exit(emit_report(report, output_format))
+    sys.exit(emit_report(report, output_format, tables=tables))

@@ -14,7 +14,7 @@ from plaid_balance._report import FailureReport, Report
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
 from plaid_balance.cli.impl.common import emit_report, history_store, make_client
 from plaid_balance.cli.impl.item_ref import ItemRef, environment_for, record_health, selected_items
-from plaid_balance.cli.render import dumps_line, failure_line
+from plaid_balance.cli.render import TablePrinter, dumps_line, failure_line
 from plaid_balance.history.recall import fetch_or_recall
 
 
@@ -33,6 +33,7 @@ def run(
     max_age: timedelta | None,
     db: str | None,
     output_format: str,
+    tables: TablePrinter | None = None,
 ) -> None:
     if cached and min_last_updated is not None:
         raise click.UsageError("--min-last-updated applies to real-time balances, not --cached")
@@ -64,21 +65,19 @@ def run(
             record_health(ref, report, db)
             answered.append(report)
             codes.append(
-                emit_each(report, output_format, ref)
+                emit_each(report, output_format, ref, tables)
                 if all_items
-                else emit_report(report, output_format, ref.alias)
+                else emit_report(report, output_format, ref.alias, tables)
             )
-    if all_items and output_format == "table":
-        from plaid_balance.cli.tables import print_combined  # a table: only now, rich
-
-        print_combined(answered)
+    if all_items and tables is not None:
+        tables.print_combined(answered)
     sys.exit(combined_exit_code(codes))
 
 
-def emit_each(report: Report, output_format: str, ref: ItemRef) -> int:
+def emit_each(report: Report, output_format: str, ref: ItemRef, tables: TablePrinter | None) -> int:
     """One of several reports: a JSON line carrying the Item's alias, or its table."""
     if output_format != "json":
-        return emit_report(report, output_format, ref.alias)
+        return emit_report(report, output_format, ref.alias, tables)
     click.echo(dumps_line({"alias": ref.alias, **msgspec.structs.asdict(report)}))
     if isinstance(report, FailureReport):
         click.echo(f"{ref.alias}: {failure_line(report, ref.alias)}", err=True)

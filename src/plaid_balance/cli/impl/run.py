@@ -17,6 +17,7 @@ from plaid_balance.history.recall import fetch_or_recall
 
 if TYPE_CHECKING:
     from plaid_balance._report import Report
+    from plaid_balance.cli.render import TablePrinter
 
 
 def run(
@@ -27,6 +28,7 @@ def run(
     max_age: timedelta | None,
     db: str | None,
     output_format: str,
+    tables: TablePrinter | None = None,
 ) -> None:
     try:
         job = resolve_job(load_job(jobfile), os.environ)
@@ -54,4 +56,4 @@ def run(
             max_age=max_age,
             account_ids=job.account_ids,
         )
-    sys.exit(emit_report(report, output_format))
+    sys.exit(emit_report(report, output_format, tables=tables))
