@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, TypeVar
 
+# httpx loads httpcore, its transport, when the first client is made; every client makes one, so it loads
+# with this module, at the top like the rest (and at a command's boundary: docs/architecture.md).
+import httpcore  # noqa: F401
 import httpx
 import msgspec
 import stamina
