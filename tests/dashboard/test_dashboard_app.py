@@ -141,6 +141,21 @@ def test_net_worth_series_ends_at_the_latest_net_worth(data: DashboardData) -> N
     assert net.values[-1] == data.net_worth()["USD"].net
 
 
+def test_totals_charts_are_drawn_in_the_first_currency_unless_told(data: DashboardData) -> None:
+    first = data.currencies()[0]
+    for draw in (data.net_worth_chart, data.items_chart):
+        chart = draw("30d", None)
+        assert chart.currency == first and chart.series
+        assert chart == draw("30d", first)
+
+
+def test_totals_charts_of_an_empty_history_are_empty(database: Database) -> None:
+    empty = DashboardData(database, clock=lambda: NOW)
+    for draw in (empty.net_worth_chart, empty.items_chart):
+        chart = draw("30d", None)
+        assert (chart.currency, chart.times, chart.series) == (None, (), ())
+
+
 def test_ranges_bound_the_chart(data: DashboardData) -> None:
     for key, days in (("30d", 30), ("90d", 90)):
         chart = data.net_worth_chart(key, "USD")

@@ -347,10 +347,16 @@ class DashboardData:
         start = span[0] if days is None else max(span[0], end - timedelta(days=days))
         return start, end
 
-    def net_worth_chart(self, range_key: str, currency: str | None) -> Chart:
+    def _totals_frame(
+        self, range_key: str, currency: str | None
+    ) -> tuple[tuple[datetime, datetime] | None, str | None]:
+        """What a chart of totals is drawn over: the range's window (None: nothing stored) and its
+        currency, the one asked for or else the first stored (None: no balance has one)."""
         self.refresh()
-        window = self.window(range_key)
-        currency = currency or next(iter(self.currencies()), None)
+        return self.window(range_key), currency or next(iter(self.currencies()), None)
+
+    def net_worth_chart(self, range_key: str, currency: str | None) -> Chart:
+        window, currency = self._totals_frame(range_key, currency)
         if window is None or currency is None:
             return Chart("Net worth", currency, (), ())
         times = buckets(*window)
@@ -379,9 +385,7 @@ class DashboardData:
         )
 
     def items_chart(self, range_key: str, currency: str | None) -> Chart:
-        self.refresh()
-        window = self.window(range_key)
-        currency = currency or next(iter(self.currencies()), None)
+        window, currency = self._totals_frame(range_key, currency)
         if window is None or currency is None:
             return Chart("Net by Item", currency, (), ())
         times = buckets(*window)
