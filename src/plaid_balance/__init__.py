@@ -32,8 +32,8 @@ _EXPORTS = {
     "ErrorBody": "_error_body",
     # configuration
     "Environment": "_config",
-    "Settings": "_config",
-    "load_settings": "_config",
+    "Settings": "_settings",
+    "load_settings": "_settings",
     "RetryPolicy": "_retry",
     "SecretStr": "_secret",
     # errors
@@ -103,7 +103,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from plaid_balance._client import AsyncPlaidClient, PlaidClient
-    from plaid_balance._config import Environment, Settings, load_settings
+    from plaid_balance._config import Environment
     from plaid_balance._error_body import ErrorBody
     from plaid_balance._errors import (
         ConfigurationError,
@@ -118,6 +118,7 @@ if TYPE_CHECKING:
     from plaid_balance._retry import RetryPolicy
     from plaid_balance._sandbox import create_sandbox_item
     from plaid_balance._secret import SecretStr
+    from plaid_balance._settings import Settings, load_settings
     from plaid_balance.batch import (
         BatchClient,
         BatchItem,

@@ -19,25 +19,22 @@ import stamina
 
 from plaid_balance import _calls as calls
 from plaid_balance._closing import AsyncClosing, Closing
-from plaid_balance._config import (
-    DEFAULT_CONNECT_TIMEOUT,
-    PLAID_VERSION,
-    Environment,
-    base_url_setting,
-    credential_settings,
-    environment_setting,
-    parse_environment,
-    parse_timeout,
-    require_credentials,
-    timeout_setting,
-    validate_base_url,
-)
+from plaid_balance._config import DEFAULT_CONNECT_TIMEOUT, PLAID_VERSION, Environment, parse_environment
 from plaid_balance._error_body import ErrorBody, network_failure, plaid_error_body
 from plaid_balance._errors import PlaidAPIError, PlaidNetworkError
 from plaid_balance._json import decode, encode
 from plaid_balance._log import quiet_library_loggers
 from plaid_balance._retry import RetryPolicy
 from plaid_balance._secret import SecretStr
+from plaid_balance._settings import (
+    base_url_setting,
+    credential_settings,
+    environment_setting,
+    parse_timeout,
+    require_credentials,
+    timeout_setting,
+    validate_base_url,
+)
 
 # getLogger makes the named loggers now, stamina's included: quiet until the application configures logging.
 quiet_library_loggers()

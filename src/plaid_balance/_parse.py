@@ -19,10 +19,13 @@ Rules every one of them keeps:
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar, Final, Literal, Self
 from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+import idna  # httpx's own dependency: IDNA 2008 with UTS 46 mapping, as browsers use
 
 from plaid_balance._errors import InvalidValue
 from plaid_balance._safe_text import safe_text
@@ -245,8 +248,6 @@ def parse_when(text: str, now: datetime) -> datetime:
 
 
 def _ascii_host(host: str, original: str, what: str) -> str:
-    import idna  # httpx's own dependency: IDNA 2008 with UTS 46 mapping, as browsers use
-
     invalid = InvalidValue(f"malformed {what} {_shown(original)}: the host name is not valid")
     try:
         if host.isascii():
@@ -335,8 +336,6 @@ _INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 def _visible_text(text: str, what: str, limit: int) -> str:
     """NFC, trimmed, non-empty, bounded, nothing a terminal or a bidi algorithm would act on."""
-    import unicodedata
-
     value = unicodedata.normalize("NFC", text).strip()
     if not value:
         raise InvalidValue(f"{what} cannot be empty")

@@ -52,6 +52,7 @@ TOP_LEVEL = {
     "_json": CORE,
     "_money": CORE,
     "_config": CORE,
+    "_settings": CORE,
     "_loopback": CORE,
     "_version": CORE,
     "models": CORE,

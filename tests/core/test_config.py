@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plaid_balance import ConfigurationError, Environment, PlaidClient, SecretStr, load_settings
-from plaid_balance._config import require_credentials, validate_base_url
+from plaid_balance._settings import require_credentials, validate_base_url
 
 
 def test_defaults_and_both_spellings() -> None:

@@ -1,4 +1,4 @@
-"""click parameter types: one per kind of value, each a thin shell over ``plaid_balance._parse``.
+"""click parameter types: one per kind of value, each declared here and converted by ``plaid_balance._parse``.
 
 The kinds: numbers, amounts, currencies, durations, date-times, URLs, Item references (alias or
 item_id) and account selectors (account_id, mask or name).
@@ -7,43 +7,47 @@ Every option of every command uses these instead of click's ``FloatRange``/``Int
 values a user types, so a bad value is refused the same way on the command line, in a variable and in
 a job file: ASCII digits, finite, bounded. Where the value came from a variable, ``main`` reports it
 under the variable's name.
+
+A type here is a declaration (its name in the help, its bounds), as a command's ``cli/<command>.py``
+is: every ``--help`` imports this module. Converting a value is part of running the command, so it is
+done by the implementation, ``cli/impl/params.py`` (the parsers, with decimal, urllib and idna), loaded
+by ``convert`` when click first converts a value: never for ``--help``, which click answers before
+converting anything (decision 97's boundary, applied to the options).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import os
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
-# The parsers (and decimal, urllib) are imported when a value is converted: every command's --help
-# imports this module, and help needs none of them.
+from plaid_balance._config import Environment as PlaidEnvironment
+from plaid_balance._config import parse_environment
+from plaid_balance._errors import ConfigurationError
+from plaid_balance._redact import remember, remember_url_secrets
+from plaid_balance._safe_text import safe_text
+
 if TYPE_CHECKING:
-    from decimal import Decimal
-
     from plaid_balance._parse import Sign
 
 
-class _Type(click.ParamType):  # type: ignore[type-arg]
-    """Converts strings with a ``_parse`` function; values already converted pass through."""
+class Kind(click.ParamType):  # type: ignore[type-arg]
+    """A kind of value (``plaid_balance._parse``); values already converted (a default) pass through."""
 
     result_type: type | tuple[type, ...] = object
 
-    def parse(self, text: str) -> Any:
-        raise NotImplementedError
-
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from plaid_balance._errors import InvalidValue
-
         if isinstance(value, self.result_type) and not isinstance(value, str):
             return value
-        try:
-            return self.parse(str(value))
-        except InvalidValue as exc:
-            self.fail(str(exc), param, ctx)
+        from plaid_balance.cli.impl.params import convert  # the boundary: a value is converted as it runs
+
+        return convert(self, str(value), param, ctx)
 
 
-class Number(_Type):
+class Number(Kind):
     """A finite float (or int) within bounds; ``min_open`` excludes the minimum itself."""
 
     result_type = (int, float)
@@ -59,13 +63,6 @@ class Number(_Type):
         self.minimum, self.maximum, self.min_open, self.integer = minimum, maximum, min_open, integer
         self.name = "INTEGER" if integer else "NUMBER"
 
-    def parse(self, text: str) -> float:
-        from plaid_balance._parse import parse_number
-
-        return parse_number(
-            text, minimum=self.minimum, maximum=self.maximum, min_open=self.min_open, integer=self.integer
-        )
-
 
 class Integer(Number):
     def __init__(self, minimum: int | None = None, maximum: int | None = None) -> None:
@@ -80,7 +77,7 @@ class Rate(Number):
         self.name = "RATE"
 
 
-class Amount(_Type):
+class Amount(Kind):
     """An exact amount (``plaid_balance._parse.parse_amount``); positive unless ``sign`` says otherwise."""
 
     name = "AMOUNT"
@@ -89,123 +86,66 @@ class Amount(_Type):
     def __init__(self, *, sign: Sign = "positive") -> None:
         self.sign: Sign = sign
 
-    def parse(self, text: str) -> Decimal:
-        from plaid_balance._parse import parse_amount
 
-        return parse_amount(text, sign=self.sign)
-
-
-class Currency(_Type):
+class Currency(Kind):
     """A currency code, upper-cased: ISO 4217 or one of Plaid's unofficial codes."""
 
     name = "CODE"
     result_type = ()
 
-    def parse(self, text: str) -> str:
-        from plaid_balance._parse import parse_currency
 
-        return parse_currency(text)
-
-
-class ItemReference(_Type):
+class ItemReference(Kind):
     """An Item in the vault: its alias (any case) or its item_id (``parse_item_reference``)."""
 
     name = "ALIAS"
     result_type = ()
 
-    def parse(self, text: str) -> str:
-        from plaid_balance._parse import parse_item_reference
 
-        return parse_item_reference(text)
-
-
-class AccountSelector(_Type):
+class AccountSelector(Kind):
     """An account: its account_id, mask or name (``parse_account_selector``)."""
 
     name = "ACCOUNT"
     result_type = ()
 
-    def parse(self, text: str) -> str:
-        from plaid_balance._parse import parse_account_selector
 
-        return parse_account_selector(text)
-
-
-class Duration(_Type):
+class Duration(Kind):
     name = "DURATION"
     result_type = timedelta
 
     def __init__(self, *, allow_zero: bool = True) -> None:
         self.allow_zero = allow_zero
 
-    def parse(self, text: str) -> timedelta:
-        from plaid_balance._parse import parse_duration
 
-        return parse_duration(text, allow_zero=self.allow_zero)
-
-
-class When(_Type):
+class When(Kind):
     """An ISO 8601 date-time (UTC if no zone) or a duration back from now (``2d``)."""
 
     name = "DATETIME|DURATION"
     result_type = datetime
 
-    def parse(self, text: str) -> datetime:
-        from plaid_balance._parse import parse_when
 
-        return parse_when(text, datetime.now(UTC))
-
-
-class Url(_Type):
+class Url(Kind):
     name = "URL"
     result_type = str
-
-    def parse(self, text: str) -> str:
-        from plaid_balance._parse import parse_url
-
-        return parse_url(text)
 
 
 class FilePath(click.Path):
     """``click.Path`` whose value is a ``pathlib.Path``. pathlib (with the urllib.parse and ipaddress it
-    imports, about 5 ms) is loaded when a path is converted, not when ``--help`` builds the command."""
+    imports, about 3 ms) is loaded when a path is converted (``cli/impl/params.py``), not when ``--help``
+    builds the command."""
 
     def coerce_path_result(self, value: Any) -> Any:
-        import os
-        from pathlib import Path
+        from plaid_balance.cli.impl.params import as_path  # the boundary, as for every Kind
 
-        return Path(os.fsdecode(value))
-
-
-class DatabaseUrl(click.ParamType):  # type: ignore[type-arg]
-    """A history database: a file path or a sqlite/postgresql URL; checked here so a bad one from
-    ``PLAID_BALANCE_DB`` is reported under that name. The value stays the text given."""
-
-    name = "PATH|URL"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from plaid_balance._errors import ConfigurationError
-        from plaid_balance.storage.engine import parse_db_url
-
-        try:
-            parse_db_url(str(value))
-        except ConfigurationError as exc:
-            self.fail(str(exc), param, ctx)
-        return value
+        return as_path(value)
 
 
 class Environment(click.Choice):  # type: ignore[type-arg]
     """A Plaid environment; a retired one (``development``) gets the explanation, not "not one of"."""
 
     def __init__(self) -> None:
-        from plaid_balance._config import Environment as Env
-
-        super().__init__([e.value for e in Env], case_sensitive=False)
+        super().__init__([e.value for e in PlaidEnvironment], case_sensitive=False)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from plaid_balance._config import parse_environment
-        from plaid_balance._errors import ConfigurationError
-
         try:
             return parse_environment(str(value)).value
         except ConfigurationError as exc:
@@ -213,8 +153,6 @@ class Environment(click.Choice):  # type: ignore[type-arg]
 
 
 def _variable_name(param: click.Parameter) -> str | None:
-    import os
-
     names = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or ())
     return next((n for n in names if n in os.environ), names[0] if names else None)
 
@@ -225,10 +163,6 @@ def usage_error_line(exc: click.ClickException) -> str:
     A bad value that came from a variable is reported under the variable's name, since that is
     what the user has to fix.
     """
-    from click.core import ParameterSource
-
-    from plaid_balance._safe_text import safe_text
-
     message = exc.format_message()
     ctx = getattr(exc, "ctx", None)
     param = getattr(exc, "param", None)
@@ -245,8 +179,6 @@ _SECRET_OPTION = ("token", "secret", "password", "key")
 
 def remember_secret_arguments(argv: list[str]) -> None:
     """Register secrets given on the command line (``--access-token X``, a ``--db`` URL's password)."""
-    from plaid_balance._redact import remember, remember_url_secrets
-
     previous = ""
     for arg in argv:
         name, equals, inline = arg.partition("=") if arg.startswith("--") else ("", "", "")

@@ -2,8 +2,10 @@
 ``cli.impl.common.history_store``).
 
 The fetching itself is ``plaid_balance.history.recall.fetch_or_recall``: a stored report when fresh
-enough, else Plaid's (commands import it when they run, so ``--help`` loads no models). SQLAlchemy is imported only when one of these options is used,
-and a database failure anywhere inside ``history_store`` is one line and exit 7.
+enough, else Plaid's (commands import it when they run, so ``--help`` loads no models). SQLAlchemy is
+imported only when one of these options is used (a ``--db`` value is checked by ``cli/impl/recall.py``,
+the storage package's URL rule), and a database failure anywhere inside ``history_store`` is one line and
+exit 7.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import click
 
 from plaid_balance._errors import ConfigurationError, StorageError
 from plaid_balance.cli.common import DurationType, fail
-from plaid_balance.cli.params import DatabaseUrl
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,6 +25,21 @@ DB_HELP = (
     "History and vault database: a file path or URL (sqlite:///PATH, postgresql+psycopg://user@host/db) "
     "[env: PLAID_BALANCE_DB; default: SQLite in the user data dir]."
 )
+
+
+class DatabaseUrl(click.ParamType):  # type: ignore[type-arg]
+    """A history database: a file path or a sqlite/postgresql URL; checked when converted (by the storage
+    package, in ``cli/impl/recall.py``) so a bad one from ``PLAID_BALANCE_DB`` is reported under that
+    name. The value stays the text given."""
+
+    name = "PATH|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from plaid_balance.cli.impl.recall import check_db_url  # the boundary: SQLAlchemy's URL rule
+
+        check_db_url(self, str(value), param, ctx)
+        return value
+
 
 db_option = click.option(
     "--db", metavar="PATH|URL", type=DatabaseUrl(), envvar="PLAID_BALANCE_DB", help=DB_HELP

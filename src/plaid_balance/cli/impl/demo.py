@@ -7,24 +7,17 @@ import sys
 import click
 
 from plaid_balance._client import PlaidClient
-from plaid_balance._config import timeout_setting
 from plaid_balance._errors import PlaidFailure
-from plaid_balance._extras import require_extra
 from plaid_balance._fetch import fetch_report
 from plaid_balance._sandbox import create_sandbox_item
+from plaid_balance._settings import timeout_setting
 from plaid_balance.cli import tables
-from plaid_balance.cli.demo_dashboard import run_dashboard_demo
 from plaid_balance.cli.exit_codes import exit_code_for
 from plaid_balance.cli.impl.common import announce_retries, emit_report
 from plaid_balance.emulator import run_emulator
 
 
-def run(output_format: str, institution: str, username: str, with_dashboard: bool, no_browser: bool) -> None:
-    if with_dashboard:
-        require_extra("web", "demo --dashboard")
-        run_dashboard_demo(no_browser)
-        return
-
+def run(output_format: str, institution: str, username: str) -> None:
     if output_format == "auto":
         output_format = "table" if sys.stdout.isatty() else "json"
     timeout = timeout_setting()  # the one variable the demo reads: refused before anything is printed

@@ -3,6 +3,9 @@
 Everything is real but the past: three Items are linked on the built-in emulator, kept in a vault,
 and fetched the normal way; then 180 days of sample history are written behind each fetch so the charts
 have something to show. The database lives in a temporary folder and is gone when the demo stops.
+
+The implementation of ``demo``'s dashboard mode: ``cli/demo.py`` loads it, once the web extra is known
+to be there, instead of ``cli/impl/demo.py``.
 """
 
 from __future__ import annotations
@@ -13,24 +16,23 @@ from pathlib import Path
 
 import click
 
+from plaid_balance._client import PlaidClient
+from plaid_balance._fetch import fetch_report
+from plaid_balance._report import BalanceReport
+from plaid_balance._sandbox import create_sandbox_item
+from plaid_balance._settings import timeout_setting
+from plaid_balance.cli.impl.dashboard import serve_dashboard
 from plaid_balance.cli.stopping import stopped_cleanly_by_signals
+from plaid_balance.dashboard import open_dashboard_data
+from plaid_balance.dashboard._sample import write_backfill
+from plaid_balance.emulator import run_emulator
+from plaid_balance.history.store import open_store
+from plaid_balance.vault import Vault
 
 INSTITUTIONS = (("ins_109508", "platypus"), ("ins_109509", "gingham"), ("ins_109511", "tartan"))
 
 
-def run_dashboard_demo(no_browser: bool) -> None:
-    from plaid_balance._client import PlaidClient
-    from plaid_balance._config import timeout_setting
-    from plaid_balance._fetch import fetch_report
-    from plaid_balance._report import BalanceReport
-    from plaid_balance._sandbox import create_sandbox_item
-    from plaid_balance.cli.impl.dashboard import serve_dashboard
-    from plaid_balance.dashboard import open_dashboard_data
-    from plaid_balance.dashboard._sample import write_backfill
-    from plaid_balance.emulator import run_emulator
-    from plaid_balance.history.store import open_store
-    from plaid_balance.vault import Vault
-
+def run(no_browser: bool) -> None:
     timeout = timeout_setting()  # the one variable the demo reads: refused before anything is printed
     with stopped_cleanly_by_signals(), tempfile.TemporaryDirectory(prefix="plaid-balance-demo-") as folder:
         db_url = f"sqlite:///{Path(folder) / 'demo.db'}"
