@@ -57,6 +57,8 @@ TOP_LEVEL = {
     "_version": CORE,
     "models": CORE,
     "_report": CORE,
+    # An Item's health: the one vocabulary of the vault, the watch, the dashboard and the command line.
+    "_health": CORE,
     "_calls": CLIENTS,
     "_retry": CLIENTS,
     "_client": CLIENTS,

@@ -265,7 +265,7 @@ def test_an_exchange_record_keeps_its_public_token_sealed(db_url: str) -> None:
 
 def test_the_watch_sees_a_lost_item_as_lost_and_calls_nothing(tmp_path: Path) -> None:
     """The watch reads the vault's health: a lost Item is neither OK nor called, and its reason says why."""
-    from plaid_balance.watch.health import Health
+    from plaid_balance._health import Health
     from plaid_balance.watch.sources import VaultItems
 
     refused = PlaidAPIError(

@@ -370,7 +370,7 @@ def test_replace_token_and_health(db_url: str) -> None:
         assert (item.health, item.health_reason) == ("needs_repair", "ITEM_LOGIN_REQUIRED")
         assert vault.set_health("Chase", "ok").health == "ok"
         with pytest.raises(ValueError, match="health is one of"):
-            vault.set_health("Chase", "sad")  # type: ignore[arg-type]
+            vault.set_health("Chase", "sad")
 
 
 def test_removed_item_keeps_its_entry_but_not_its_token(db_url: str) -> None:

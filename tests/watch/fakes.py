@@ -12,9 +12,9 @@ from typing import Any
 import msgspec
 
 from plaid_balance._error_body import ErrorBody
+from plaid_balance._health import Health
 from plaid_balance._report import AccountReport, BalanceReport, Source
 from plaid_balance.watch.alerts import AlertEvent
-from plaid_balance.watch.health import Health
 from plaid_balance.watch.state import Outcome, WatchedItem
 from tests.watch.support import ManualClock, card, checking, report
 

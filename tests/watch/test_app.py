@@ -7,9 +7,9 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.responses import JSONResponse
 
+from plaid_balance._health import Health
 from plaid_balance._http_guard import HostRule
 from plaid_balance.watch.app import create_app, watch_guard
-from plaid_balance.watch.health import Health
 from tests.watch.signing import Signer, item_webhook
 from tests.watch.test_service import Rig
 

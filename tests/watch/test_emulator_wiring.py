@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from plaid_balance._health import Health
 from plaid_balance._retry import RetryPolicy
 from plaid_balance.batch import BatchClient, BatchOptions
 from plaid_balance.emulator import RunningEmulator
 from plaid_balance.history import open_store
 from plaid_balance.watch.clock import SystemClock
 from plaid_balance.watch.config import parse_config
-from plaid_balance.watch.health import Health
 from plaid_balance.watch.service import Watch
 from plaid_balance.watch.state import WatchedItem
 from plaid_balance.watch.store import WatchStore

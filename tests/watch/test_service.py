@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from msgspec.structs import replace
 
+from plaid_balance._health import Health
 from plaid_balance.history import open_store
 from plaid_balance.watch.config import WatchConfig, parse_config
-from plaid_balance.watch.health import Health
 from plaid_balance.watch.service import Watch
 from plaid_balance.watch.state import WatchedItem
 from plaid_balance.watch.store import WatchStore

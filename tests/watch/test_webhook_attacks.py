@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plaid_balance.watch.health import Health
+from plaid_balance._health import Health
 from plaid_balance.watch.logs import Redactor, WatchFormatter
 from tests.watch.conftest import run_in_thread
 from tests.watch.signing import Signer, item_webhook

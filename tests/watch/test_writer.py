@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from plaid_balance._health import Health
 from plaid_balance._report import AccountReport, BalanceReport
 from plaid_balance.history import open_store
 from plaid_balance.history.store import HistoryStore
-from plaid_balance.watch.health import Health
 from plaid_balance.watch.store import RefreshRecord, WatchStore
 from plaid_balance.watch.wiring import LibraryHistory
 from plaid_balance.watch.writer import RefreshWrite, Writer

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Final, Literal
 
+from plaid_balance._health import Health
 from plaid_balance._money import ZERO, exact_sub, exact_sum
 from plaid_balance.models import LIABILITY_TYPES
 from plaid_balance.storage.dashboard import DashboardRepository
@@ -63,7 +64,7 @@ class ItemRow:
     item_id: str
     alias: str
     institution: str | None
-    health: str
+    health: Health
     health_reason: str | None
     last_refresh: datetime | None
     source: str | None
@@ -72,7 +73,7 @@ class ItemRow:
 
     @property
     def repair_command(self) -> str | None:
-        if self.health in {"needs_repair", "pending_expiration", "pending_disconnect"}:
+        if self.health.repairable:
             return f"plaid-balance link --update {self.alias}"
         return None
 
@@ -192,7 +193,7 @@ class _SnapshotIndex:
 class _ItemMeta:
     alias: str
     institution: str | None
-    health: str
+    health: Health
     health_reason: str | None
 
 
@@ -249,7 +250,7 @@ class DashboardData:
         # The watch learns health from calls and webhooks; it is the fresher word when it runs.
         for row in self._repository.watch_names():
             known = meta.get(row.item_id)
-            if known is None or known.health != "removed":
+            if known is None or known.health is not Health.REMOVED:
                 meta[row.item_id] = _ItemMeta(
                     known.alias if known else row.alias,
                     known.institution if known else None,
@@ -272,7 +273,7 @@ class DashboardData:
                     alias=m.alias if m else item_id,
                     institution=(m.institution if m and m.institution else None)
                     or (snap.institution_name if snap else None),
-                    health=m.health if m else "ok",
+                    health=m.health if m else Health.OK,
                     health_reason=m.health_reason if m else None,
                     last_refresh=snap.at if snap else None,
                     source=snap.source if snap else None,

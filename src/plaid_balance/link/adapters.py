@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from plaid_balance._exchange import exchange_public_token
+from plaid_balance._health import Health
 from plaid_balance.link.flow import CreatedLinkToken, ExchangedItem, HeldItem, ItemFacts
 from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult, LinkSuccess
 from plaid_balance.vault import suggest_alias
@@ -151,7 +152,7 @@ class VaultStore:
     def repaired(self, item_id: str, accounts: tuple[LinkedAccount, ...] | None) -> None:
         if accounts is not None:
             self._vault.update(item_id, accounts=[_account(a) for a in accounts])
-        self._vault.set_health(item_id, "ok", None)
+        self._vault.set_health(item_id, Health.OK, None)
 
 
 def _account(account: LinkedAccount) -> dict[str, Any]:

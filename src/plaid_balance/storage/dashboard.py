@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from sqlalchemy import select
 
+from plaid_balance._health import Health
 from plaid_balance._report import AccountReport
 from plaid_balance.storage.schema import ExactDecimal, Snapshot, SnapshotAccount, VaultRow, WatchItem
 from plaid_balance.storage.watch import WatchRepository
@@ -56,7 +57,7 @@ class ItemNames:
     item_id: str
     alias: str
     institution_name: str | None
-    health: str
+    health: Health
     health_reason: str | None
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from plaid_balance._health import Health
 from plaid_balance._report import AccountReport
 from plaid_balance._safe_text import bounded_text
 
@@ -61,6 +62,20 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if value is None:
             return None
         return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+class HealthWord(TypeDecorator[Health]):
+    """An Item's health (``plaid_balance._health.Health``) stored as its word: the vault's and the watch's
+    column alike, read back by the one rule (``Health.stored``) for a word this version does not know."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: Health | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else Health(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Health | None:
+        return None if value is None else Health.stored(str(value))
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -218,7 +233,7 @@ class VaultRow(Base):
     accounts: Mapped[str] = mapped_column(Text)  # JSON list of the vault's accounts
     token_ciphertext: Mapped[str | None] = mapped_column(Text)
     token_fingerprint: Mapped[str | None] = mapped_column(String(64))
-    health: Mapped[str] = mapped_column(String(32))
+    health: Mapped[Health] = mapped_column(HealthWord)
     health_reason: Mapped[str | None] = mapped_column(Text)
     health_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -262,7 +277,7 @@ class WatchItem(Base):
 
     item_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     alias: Mapped[str] = mapped_column(Text)
-    health: Mapped[str] = mapped_column(String(32))
+    health: Mapped[Health] = mapped_column(HealthWord)
     health_reason: Mapped[str] = mapped_column(Text)
     last_refresh_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_source: Mapped[str | None] = mapped_column(String(16))

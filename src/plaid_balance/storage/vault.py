@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, delete, select
 
+from plaid_balance._health import Health
 from plaid_balance.storage.history import link_token
 from plaid_balance.storage.schema import VaultDoubt, VaultMeta, VaultRow
 
@@ -36,7 +37,7 @@ class VaultRecord:
     accounts: str
     token_ciphertext: str | None
     token_fingerprint: str | None
-    health: str
+    health: Health
     health_reason: str | None
     health_changed_at: datetime | None
     created_at: datetime

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
 
+from plaid_balance._health import Health
 from plaid_balance.storage.schema import WatchAlert, WatchAlertEvent, WatchBudget, WatchItem
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 class WatchItemRecord:
     item_id: str
     alias: str
-    health: str
+    health: Health
     health_reason: str
     last_refresh_at: datetime | None
     last_source: str | None
@@ -79,7 +80,7 @@ class RefreshRow:
     at: datetime
     source: str
     outcome: str
-    health: str
+    health: Health
     health_reason: str
     periods: tuple[str, ...]
     billed: int
@@ -126,7 +127,7 @@ class WatchRepository:
         with self._db.transaction() as own:
             write_refresh(own, refresh)
 
-    def record_health(self, item_id: str, alias: str, health: str, reason: str) -> None:
+    def record_health(self, item_id: str, alias: str, health: Health, reason: str) -> None:
         with self._db.transaction() as tx:
             _upsert_item(tx, item_id, alias, health, reason, None, None, None)
 
@@ -223,13 +224,13 @@ def _upsert_item(
     tx: Transaction,
     item_id: str,
     alias: str,
-    health: str,
+    health: Health,
     reason: str,
     at: datetime | None,
     source: str | None,
     outcome: str | None,
 ) -> None:
-    values: dict[str, object] = {"alias": alias, "health": str(health), "health_reason": reason}
+    values: dict[str, object] = {"alias": alias, "health": health, "health_reason": reason}
     if at is not None:
         values.update(last_refresh_at=at, last_source=source, last_outcome=outcome)
     session = tx.session

@@ -15,7 +15,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal
 
 import msgspec
 
@@ -37,6 +37,7 @@ from plaid_balance._errors import (
     VaultStorageError,
     WriteConflict,
 )
+from plaid_balance._health import Health
 from plaid_balance._parse import MAX_REFERENCE_LENGTH, parse_item_reference
 from plaid_balance._report import utc_now
 from plaid_balance._secret import SecretStr, mask_token
@@ -56,10 +57,8 @@ from ._doubts import (
 )
 from ._keys import KeyStore
 
-Health = Literal[
-    "ok", "needs_repair", "pending_expiration", "pending_disconnect", "permission_revoked", "removed", "lost"
-]
-HEALTH_STATES: Final[tuple[str, ...]] = get_args(Health)
+# The stored words of Item health, in order (the type is the core's ``Health``: one vocabulary).
+HEALTH_STATES: Final[tuple[str, ...]] = tuple(h.value for h in Health)
 MAX_ALIAS_LENGTH: Final = MAX_REFERENCE_LENGTH
 _KEY_CHECK: Final = "key_check"
 
@@ -98,12 +97,12 @@ class VaultItem(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def removed(self) -> bool:
-        return self.health == "removed"
+        return self.health is Health.REMOVED
 
     @property
     def lost(self) -> bool:
         """Plaid rotated the token but the answer was lost: nothing can call Plaid for this Item."""
-        return self.health == "lost"
+        return self.health is Health.LOST
 
 
 _ACCOUNTS = msgspec.json.Encoder()
@@ -280,7 +279,7 @@ class Vault(Closing):
         key = alias_key(alias)
         holder = self._rows.by_alias_key(tx, key)
         if holder is not None and holder.item_id != item_id:
-            state = " (a removed Item: rename it first)" if holder.health == "removed" else ""
+            state = " (a removed Item: rename it first)" if holder.health is Health.REMOVED else ""
             raise AliasError(f"the alias {_show(alias)} is taken by Item {holder.item_id}{state}")
         other = self._rows.by_item_id(tx, alias)
         if other is not None and other.item_id != item_id:
@@ -307,7 +306,7 @@ class Vault(Closing):
             institution_name=row.institution_name,
             environment=row.environment,
             accounts=accounts,
-            health=row.health if row.health in HEALTH_STATES else "needs_repair",  # type: ignore[arg-type]
+            health=row.health,
             health_reason=row.health_reason,
             health_changed_at=row.health_changed_at,
             created_at=row.created_at,
@@ -317,11 +316,11 @@ class Vault(Closing):
         )
 
     def _open_token(self, tx: Transaction, row: VaultRecord, *, doubted: bool = False) -> SecretStr:
-        if row.health == "lost":
+        if row.health is Health.LOST:
             raise ItemLostError(
                 f"Item {_show(row.alias)} is lost: {row.health_reason or relink_command(row.alias)}"
             )
-        if row.health == "removed" or row.token_ciphertext is None:
+        if row.health is Health.REMOVED or row.token_ciphertext is None:
             raise ItemRemovedError(
                 f"Item {_show(row.alias)} was removed from Plaid; its access token is gone "
                 "(plaid-balance link makes a new Item)"
@@ -361,7 +360,7 @@ class Vault(Closing):
             return [
                 msgspec.structs.replace(self._item(r), in_doubt=r.item_id in doubted)
                 for r in rows
-                if include_removed or r.health != "removed"
+                if include_removed or r.health is not Health.REMOVED
             ]
 
         return self._run("read", work)  # type: ignore[no-any-return]
@@ -453,7 +452,7 @@ class Vault(Closing):
                 accounts=_ACCOUNTS.encode(item_accounts).decode("utf-8"),
                 token_ciphertext=cipher.seal_token(token, item_id),
                 token_fingerprint=fingerprint,
-                health="ok",
+                health=Health.OK,
                 health_reason=None,
                 health_changed_at=now,
                 created_at=now,
@@ -568,7 +567,7 @@ class Vault(Closing):
         return self._item(new)
 
     def _store_token(self, tx: Transaction, row: VaultRecord, token: str) -> VaultItem:
-        if row.health == "removed":
+        if row.health is Health.REMOVED:
             raise ItemRemovedError(
                 f"Item {_show(row.alias)} was removed from Plaid: it cannot take a new token"
             )
@@ -670,8 +669,10 @@ class Vault(Closing):
     def _finish_rotation(self, item: VaultItem, doubt_id: str, token: str) -> VaultItem:
         def work(tx: Transaction) -> VaultItem:
             row = self._find(tx, item.item_id, lock=True)
-            if row.health == "lost":  # someone judged it lost meanwhile; the answer proves otherwise
-                row = dataclasses.replace(row, health="ok", health_reason=None, health_changed_at=utc_now())
+            if row.health is Health.LOST:  # someone judged it lost meanwhile; the answer proves otherwise
+                row = dataclasses.replace(
+                    row, health=Health.OK, health_reason=None, health_changed_at=utc_now()
+                )
             stored = self._store_token(tx, row, token)
             self._end_doubt(tx, doubt_id)
             return stored
@@ -703,7 +704,7 @@ class Vault(Closing):
         def read(tx: Transaction) -> tuple[VaultItem, DoubtRecord | None, SecretStr | None]:
             row = self._find(tx, ref)
             doubt = self._doubt(tx, row.item_id)
-            if doubt is None or row.health == "lost":
+            if doubt is None or row.health is Health.LOST:
                 return self._item(row), None, None
             if in_progress(doubt.owner, doubt.started_at):
                 raise RotationInProgressError(
@@ -750,7 +751,7 @@ class Vault(Closing):
                 row,
                 token_ciphertext=None,
                 token_fingerprint=None,
-                health="removed",
+                health=Health.REMOVED,
                 health_reason="Plaid no longer knows this Item (ITEM_NOT_FOUND): it was removed elsewhere",
                 health_changed_at=now,
                 removed_at=row.removed_at or now,
@@ -759,24 +760,26 @@ class Vault(Closing):
         return self._save(
             tx,
             row,
-            health="lost",
+            health=Health.LOST,
             health_reason=lost_reason(row.alias, row.item_id),
             health_changed_at=now,
             updated_at=now,
         )
 
-    def set_health(self, ref: str, health: Health, reason: str | None = None) -> VaultItem:
-        """Record what Plaid last said about the Item (``needs_repair`` after ITEM_LOGIN_REQUIRED, …)."""
+    def set_health(self, ref: str, health: Health | str, reason: str | None = None) -> VaultItem:
+        """Record what Plaid last said about the Item (``needs_repair`` after ITEM_LOGIN_REQUIRED, …);
+        ``health`` is a ``Health`` or its word."""
         if health not in HEALTH_STATES:
             raise ValueError(f"health is one of {', '.join(HEALTH_STATES)}")
-        if health == "removed":
+        health = Health(health)
+        if health is Health.REMOVED:
             return self.mark_removed(ref, reason)
 
         def work(tx: Transaction) -> VaultItem:
             row = self._find(tx, ref, lock=True)
-            if row.health == "removed":
+            if row.health is Health.REMOVED:
                 raise ItemRemovedError(f"Item {_show(row.alias)} was removed from Plaid")
-            if row.health == "lost" or (row.health, row.health_reason) == (health, reason):
+            if row.health is Health.LOST or (row.health, row.health_reason) == (health, reason):
                 # A lost Item's old token is dead whatever a webhook says: only a new token ends it.
                 return self._item(row)
             now = utc_now()
@@ -797,7 +800,7 @@ class Vault(Closing):
                 row,
                 token_ciphertext=None,
                 token_fingerprint=None,
-                health="removed",
+                health=Health.REMOVED,
                 health_reason=reason,
                 health_changed_at=now,
                 removed_at=row.removed_at or now,

@@ -15,11 +15,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Final, Literal
 
+from plaid_balance._health import Health
 from plaid_balance._money import EXACT
 from plaid_balance._report import AccountReport
 from plaid_balance.models import LIABILITY_TYPES
 from plaid_balance.watch.config import AlertRule
-from plaid_balance.watch.health import Health
 
 EventKind = Literal["firing", "reminder", "resolved"]
 HUNDRED: Final = Decimal(100)

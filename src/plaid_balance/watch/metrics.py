@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
-from plaid_balance.watch.health import Health
+from plaid_balance._health import Health
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry

@@ -21,10 +21,10 @@ from datetime import datetime
 from typing import Final
 
 from plaid_balance._error_body import ErrorBody
+from plaid_balance._health import Health, HealthChange, from_error_code, from_success
 from plaid_balance._report import BalanceReport
 from plaid_balance.watch.budget import BudgetLedger
 from plaid_balance.watch.config import ItemSettings, WatchConfig
-from plaid_balance.watch.health import Health, HealthChange, from_error_code, from_success
 from plaid_balance.watch.state import HistoryPort, ItemState, Outcome, PlaidPort
 
 log = logging.getLogger("plaid_balance.watch")

@@ -22,12 +22,13 @@ from typing import Any, Final
 
 from plaid_balance._error_body import ErrorBody
 from plaid_balance._errors import StateError
+from plaid_balance._health import Health, HealthChange
 from plaid_balance._report import BalanceReport
 from plaid_balance.watch.alerts import AlertBook, AlertEvent, AlertState, evaluate_accounts, evaluate_health
 from plaid_balance.watch.budget import BudgetLedger, BudgetLeft
 from plaid_balance.watch.clock import Clock
 from plaid_balance.watch.config import ItemSettings, WatchConfig
-from plaid_balance.watch.health import Health, HealthChange, from_webhook
+from plaid_balance.watch.health import from_webhook
 from plaid_balance.watch.metrics import WatchMetrics
 from plaid_balance.watch.notify import Outbox, Sender
 from plaid_balance.watch.refresh import Refresher, RefreshResult

@@ -10,10 +10,10 @@ from typing import Any
 import msgspec
 
 from plaid_balance._errors import TokenInDoubtError
+from plaid_balance._health import Health
 from plaid_balance.history.store import HistoryStore
 from plaid_balance.storage.database import Database
 from plaid_balance.vault import Vault
-from plaid_balance.watch.health import Health
 from plaid_balance.watch.state import WatchedItem
 from plaid_balance.watch.store import WatchStore
 from plaid_balance.watch.wiring import LibraryHistory
@@ -34,10 +34,6 @@ class VaultItems:
     def items(self) -> list[WatchedItem]:
         watched = []
         for entry in self.vault.list(include_removed=False):
-            try:
-                health = Health(entry.health)
-            except ValueError:
-                health = Health.OK
             watched.append(
                 WatchedItem(
                     entry.alias,
@@ -45,7 +41,7 @@ class VaultItems:
                     entry.institution_id,
                     entry.institution_name,
                     tuple(entry.accounts),
-                    health,
+                    entry.health,
                     entry.health_reason or "",
                     entry.health_changed_at,
                 )
@@ -63,7 +59,7 @@ class VaultItems:
         return str(self.vault.access_token(alias).get_secret_value())
 
     def set_health(self, item_id: str, health: Health, reason: str) -> None:
-        self.vault.set_health(item_id, health.value, reason)
+        self.vault.set_health(item_id, health, reason)
 
 
 @dataclass

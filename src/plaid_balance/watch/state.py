@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from plaid_balance._error_body import ErrorBody
+from plaid_balance._health import Health
 from plaid_balance._report import BalanceReport
 from plaid_balance.watch.alerts import AlertEvent
-from plaid_balance.watch.health import Health
 
 if TYPE_CHECKING:
     from plaid_balance.vault import VaultAccount
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class WatchedItem:
-    """An Item of the vault as the watch runs it: the vault's accounts, and health as the watch's state
-    machine (``Health``) rather than the vault's stored text. No token: that is asked for at call time."""
+    """An Item of the vault as the watch runs it: the vault's accounts and its health (the one ``Health``
+    the vault stores too), without timestamps or token hint. No token: that is asked for at call time."""
 
     alias: str
     item_id: str

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from plaid_balance._errors import HistoryError, StateError
+from plaid_balance._health import Health
 from plaid_balance.storage.database import Database, Transaction
 from plaid_balance.storage.watch import (
     AlertEventRecord,
@@ -25,7 +26,6 @@ from plaid_balance.storage.watch import (
     write_refresh,
 )
 from plaid_balance.watch.alerts import AlertEvent, AlertState, EventKind
-from plaid_balance.watch.health import Health
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +44,6 @@ class Loaded:
     items: dict[str, ItemRow]
     budget: list[tuple[str, str, int, int]]
     alerts: list[AlertState]
-
-
-def _health(value: str) -> Health:
-    try:
-        return Health(value)
-    except ValueError:
-        return Health.OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +68,7 @@ class RefreshRecord:
             at=self.at,
             source=self.source,
             outcome=self.outcome,
-            health=self.health.value,
+            health=self.health,
             health_reason=self.health_reason,
             periods=self.periods,
             billed=self.billed,
@@ -111,7 +104,7 @@ class WatchStore:
             r.item_id: ItemRow(
                 r.item_id,
                 r.alias,
-                _health(r.health),
+                r.health,
                 r.health_reason,
                 r.last_refresh_at,
                 r.last_source,
@@ -133,7 +126,7 @@ class WatchStore:
 
     def record_health(self, item_id: str, alias: str, health: Health, reason: str) -> None:
         with self._failing("write"):
-            self.repository.record_health(item_id, alias, health.value, reason)
+            self.repository.record_health(item_id, alias, health, reason)
 
     def record_alert(self, state: AlertState, event: AlertEvent | None) -> None:
         alert = AlertRecord(

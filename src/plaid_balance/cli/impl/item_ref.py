@@ -26,14 +26,18 @@ from plaid_balance._errors import (
     VaultError,
     VaultLookupError,
 )
+from plaid_balance._health import Health, from_error_code, from_success
 from plaid_balance._report import BalanceReport
 from plaid_balance._secret import SecretStr
 from plaid_balance.cli.exit_codes import ExitCode
 from plaid_balance.cli.impl.common import make_client
-from plaid_balance.cli.render import REPAIR_CODES, repair_hint
+from plaid_balance.cli.render import repair_hint
 
 # Vault health set from Plaid's ITEM webhooks: the Item still works, but will stop unless its user logs in.
-PENDING_HEALTH = {"pending_expiration": "PENDING_EXPIRATION", "pending_disconnect": "PENDING_DISCONNECT"}
+PENDING_HEALTH = {
+    Health.PENDING_EXPIRATION: "PENDING_EXPIRATION",
+    Health.PENDING_DISCONNECT: "PENDING_DISCONNECT",
+}
 
 
 class ItemRef(NamedTuple):
@@ -184,17 +188,18 @@ def environment_for(ref: ItemRef, chosen: str) -> str:
 
 
 def record_health(ref: ItemRef, report: Report, db: str | None) -> None:
-    """Tell the vault what this answer says about the Item: needs repair, or fine again."""
+    """Tell the vault what this answer says about the Item, by the rule the watch follows too
+    (``_health``): needs repair, revoked or removed after such an error, fine again after a success."""
     if ref.item_id is None:
         return
 
-    code = None if isinstance(report, BalanceReport) else report.error.error_code
     try:
         with vaults.Vault.open(db, create=False) as vault:
-            current = vault.get(ref.item_id)
-            if code in REPAIR_CODES:
-                vault.set_health(ref.item_id, "needs_repair", code)
-            elif isinstance(report, BalanceReport) and current.health != "ok":
-                vault.set_health(ref.item_id, "ok")
+            if isinstance(report, BalanceReport):
+                change = from_success(vault.get(ref.item_id).health)
+            else:
+                change = from_error_code(report.error.error_code)
+            if change is not None:
+                vault.set_health(ref.item_id, change.health, change.reason)
     except (VaultError, StorageError):
         pass  # health is a note for `items list`: failing to write it must not fail the fetch

@@ -55,16 +55,6 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-HEALTH_WORDS = {
-    "ok": "OK",
-    "needs_repair": "needs repair",
-    "pending_expiration": "expiring",
-    "pending_disconnect": "disconnecting",
-    "permission_revoked": "revoked",
-    "removed": "removed",
-    "lost": "token lost",
-}
-
 IN_DOUBT = "rotation in doubt"
 
 HEALTH_STYLES = {"ok": "green", "removed": "dim", "lost": "red"}
@@ -203,7 +193,7 @@ def _items_table(found: list[VaultItem], latest: dict[str, StoredSnapshot], widt
                 str(len(item.accounts)),
                 balance,
                 age,
-                IN_DOUBT if item.in_doubt and not item.lost else HEALTH_WORDS[item.health],
+                IN_DOUBT if item.in_doubt and not item.lost else item.health.label,
                 HEALTH_STYLES.get(item.health, "yellow"),
             )
         )
@@ -283,7 +273,7 @@ def _show_one(alias: str, db: str | None, output_format: str, *, several: bool) 
         ("Item", item.item_id),
         ("Institution", f"{literal(item.institution_name or '—')} ({item.institution_id or '—'})"),
         ("Environment", item.environment),
-        ("Health", (IN_DOUBT if item.in_doubt and not item.lost else HEALTH_WORDS[item.health]) + reason),
+        ("Health", (IN_DOUBT if item.in_doubt and not item.lost else item.health.label) + reason),
         ("Token", hint),
         ("Added", item.created_at.strftime("%Y-%m-%d %H:%M UTC")),
         ("Last balance", f"{balance} ({age} ago)" if snapshot else "— (never fetched with --save)"),
@@ -295,7 +285,7 @@ def _show_one(alias: str, db: str | None, output_format: str, *, several: bool) 
         mask = f" ••{literal(account.mask)}" if account.mask else ""
         kind = "/".join(literal(k) for k in (account.type, account.subtype) if k)
         click.echo(f"  {literal(account.name)}{mask}  {kind}  {literal(account.account_id)}")
-    if item.health == "needs_repair":
+    if item.health.repairable:
         click.echo(f"repair it with: plaid-balance link --update {_quoted(item.alias)}", err=True)
     if item.in_doubt and not item.lost:  # a lost Item's reason is on its Health line already
         _warn_troubled([item])

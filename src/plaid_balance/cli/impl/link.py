@@ -19,7 +19,7 @@ from plaid_balance._safe_text import safe_text
 from plaid_balance.cli.browser import private_opener
 from plaid_balance.cli.common import fail
 from plaid_balance.cli.impl.common import make_client
-from plaid_balance.cli.impl.item_ref import PENDING_HEALTH, announce_new_key, environment_for, resolve_item
+from plaid_balance.cli.impl.item_ref import announce_new_key, environment_for, resolve_item
 from plaid_balance.cli.recall import storage_errors
 from plaid_balance.cli.stopping import stopped_cleanly_by_signals
 from plaid_balance.link.adapters import ClientBackend, VaultStore
@@ -27,9 +27,6 @@ from plaid_balance.link.flow import LinkEnvironment, link_new_item, repair_item
 from plaid_balance.link.page import LinkScript
 from plaid_balance.link.request import LinkSettings
 from plaid_balance.vault import DatabaseNotFound, Vault, normalise_alias
-
-# What an Item's health says when its user must log in again: what update mode repairs.
-REPAIRABLE = frozenset({"needs_repair", *PENDING_HEALTH})
 
 
 def run(
@@ -105,11 +102,7 @@ def _needing_repair(db: str | None) -> list[str]:
     with storage_errors():
         try:
             with Vault.open(db, create=False) as vault:
-                return [
-                    item.alias
-                    for item in vault.list(include_removed=False)
-                    if item.health in REPAIRABLE and not item.lost
-                ]
+                return [item.alias for item in vault.list(include_removed=False) if item.health.repairable]
         except DatabaseNotFound:
             return []
 
