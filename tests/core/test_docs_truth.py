@@ -6,7 +6,8 @@ The README, docs/architecture.md and the other guides in docs/ name files (`src/
 ``src/plaid_balance``. The layers diagram of docs/architecture.md names each top-level module in the
 box of the layer tests/core/test_architecture.py gives it. docs/decisions.md numbers its decisions
 once each, in order, and every link to a decision (``Superseded by [97](#97-...)``) lands on a
-decision's heading, a later one for "superseded".
+decision's heading, a later one for "superseded". The module map of docs/architecture.md names every
+module under ``src/plaid_balance``.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 DECISION = re.compile(r"^(?:#+ (\d+)\. |(\d+)\. \*\*)", re.M)
 HEADING = re.compile(r"^(#+) (.+)$", re.M)
+MODULE_MAP = "## Module map"
 SUPERSEDED = re.compile(r"^(?:Partly )?[Ss]uperseded by \[(\d+)\]\(#([^)]+)\)", re.M)
 
 
@@ -208,6 +210,56 @@ def test_the_diagram_places_each_top_level_module_in_its_layer() -> None:
         assert module in words.get(label, set()), f"{module} ({layer}) is not in the diagram's {label} box"
         for other, names in words.items():
             assert other == label or module not in names, f"{module} ({layer}) drawn in the {other} box"
+
+
+def package_modules(package: Path) -> set[str]:
+    """Every module of ``package`` as the module map names it: its path, a package's ``__init__.py`` by
+    its folder (``batch/``), the top-level one as ``__init__.py``."""
+    names = set()
+    for path in package.rglob("*.py"):
+        relative = path.relative_to(package)
+        if relative.name == "__init__.py" and relative.parent != Path("."):
+            names.add(f"{relative.parent.as_posix()}/")
+        else:
+            names.add(relative.as_posix())
+    return names
+
+
+def module_map(text: str) -> str:
+    """The "## Module map" section of a document (empty when it has none)."""
+    start = text.find(f"\n{MODULE_MAP}\n")
+    if start < 0:
+        return ""
+    end = text.find("\n## ", start + len(MODULE_MAP) + 2)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def unnamed_modules(text: str, package: Path) -> list[str]:
+    """The modules of ``package`` that the module map of ``text`` does not name, in backticks."""
+    named = {span.strip() for span in _spans(module_map(text))}
+    return sorted(package_modules(package) - named)
+
+
+def test_the_module_map_names_every_module() -> None:
+    """A new module is placed on the map (docs/architecture.md) when it is made; a name on the map that
+    is no module fails ``test_every_file_and_module_a_document_names_exists``."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert module_map(text), f"docs/architecture.md has no {MODULE_MAP!r} section"
+    assert unnamed_modules(text, PACKAGE) == []
+
+
+def test_a_module_the_map_does_not_name_is_found(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    for name in ("__init__.py", "a.py", "sub/__init__.py", "sub/b.py", "sub/c.py", "other/__init__.py"):
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text("", encoding="utf-8")
+    text = (
+        "# Doc\n\nNamed outside the map: `sub/c.py`.\n\n"
+        f"{MODULE_MAP}\n\n| module | holds |\n| --- | --- |\n| `__init__.py`, `a.py` | x |\n"
+        "| `sub/`, `sub/b.py` | y |\n\n## Next\n\n`other/`\n"
+    )
+    assert unnamed_modules(text, package) == ["other/", "sub/c.py"]
+    assert unnamed_modules("no map", package) == sorted(package_modules(package))
 
 
 def test_a_wrong_name_in_a_document_is_found(tmp_path: Path) -> None:
