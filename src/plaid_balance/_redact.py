@@ -16,10 +16,17 @@ and base64. The CLI runs everything it writes through ``redact``; the library's 
 
 The registry is process-wide on purpose: a secret read in one place (an items file) must be masked
 wherever a message about it is printed, including third-party exception text.
+
+Every command's ``--help`` imports this module (the output door) and registers the ``PLAID_*`` secrets,
+so it imports nothing json or urllib.parse would bring (about 4 ms together, a tenth of a ``--help``):
+a secret's JSON and URL-encoded forms are written here, by the two standards' few rules (RFC 8259 §7,
+RFC 3986 §2), and a test holds them to ``json.dumps`` and ``urllib.parse.quote`` on any text. A URL's
+secrets are found by the same patterns that mask them by their place.
 """
 
 from __future__ import annotations
 
+import binascii
 import functools
 import re
 import threading
@@ -37,6 +44,16 @@ _GRAM: Final = 6
 _STRIDE: Final = 8
 _ANCHORED_LENGTH: Final = _GRAM + _STRIDE - 1  # shorter token-like secrets take the substring path
 _URLSAFE: Final = str.maketrans("+/", "-_")
+# JSON's escapes for a string (RFC 8259 §7, as json.dumps writes them): quote, backslash, and every
+# control character (the five with a short form); with ensure_ascii, every character outside ' '..'~' too.
+_JSON_ESCAPES: Final = {
+    **{code: f"\\u{code:04x}" for code in range(0x20)},
+    **{ord(c): f"\\{short}" for c, short in zip("\b\t\n\f\r", "btnfr", strict=True)},
+    ord('"'): '\\"',
+    ord("\\"): "\\\\",
+}
+# What percent-encoding leaves as it is (RFC 3986 §2.3, urllib.parse.quote's always-safe set).
+_UNRESERVED: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
 _TOKEN_PREFIXES: Final = ("access-sandbox-", "access-development-", "access-production-")
 
 
@@ -54,16 +71,20 @@ class _Patterns:
 
     @functools.cached_property
     def url_password(self) -> re.Pattern[str]:
-        return re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@?#]*:)[^\s/?#]*@")
+        return re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@?#]*:)(?P<secret>[^\s/?#]*)@")
 
     @functools.cached_property
     def query_secret(self) -> re.Pattern[str]:
         return re.compile(
             # Not "token": a Hosted Link URL's ?token= is a one-time link token the user must open.
             r"(?P<head>[?&;](?:password|passwd|pwd|pass|secret|client_secret|sslpassword|access_token|"
-            r"api_key|apikey)=)[^&#\s\"']*",
+            r"api_key|apikey)=)(?P<secret>[^&#\s\"']*)",
             re.IGNORECASE,
         )
+
+    @functools.cached_property
+    def percent_escape(self) -> re.Pattern[bytes]:
+        return re.compile(rb"%([0-9A-Fa-f]{2})")
 
     @functools.cached_property
     def access_token(self) -> re.Pattern[str]:
@@ -138,21 +159,50 @@ class _Registry:
         return found
 
 
-def _forms(value: str) -> Iterable[str]:
-    import binascii
+def json_escaped(value: str, *, ensure_ascii: bool = True) -> str:
+    """``value`` as it appears inside a JSON string: ``json.dumps(value, ensure_ascii=...)[1:-1]``."""
+    text = value.translate(_JSON_ESCAPES)
+    if not ensure_ascii or all(" " <= c <= "~" for c in text):
+        return text
+    return "".join(c if " " <= c <= "~" else _json_code_units(ord(c)) for c in text)
 
+
+def _json_code_units(code: int) -> str:
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # beyond the BMP: a UTF-16 surrogate pair
+    return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
+
+
+def percent_encoded(value: str, *, plus: bool = False) -> str:
+    """``urllib.parse.quote(value, safe="")`` (``plus``: ``quote_plus``, a space as ``+``) of the UTF-8 bytes."""
+    return "".join(
+        chr(byte) if byte in _UNRESERVED else "+" if plus and byte == 0x20 else f"%{byte:02X}"
+        for byte in value.encode("utf-8", "surrogateescape")
+    )
+
+
+def percent_decoded(text: str, *, plus: bool = False) -> str:
+    """``urllib.parse.unquote(text)`` (``plus``: ``unquote_plus``, a ``+`` as a space): UTF-8, bad bytes replaced."""
+    if plus:
+        text = text.replace("+", " ")
+    if "%" not in text:
+        return text
+    raw = _RE.percent_escape.sub(
+        lambda m: bytes.fromhex(m.group(1).decode("ascii")), text.encode("utf-8", "surrogateescape")
+    )
+    return raw.decode("utf-8", "replace")
+
+
+def _forms(value: str) -> Iterable[str]:
     yield value
     yield value.strip()
     if not _RE.word.fullmatch(value):
-        # Only a value outside [A-Za-z0-9_-] changes under URL, JSON or repr escaping. Imported here:
-        # every command's --help registers the PLAID_* secrets, and tokens need none of these.
-        import json
-        from urllib.parse import quote, quote_plus
-
-        yield quote(value, safe="")
-        yield quote_plus(value, safe="")
-        yield json.dumps(value)[1:-1]
-        yield json.dumps(value, ensure_ascii=False)[1:-1]
+        # Only a value outside [A-Za-z0-9_-] changes under URL, JSON or repr escaping.
+        yield percent_encoded(value)
+        yield percent_encoded(value, plus=True)
+        yield json_escaped(value)
+        yield json_escaped(value, ensure_ascii=False)
         yield repr(value)[1:-1]
         yield repr(value.encode("utf-8", "surrogateescape"))[2:-1]
     raw = value.encode("utf-8", "surrogateescape")
@@ -189,21 +239,17 @@ def redact(text: str) -> str:
 
 
 def remember_url_secrets(url: str | None) -> None:
-    """Register the password in a URL's user-info and any password-like query parameter."""
+    """Register the password in a URL's user-info and any password-like query parameter: what the rule
+    masks by its place, found by the same patterns, as written and percent-decoded."""
     if not url or "://" not in url or ("@" not in url and "?" not in url):
-        return  # no user-info and no query: nothing secret by its place (and no urllib to import)
-    from urllib.parse import parse_qsl, unquote, urlsplit
-
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return
-    if password:
-        remember(password, unquote(password))
-    for key, value in parse_qsl(parts.query):
-        if _RE.query_secret.match(f"?{key}="):
-            remember(value)
+        return  # no user-info and no query: nothing secret by its place
+    for match in _RE.url_password.finditer(url):
+        password = match.group("secret")
+        remember(password, percent_decoded(password))
+    if "=" in url:
+        for match in _RE.query_secret.finditer(url):
+            value = match.group("secret")
+            remember(value, percent_decoded(value, plus=True))
 
 
 def remember_environment(environ: Mapping[str, str]) -> None:

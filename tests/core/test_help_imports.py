@@ -24,8 +24,9 @@ from plaid_balance.cli import COMMANDS, HELP_MAX_WIDTH, cli, help_width
 
 # What click's own help rendering loads (wrapping, translations), the door's Ctrl-C hold, the extras
 # check (find_spec), the None entry main() puts in for httpx's command-line tool, two modules built
-# into the interpreter (no file to load) for the exit handler, and the Unicode database safe_text reads
-# categories from (a compiled module, about 0.2 ms: imported at the top of _safe_text, issue 18 §5).
+# into the interpreter (no file to load) for the exit handler, the Unicode database safe_text reads
+# categories from and binascii, with which the redaction rule writes a secret's base64 forms (compiled
+# modules, about 0.2 ms each: imported at the top of _safe_text and _redact, issue 18 §5).
 STDLIB_ALLOWED = frozenset(
     {
         "textwrap",
@@ -39,6 +40,7 @@ STDLIB_ALLOWED = frozenset(
         "atexit",
         "gc",
         "unicodedata",
+        "binascii",
     }
 )
 # Of the library: only what the command line's options and exit codes are made of, and the check of a

@@ -324,15 +324,12 @@ def test_postgres_money_columns_are_numeric(pg_url: str) -> None:
 
 def _at_revision_0001(url: str) -> None:
     """A database as plaid-balance 0.1 left it: schema 0001, snapshots keyed by token fingerprint."""
-    from alembic import command
-
-    from plaid_balance.storage.engine import _alembic_config, _engine_for, parse_db_url
+    from plaid_balance.storage.engine import _engine_for, parse_db_url
+    from plaid_balance.storage.upgrade import upgrade
 
     engine = _engine_for(parse_db_url(url), create=True)
     with engine.begin() as connection:
-        config = _alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
+        upgrade(connection, "0001")
         for n, retrieved in enumerate(["2026-03-01 12:00:00", "2026-03-01 13:00:00"]):
             connection.execute(
                 text(

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -18,8 +17,9 @@ from plaid_balance.dashboard._sample import write_sample_history
 from plaid_balance.history import open_store
 from plaid_balance.history.store import HistoryStore
 from plaid_balance.storage.database import Database
-from plaid_balance.storage.engine import HEAD, _alembic_config, _engine_for, current_revision, parse_db_url
+from plaid_balance.storage.engine import HEAD, _engine_for, current_revision, parse_db_url
 from plaid_balance.storage.schema import Base
+from plaid_balance.storage.upgrade import upgrade
 from plaid_balance.vault import Vault
 from plaid_balance.watch.store import WatchStore
 from tests.history.samples import TOKEN, report
@@ -88,9 +88,7 @@ def test_every_older_revision_migrates_and_every_repository_works(db_url: str, r
     open, and each feature's repository can write and read it."""
     engine = _engine_for(parse_db_url(db_url), create=True)
     with engine.begin() as connection:
-        config = _alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        upgrade(connection, revision)
     engine.dispose()
     with Database.open(db_url) as database:
         store = HistoryStore(database)

@@ -35,7 +35,6 @@ HEAD: Final = REVISIONS[-1]
 # Any fixed 64-bit key: PostgreSQL advisory locks are named by number.
 _PG_MIGRATION_LOCK: Final = 0x706C_6169_6462_616C
 SQLITE_BUSY_TIMEOUT_S: Final = 30.0
-_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _SECRET_QUERY_KEYS: Final = frozenset({"password", "passwd", "pwd", "secret", "token", "sslpassword"})
 
 
@@ -202,14 +201,6 @@ def _engine_for(url: URL, *, create: bool) -> Engine:
         raise DatabaseURLError(f"invalid database URL: {scrub(first_line(exc), url)}") from None
 
 
-def _alembic_config() -> Any:
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    return config
-
-
 def current_revision(connection: Any) -> str | None:
     """The schema revision recorded in the database, None when it has no plaid-balance schema."""
     if not inspect(connection).has_table(VERSION_TABLE):
@@ -237,11 +228,10 @@ def migrate(engine: Engine, shown: str = "") -> None:
         _check_known(revision, shown)
         if revision == HEAD:
             return
-        from alembic import command
+        # Alembic only now that a migration is due (storage/upgrade.py says why).
+        from plaid_balance.storage.upgrade import upgrade
 
-        config = _alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        upgrade(connection)
 
 
 def open_engine(raw_url: str | None, *, create: bool) -> tuple[Engine, str]:
