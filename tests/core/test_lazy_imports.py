@@ -63,9 +63,8 @@ def _is_boundary(module: str, targets: list[str]) -> bool:
     if module == "plaid_balance.cli.boundary":
         return targets == ["plaid_balance.cli.tables"]
     implementation = f"plaid_balance.cli.impl.{module.rpartition('.')[2]}"
-    return module.startswith("plaid_balance.cli.") and all(
-        t == implementation or t.startswith(f"{implementation}_") for t in targets
-    )
+    declaration = module.startswith("plaid_balance.cli.") and not module.startswith("plaid_balance.cli.impl.")
+    return declaration and all(t == implementation or t.startswith(f"{implementation}_") for t in targets)
 
 
 def lazy_imports(path: Path, src: Path = SRC) -> Iterator[tuple[str, int]]:
@@ -121,3 +120,22 @@ def test_the_rule_sees_a_lazy_import_and_lets_the_boundary_through(tmp_path: Pat
     )
     found = [target for target, _ in lazy_imports(declaration, tmp_path)]
     assert found == ["plaid_balance.cli", "plaid_balance.cli.impl.check"]
+
+
+def test_the_rule_keeps_the_boundary_to_declarations_and_alembic_to_the_engine(tmp_path: Path) -> None:
+    cli_impl = tmp_path / "plaid_balance" / "cli" / "impl"
+    storage = tmp_path / "plaid_balance" / "storage"
+    for folder in (cli_impl, storage):
+        folder.mkdir(parents=True)
+    (cli_impl / "get.py").write_text("def run():\n    from plaid_balance.cli.impl.get_x import go\n")
+    (storage / "engine.py").write_text(
+        "def migrate():\n    from plaid_balance.storage.upgrade import upgrade\n"
+    )
+    (storage / "database.py").write_text(
+        "def open():\n    from plaid_balance.storage.upgrade import upgrade\n"
+    )
+    assert [t for t, _ in lazy_imports(cli_impl / "get.py", tmp_path)] == ["plaid_balance.cli.impl.get_x"]
+    assert list(lazy_imports(storage / "engine.py", tmp_path)) == []
+    assert [t for t, _ in lazy_imports(storage / "database.py", tmp_path)] == [
+        "plaid_balance.storage.upgrade"
+    ]
