@@ -12,7 +12,7 @@ A type here is a declaration (its name in the help, its bounds), as a command's 
 is: every ``--help`` imports this module. Converting a value is part of running the command, so it is
 done by the implementation, ``cli/impl/params.py`` (the parsers, with decimal, urllib and idna), loaded
 by ``convert`` when click first converts a value: never for ``--help``, which click answers before
-converting anything (decision 97's boundary, applied to the options).
+converting anything (decision 97's boundary, applied to the options: decision 112).
 """
 
 from __future__ import annotations
