@@ -129,3 +129,21 @@ def test_a_fetch_records_health_by_the_watchs_rules(emu: RunningEmulator, cli: A
     assert refused.code == 3, refused.err
     assert _vault_health(cli, env) == ("permission_revoked", "USER_PERMISSION_REVOKED")
     assert "revoked" in cli("items", "list", env=env).out
+
+
+def test_every_error_that_needs_a_new_login_is_recorded_and_names_the_repair(
+    emu: RunningEmulator, cli: Any, tmp_path: Path
+) -> None:
+    """ITEM_LOCKED needs the user to log in again as ITEM_LOGIN_REQUIRED does: `get ALIAS` says how to
+    repair it, and the vault records `needs_repair`, so `link --update --all` picks the Item."""
+    token, item_id = emu.create_item()
+    source = tmp_path / "items.csv"
+    source.write_text(f"access_token,label\n{token},bank\n")
+    env = {**creds(emu), "PLAID_BALANCE_DB": str(tmp_path / "vault.db")}
+    assert cli("items", "import", str(source), env=env).code == 0
+
+    emu.set_item_faults(item_id, fail_next=["ITEM_LOCKED"])
+    locked = cli("get", "bank", env=env)
+    assert locked.code == 3, locked.err
+    assert locked.err.strip().endswith("repair it in place with: plaid-balance link --update bank")
+    assert _vault_health(cli, env) == ("needs_repair", "ITEM_LOCKED")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 import msgspec
 
 from plaid_balance._csv import csv_text
+from plaid_balance._health import REPAIR_CODES as NEEDS_REPAIR_CODES
 from plaid_balance._json import dumps
 from plaid_balance._money import money_text
 from plaid_balance._report import BalanceReport, FailureReport, Report
@@ -111,8 +112,9 @@ def aligned_money(values: list[Decimal | None]) -> list[str]:
     ]
 
 
-# Item states that only the account holder can fix, by logging in again through Link's update mode.
-REPAIR_CODES: Final = frozenset({"ITEM_LOGIN_REQUIRED", "PENDING_EXPIRATION", "PENDING_DISCONNECT"})
+# Item states that only the account holder can fix, by logging in again through Link's update mode: the
+# errors that mean ``needs_repair`` (the one rule, ``_health``) and the expiry or disconnection Plaid announced.
+REPAIR_CODES: Final = NEEDS_REPAIR_CODES | {"PENDING_EXPIRATION", "PENDING_DISCONNECT"}
 
 
 def repair_hint(error_code: str, alias: str | None = None) -> str:
