@@ -17,7 +17,8 @@ from plaid_balance._health import Health
 from plaid_balance._report import AccountReport, BalanceReport
 from plaid_balance.history import open_store
 from plaid_balance.history.store import HistoryStore
-from plaid_balance.watch.store import RefreshRecord, WatchStore
+from plaid_balance.storage.watch import RefreshRow
+from plaid_balance.watch.store import WatchStore
 from plaid_balance.watch.wiring import LibraryHistory
 from plaid_balance.watch.writer import RefreshWrite, Writer
 
@@ -47,7 +48,7 @@ def report(item_id: str) -> BalanceReport:
 
 
 def write(item_id: str, alias: Any = None) -> RefreshWrite:
-    record = RefreshRecord(
+    record = RefreshRow(
         item_id=item_id,
         alias=item_id if alias is None else alias,
         at=AT,

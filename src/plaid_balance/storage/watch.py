@@ -86,6 +86,10 @@ class RefreshRow:
     billed: int
     saved: int
 
+    def write(self, tx: Transaction) -> None:
+        """In the caller's transaction (the history's, for its snapshot: it commits or rolls back)."""
+        write_refresh(tx, self)
+
 
 class WatchRepository:
     """The watch tables of one ``Database`` (``database.watch``)."""

@@ -24,6 +24,7 @@ from plaid_balance._error_body import ErrorBody
 from plaid_balance._errors import StateError
 from plaid_balance._health import Health, HealthChange
 from plaid_balance._report import BalanceReport
+from plaid_balance.storage.watch import RefreshRow, WatchItemRecord
 from plaid_balance.watch.alerts import AlertBook, AlertEvent, AlertState, evaluate_accounts, evaluate_health
 from plaid_balance.watch.budget import BudgetLedger, BudgetLeft
 from plaid_balance.watch.clock import Clock
@@ -40,7 +41,7 @@ from plaid_balance.watch.state import (
     PlaidPort,
     WatchState,
 )
-from plaid_balance.watch.store import ItemRow, RefreshRecord, WatchStore
+from plaid_balance.watch.store import WatchStore
 from plaid_balance.watch.webhook import KeyUnavailable, WebhookRefused, WebhookVerifier
 from plaid_balance.watch.writer import RefreshWrite, Writer
 
@@ -101,7 +102,7 @@ class Watch:
         self._wake = asyncio.Event()
         self._stopping = False
         self._retry_at: dict[str, datetime] = {}
-        self._rows: dict[str, ItemRow] = {}
+        self._rows: dict[str, WatchItemRecord] = {}
         self._last_sync: datetime | None = None
         self._delivering = False
         self._webhooks_set: dict[str, str] = {}
@@ -376,7 +377,7 @@ class Watch:
             ),
         )
         await self._store_refresh(
-            RefreshRecord(
+            RefreshRow(
                 item_id=item.item_id,
                 alias=item.alias,
                 at=state.last_refresh or result.started,
@@ -394,7 +395,7 @@ class Watch:
         if result.report is not None:
             self._account_alerts(state, previous)
 
-    async def _store_refresh(self, record: RefreshRecord, report: BalanceReport | None, token: str) -> None:
+    async def _store_refresh(self, record: RefreshRow, report: BalanceReport | None, token: str) -> None:
         """The refresh's snapshot, its Item's state and its budget counters, in one transaction (see
         ``writer``); what could not be written is counted and logged, and the watch goes on."""
         if self.store is None and (report is None or self.history is None):

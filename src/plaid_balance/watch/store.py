@@ -4,7 +4,7 @@ Kept so that a restart carries on where the watch stopped: per Item the last ref
 refreshed early and no budget is spent twice) and its health; per Item and period the billed and saved
 calls; per alert its state; and the log of alert events (what the dashboard shows). Each write is one
 transaction; a refresh's state can also join the history's transaction for its snapshot
-(``RefreshRecord.write``), so that a refresh costs one commit. A failing write (full disk, locked file)
+(``RefreshRow.write``), so that a refresh costs one commit. A failing write (full disk, locked file)
 raises ``StateError``; the watch logs it and keeps running on what it holds in memory.
 """
 
@@ -17,67 +17,22 @@ from datetime import datetime
 
 from plaid_balance._errors import HistoryError, StateError
 from plaid_balance._health import Health
-from plaid_balance.storage.database import Database, Transaction
+from plaid_balance.storage.database import Database
 from plaid_balance.storage.watch import (
     AlertEventRecord,
     AlertRecord,
     RefreshRow,
+    WatchItemRecord,
     WatchRepository,
-    write_refresh,
 )
 from plaid_balance.watch.alerts import AlertEvent, AlertState, EventKind
 
 
 @dataclass(frozen=True, slots=True)
-class ItemRow:
-    item_id: str
-    alias: str
-    health: Health
-    health_reason: str
-    last_refresh_at: datetime | None
-    last_source: str | None
-    last_outcome: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Loaded:
-    items: dict[str, ItemRow]
+    items: dict[str, WatchItemRecord]
     budget: list[tuple[str, str, int, int]]
     alerts: list[AlertState]
-
-
-@dataclass(frozen=True, slots=True)
-class RefreshRecord:
-    """What one refresh leaves in the watch's state: its Item's row and what it cost in each period."""
-
-    item_id: str
-    alias: str
-    at: datetime
-    source: str
-    outcome: str
-    health: Health
-    health_reason: str
-    periods: tuple[str, ...]
-    billed: int
-    saved: int
-
-    def row(self) -> RefreshRow:
-        return RefreshRow(
-            item_id=self.item_id,
-            alias=self.alias,
-            at=self.at,
-            source=self.source,
-            outcome=self.outcome,
-            health=self.health,
-            health_reason=self.health_reason,
-            periods=self.periods,
-            billed=self.billed,
-            saved=self.saved,
-        )
-
-    def write(self, tx: Transaction) -> None:
-        """In the caller's transaction (the history's, for its snapshot: it commits or rolls back)."""
-        write_refresh(tx, self.row())
 
 
 class WatchStore:
@@ -100,18 +55,7 @@ class WatchStore:
     def load(self) -> Loaded:
         with self._failing("read"):
             records = self.repository.load()
-        items = {
-            r.item_id: ItemRow(
-                r.item_id,
-                r.alias,
-                r.health,
-                r.health_reason,
-                r.last_refresh_at,
-                r.last_source,
-                r.last_outcome,
-            )
-            for r in records.items
-        }
+        items = {r.item_id: r for r in records.items}
         budget = [(b.item_id, b.period, b.billed, b.saved) for b in records.budget]
         alerts = [
             AlertState(a.rule, a.subject, a.label, a.firing, a.since, a.last_notified, a.detail)
@@ -119,10 +63,10 @@ class WatchStore:
         ]
         return Loaded(items, budget, alerts)
 
-    def record_refresh(self, record: RefreshRecord) -> None:
+    def record_refresh(self, record: RefreshRow) -> None:
         """The refresh and what it cost, in one transaction: both are kept or neither."""
         with self._failing("write"):
-            self.repository.record_refresh(record.row())
+            self.repository.record_refresh(record)
 
     def record_health(self, item_id: str, alias: str, health: Health, reason: str) -> None:
         with self._failing("write"):

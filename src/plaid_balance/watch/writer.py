@@ -22,8 +22,9 @@ from typing import Any, Final
 
 from plaid_balance._errors import StateError
 from plaid_balance._report import BalanceReport
+from plaid_balance.storage.watch import RefreshRow
 from plaid_balance.watch.state import HistoryPort
-from plaid_balance.watch.store import RefreshRecord, WatchStore
+from plaid_balance.watch.store import WatchStore
 
 log = logging.getLogger("plaid_balance.watch")
 
@@ -34,7 +35,7 @@ StorageErrors = list[tuple[str, Exception]]  # (what could not be written: "hist
 
 @dataclass(frozen=True, slots=True)
 class RefreshWrite:
-    record: RefreshRecord
+    record: RefreshRow
     report: BalanceReport | None  # None: no snapshot to keep (stored balances, or no answer)
     token: str
 
