@@ -9,23 +9,51 @@ from typing import Any
 import pytest
 
 from plaid_balance._errors import LinkCancelled, LinkTimedOut
+from plaid_balance._health import Health
+from plaid_balance._report import utc_now
+from plaid_balance._secret import SecretStr
 from plaid_balance.link.flow import (
     CreatedLinkToken,
-    ExchangedItem,
-    HeldItem,
     ItemFacts,
     LinkEnvironment,
     link_new_item,
     poll_hosted,
     repair_item,
 )
-from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult, LinkSuccess
+from plaid_balance.link.outcome import LinkExit, LinkResult, LinkSuccess
 from plaid_balance.link.page import LinkScript
 from plaid_balance.link.request import LinkSettings
+from plaid_balance.models import PublicTokenExchangeResponse
+from plaid_balance.vault import VaultAccount, VaultItem
 
 SCRIPT = LinkScript.for_base_url("http://127.0.0.1:9")
 SETTINGS = LinkSettings.build()
-SUCCESS = LinkSuccess("public-sandbox-1", "ins_109508", "First Platypus Bank", (LinkedAccount("a1"),), "s1")
+
+
+def account(account_id: str) -> VaultAccount:
+    return VaultAccount(account_id=account_id, name=account_id)
+
+
+def held_item(alias: str, item_id: str, institution_id: str, institution_name: str) -> VaultItem:
+    now = utc_now()
+    return VaultItem(
+        item_id=item_id,
+        alias=alias,
+        institution_id=institution_id,
+        institution_name=institution_name,
+        environment="sandbox",
+        accounts=(),
+        health=Health.OK,
+        health_reason=None,
+        health_changed_at=None,
+        created_at=now,
+        updated_at=now,
+        removed_at=None,
+        token_hint=None,
+    )
+
+
+SUCCESS = LinkSuccess("public-sandbox-1", "ins_109508", "First Platypus Bank", (account("a1"),), "s1")
 
 
 @dataclass
@@ -44,34 +72,34 @@ class FakeBackend:
     def hosted_result(self, link_token: str, *, update: bool) -> LinkResult | None:
         return self.hosted_answers.pop(0) if self.hosted_answers else None
 
-    def exchange(self, public_token: str) -> ExchangedItem:
+    def exchange(self, public_token: str) -> PublicTokenExchangeResponse:
         self.exchanged.append(public_token)
-        return ExchangedItem("access-sandbox-new", "item-new")
+        return PublicTokenExchangeResponse(
+            access_token=SecretStr("access-sandbox-new"), item_id="item-new", request_id="req-1"
+        )
 
     def remove(self, access_token: Any) -> None:
         self.removed.append(access_token)
 
     def describe(self, access_token: Any) -> ItemFacts:
-        return ItemFacts(
-            "item-new", "ins_109508", "First Platypus Bank", (LinkedAccount("a1"), LinkedAccount("a2"))
-        )
+        return ItemFacts("item-new", "ins_109508", "First Platypus Bank", (account("a1"), account("a2")))
 
 
 @dataclass
 class FakeVault:
-    held: list[HeldItem] = field(default_factory=list)
-    added: list[tuple[str, ExchangedItem, ItemFacts]] = field(default_factory=list)
+    held: list[VaultItem] = field(default_factory=list)
+    added: list[tuple[str, PublicTokenExchangeResponse, ItemFacts]] = field(default_factory=list)
     repaired_ids: list[str] = field(default_factory=list)
-    repaired_accounts: tuple[LinkedAccount, ...] | None = None
+    repaired_accounts: tuple[VaultAccount, ...] | None = None
     records: dict[str, str] = field(default_factory=dict)
 
-    def items(self) -> list[HeldItem]:
+    def items(self) -> list[VaultItem]:
         return self.held
 
     def access_token(self, alias: str) -> str:
         return f"access-of-{alias}"
 
-    def find(self, alias: str) -> HeldItem:
+    def find(self, alias: str) -> VaultItem:
         return next(item for item in self.held if alias in {item.alias, item.item_id})
 
     def alias_for(self, institution_name: str | None) -> str:
@@ -80,7 +108,12 @@ class FakeVault:
         return wanted if wanted not in taken else f"{wanted}-2"
 
     def add(
-        self, alias: str, exchanged: ExchangedItem, facts: ItemFacts, *, settles: str | None = None
+        self,
+        alias: str,
+        exchanged: PublicTokenExchangeResponse,
+        facts: ItemFacts,
+        *,
+        settles: str | None = None,
     ) -> None:
         self.added.append((alias, exchanged, facts))
         self.records.pop(settles or "", None)
@@ -99,7 +132,7 @@ class FakeVault:
     def pending_public_token(self, record: str) -> str:
         return self.records[record]
 
-    def repaired(self, item_id: str, accounts: tuple[LinkedAccount, ...] | None) -> None:
+    def repaired(self, item_id: str, accounts: tuple[VaultAccount, ...] | None) -> None:
         self.repaired_ids.append(item_id)
         self.repaired_accounts = accounts
 
@@ -175,7 +208,7 @@ def test_a_cancelled_link_stores_nothing_and_says_where_the_user_stopped() -> No
 
 
 def test_linking_a_bank_the_vault_holds_asks_first_and_a_no_exchanges_nothing() -> None:
-    held = HeldItem("platypus", "item-old", "ins_109508", "First Platypus Bank")
+    held = held_item("platypus", "item-old", "ins_109508", "First Platypus Bank")
     questions: list[str] = []
 
     def refuse(question: str) -> bool:
@@ -196,7 +229,7 @@ def test_linking_a_bank_the_vault_holds_asks_first_and_a_no_exchanges_nothing() 
 
 
 def test_update_mode_keeps_the_item_and_its_token_and_marks_it_repaired() -> None:
-    held = HeldItem("platypus", "item-old", "ins_109508", "First Platypus Bank")
+    held = held_item("platypus", "item-old", "ins_109508", "First Platypus Bank")
     backend, vault = FakeBackend(hosted_answers=[SUCCESS]), FakeVault([held])
     linked = repair_item(
         "platypus",
@@ -214,7 +247,7 @@ def test_update_mode_keeps_the_item_and_its_token_and_marks_it_repaired() -> Non
     assert vault.added == []
     assert vault.repaired_ids == ["item-old"]
     assert vault.repaired_accounts == (
-        LinkedAccount("a1"),
-        LinkedAccount("a2"),
+        account("a1"),
+        account("a2"),
     )  # re-read after Account Select
     assert (linked.alias, linked.item_id, linked.updated) == ("platypus", "item-old", True)

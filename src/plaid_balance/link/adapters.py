@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from plaid_balance._exchange import exchange_public_token
 from plaid_balance._health import Health
-from plaid_balance.link.flow import CreatedLinkToken, ExchangedItem, HeldItem, ItemFacts
-from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult, LinkSuccess
-from plaid_balance.vault import suggest_alias
+from plaid_balance.link.flow import CreatedLinkToken, ItemFacts
+from plaid_balance.link.outcome import LinkExit, LinkResult, LinkSuccess
+from plaid_balance.vault import VaultAccount, VaultItem, suggest_alias
 
 if TYPE_CHECKING:
     from plaid_balance._client import PlaidClient
-    from plaid_balance.models import LinkTokenGetResponse
+    from plaid_balance.models import LinkTokenGetResponse, PublicTokenExchangeResponse
     from plaid_balance.vault import Vault
 
 
@@ -44,9 +44,8 @@ class ClientBackend:
     def hosted_result(self, link_token: str, *, update: bool) -> LinkResult | None:
         return hosted_result(self._client.link_token_get(link_token), update=update)
 
-    def exchange(self, public_token: str) -> ExchangedItem:
-        response = exchange_public_token(self._client, public_token)  # a lost answer is found out
-        return ExchangedItem(response.access_token, response.item_id)
+    def exchange(self, public_token: str) -> PublicTokenExchangeResponse:
+        return exchange_public_token(self._client, public_token)  # a lost answer is found out
 
     def describe(self, access_token: Any) -> ItemFacts:
         # /accounts/get is free; Plaid's word on the accounts beats what the browser sent.
@@ -58,7 +57,14 @@ class ClientBackend:
                 item.institution_id, country_codes=self._country_codes
             ).institution.name
         accounts = tuple(
-            LinkedAccount(a.account_id, a.name, a.mask, a.type, a.subtype, a.balances.currency)
+            VaultAccount(
+                account_id=a.account_id,
+                name=a.name or a.account_id,
+                mask=a.mask,
+                type=a.type,
+                subtype=a.subtype,
+                currency=a.balances.currency,
+            )
             for a in response.accounts
         )
         return ItemFacts(item.item_id, item.institution_id, name, accounts)
@@ -79,7 +85,10 @@ def hosted_result(response: LinkTokenGetResponse, *, update: bool) -> LinkResult
                 institution_id=institution.institution_id if institution else None,
                 institution_name=institution.name if institution else None,
                 accounts=tuple(
-                    LinkedAccount(a.id, a.name, a.mask, a.type, a.subtype) for a in added.accounts
+                    VaultAccount(
+                        account_id=a.id, name=a.name or a.id, mask=a.mask, type=a.type, subtype=a.subtype
+                    )
+                    for a in added.accounts
                 ),
                 link_session_id=session.link_session_id,
             )
@@ -106,18 +115,14 @@ class VaultStore:
         self._vault = vault
         self._environment = environment
 
-    def items(self) -> list[HeldItem]:
-        return [
-            HeldItem(item.alias, item.item_id, item.institution_id, item.institution_name)
-            for item in self._vault.list(include_removed=False)
-        ]
+    def items(self) -> list[VaultItem]:
+        return self._vault.list(include_removed=False)
 
     def access_token(self, alias: str) -> Any:
         return self._vault.access_token(alias)
 
-    def find(self, alias: str) -> HeldItem:
-        item = self._vault.get(alias)
-        return HeldItem(item.alias, item.item_id, item.institution_id, item.institution_name)
+    def find(self, alias: str) -> VaultItem:
+        return self._vault.get(alias)
 
     def alias_for(self, institution_name: str | None) -> str:
         return self._vault.free_alias(suggest_alias(institution_name))
@@ -135,32 +140,25 @@ class VaultStore:
         return self._vault.exchange_public_token(record)
 
     def add(
-        self, alias: str, exchanged: ExchangedItem, facts: ItemFacts, *, settles: str | None = None
+        self,
+        alias: str,
+        exchanged: PublicTokenExchangeResponse,
+        facts: ItemFacts,
+        *,
+        settles: str | None = None,
     ) -> None:
-        token = exchanged.access_token
         self._vault.add(
             alias,
-            token.get_secret_value() if hasattr(token, "get_secret_value") else token,
+            exchanged.access_token.get_secret_value(),
             item_id=exchanged.item_id,
             institution_id=facts.institution_id,
             institution_name=facts.institution_name,
-            accounts=[_account(a) for a in facts.accounts],
+            accounts=facts.accounts,
             environment=self._environment,
             settles=settles,
         )
 
-    def repaired(self, item_id: str, accounts: tuple[LinkedAccount, ...] | None) -> None:
+    def repaired(self, item_id: str, accounts: tuple[VaultAccount, ...] | None) -> None:
         if accounts is not None:
-            self._vault.update(item_id, accounts=[_account(a) for a in accounts])
+            self._vault.update(item_id, accounts=accounts)
         self._vault.set_health(item_id, Health.OK, None)
-
-
-def _account(account: LinkedAccount) -> dict[str, Any]:
-    return {
-        "account_id": account.account_id,
-        "name": account.name or account.account_id,
-        "mask": account.mask,
-        "type": account.type,
-        "subtype": account.subtype,
-        "currency": account.currency,
-    }

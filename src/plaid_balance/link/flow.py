@@ -16,10 +16,12 @@ from typing import Any, Protocol, TypeVar
 
 from plaid_balance._errors import LinkCancelled, LinkTimedOut, PlaidFailure
 from plaid_balance.link import pending
-from plaid_balance.link.outcome import LinkedAccount, LinkExit, LinkResult, LinkSuccess
+from plaid_balance.link.outcome import LinkExit, LinkResult, LinkSuccess
 from plaid_balance.link.page import LinkScript
 from plaid_balance.link.request import LinkSettings, new_item_request, update_request
 from plaid_balance.link.server import LinkSession, LocalLinkServer
+from plaid_balance.models import PublicTokenExchangeResponse
+from plaid_balance.vault import VaultAccount, VaultItem
 
 Say = Callable[[str], None]
 Confirm = Callable[[str], bool]
@@ -32,19 +34,13 @@ class CreatedLinkToken:
 
 
 @dataclass(frozen=True, slots=True)
-class ExchangedItem:
-    access_token: Any = field(repr=False)  # a SecretStr; typed loosely to keep this module import-light
-    item_id: str
-
-
-@dataclass(frozen=True, slots=True)
 class ItemFacts:
     """What Plaid says about a new Item, trusted over the browser's metadata."""
 
     item_id: str
     institution_id: str | None
     institution_name: str | None
-    accounts: tuple[LinkedAccount, ...]
+    accounts: tuple[VaultAccount, ...]
 
 
 class LinkBackend(Protocol):
@@ -52,7 +48,7 @@ class LinkBackend(Protocol):
 
     def hosted_result(self, link_token: str, *, update: bool) -> LinkResult | None: ...
 
-    def exchange(self, public_token: str) -> ExchangedItem: ...
+    def exchange(self, public_token: str) -> PublicTokenExchangeResponse: ...
 
     def describe(self, access_token: Any) -> ItemFacts: ...
 
@@ -61,27 +57,24 @@ class LinkBackend(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class HeldItem:
-    alias: str
-    item_id: str
-    institution_id: str | None
-    institution_name: str | None
-
-
 class LinkVault(Protocol):
-    def items(self) -> Sequence[HeldItem]: ...
+    def items(self) -> Sequence[VaultItem]: ...
 
     def access_token(self, alias: str) -> Any: ...
 
-    def find(self, alias: str) -> HeldItem: ...
+    def find(self, alias: str) -> VaultItem: ...
 
     def alias_for(self, institution_name: str | None) -> str:
         """A free alias made from the institution's name (``first-platypus-bank``, then ``-2``, …)."""
         ...
 
     def add(
-        self, alias: str, exchanged: ExchangedItem, facts: ItemFacts, *, settles: str | None = None
+        self,
+        alias: str,
+        exchanged: PublicTokenExchangeResponse,
+        facts: ItemFacts,
+        *,
+        settles: str | None = None,
     ) -> None:
         """Store the new Item; ``settles`` names its exchange's record, deleted in the same transaction."""
         ...
@@ -98,7 +91,7 @@ class LinkVault(Protocol):
 
     def pending_public_token(self, record: str) -> str: ...
 
-    def repaired(self, item_id: str, accounts: tuple[LinkedAccount, ...] | None) -> None:
+    def repaired(self, item_id: str, accounts: tuple[VaultAccount, ...] | None) -> None:
         """Mark the Item healthy again; ``accounts`` (when given) replace the ones it had."""
         ...
 
@@ -316,7 +309,7 @@ def _keep_new_item(result: LinkResult, env: LinkEnvironment, alias: str | None) 
 
 def _store(
     env: LinkEnvironment,
-    exchanged: ExchangedItem,
+    exchanged: PublicTokenExchangeResponse,
     alias: str | None,
     record: str,
     *,
@@ -351,7 +344,7 @@ def _store(
     return chosen, facts
 
 
-def _remove_quietly(env: LinkEnvironment, exchanged: ExchangedItem) -> None:
+def _remove_quietly(env: LinkEnvironment, exchanged: PublicTokenExchangeResponse) -> None:
     try:
         env.backend.remove(exchanged.access_token)
     except Exception:
@@ -381,7 +374,7 @@ def repair_item(
     def repaired(result: LinkResult) -> Linked:
         if isinstance(result, LinkExit):
             raise _cancelled(result)
-        accounts: tuple[LinkedAccount, ...] | None = None
+        accounts: tuple[VaultAccount, ...] | None = None
         if select_accounts:
             accounts = env.backend.describe(env.vault.access_token(held.alias)).accounts
         env.vault.repaired(held.item_id, accounts)

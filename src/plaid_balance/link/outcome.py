@@ -10,18 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from plaid_balance.vault import VaultAccount
+
 MAX_STRING: Final = 512  # every id, name and token Plaid sends is far shorter
 MAX_ACCOUNTS: Final = 200
-
-
-@dataclass(frozen=True, slots=True)
-class LinkedAccount:
-    account_id: str
-    name: str | None = None
-    mask: str | None = None
-    type: str | None = None
-    subtype: str | None = None
-    currency: str | None = None  # from Plaid's /accounts/get, not from the browser
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +23,8 @@ class LinkSuccess:
     public_token: str = field(repr=False)
     institution_id: str | None = None
     institution_name: str | None = None
-    accounts: tuple[LinkedAccount, ...] = ()
+    # The vault's own account type: an account without a name is named by its id, as the vault keeps it.
+    accounts: tuple[VaultAccount, ...] = ()
     link_session_id: str | None = None
 
 
@@ -84,9 +77,9 @@ def parse_result(payload: Any) -> LinkResult:
             account_id = _text(account.get("id"), "account id", required=True)
             assert account_id is not None
             accounts.append(
-                LinkedAccount(
+                VaultAccount(
                     account_id=account_id,
-                    name=_text(account.get("name"), "account name"),
+                    name=_text(account.get("name"), "account name") or account_id,
                     mask=_text(account.get("mask"), "account mask"),
                     type=_text(account.get("type"), "account type"),
                     subtype=_text(account.get("subtype"), "account subtype"),

@@ -18,8 +18,9 @@ from plaid_balance._errors import ExchangeAnswerLostError, PlaidAPIError
 from plaid_balance._report import utc_now
 
 if TYPE_CHECKING:
-    from plaid_balance.link.flow import ExchangedItem, LinkEnvironment
+    from plaid_balance.link.flow import LinkEnvironment
     from plaid_balance.link.outcome import LinkSuccess
+    from plaid_balance.models import PublicTokenExchangeResponse
 
 PUBLIC_TOKEN_LIFETIME = timedelta(minutes=30)  # Plaid: a public token expires after 30 minutes
 
@@ -41,7 +42,9 @@ def _lost(name: str, session_id: str | None, alias: str | None, cause: str) -> s
     )
 
 
-def exchange(env: LinkEnvironment, result: LinkSuccess, alias: str | None) -> tuple[ExchangedItem, str]:
+def exchange(
+    env: LinkEnvironment, result: LinkSuccess, alias: str | None
+) -> tuple[PublicTokenExchangeResponse, str]:
     """Exchange Link's public token with the doubt recorded first; (the new Item, its record's id).
 
     The record is left for the caller to delete when it stores the Item (``LinkVault.add(settles=…)``).
