@@ -54,11 +54,29 @@ class FileItems:
     """The Items of a JSON file ``[[alias, item_id, token], ...]`` (the bench's stand-in for the vault)."""
 
     def __init__(self, path: Path) -> None:
-        from plaid_balance.watch.state import WatchedItem
+        from plaid_balance._health import Health
+        from plaid_balance._report import utc_now
+        from plaid_balance.vault import VaultItem
 
         rows = json.loads(path.read_text())
+        now = utc_now()
         self._items = [
-            WatchedItem(alias, item_id, "ins_109508", "First Platypus Bank") for alias, item_id, _ in rows
+            VaultItem(
+                item_id=item_id,
+                alias=alias,
+                institution_id="ins_109508",
+                institution_name="First Platypus Bank",
+                environment="sandbox",
+                accounts=(),
+                health=Health.OK,
+                health_reason=None,
+                health_changed_at=None,
+                created_at=now,
+                updated_at=now,
+                removed_at=None,
+                token_hint=None,
+            )
+            for alias, item_id, _ in rows
         ]
         self._tokens = {alias: token for alias, _, token in rows}
 

@@ -282,7 +282,7 @@ def test_the_watch_sees_a_lost_item_as_lost_and_calls_nothing(tmp_path: Path) ->
         assert vault.settle_rotation("Bank", check).lost
         (watched,) = VaultItems(vault).items()
     assert watched.health is Health.LOST and not watched.health.allows_calls
-    assert RELINK in watched.health_reason
+    assert RELINK in (watched.health_reason or "")
 
 
 def test_nothing_but_a_new_token_brings_a_lost_item_back(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -13,18 +12,45 @@ import msgspec
 
 from plaid_balance._error_body import ErrorBody
 from plaid_balance._health import Health
-from plaid_balance._report import AccountReport, BalanceReport, Source
+from plaid_balance._report import AccountReport, BalanceReport, Source, utc_now
+from plaid_balance.vault import VaultAccount, VaultItem
 from plaid_balance.watch.alerts import AlertEvent
-from plaid_balance.watch.state import Outcome, WatchedItem
+from plaid_balance.watch.state import Outcome
 from tests.watch.support import ManualClock, card, checking, report
 
 
+def vault_item(
+    alias: str,
+    item_id: str,
+    institution_id: str | None = None,
+    institution_name: str | None = None,
+    accounts: tuple[VaultAccount, ...] = (),
+) -> VaultItem:
+    """A healthy Item as the vault lists it (the watch runs on the vault's own type)."""
+    now = utc_now()
+    return VaultItem(
+        item_id=item_id,
+        alias=alias,
+        institution_id=institution_id,
+        institution_name=institution_name,
+        environment="sandbox",
+        accounts=accounts,
+        health=Health.OK,
+        health_reason=None,
+        health_changed_at=None,
+        created_at=now,
+        updated_at=now,
+        removed_at=None,
+        token_hint=None,
+    )
+
+
 class FakeItems:
-    def __init__(self, *items: WatchedItem) -> None:
+    def __init__(self, *items: VaultItem) -> None:
         self.by_id = {i.item_id: i for i in items}
         self.health_calls: list[tuple[str, Health, str]] = []
 
-    def items(self) -> list[WatchedItem]:
+    def items(self) -> list[VaultItem]:
         return list(self.by_id.values())
 
     def access_token(self, alias: str) -> str:
@@ -33,7 +59,9 @@ class FakeItems:
 
     def set_health(self, item_id: str, health: Health, reason: str) -> None:
         self.health_calls.append((item_id, health, reason))
-        self.by_id[item_id] = dataclasses.replace(self.by_id[item_id], health=health, health_reason=reason)
+        self.by_id[item_id] = msgspec.structs.replace(
+            self.by_id[item_id], health=health, health_reason=reason
+        )
 
 
 def failure(code: str, error_type: str = "ITEM_ERROR", retryable: bool = False) -> ErrorBody:

@@ -15,7 +15,7 @@ from plaid_balance._toml import key_lines
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
 from plaid_balance.vault import VaultAccount
 from plaid_balance.watch.config import check_against_items, load_config, parse_config
-from plaid_balance.watch.state import WatchedItem
+from tests.watch.fakes import vault_item
 
 REPO = Path(__file__).resolve().parents[2]
 FILE = Path("watch.toml")
@@ -147,7 +147,7 @@ def _account(account_id: str, name: str, mask: str, type_: str, currency: str) -
 
 
 ITEMS = [
-    WatchedItem(
+    vault_item(
         "checking",
         "item-1",
         None,
@@ -157,7 +157,7 @@ ITEMS = [
             _account("acc-card", "Plaid Credit Card", "3333", "credit", "USD"),
         ),
     ),
-    WatchedItem("euro", "item-2", None, None, (_account("acc-eur", "Konto", "1234", "depository", "EUR"),)),
+    vault_item("euro", "item-2", None, None, (_account("acc-eur", "Konto", "1234", "depository", "EUR"),)),
 ]
 
 

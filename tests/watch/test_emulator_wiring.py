@@ -10,13 +10,13 @@ from plaid_balance._retry import RetryPolicy
 from plaid_balance.batch import BatchClient, BatchOptions
 from plaid_balance.emulator import RunningEmulator
 from plaid_balance.history import open_store
+from plaid_balance.vault import VaultItem
 from plaid_balance.watch.clock import SystemClock
 from plaid_balance.watch.config import parse_config
 from plaid_balance.watch.service import Watch
-from plaid_balance.watch.state import WatchedItem
 from plaid_balance.watch.store import WatchStore
 from plaid_balance.watch.wiring import LibraryHistory, LibraryPlaid
-from tests.watch.fakes import FakeItems, FakeSender
+from tests.watch.fakes import FakeItems, FakeSender, vault_item
 from tests.watch.support import ManualClock
 
 FAST_RETRY = RetryPolicy(attempts=2, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01, rate_limit_wait=0.05)
@@ -33,7 +33,7 @@ kind = "needs_repair"
 
 
 class EmulatorItems(FakeItems):
-    def __init__(self, tokens: dict[str, str], *items: WatchedItem) -> None:
+    def __init__(self, tokens: dict[str, str], *items: VaultItem) -> None:
         super().__init__(*items)
         self.tokens = tokens
 
@@ -45,8 +45,8 @@ async def test_budget_and_repair_against_the_emulator(emu: RunningEmulator, tmp_
     (token_a, item_a), (token_b, item_b) = emu.create_items(2)
     vault = EmulatorItems(
         {"a": token_a, "b": token_b},
-        WatchedItem("a", item_a, "ins_109508", "First Platypus Bank"),
-        WatchedItem("b", item_b, "ins_109508", "First Platypus Bank"),
+        vault_item("a", item_a, "ins_109508", "First Platypus Bank"),
+        vault_item("b", item_b, "ins_109508", "First Platypus Bank"),
     )
     history = open_store(f"sqlite:///{tmp_path / 'h.db'}")
     client = BatchClient(
@@ -93,7 +93,7 @@ async def test_budget_and_repair_against_the_emulator(emu: RunningEmulator, tmp_
 
 async def test_capital_one_gets_its_floor_automatically(emu: RunningEmulator, tmp_path: Path) -> None:
     token, item_id = emu.create_item(institution_id="ins_128026")
-    vault = EmulatorItems({"capone": token}, WatchedItem("capone", item_id, "ins_128026", "Capital One"))
+    vault = EmulatorItems({"capone": token}, vault_item("capone", item_id, "ins_128026", "Capital One"))
     history = open_store(f"sqlite:///{tmp_path / 'h.db'}")
     client = BatchClient(
         BatchOptions(concurrency=2),

@@ -11,14 +11,14 @@ from msgspec.structs import replace
 
 from plaid_balance._health import Health
 from plaid_balance.history import open_store
+from plaid_balance.vault import VaultItem
 from plaid_balance.watch.config import WatchConfig, parse_config
 from plaid_balance.watch.service import Watch
-from plaid_balance.watch.state import WatchedItem
 from plaid_balance.watch.store import WatchStore
-from tests.watch.fakes import FakeHistory, FakeItems, FakePlaid, FakeSender, failure
+from tests.watch.fakes import FakeHistory, FakeItems, FakePlaid, FakeSender, failure, vault_item
 from tests.watch.support import ManualClock, card, checking
 
-ITEM = WatchedItem("checking", "item-1", "ins_109508", "First Platypus Bank")
+ITEM = vault_item("checking", "item-1", "ins_109508", "First Platypus Bank")
 
 BASE = """\
 [watch]
@@ -40,7 +40,7 @@ class Rig:
     def __init__(
         self,
         text: str = BASE,
-        *items: WatchedItem,
+        *items: VaultItem,
         store: WatchStore | None = None,
         clock: ManualClock | None = None,
     ) -> None:
@@ -105,7 +105,7 @@ async def test_over_budget_history_fallback_uses_fresh_stored_balances() -> None
 
 
 async def test_capital_one_gets_min_last_updated_and_falls_back_when_stale() -> None:
-    capital_one = WatchedItem("cap", "item-c1", "ins_128026", "Capital One")
+    capital_one = vault_item("cap", "item-c1", "ins_128026", "Capital One")
     rig = Rig(BASE, capital_one)
     await rig.watch.load()
     rig.plaid.balance_errors.append(failure("LAST_UPDATED_DATETIME_OUT_OF_RANGE", "INVALID_RESULT"))
@@ -284,7 +284,7 @@ async def test_an_unexpected_error_costs_one_refresh_not_the_watch() -> None:
 async def test_a_round_s_alerts_travel_as_one_digest_and_each_resolves_on_its_own() -> None:
     """Two Items low in the same round: one message carrying both; later only the one that recovered
     sends a "Resolved", alone, while the other keeps firing."""
-    other = WatchedItem("savings", "item-2", "ins_109508", "First Platypus Bank")
+    other = vault_item("savings", "item-2", "ins_109508", "First Platypus Bank")
     rig = Rig(BASE.replace("per_day = 2", "per_day = 100").replace('"6h"', '"never"'), ITEM, other)
     await rig.watch.load()
     rig.plaid.set_accounts("item-1", checking("42.10"))

@@ -3,12 +3,12 @@ news delivered late, and hostile values that would reach the log."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -170,7 +170,7 @@ async def test_after_a_restart_a_webhook_older_than_the_vaults_health_change_is_
     """The vault remembers when the Item's health last changed; a watch started since then ignores a
     webhook signed before it (the replay memory is gone with the old process, this rule is not)."""
     clock = ManualClock()
-    repaired = dataclasses.replace(ITEM, health=Health.OK, health_changed_at=clock.now())
+    repaired = msgspec.structs.replace(ITEM, health=Health.OK, health_changed_at=clock.now())
     signer = Signer()
     rig = Rig(BASE, repaired, clock=clock)
     rig.plaid.keys[signer.kid] = signer.jwk()

@@ -37,7 +37,7 @@ from plaid_balance.watch.schedule import Schedule
 from plaid_balance.watch.values import ListenAddress, parse_listen, parse_percent
 
 if TYPE_CHECKING:
-    from plaid_balance.watch.state import WatchedItem
+    from plaid_balance.vault import VaultItem
 
 AlertKind = Literal["low_balance", "credit", "change", "needs_repair"]
 ALERT_KINDS: Final[tuple[AlertKind, ...]] = ("low_balance", "credit", "change", "needs_repair")
@@ -510,7 +510,7 @@ def load_config(path: str | os.PathLike[str]) -> WatchConfig:
 # --- checks that need the vault -----------------------------------------------------------------
 
 
-def check_against_items(config: WatchConfig, items: Sequence[WatchedItem]) -> None:
+def check_against_items(config: WatchConfig, items: Sequence[VaultItem]) -> None:
     """Aliases must exist; a rule's account must exist; its currency must be the account's."""
     by_alias = {item.alias: item for item in items}
     for alias in config.items:

@@ -20,10 +20,11 @@ from urllib.parse import urlsplit
 from plaid_balance._errors import ConfigurationError, InvalidValue
 from plaid_balance._http_guard import Guard, HostRule
 from plaid_balance._parse import parse_bearer_token
+from plaid_balance.vault import VaultItem
 from plaid_balance.watch.app import DashboardFactory, create_app, watch_guard
 from plaid_balance.watch.config import WatchConfig, check_against_items, load_config
 from plaid_balance.watch.notify import Sender, check_notifiers
-from plaid_balance.watch.state import ItemSource, WatchedItem
+from plaid_balance.watch.state import ItemSource
 
 if TYPE_CHECKING:
     from plaid_balance.watch.service import Watch
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("plaid_balance.watch")
 
 
-def prepare(config_path: Path, known: Sequence[WatchedItem]) -> tuple[WatchConfig, Sender]:
+def prepare(config_path: Path, known: Sequence[VaultItem]) -> tuple[WatchConfig, Sender]:
     """Load and check a config completely (used at start and on SIGHUP)."""
     config = load_config(config_path)
     check_against_items(config, known)
@@ -110,7 +111,7 @@ class _Server:
 async def run_watch(
     watch: Watch,
     *,
-    known: Callable[[], Sequence[WatchedItem]],
+    known: Callable[[], Sequence[VaultItem]],
     config_path: Path,
     token: str | None,
     once: bool,
@@ -215,7 +216,7 @@ async def run_watch(
             loop.remove_signal_handler(sig)
 
 
-async def _reload(watch: Watch, config_path: Path, known: Callable[[], Sequence[WatchedItem]]) -> None:
+async def _reload(watch: Watch, config_path: Path, known: Callable[[], Sequence[VaultItem]]) -> None:
     try:
         items = await asyncio.to_thread(known)
         config, sender = await asyncio.to_thread(prepare, config_path, items)

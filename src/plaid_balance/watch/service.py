@@ -155,7 +155,7 @@ class Watch:
                     with contextlib.suppress(Exception):
                         state.report = await asyncio.to_thread(self.history.latest, item.item_id)
                 self.state.items[item.item_id] = state
-                state.health, state.health_reason = item.health, item.health_reason
+                state.health, state.health_reason = item.health, item.health_reason or ""
                 # Across restarts too, a webhook signed before the last change is old news.
                 state.health_changed_at = item.health_changed_at
                 if item.health is not Health.OK:
@@ -164,7 +164,7 @@ class Watch:
                 state.item = item
                 if item.health is not state.health:
                     old = state.health
-                    state.health, state.health_reason = item.health, item.health_reason
+                    state.health, state.health_reason = item.health, item.health_reason or ""
                     state.health_changed_at = item.health_changed_at or self.clock.now()
                     log.info(
                         "item health changed in the vault",

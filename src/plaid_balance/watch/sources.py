@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,8 +12,7 @@ from plaid_balance._errors import TokenInDoubtError
 from plaid_balance._health import Health
 from plaid_balance.history.store import HistoryStore
 from plaid_balance.storage.database import Database
-from plaid_balance.vault import Vault
-from plaid_balance.watch.state import WatchedItem
+from plaid_balance.vault import Vault, VaultItem
 from plaid_balance.watch.store import WatchStore
 from plaid_balance.watch.wiring import LibraryHistory
 
@@ -31,22 +29,9 @@ class VaultItems:
         self.vault = vault
         self.check = check
 
-    def items(self) -> list[WatchedItem]:
-        watched = []
-        for entry in self.vault.list(include_removed=False):
-            watched.append(
-                WatchedItem(
-                    entry.alias,
-                    entry.item_id,
-                    entry.institution_id,
-                    entry.institution_name,
-                    tuple(entry.accounts),
-                    entry.health,
-                    entry.health_reason or "",
-                    entry.health_changed_at,
-                )
-            )
-        return watched
+    def items(self) -> list[VaultItem]:
+        items: list[VaultItem] = self.vault.list(include_removed=False)
+        return items
 
     def access_token(self, alias: str) -> str:
         try:
@@ -70,7 +55,7 @@ class Sources:
     history: HistoryStore
     state: WatchStore
 
-    def known_items(self) -> list[WatchedItem]:
+    def known_items(self) -> list[VaultItem]:
         """The vault's Items with their accounts' currencies: as the last stored balances give them, else
         as Plaid reported them when the Item was linked or imported."""
         latest_by_item = LibraryHistory(self.history).latest_all()
@@ -82,7 +67,7 @@ class Sources:
                 msgspec.structs.replace(a, currency=currencies.get(a.account_id) or a.currency)
                 for a in item.accounts
             )
-            known.append(dataclasses.replace(item, accounts=accounts))
+            known.append(msgspec.structs.replace(item, accounts=accounts))
         return known
 
     def check_vault_key(self) -> None:

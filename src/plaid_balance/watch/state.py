@@ -19,22 +19,7 @@ from plaid_balance._report import BalanceReport
 from plaid_balance.watch.alerts import AlertEvent
 
 if TYPE_CHECKING:
-    from plaid_balance.vault import VaultAccount
-
-
-@dataclass(frozen=True, slots=True)
-class WatchedItem:
-    """An Item of the vault as the watch runs it: the vault's accounts and its health (the one ``Health``
-    the vault stores too), without timestamps or token hint. No token: that is asked for at call time."""
-
-    alias: str
-    item_id: str
-    institution_id: str | None
-    institution_name: str | None
-    accounts: tuple[VaultAccount, ...] = ()
-    health: Health = Health.OK
-    health_reason: str = ""
-    health_changed_at: datetime | None = None  # when the vault last recorded a change of health
+    from plaid_balance.vault import VaultItem
 
 
 # A refresh's answer: the library's own report, or the library's own failure (never a copy of either).
@@ -42,9 +27,9 @@ Outcome = BalanceReport | ErrorBody
 
 
 class ItemSource(Protocol):
-    """The vault, as the watch uses it."""
+    """The vault, as the watch uses it: its own ``VaultItem``s (no token: that is asked for at call time)."""
 
-    def items(self) -> list[WatchedItem]: ...
+    def items(self) -> list[VaultItem]: ...
     def access_token(self, alias: str) -> str: ...
     def set_health(self, item_id: str, health: Health, reason: str) -> None: ...
 
@@ -87,7 +72,7 @@ class HistoryPort(Protocol):
 
 @dataclass(slots=True)
 class ItemState:
-    item: WatchedItem
+    item: VaultItem  # as the vault last gave it; the health below is the watch's, moved by what it sees
     health: Health = Health.OK
     health_reason: str = ""
     # When the evidence for the current health was produced (a call's start, a webhook's signed iat):
