@@ -41,12 +41,22 @@ PENDING_HEALTH = {
 
 
 class ItemRef(NamedTuple):
-    """The token to call Plaid with and, when it came from the vault, the Item it belongs to."""
+    """The token to call Plaid with and, when it came from the vault, the vault's Item it belongs to."""
 
     access_token: SecretStr  # its repr is masked
-    item_id: str | None = None
-    alias: str | None = None
-    environment: str | None = None
+    item: VaultItem | None = None
+
+    @property
+    def item_id(self) -> str | None:
+        return self.item.item_id if self.item is not None else None
+
+    @property
+    def alias(self) -> str | None:
+        return self.item.alias if self.item is not None else None
+
+    @property
+    def environment(self) -> str | None:
+        return self.item.environment if self.item is not None else None
 
 
 def selected_items(
@@ -85,7 +95,7 @@ def resolve_item(
         click.echo(
             f"warning: {item.alias}: Plaid reported {reason}{repair_hint(reason, item.alias)}", err=True
         )
-    return ItemRef(token, item.item_id, item.alias, item.environment)
+    return ItemRef(token, item)
 
 
 def announce_new_key(where: str | None) -> None:
@@ -106,9 +116,7 @@ def vault_items(db: str | None, environment: str | None = None) -> list[ItemRef]
             with vaults.Vault.open(db, create=False) as vault:
                 items = [i for i in vault.list(include_removed=False) if environment in (None, i.environment)]
                 usable = [i for i in (settle(vault, i, strict=False) for i in items) if i is not None]
-                refs = [
-                    ItemRef(vault.access_token(i.item_id), i.item_id, i.alias, i.environment) for i in usable
-                ]
+                refs = [ItemRef(vault.access_token(i.item_id), i) for i in usable]
         except DatabaseNotFound:
             refs = []
     if not refs:
