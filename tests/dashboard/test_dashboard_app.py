@@ -15,12 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, update
 
+from plaid_balance._health import Health
 from plaid_balance._http_guard import Guard, HostRule
 from plaid_balance.dashboard._app import create_app, money_parts
 from plaid_balance.dashboard._data import DashboardData, buckets
 from plaid_balance.dashboard._sample import SampleItem, write_sample_history
 from plaid_balance.storage.database import Database
 from plaid_balance.storage.schema import Snapshot, SnapshotAccount
+from plaid_balance.vault import Vault, new_key_text
 from tests.dashboard.conftest import NOW, TOKEN
 
 
@@ -203,6 +205,35 @@ def test_items_show_health_and_the_repair_command(
     page = client(fresh).get("/").text
     assert "plaid-balance link --update platypus" in page
     assert page.count("health-ok") == len(sample) - 1
+
+
+def test_the_watchs_health_joins_the_vaults_alias_and_institution_and_never_revives_a_removed_item(
+    db_url: str, database: Database, engine: Engine, sample: list[SampleItem]
+) -> None:
+    """Both know the Item: the alias and institution are the vault's, the health the watch's (fresher),
+    unless the vault says the Item was removed."""
+    repaired, removed = sample[0].item_id, sample[1].item_id
+    with Vault.open(db_url, key=new_key_text(), use_keyring=False) as vault:
+        vault.add("daily", "access-sandbox-0001", item_id=repaired, institution_name="Vault's Bank")
+        vault.add("closed", "access-sandbox-0002", item_id=removed, institution_name="Old Bank")
+        vault.set_health(removed, Health.REMOVED, "removed by the user")
+    insert = (
+        "INSERT INTO watch_items (item_id, alias, health, health_reason) VALUES (?, ?, ?, ?)"
+        if engine.dialect.name == "sqlite"
+        else "INSERT INTO watch_items (item_id, alias, health, health_reason) VALUES (%s, %s, %s, %s)"
+    )
+    with engine.begin() as conn:
+        conn.exec_driver_sql(insert, (repaired, "watch-alias", "needs_repair", "ITEM_LOGIN_REQUIRED"))
+        conn.exec_driver_sql(insert, (removed, "watch-alias-2", "ok", ""))
+    rows = {row.item_id: row for row in DashboardData(database, clock=lambda: NOW).items()}
+    assert (rows[repaired].alias, rows[repaired].institution) == ("daily", "Vault's Bank")
+    assert (rows[repaired].health, rows[repaired].health_reason) == (
+        Health.NEEDS_REPAIR,
+        "ITEM_LOGIN_REQUIRED",
+    )
+    assert (rows[removed].alias, rows[removed].health) == ("closed", Health.REMOVED)
+    accounts = [a for a in DashboardData(database, clock=lambda: NOW).accounts() if a.item_id == repaired]
+    assert accounts and {(a.alias, a.institution) for a in accounts} == {("daily", "Vault's Bank")}
 
 
 def test_empty_database_shows_how_to_start(database: Database) -> None:

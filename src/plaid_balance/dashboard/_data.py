@@ -17,7 +17,7 @@ import bisect
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Final, Literal
@@ -25,7 +25,7 @@ from typing import Final, Literal
 from plaid_balance._health import Health
 from plaid_balance._money import ZERO, exact_sub, exact_sum
 from plaid_balance.models import LIABILITY_TYPES
-from plaid_balance.storage.dashboard import DashboardRepository
+from plaid_balance.storage.dashboard import DashboardRepository, ItemNames
 from plaid_balance.storage.database import Database
 
 MAX_POINTS: Final = 240  # a chart is ~1,000 px wide: more points than this are not seen, only paid for
@@ -189,14 +189,6 @@ class _SnapshotIndex:
         return (min(starts), max(ends)) if starts else None
 
 
-@dataclass(frozen=True, slots=True)
-class _ItemMeta:
-    alias: str
-    institution: str | None
-    health: Health
-    health_reason: str | None
-
-
 # Bucket lengths for windows too short for whole days (seconds): what "the resolution the data has" can be.
 SHORT_STEPS: Final = (10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200)
 DAY_POINTS: Final = 30  # windows with fewer whole days than this are drawn in hours or minutes
@@ -242,21 +234,15 @@ class DashboardData:
 
     # -- Items and accounts ------------------------------------------------------------------------
 
-    def _meta(self) -> dict[str, _ItemMeta]:
-        meta = {
-            row.item_id: _ItemMeta(row.alias, row.institution_name, row.health, row.health_reason)
-            for row in self._repository.vault_names()
-        }
+    def _meta(self) -> dict[str, ItemNames]:
+        meta = {row.item_id: row for row in self._repository.vault_names()}
         # The watch learns health from calls and webhooks; it is the fresher word when it runs.
         for row in self._repository.watch_names():
             known = meta.get(row.item_id)
-            if known is None or known.health is not Health.REMOVED:
-                meta[row.item_id] = _ItemMeta(
-                    known.alias if known else row.alias,
-                    known.institution if known else None,
-                    row.health,
-                    row.health_reason,
-                )
+            if known is None:
+                meta[row.item_id] = row
+            elif known.health is not Health.REMOVED:
+                meta[row.item_id] = replace(known, health=row.health, health_reason=row.health_reason)
         return meta
 
     def items(self) -> list[ItemRow]:
@@ -271,7 +257,7 @@ class DashboardData:
                 ItemRow(
                     item_id=item_id,
                     alias=m.alias if m else item_id,
-                    institution=(m.institution if m and m.institution else None)
+                    institution=(m.institution_name if m else None)
                     or (snap.institution_name if snap else None),
                     health=m.health if m else Health.OK,
                     health_reason=m.health_reason if m else None,
@@ -304,7 +290,7 @@ class DashboardData:
             out.append(
                 AccountRow(
                     alias=m.alias if m else snap.item_id,
-                    institution=(m.institution if m and m.institution else None) or snap.institution_name,
+                    institution=(m.institution_name if m else None) or snap.institution_name,
                     item_id=snap.item_id,
                     account_id=account.account_id,
                     name=account.name,
@@ -460,7 +446,7 @@ class DashboardData:
         return sorted(((i, _alias_of(meta, i)) for i in self._index.by_item), key=lambda p: p[1].casefold())
 
 
-def _alias_of(meta: dict[str, _ItemMeta], item_id: str | None) -> str:
+def _alias_of(meta: dict[str, ItemNames], item_id: str | None) -> str:
     if item_id is None:
         return ""
     m = meta.get(item_id)
