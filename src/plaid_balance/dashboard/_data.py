@@ -24,6 +24,7 @@ from typing import Final, Literal
 
 from plaid_balance._health import Health
 from plaid_balance._money import ZERO, exact_sub, exact_sum
+from plaid_balance._report import AccountReport
 from plaid_balance.models import LIABILITY_TYPES
 from plaid_balance.storage.dashboard import DashboardRepository, ItemNames
 from plaid_balance.storage.database import Database
@@ -80,19 +81,50 @@ class ItemRow:
 
 @dataclass(frozen=True, slots=True)
 class AccountRow:
+    """An account of the latest snapshot as the Accounts page lists it: the report's own account, with
+    its Item's alias and institution and the snapshot's time. The page's columns read it by name."""
+
     alias: str
     institution: str | None
     item_id: str
-    account_id: str
-    name: str
-    mask: str | None
-    type: str
-    subtype: str | None
-    current: Decimal | None
-    available: Decimal | None
-    limit: Decimal | None
-    currency: str | None
+    account: AccountReport
     at: datetime
+
+    @property
+    def account_id(self) -> str:
+        return self.account.account_id
+
+    @property
+    def name(self) -> str:
+        return self.account.name
+
+    @property
+    def mask(self) -> str | None:
+        return self.account.mask
+
+    @property
+    def type(self) -> str:
+        return self.account.type
+
+    @property
+    def subtype(self) -> str | None:
+        return self.account.subtype
+
+    @property
+    def current(self) -> Decimal | None:
+        return self.account.current_balance
+
+    @property
+    def available(self) -> Decimal | None:
+        return self.account.available_balance
+
+    @property
+    def limit(self) -> Decimal | None:
+        return self.account.limit
+
+    @property
+    def currency(self) -> str | None:
+        return self.account.currency
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,15 +324,7 @@ class DashboardData:
                     alias=m.alias if m else snap.item_id,
                     institution=(m.institution_name if m else None) or snap.institution_name,
                     item_id=snap.item_id,
-                    account_id=account.account_id,
-                    name=account.name,
-                    mask=account.mask,
-                    type=account.type,
-                    subtype=account.subtype,
-                    current=account.current_balance,
-                    available=account.available_balance,
-                    limit=account.limit,
-                    currency=account.currency,
+                    account=account,
                     at=snap.at,
                 )
             )
