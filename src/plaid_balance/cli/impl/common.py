@@ -3,7 +3,6 @@ store that ``--save``/``--max-age`` ask for."""
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,17 +70,15 @@ def _read_token_file(path: str) -> str:
 def announce_retries() -> None:
     """Say each retry on stderr with ``-v``, and nothing otherwise (call before making Plaid calls).
 
-    stamina's default hook logs a bare "stamina.retry_scheduled" warning; say it plainly, or not at all:
-    without ``-v`` its log records are dropped.
+    stamina's default hook logs a bare "stamina.retry_scheduled" warning; say it plainly, or not at all.
+    The hooks are stamina's global setting: they are put back to stamina's own when the command ends, so
+    a program (or a test) that runs ``main`` and then retries calls itself still gets stamina's records.
     """
     context = click.get_current_context(silent=True)
-    if context and context.find_root().params.get("verbose"):  # the root command's -v
-        stamina.instrumentation.set_on_retry_hooks([_say_retry])
-        return
-
-    stamina_log = logging.getLogger("stamina")
-    stamina_log.addHandler(logging.NullHandler())
-    stamina_log.propagate = False
+    verbose = bool(context and context.find_root().params.get("verbose"))  # the root command's -v
+    stamina.instrumentation.set_on_retry_hooks([_say_retry] if verbose else [])
+    if context is not None:
+        context.call_on_close(lambda: stamina.instrumentation.set_on_retry_hooks(None))
 
 
 def _say_retry(details: Any) -> None:
