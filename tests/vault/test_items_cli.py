@@ -219,3 +219,31 @@ def test_import_uses_an_alias_column_and_names_unknown_columns(
         ("first-platypus-bank", True),
     ]
     assert not _leaks(token_a, result.everything())
+
+
+def test_get_marks_an_item_plaid_no_longer_knows_removed(
+    emu: RunningEmulator, cli: Any, two_items: tuple[Path, list[tuple[str, str]]]
+) -> None:
+    """Removed at Plaid behind the vault's back (another tool, the dashboard): `get` meets ITEM_NOT_FOUND,
+    says so in one line, and the vault records the Item as removed; the next `get` names `link` at once,
+    without calling Plaid, while the other Item is untouched."""
+    db, pairs = two_items
+    token, _ = pairs[1]
+    env = _env(emu, db)
+    keys = creds(emu)
+    gone = httpx.post(
+        f"{emu.base_url}/item/remove",
+        json={"client_id": keys["PLAID_CLIENT_ID"], "secret": keys["PLAID_SECRET"], "access_token": token},
+    )
+    assert gone.status_code == 200
+    first = cli("get", "Bank 1", env=env)
+    assert first.code == 3 and json.loads(first.out)["error"]["error_code"] == "ITEM_NOT_FOUND"
+    assert first.err.count("\n") <= 1, first.err
+    listing = json.loads(cli("items", "list", "--format", "json", env=env).out)
+    assert {i["alias"]: i["health"] for i in listing} == {"Bank 0": "ok", "Bank 1": "removed"}
+    asked = emu.stats()["requests_total"]
+    again = cli("get", "Bank 1", env=env)
+    assert again.code != 0 and "plaid-balance link makes a new one" in again.err
+    assert again.err.count("\n") == 1 and not _leaks(token, first.everything(), again.everything())
+    assert emu.stats()["requests_total"] == asked  # known from the vault: Plaid is not asked again
+    assert cli("get", "Bank 0", env=env).code == 0
