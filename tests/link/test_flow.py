@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 
 from plaid_balance._errors import LinkCancelled, LinkTimedOut
-from plaid_balance._health import Health
-from plaid_balance._report import utc_now
 from plaid_balance._secret import SecretStr
 from plaid_balance.link.flow import (
     CreatedLinkToken,
@@ -25,6 +23,7 @@ from plaid_balance.link.page import LinkScript
 from plaid_balance.link.request import LinkSettings
 from plaid_balance.models import PublicTokenExchangeResponse
 from plaid_balance.vault import VaultAccount, VaultItem
+from tests.vault.samples import vault_item
 
 SCRIPT = LinkScript.for_base_url("http://127.0.0.1:9")
 SETTINGS = LinkSettings.build()
@@ -35,22 +34,7 @@ def account(account_id: str) -> VaultAccount:
 
 
 def held_item(alias: str, item_id: str, institution_id: str, institution_name: str) -> VaultItem:
-    now = utc_now()
-    return VaultItem(
-        item_id=item_id,
-        alias=alias,
-        institution_id=institution_id,
-        institution_name=institution_name,
-        environment="sandbox",
-        accounts=(),
-        health=Health.OK,
-        health_reason=None,
-        health_changed_at=None,
-        created_at=now,
-        updated_at=now,
-        removed_at=None,
-        token_hint=None,
-    )
+    return vault_item(alias, item_id, institution_id, institution_name)
 
 
 SUCCESS = LinkSuccess("public-sandbox-1", "ins_109508", "First Platypus Bank", (account("a1"),), "s1")

@@ -12,37 +12,11 @@ import msgspec
 
 from plaid_balance._error_body import ErrorBody
 from plaid_balance._health import Health
-from plaid_balance._report import AccountReport, BalanceReport, Source, utc_now
-from plaid_balance.vault import VaultAccount, VaultItem
+from plaid_balance._report import AccountReport, BalanceReport, Source
+from plaid_balance.vault import VaultItem
 from plaid_balance.watch.alerts import AlertEvent
 from plaid_balance.watch.state import Outcome
 from tests.watch.support import ManualClock, card, checking, report
-
-
-def vault_item(
-    alias: str,
-    item_id: str,
-    institution_id: str | None = None,
-    institution_name: str | None = None,
-    accounts: tuple[VaultAccount, ...] = (),
-) -> VaultItem:
-    """A healthy Item as the vault lists it (the watch runs on the vault's own type)."""
-    now = utc_now()
-    return VaultItem(
-        item_id=item_id,
-        alias=alias,
-        institution_id=institution_id,
-        institution_name=institution_name,
-        environment="sandbox",
-        accounts=accounts,
-        health=Health.OK,
-        health_reason=None,
-        health_changed_at=None,
-        created_at=now,
-        updated_at=now,
-        removed_at=None,
-        token_hint=None,
-    )
 
 
 class FakeItems:

@@ -15,7 +15,7 @@ from plaid_balance._toml import key_lines
 from plaid_balance.cli.exit_codes import ExitCode, exit_code_for
 from plaid_balance.vault import VaultAccount
 from plaid_balance.watch.config import check_against_items, load_config, parse_config
-from tests.watch.fakes import vault_item
+from tests.vault.samples import vault_item
 
 REPO = Path(__file__).resolve().parents[2]
 FILE = Path("watch.toml")

@@ -16,7 +16,8 @@ from plaid_balance.watch.config import parse_config
 from plaid_balance.watch.service import Watch
 from plaid_balance.watch.store import WatchStore
 from plaid_balance.watch.wiring import LibraryHistory, LibraryPlaid
-from tests.watch.fakes import FakeItems, FakeSender, vault_item
+from tests.vault.samples import vault_item
+from tests.watch.fakes import FakeItems, FakeSender
 from tests.watch.support import ManualClock
 
 FAST_RETRY = RetryPolicy(attempts=2, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01, rate_limit_wait=0.05)

@@ -15,7 +15,8 @@ from plaid_balance.vault import VaultItem
 from plaid_balance.watch.config import WatchConfig, parse_config
 from plaid_balance.watch.service import Watch
 from plaid_balance.watch.store import WatchStore
-from tests.watch.fakes import FakeHistory, FakeItems, FakePlaid, FakeSender, failure, vault_item
+from tests.vault.samples import vault_item
+from tests.watch.fakes import FakeHistory, FakeItems, FakePlaid, FakeSender, failure
 from tests.watch.support import ManualClock, card, checking
 
 ITEM = vault_item("checking", "item-1", "ins_109508", "First Platypus Bank")
